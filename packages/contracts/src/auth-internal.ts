@@ -1,0 +1,51 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { RewardItem } from './quest.js';
+
+/** GET /internal/users/:id on auth → what other services may know about a user. */
+export const InternalUser = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  username: Type.String(),
+  role: Type.Union([Type.Literal('player'), Type.Literal('admin')]),
+  status: Type.Union([Type.Literal('new'), Type.Literal('active'), Type.Literal('banned')]),
+  timezone: Type.String(),
+});
+export type InternalUser = Static<typeof InternalUser>;
+
+export const GrantSource = Type.Object(
+  {
+    type: Type.Union([Type.Literal('quest'), Type.Literal('admin')]),
+    questKey: Type.Optional(Type.String({ maxLength: 64 })),
+    completion: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type GrantSource = Static<typeof GrantSource>;
+
+/**
+ * POST /internal/grants on auth. Idempotent on `idempotencyKey`: the first call pays
+ * (201), every later call with the same key returns the same entries (200) and pays nothing.
+ * Progress uses the key `quest:<userId>:<questKey>:<completion>`.
+ */
+export const GrantRequest = Type.Object(
+  {
+    userId: Type.String({ format: 'uuid' }),
+    idempotencyKey: Type.String({ minLength: 1, maxLength: 200 }),
+    items: Type.Array(RewardItem, { maxItems: 20 }),
+    xp: Type.Optional(Type.Integer({ minimum: 0 })),
+    badge: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+    reason: Type.String({ minLength: 1, maxLength: 200 }),
+    source: GrantSource,
+  },
+  { additionalProperties: false },
+);
+export type GrantRequest = Static<typeof GrantRequest>;
+
+export const GrantResponse = Type.Object({
+  duplicate: Type.Boolean(),
+  entryIds: Type.Array(Type.String({ format: 'uuid' })),
+});
+export type GrantResponse = Static<typeof GrantResponse>;
+
+export function questGrantKey(userId: string, questKey: string, completion: number): string {
+  return `quest:${userId}:${questKey}:${completion}`;
+}

@@ -1,0 +1,3 @@
+export * from './quest.js';
+export * from './auth-internal.js';
+export * from './progress-internal.js';

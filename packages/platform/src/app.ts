@@ -1,0 +1,96 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import swagger from '@fastify/swagger';
+import { ErrorBody, installErrorHandling } from './errors.js';
+import { installValidators } from './validation.js';
+import { createMetrics, installHttpMetrics, type Metrics } from './metrics.js';
+import { requestIdFrom } from './request-id.js';
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<unknown>;
+}
+
+export interface AppOptions {
+  service: string;
+  logLevel?: string;
+  bodyLimit?: number;
+  /** Checked by /readyz: the service's database and the peers it cannot work without. */
+  readiness?: ReadinessCheck[];
+  /** Human title of the OpenAPI document this service contributes to the gateway's. */
+  title?: string;
+}
+
+export interface AppParts {
+  app: App;
+  metrics: Metrics;
+}
+
+const READINESS_TIMEOUT_MS = 1500;
+
+/** The Fastify factory every service uses: request ids, logs, errors, validation, health, metrics, OpenAPI. */
+export async function createApp(opts: AppOptions): Promise<AppParts> {
+  const app = Fastify({
+    logger: {
+      level: opts.logLevel ?? 'info',
+      base: { service: opts.service },
+      redact: ['req.headers.authorization', 'req.headers["x-internal-token"]'],
+    },
+    genReqId: requestIdFrom,
+    requestIdLogLabel: 'requestId',
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    trustProxy: true,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installValidators(app);
+  installErrorHandling(app);
+  app.addSchema(ErrorBody);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: opts.title ?? `Questline ${opts.service}`, version: '1.0.0' },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) },
+  });
+
+  const metrics = createMetrics(opts.service);
+  installHttpMetrics(app, metrics);
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    const results: Record<string, string> = {};
+    let ready = true;
+    await Promise.all(
+      (opts.readiness ?? []).map(async ({ name, check }) => {
+        try {
+          await Promise.race([
+            check(),
+            new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), READINESS_TIMEOUT_MS).unref()),
+          ]);
+          results[name] = 'ok';
+        } catch (err) {
+          ready = false;
+          results[name] = err instanceof Error ? err.message : 'failed';
+        }
+      }),
+    );
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks: results });
+  });
+  // The gateway assembles the public OpenAPI document from these; never routed publicly.
+  app.get('/internal/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  return { app, metrics };
+}

@@ -1,0 +1,16 @@
+import { Type } from '@sinclair/typebox';
+
+/** Keys every service's config has; each service adds its own. */
+export const BaseConfig = {
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
+  HOST: Type.String({ default: '127.0.0.1' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
+  /** Shared secret that our services present to each other's /internal routes. */
+  INTERNAL_TOKEN: Type.String({ minLength: 16 }),
+  /** Lets `npm start` and tests run migrations at start-up; Kubernetes runs them as a Job. */
+  MIGRATE_ON_START: Type.Boolean({ default: true }),
+};

@@ -1,0 +1,30 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+
+// BIGINT and NUMERIC come back as strings by default; our counters fit in JS numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// DATE stays a 'YYYY-MM-DD' string: a calendar day must not be shifted by a timezone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+
+export interface Database<DB> {
+  db: Kysely<DB>;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export function createDatabase<DB>(url: string, opts: { max?: number } = {}): Database<DB> {
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, idleTimeoutMillis: 30_000 });
+  // A broken idle connection must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, pool, close: () => db.destroy() };
+}
+
+/** Repositories accept either the root handle or a transaction; the use case owns the boundary. */
+export type Executor<DB> = Kysely<DB> | Transaction<DB>;
+
+/** True when a pg error is a unique violation (optionally on a named constraint). */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}

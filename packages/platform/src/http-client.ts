@@ -1,0 +1,55 @@
+import { INTERNAL_TOKEN_HEADER } from './internal.js';
+
+export class UpstreamError extends Error {
+  constructor(readonly service: string, message: string, readonly status?: number, readonly body?: unknown) {
+    super(`${service}: ${message}`);
+    this.name = 'UpstreamError';
+  }
+}
+
+export interface ServiceResponse<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface ServiceClient {
+  request<T = unknown>(method: string, path: string, opts?: { body?: unknown; requestId?: string; headers?: Record<string, string> }): Promise<ServiceResponse<T>>;
+}
+
+/**
+ * JSON over HTTP to a peer service. Network failures and timeouts become UpstreamError;
+ * HTTP error statuses are returned, not thrown, because callers decide what a 409 means.
+ */
+export function createServiceClient(opts: { service: string; baseUrl: string; internalToken?: string; timeoutMs?: number }): ServiceClient {
+  const base = opts.baseUrl.replace(/\/$/, '');
+  return {
+    async request<T>(method: string, path: string, o: { body?: unknown; requestId?: string; headers?: Record<string, string> } = {}) {
+      const headers: Record<string, string> = { accept: 'application/json', ...o.headers };
+      if (o.body !== undefined) headers['content-type'] = 'application/json';
+      if (opts.internalToken) headers[INTERNAL_TOKEN_HEADER] = opts.internalToken;
+      if (o.requestId) headers['x-request-id'] = o.requestId;
+      let res: Response;
+      try {
+        res = await fetch(base + path, {
+          method,
+          headers,
+          body: o.body === undefined ? undefined : JSON.stringify(o.body),
+          signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
+        });
+      } catch (err) {
+        throw new UpstreamError(opts.service, (err as Error).message);
+      }
+      const text = await res.text();
+      let body: unknown = text;
+      if (text && (res.headers.get('content-type') ?? '').includes('json')) {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          throw new UpstreamError(opts.service, 'invalid JSON response', res.status);
+        }
+      }
+      return { status: res.status, body: body as T, headers: res.headers };
+    },
+  };
+}
