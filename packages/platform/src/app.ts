@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
@@ -40,7 +40,7 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
       redact: ['req.headers.authorization', 'req.headers["x-internal-token"]'],
     },
     genReqId: requestIdFrom,
-    requestIdLogLabel: 'requestId',
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     trustProxy: true,
     return503OnClosing: true,
@@ -49,6 +49,8 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installValidators(app);
+  // The API speaks JSON only; anything else is 415 rather than a confusing validation error.
+  app.removeContentTypeParser('text/plain');
   installErrorHandling(app);
   app.addSchema(ErrorBody);
   app.addHook('onRequest', async (request, reply) => {

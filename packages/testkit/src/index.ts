@@ -1,2 +1,4 @@
 export * from './database.js';
 export * from './keys.js';
+export * from './stack.js';
+export * from './client.js';

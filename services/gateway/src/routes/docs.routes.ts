@@ -1,0 +1,66 @@
+import swaggerUi from '@fastify/swagger-ui';
+import { createServiceClient, type App } from '@questline/platform';
+import type { Config } from '../config.js';
+import { mergeOpenApi, type OpenApiDoc } from '../domain/openapi-merge.js';
+
+const INFO = {
+  title: 'Questline API',
+  version: '1.0.0',
+  description: 'Quests, progress, streaks and rewards. Every error is {"error": {"code", "message", "requestId"}}.',
+};
+const REFRESH_MS = 30_000;
+
+/**
+ * The public OpenAPI document, assembled from each service's /internal/openapi.json (their route
+ * schemas), cached and refreshed in the background; a service that is down keeps its last document.
+ */
+export async function docsRoutes(app: App, config: Config) {
+  const sources = {
+    auth: config.AUTH_URL,
+    catalog: config.CATALOG_URL,
+    progress: config.PROGRESS_URL,
+  };
+  const clients = Object.entries(sources).map(([service, baseUrl]) => ({
+    service,
+    client: createServiceClient({ service, baseUrl, internalToken: config.INTERNAL_TOKEN, timeoutMs: 3000 }),
+  }));
+  const lastDocs = new Map<string, OpenApiDoc>();
+  let merged = mergeOpenApi([], INFO);
+  let fetchedAt = 0;
+
+  const refresh = async () => {
+    await Promise.all(
+      clients.map(async ({ service, client }) => {
+        try {
+          const res = await client.request<OpenApiDoc>('GET', '/internal/openapi.json');
+          if (res.status === 200) lastDocs.set(service, res.body);
+        } catch (err) {
+          app.log.warn({ err, service }, 'could not fetch OpenAPI document; keeping the last one');
+        }
+      }),
+    );
+    merged = mergeOpenApi([...lastDocs.values()], INFO);
+    fetchedAt = Date.now();
+  };
+  const timer = setInterval(() => void refresh(), REFRESH_MS);
+  timer.unref();
+  app.addHook('onReady', refresh);
+  app.addHook('onClose', async () => clearInterval(timer));
+
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => {
+    if (lastDocs.size < clients.length || Date.now() - fetchedAt > REFRESH_MS) await refresh();
+    return merged;
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // The UI shows the assembled public document, not the gateway's own (which has no API routes).
+    transformSpecification: () => merged,
+    transformSpecificationClone: false,
+  });
+  app.get('/', { schema: { hide: true } }, async () => ({
+    name: 'Questline',
+    api: '/api/v1',
+    docs: '/docs',
+    openapi: '/api/v1/openapi.json',
+  }));
+}

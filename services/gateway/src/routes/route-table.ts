@@ -1,0 +1,52 @@
+export type Upstream = 'auth' | 'catalog' | 'progress';
+export type Access = 'public' | 'user' | 'admin';
+
+export interface PublicRoute {
+  url: string;
+  upstream: Upstream;
+  access: Access;
+  /** Larger bodies only where the contract says so (the admin event batch). */
+  bodyLimit?: number;
+  /** Login and signup get a much smaller per-IP budget (AUTH_RATE_LIMIT_MAX): a brute-force brake. */
+  strictRateLimit?: boolean;
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const BATCH_BODY_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * Every public path of api.md and the service that owns it. Anything not matched here — notably
+ * /internal/* — is a 404 at the gateway. More specific routes win in the router
+ * (static > parametric > wildcard), which is how /me/quests reaches progress while /me reaches auth.
+ */
+export const ROUTES: PublicRoute[] = [
+  { url: '/.well-known/jwks.json', upstream: 'auth', access: 'public' },
+  { url: '/api/v1/auth/logout', upstream: 'auth', access: 'user' },
+  { url: '/api/v1/auth/login', upstream: 'auth', access: 'public', strictRateLimit: true },
+  { url: '/api/v1/auth/signup', upstream: 'auth', access: 'public', strictRateLimit: true },
+  { url: '/api/v1/auth/*', upstream: 'auth', access: 'public' },
+  { url: '/api/v1/me', upstream: 'auth', access: 'user' },
+  { url: '/api/v1/me/*', upstream: 'auth', access: 'user' },
+  { url: '/api/v1/admin/users', upstream: 'auth', access: 'admin' },
+  { url: '/api/v1/admin/users/*', upstream: 'auth', access: 'admin' },
+
+  { url: '/api/v1/quests', upstream: 'catalog', access: 'public' },
+  { url: '/api/v1/quests/*', upstream: 'catalog', access: 'public' },
+  { url: '/api/v1/rewards', upstream: 'catalog', access: 'public' },
+  { url: '/api/v1/rewards/*', upstream: 'catalog', access: 'public' },
+  { url: '/api/v1/currencies', upstream: 'catalog', access: 'public' },
+  { url: '/api/v1/currencies/*', upstream: 'catalog', access: 'public' },
+  { url: '/api/v1/admin/quests', upstream: 'catalog', access: 'admin' },
+  { url: '/api/v1/admin/quests/*', upstream: 'catalog', access: 'admin' },
+  { url: '/api/v1/admin/rewards', upstream: 'catalog', access: 'admin' },
+  { url: '/api/v1/admin/rewards/*', upstream: 'catalog', access: 'admin' },
+  { url: '/api/v1/admin/currencies', upstream: 'catalog', access: 'admin' },
+  { url: '/api/v1/admin/currencies/*', upstream: 'catalog', access: 'admin' },
+  { url: '/api/v1/admin/audit', upstream: 'catalog', access: 'admin' },
+
+  { url: '/api/v1/events', upstream: 'progress', access: 'user' },
+  { url: '/api/v1/admin/events', upstream: 'progress', access: 'admin', bodyLimit: BATCH_BODY_LIMIT },
+  { url: '/api/v1/me/quests', upstream: 'progress', access: 'user' },
+  { url: '/api/v1/me/quests/*', upstream: 'progress', access: 'user' },
+  { url: '/api/v1/admin/users/:userId/quests', upstream: 'progress', access: 'admin' },
+];
