@@ -1,0 +1,88 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export type Role = 'player' | 'admin';
+export type UserStatus = 'new' | 'active' | 'banned';
+export type SourceType = 'quest' | 'admin';
+
+export interface UsersTable {
+  id: Generated<string>;
+  username: string;
+  password_hash: string;
+  role: ColumnType<Role, Role | undefined, Role>;
+  status: ColumnType<UserStatus, UserStatus | undefined, UserStatus>;
+  timezone: ColumnType<string, string | undefined, string>;
+  xp: Generated<number>;
+  badges: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: Timestamp;
+  last_login_at: NullableTimestamp;
+}
+
+export interface RefreshTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  family_id: string;
+  token_hash: string;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface BalancesTable {
+  user_id: string;
+  currency: string;
+  amount: number;
+}
+
+export interface GrantsTable {
+  id: Generated<string>;
+  idempotency_key: string;
+  user_id: string;
+  request_hash: string;
+  xp: Generated<number>;
+  badge: string | null;
+  granted_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface LedgerEntriesTable {
+  id: Generated<string>;
+  grant_id: string;
+  user_id: string;
+  currency: string;
+  amount: number;
+  reason: string;
+  source_type: SourceType;
+  quest_key: string | null;
+  completion: number | null;
+  idempotency_key: string;
+  position: Generated<number>;
+  created_at: Timestamp;
+}
+
+export interface LoginOutboxTable {
+  id: Generated<string>;
+  user_id: string;
+  occurred_at: Timestamp;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  delivered_at: NullableTimestamp;
+  last_error: string | null;
+}
+
+export interface AuthDatabase {
+  users: UsersTable;
+  refresh_tokens: RefreshTokensTable;
+  balances: BalancesTable;
+  grants: GrantsTable;
+  ledger_entries: LedgerEntriesTable;
+  login_outbox: LoginOutboxTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type RefreshTokenRow = Selectable<RefreshTokensTable>;
+export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
+export type LoginOutboxRow = Selectable<LoginOutboxTable>;

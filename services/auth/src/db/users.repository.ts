@@ -1,0 +1,111 @@
+import { sql } from 'kysely';
+import type { Executor } from '@questline/platform';
+import type { AuthDatabase, Role, UserRow, UserStatus } from './schema.js';
+
+type Db = Executor<AuthDatabase>;
+
+/** Microsecond-exact sort key as text: a JS Date would drop the microseconds and break keyset paging. */
+export const exactTimestamp = (column: string) =>
+  sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+export const USERNAME_UNIQUE_INDEX = 'users_username_lower_key';
+
+export async function insertUser(db: Db, user: { username: string; passwordHash: string; timezone: string }): Promise<UserRow> {
+  return db
+    .insertInto('users')
+    .values({ username: user.username, password_hash: user.passwordHash, timezone: user.timezone })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Row-locks the user: serialises concurrent grants and status changes for one user. */
+export async function lockUser(db: Db, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export async function findUserByUsername(db: Db, username: string): Promise<UserRow | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where(sql<string>`lower(username)`, '=', username.toLowerCase())
+    .executeTakeFirst();
+}
+
+/** Marks a login (new → active); returns nothing when the user was banned in the meantime. */
+export async function recordLogin(db: Db, id: string): Promise<UserRow | undefined> {
+  return db
+    .updateTable('users')
+    .set({
+      status: sql<UserStatus>`CASE WHEN status = 'new' THEN 'active' ELSE status END`,
+      last_login_at: sql<Date>`now()`,
+    })
+    .where('id', '=', id)
+    .where('status', '<>', 'banned')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function updateUser(
+  db: Db,
+  id: string,
+  patch: { timezone?: string; role?: Role; status?: UserStatus },
+): Promise<UserRow | undefined> {
+  if (Object.keys(patch).length === 0) return findUserById(db, id);
+  return db.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+export async function listUsers(
+  db: Db,
+  page: { limit: number; after?: [string, string] },
+): Promise<Array<UserRow & { sort_ts: string }>> {
+  let query = db.selectFrom('users').selectAll().select(exactTimestamp('created_at').as('sort_ts'));
+  if (page.after) {
+    const [ts, id] = page.after;
+    query = query.where(sql<boolean>`(created_at, id) > (${ts}::timestamptz, ${id}::uuid)`);
+  }
+  return query.orderBy('created_at', 'asc').orderBy('id', 'asc').limit(page.limit).execute();
+}
+
+/**
+ * Locks every admin who is not banned. Two admins demoting each other at once are serialised
+ * here, and the second sees the first's change, so the last admin cannot be removed by a race.
+ */
+export async function lockActiveAdminIds(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select('id')
+    .where('role', '=', 'admin')
+    .where('status', '<>', 'banned')
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Creates the configured admin, or promotes (and unbans) an existing user; never touches a password. */
+export async function upsertAdmin(db: Db, username: string, passwordHash: string): Promise<UserRow> {
+  return db
+    .insertInto('users')
+    .values({ username, password_hash: passwordHash, role: 'admin', status: 'active' })
+    .onConflict((oc) => oc.expression(sql`lower(username)`).doUpdateSet({ role: 'admin', status: 'active' }))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function addXpAndBadge(db: Db, id: string, xp: number, badge: string | null): Promise<void> {
+  if (xp === 0 && !badge) return;
+  await db
+    .updateTable('users')
+    .set({
+      xp: sql<number>`xp + ${xp}`,
+      badges: badge
+        ? sql<string[]>`CASE WHEN ${badge} = ANY(badges) THEN badges ELSE array_append(badges, ${badge}::text) END`
+        : sql<string[]>`badges`,
+    })
+    .where('id', '=', id)
+    .execute();
+}

@@ -1,0 +1,67 @@
+import type { Executor } from '@questline/platform';
+import type { AuthDatabase, UserRow } from '../db/schema.js';
+import { balancesOf, type Balances } from '../db/ledger.repository.js';
+
+export type UserBalances = { gold: number; diamond: number; [currency: string]: number };
+
+export interface UserView {
+  id: string;
+  username: string;
+  role: UserRow['role'];
+  status: UserRow['status'];
+  timezone: string;
+  balances: UserBalances;
+  xp: number;
+  badges: string[];
+  createdAt: string;
+  lastLoginAt: string | null;
+}
+
+export function toUserView(row: UserRow, balances: Balances = {}): UserView {
+  const all: UserBalances = { gold: 0, diamond: 0, ...balances };
+  return {
+    id: row.id,
+    username: row.username,
+    role: row.role,
+    status: row.status,
+    timezone: row.timezone,
+    balances: all,
+    xp: row.xp,
+    badges: row.badges,
+    createdAt: row.created_at.toISOString(),
+    lastLoginAt: row.last_login_at ? row.last_login_at.toISOString() : null,
+  };
+}
+
+export async function userViews(db: Executor<AuthDatabase>, rows: UserRow[]): Promise<UserView[]> {
+  const balances = await balancesOf(db, rows.map((r) => r.id));
+  return rows.map((row) => toUserView(row, balances.get(row.id)));
+}
+
+export async function userView(db: Executor<AuthDatabase>, row: UserRow): Promise<UserView> {
+  const [view] = await userViews(db, [row]);
+  return view!;
+}
+
+const SORT_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isRealInstant(text: string): boolean {
+  // Round-tripping rejects impossible dates (Feb 30) that the database would refuse with a 500.
+  const millis = `${text.slice(0, 23)}Z`;
+  const date = new Date(millis);
+  return !Number.isNaN(date.getTime()) && date.toISOString() === millis;
+}
+
+/** Cursors are [created_at with microseconds, id]; anything else is a client error, not a 500. */
+export function isKeysetCursor(value: unknown): value is [string, string] {
+  return (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    typeof value[0] === 'string' &&
+    SORT_TS.test(value[0]) &&
+    isRealInstant(value[0]) &&
+    typeof value[1] === 'string' &&
+    UUID.test(value[1])
+  );
+}

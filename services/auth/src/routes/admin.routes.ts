@@ -1,0 +1,114 @@
+import { Type } from '@sinclair/typebox';
+import { AppError, PageQuery, callerOf, decodeCursor, encodeCursor, errorResponses, type App } from '@questline/platform';
+import { listUsers } from '../db/users.repository.js';
+import { isKeysetCursor, userView, userViews } from '../domain/users.js';
+import { updateUserAsAdmin } from '../domain/admin-users.js';
+import { adminGrantKey, applyGrant, toLedgerEntryView } from '../domain/grants.js';
+import type { RouteDeps } from './deps.js';
+import { adminGuard } from './guards.js';
+import { Currency, LedgerEntry, User, UserEnvelope, UserIdParams, page } from './schemas.js';
+
+export function registerAdminRoutes(app: App, deps: RouteDeps) {
+  const { db } = deps;
+  const preHandler = adminGuard(db, deps.verify);
+  const security = [{ bearerAuth: [] }];
+
+  app.get(
+    '/api/v1/admin/users',
+    {
+      preHandler,
+      schema: {
+        tags: ['admin'],
+        summary: 'All users, oldest first',
+        security,
+        querystring: PageQuery,
+        response: { 200: page(User), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const after = decodeCursor(cursor, isKeysetCursor);
+      const rows = await listUsers(db, { limit: limit + 1, after });
+      const items = rows.slice(0, limit);
+      const last = items[items.length - 1];
+      return {
+        items: await userViews(db, items),
+        nextCursor: rows.length > limit && last ? encodeCursor([last.sort_ts, last.id]) : null,
+      };
+    },
+  );
+
+  app.patch(
+    '/api/v1/admin/users/:userId',
+    {
+      preHandler,
+      schema: {
+        tags: ['admin'],
+        summary: "Ban, unban, promote or demote a user (banning ends the user's sessions)",
+        security,
+        params: UserIdParams,
+        body: Type.Object(
+          {
+            status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('banned')])),
+            role: Type.Optional(Type.Union([Type.Literal('player'), Type.Literal('admin')])),
+          },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: UserEnvelope, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const outcome = await updateUserAsAdmin(db, request.params.userId, request.body);
+      if (outcome.kind === 'not_found') throw new AppError(404, 'NOT_FOUND', 'no such user');
+      if (outcome.kind === 'last_admin') {
+        throw new AppError(409, 'LAST_ADMIN', 'the last admin cannot be demoted or banned');
+      }
+      return { user: await userView(db, outcome.user) };
+    },
+  );
+
+  app.post(
+    '/api/v1/admin/users/:userId/grants',
+    {
+      preHandler,
+      schema: {
+        tags: ['admin'],
+        summary: 'Pay a user; idempotent on idempotencyKey (a repeat returns the first entry and pays nothing)',
+        security,
+        params: UserIdParams,
+        body: Type.Object(
+          {
+            currency: Currency,
+            amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+            reason: Type.String({ minLength: 1, maxLength: 200 }),
+            idempotencyKey: Type.String({ minLength: 1, maxLength: 200 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ entry: LedgerEntry }), 201: Type.Object({ entry: LedgerEntry }), ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = request.params;
+      const { currency, amount, reason, idempotencyKey } = request.body;
+      const outcome = await applyGrant(db, {
+        userId,
+        idempotencyKey: adminGrantKey(userId, idempotencyKey),
+        items: [{ currency, amount }],
+        xp: 0,
+        badge: null,
+        reason,
+        source: { type: 'admin' },
+        grantedBy: callerOf(request).id,
+      });
+      if (outcome.kind === 'user_not_found') throw new AppError(404, 'NOT_FOUND', 'no such user');
+      if (outcome.kind === 'duplicate' && !outcome.sameRequest) {
+        throw new AppError(409, 'IDEMPOTENCY_KEY_REUSED', 'this idempotencyKey was already used for a different grant', 'idempotencyKey');
+      }
+      const entry = outcome.entries[0];
+      if (!entry) throw new Error('admin grant produced no ledger entry');
+      if (outcome.kind === 'paid') deps.counters.grants.inc({ source: 'admin' });
+      return reply.code(outcome.kind === 'paid' ? 201 : 200).send({ entry: toLedgerEntryView(entry) });
+    },
+  );
+}

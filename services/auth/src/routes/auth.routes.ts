@@ -1,0 +1,115 @@
+import { Type } from '@sinclair/typebox';
+import { AppError, callerOf, errorResponses, isValidTimezone, type App } from '@questline/platform';
+import type { RouteDeps } from './deps.js';
+import { userGuard } from './guards.js';
+import { Password, Timezone, TokenPair, UserEnvelope, Username } from './schemas.js';
+
+const RefreshTokenBody = Type.Object(
+  { refreshToken: Type.String({ minLength: 1, maxLength: 256 }) },
+  { additionalProperties: false },
+);
+
+export function registerAuthRoutes(app: App, deps: RouteDeps) {
+  const { accounts } = deps;
+
+  app.post(
+    '/api/v1/auth/signup',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Create an account',
+        body: Type.Object(
+          { username: Username, password: Password, timezone: Type.Optional(Timezone) },
+          { additionalProperties: false },
+        ),
+        response: { 201: UserEnvelope, ...errorResponses(400, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { username, password, timezone = 'UTC' } = request.body;
+      if (!isValidTimezone(timezone)) {
+        throw new AppError(400, 'VALIDATION_FAILED', 'body.timezone is not a known IANA time zone', 'timezone');
+      }
+      const outcome = await accounts.signup({ username, password, timezone });
+      if (!outcome.ok) throw new AppError(409, 'USERNAME_TAKEN', 'this username is already taken', 'username');
+      deps.counters.signups.inc();
+      return reply.code(201).send({ user: outcome.user });
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/login',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Log in with username and password',
+        body: Type.Object(
+          { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 128 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: TokenPair, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const outcome = await accounts.login(request.body);
+      if (!outcome.ok) {
+        if (outcome.reason === 'USER_BANNED') throw new AppError(403, 'USER_BANNED', 'this account is banned');
+        throw new AppError(401, 'INVALID_CREDENTIALS', 'wrong username or password');
+      }
+      deps.counters.logins.inc();
+      // The event is already committed in the outbox; this only saves waiting for the next poll.
+      deps.relay.nudge();
+      return outcome.tokens;
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/refresh',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange a refresh token for a new token pair (the old one stops working)',
+        body: RefreshTokenBody,
+        response: { 200: TokenPair, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const outcome = await accounts.refresh(request.body.refreshToken);
+      if (!outcome.ok) {
+        if (outcome.reason === 'USER_BANNED') throw new AppError(403, 'USER_BANNED', 'this account is banned');
+        throw new AppError(401, 'INVALID_TOKEN', 'refresh token is invalid, expired or already used');
+      }
+      return outcome.tokens;
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/logout',
+    {
+      preHandler: userGuard(deps.verify),
+      schema: {
+        tags: ['auth'],
+        summary: "End the session of a refresh token (all tokens rotated from it stop working)",
+        security: [{ bearerAuth: [] }],
+        body: RefreshTokenBody,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      await accounts.logout(callerOf(request).id, request.body.refreshToken);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/.well-known/jwks.json',
+    {
+      // Fetched by our services and the gateway directly, never through the public API.
+      schema: { hide: true },
+    },
+    async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
+      return deps.signer.jwks;
+    },
+  );
+}

@@ -1,0 +1,22 @@
+import type { Kysely } from 'kysely';
+import type { Counter } from 'prom-client';
+import type { TokenVerifier } from '@questline/platform';
+import type { AuthDatabase } from '../db/schema.js';
+import type { Accounts } from '../domain/accounts.js';
+import type { AccessTokenSigner } from '../domain/tokens.js';
+import type { LoginRelay } from '../jobs/login-relay.js';
+
+/** What the route modules need from the app; built once in app.ts. */
+export interface RouteDeps {
+  db: Kysely<AuthDatabase>;
+  accounts: Accounts;
+  signer: AccessTokenSigner;
+  verify: TokenVerifier;
+  relay: LoginRelay;
+  internalToken: string;
+  counters: {
+    logins: Counter<string>;
+    signups: Counter<string>;
+    grants: Counter<string>;
+  };
+}

@@ -1,0 +1,78 @@
+import { Type } from '@sinclair/typebox';
+import { AppError, PageQuery, decodeCursor, encodeCursor, errorResponses, isValidTimezone, type App } from '@questline/platform';
+import { updateUser } from '../db/users.repository.js';
+import { listLedger } from '../db/ledger.repository.js';
+import { isKeysetCursor, userView } from '../domain/users.js';
+import { toLedgerEntryView } from '../domain/grants.js';
+import type { RouteDeps } from './deps.js';
+import { liveCaller, userGuard } from './guards.js';
+import { LedgerEntry, Timezone, UserEnvelope, page } from './schemas.js';
+
+export function registerMeRoutes(app: App, deps: RouteDeps) {
+  const { db } = deps;
+  const security = [{ bearerAuth: [] }];
+
+  app.get(
+    '/api/v1/me',
+    {
+      preHandler: userGuard(deps.verify),
+      schema: {
+        tags: ['me'],
+        summary: 'The current user with balances',
+        security,
+        response: { 200: UserEnvelope, ...errorResponses(401, 403) },
+      },
+    },
+    async (request) => ({ user: await userView(db, await liveCaller(db, request)) }),
+  );
+
+  app.patch(
+    '/api/v1/me',
+    {
+      preHandler: userGuard(deps.verify),
+      schema: {
+        tags: ['me'],
+        summary: "Change the current user's time zone",
+        security,
+        body: Type.Object({ timezone: Timezone }, { additionalProperties: false }),
+        response: { 200: UserEnvelope, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { timezone } = request.body;
+      if (!isValidTimezone(timezone)) {
+        throw new AppError(400, 'VALIDATION_FAILED', 'body.timezone is not a known IANA time zone', 'timezone');
+      }
+      const caller = await liveCaller(db, request);
+      const updated = await updateUser(db, caller.id, { timezone });
+      if (!updated) throw new AppError(401, 'UNAUTHENTICATED', 'the account of this token no longer exists');
+      return { user: await userView(db, updated) };
+    },
+  );
+
+  app.get(
+    '/api/v1/me/ledger',
+    {
+      preHandler: userGuard(deps.verify),
+      schema: {
+        tags: ['me'],
+        summary: "The current user's ledger, newest first",
+        security,
+        querystring: PageQuery,
+        response: { 200: page(LedgerEntry), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const caller = await liveCaller(db, request);
+      const { limit, cursor } = request.query;
+      const before = decodeCursor(cursor, isKeysetCursor);
+      const rows = await listLedger(db, caller.id, { limit: limit + 1, before });
+      const items = rows.slice(0, limit);
+      const last = items[items.length - 1];
+      return {
+        items: items.map(toLedgerEntryView),
+        nextCursor: rows.length > limit && last ? encodeCursor([last.sort_ts, last.id]) : null,
+      };
+    },
+  );
+}

@@ -1,0 +1,89 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { RETRY_MAX_MS, retryDelayMs } from '../src/domain/retry.js';
+import { isKeysetCursor, toUserView } from '../src/domain/users.js';
+import { removesAdmin } from '../src/domain/admin-users.js';
+import { adminGrantKey } from '../src/domain/grants.js';
+import { hashRefreshToken, newRefreshToken } from '../src/domain/tokens.js';
+
+describe('retryDelayMs', () => {
+  test('grows exponentially and is capped', () => {
+    assert.equal(retryDelayMs(1), 250);
+    assert.equal(retryDelayMs(2), 500);
+    assert.equal(retryDelayMs(3), 1000);
+    assert.equal(retryDelayMs(8), RETRY_MAX_MS);
+    assert.equal(retryDelayMs(1000), RETRY_MAX_MS);
+    for (let i = 1; i < 30; i++) assert.ok(retryDelayMs(i + 1) >= retryDelayMs(i));
+  });
+});
+
+describe('isKeysetCursor', () => {
+  const id = '0b8f6f2e-6a55-4c1d-9a77-3f1f0d5c2b10';
+  test('accepts [microsecond timestamp, uuid]', () => {
+    assert.equal(isKeysetCursor(['2024-05-01T10:20:30.123456Z', id]), true);
+  });
+  test('rejects anything the database would choke on', () => {
+    for (const value of [
+      null,
+      'x',
+      [],
+      ['2024-05-01T10:20:30.123456Z'],
+      ['2024-02-30T10:20:30.123456Z', id],
+      ['2024-05-01T25:20:30.123456Z', id],
+      ['2024-05-01', id],
+      ['2024-05-01T10:20:30.123456Z', 'not-a-uuid'],
+      ['2024-05-01T10:20:30.123456Z', id, 'extra'],
+    ]) {
+      assert.equal(isKeysetCursor(value), false, JSON.stringify(value));
+    }
+  });
+});
+
+describe('removesAdmin', () => {
+  test('only demoting or banning a working admin counts', () => {
+    assert.equal(removesAdmin({ role: 'admin', status: 'active' }, { role: 'player' }), true);
+    assert.equal(removesAdmin({ role: 'admin', status: 'active' }, { status: 'banned' }), true);
+    assert.equal(removesAdmin({ role: 'admin', status: 'active' }, { role: 'admin' }), false);
+    assert.equal(removesAdmin({ role: 'admin', status: 'banned' }, { role: 'player' }), false);
+    assert.equal(removesAdmin({ role: 'player', status: 'active' }, { status: 'banned' }), false);
+  });
+});
+
+describe('user view', () => {
+  test('always shows gold and diamond, plus every held currency', () => {
+    const view = toUserView(
+      {
+        id: 'u1',
+        username: 'a',
+        password_hash: 'secret',
+        role: 'player',
+        status: 'new',
+        timezone: 'UTC',
+        xp: 0,
+        badges: [],
+        created_at: new Date('2024-01-01T00:00:00Z'),
+        last_login_at: null,
+      },
+      { gems: 4, gold: 2 },
+    );
+    assert.deepEqual(view.balances, { gold: 2, diamond: 0, gems: 4 });
+    assert.equal(view.createdAt, '2024-01-01T00:00:00.000Z');
+    assert.equal('password_hash' in view, false);
+  });
+});
+
+describe('keys and tokens', () => {
+  test('admin grant keys cannot collide with quest keys or other users', () => {
+    assert.notEqual(adminGrantKey('u1', 'k'), adminGrantKey('u2', 'k'));
+    assert.ok(!adminGrantKey('u1', 'quest:u1:q:1').startsWith('quest:'));
+  });
+
+  test('refresh tokens are random and stored only as their hash', () => {
+    const a = newRefreshToken();
+    const b = newRefreshToken();
+    assert.notEqual(a.token, b.token);
+    assert.equal(a.hash, hashRefreshToken(a.token));
+    assert.notEqual(a.hash, a.token);
+    assert.match(a.token, /^[A-Za-z0-9_-]{43}$/);
+  });
+});

@@ -1,0 +1,55 @@
+import type { Executor } from '@questline/platform';
+import type { PublishedQuest, RewardItem } from '@questline/contracts';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
+import { questFromRow } from './quest.repository.js';
+import type { CatalogDatabase } from './schema.js';
+
+type Db = Executor<CatalogDatabase>;
+
+/** Every published quest with its reward embedded, in one statement (progress polls this). */
+export async function listPublishedWithRewards(db: Db): Promise<PublishedQuest[]> {
+  const rows = await db
+    .selectFrom('quests')
+    .innerJoin('rewards', 'rewards.id', 'quests.reward_id')
+    .selectAll('quests')
+    .select((eb) => [
+      'rewards.name as reward_name',
+      'rewards.xp as reward_xp',
+      'rewards.badge as reward_badge',
+      jsonArrayFrom(
+        eb
+          .selectFrom('reward_items')
+          .select(['reward_items.currency', 'reward_items.amount'])
+          .whereRef('reward_items.reward_id', '=', 'rewards.id')
+          .orderBy('reward_items.position'),
+      ).as('reward_items'),
+    ])
+    .where('quests.status', '=', 'published')
+    .orderBy('quests.key')
+    .execute();
+  return rows.map((row) => {
+    const q = questFromRow(row);
+    return {
+      id: q.id,
+      key: q.key,
+      name: q.name,
+      description: q.description,
+      tags: q.tags,
+      version: q.version,
+      objective: q.objective,
+      reward: {
+        id: q.rewardId,
+        name: row.reward_name,
+        items: (row.reward_items as RewardItem[]).map((i) => ({ currency: i.currency, amount: i.amount })),
+        xp: row.reward_xp,
+        badge: row.reward_badge,
+      },
+      autoClaim: q.autoClaim,
+      maxCompletions: q.maxCompletions,
+      repeat: q.repeat,
+      startsAt: q.startsAt,
+      endsAt: q.endsAt,
+      prerequisites: q.prerequisites,
+    };
+  });
+}

@@ -1,0 +1,31 @@
+import { Type } from '@sinclair/typebox';
+import { errorResponses, requireAuth, type App, type TokenVerifier } from '@questline/platform';
+import type { Kysely } from 'kysely';
+import { listAudit, type AuditEntry as AuditModel } from '../db/audit.repository.js';
+import type { CatalogDatabase } from '../db/schema.js';
+import { decodeIdCursor, toPage } from './http.js';
+import { AuditEntry, page, pageQuery } from './schemas.js';
+
+export function registerAuditRoutes(app: App, deps: { db: Kysely<CatalogDatabase>; verify: TokenVerifier }) {
+  app.get(
+    '/api/v1/admin/audit',
+    {
+      onRequest: requireAuth(deps.verify, { role: 'admin' }),
+      schema: {
+        tags: ['catalog-admin'],
+        summary: 'Catalog audit trail, newest first',
+        security: [{ bearerAuth: [] }],
+        querystring: pageQuery({
+          entity: Type.Optional(Type.Union([Type.Literal('quest'), Type.Literal('reward'), Type.Literal('currency')])),
+          entityKey: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        }),
+        response: { 200: page(AuditEntry), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, entity, entityKey } = request.query;
+      const rows = await listAudit(deps.db, { beforeId: decodeIdCursor(cursor), entity, entityKey, limit: limit + 1 });
+      return toPage(rows, limit, (e: AuditModel) => e.id);
+    },
+  );
+}

@@ -1,0 +1,49 @@
+import { Type } from '@sinclair/typebox';
+import { callerOf, errorResponses, requireAuth, type App, type TokenVerifier } from '@questline/platform';
+import { listCurrencies, type Currency as CurrencyModel } from '../db/currency.repository.js';
+import { createCurrency } from '../use-cases/currency-admin.use-case.js';
+import type { CatalogContext } from '../use-cases/context.js';
+import { decodeKeyCursor, notModified, orFail, toPage } from './http.js';
+import { Currency, CurrencyBody, NotModified, page, pageQuery } from './schemas.js';
+
+export function registerCurrencyRoutes(app: App, deps: { ctx: CatalogContext; verify: TokenVerifier }) {
+  const { ctx } = deps;
+
+  app.get(
+    '/api/v1/currencies',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'List currencies',
+        description: 'Ordered by code.',
+        querystring: pageQuery({}),
+        response: { 200: page(Currency), 304: NotModified, ...errorResponses(400) },
+      },
+    },
+    async (request, reply) => {
+      const { limit, cursor } = request.query;
+      const rows = await listCurrencies(ctx.db, { afterCode: decodeKeyCursor(cursor), limit: limit + 1 });
+      const body = toPage(rows, limit, (c: CurrencyModel) => c.code);
+      if (notModified(request, reply, body)) return reply;
+      return body;
+    },
+  );
+
+  app.post(
+    '/api/v1/admin/currencies',
+    {
+      onRequest: requireAuth(deps.verify, { role: 'admin' }),
+      schema: {
+        tags: ['catalog-admin'],
+        summary: 'Create a currency',
+        security: [{ bearerAuth: [] }],
+        body: CurrencyBody,
+        response: { 201: Type.Object({ currency: Currency }), ...errorResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) => {
+      const currency = orFail(await createCurrency(ctx, callerOf(request), request.body));
+      return reply.code(201).send({ currency });
+    },
+  );
+}

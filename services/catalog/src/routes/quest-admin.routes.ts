@@ -1,0 +1,123 @@
+import { Type } from '@sinclair/typebox';
+import { AppError, callerOf, errorResponses, requireAuth, type App, type TokenVerifier } from '@questline/platform';
+import { QuestStatus } from '@questline/contracts';
+import { listQuests } from '../db/quest.repository.js';
+import { isQuestKey, type Quest as QuestModel } from '../domain/quest.js';
+import { changeQuestStatus, createQuest, removeQuest, updateQuest } from '../use-cases/quest-admin.use-case.js';
+import type { CatalogContext } from '../use-cases/context.js';
+import { decodeKeyCursor, orFail, sendEmpty, toPage } from './http.js';
+import { CreateQuestBody, Quest, QuestKeyParams, QuestListFilters, UpdateQuestBody, page, pageQuery } from './schemas.js';
+
+const security = [{ bearerAuth: [] }];
+const QuestEnvelope = Type.Object({ quest: Quest });
+
+/** A malformed key cannot name a quest: answer like any unknown key. */
+function knownKeyShape(key: string): string {
+  if (!isQuestKey(key)) throw new AppError(404, 'NOT_FOUND', `quest ${key} not found`);
+  return key;
+}
+
+export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; verify: TokenVerifier }) {
+  const { ctx } = deps;
+  // onRequest: the token is checked before the body is even parsed, so anonymous callers learn nothing.
+  const onRequest = requireAuth(deps.verify, { role: 'admin' });
+
+  app.get(
+    '/api/v1/admin/quests',
+    {
+      onRequest,
+      schema: {
+        tags: ['catalog-admin'],
+        summary: 'List quests of any status',
+        security,
+        querystring: pageQuery({ status: Type.Optional(QuestStatus), ...QuestListFilters }),
+        response: { 200: page(Quest), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, status, tag, event } = request.query;
+      const rows = await listQuests(ctx.db, { status, tag, event, afterKey: decodeKeyCursor(cursor), limit: limit + 1 });
+      return toPage(rows, limit, (q: QuestModel) => q.key);
+    },
+  );
+
+  app.post(
+    '/api/v1/admin/quests',
+    {
+      onRequest,
+      schema: {
+        tags: ['catalog-admin'],
+        summary: 'Create a quest (as a draft, version 1)',
+        security,
+        body: CreateQuestBody,
+        response: { 201: QuestEnvelope, ...errorResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) => {
+      const quest = orFail(await createQuest(ctx, callerOf(request), request.body));
+      return reply.code(201).send({ quest });
+    },
+  );
+
+  app.put(
+    '/api/v1/admin/quests/:key',
+    {
+      onRequest,
+      schema: {
+        tags: ['catalog-admin'],
+        summary: 'Replace a quest definition',
+        description:
+          'A full replacement: absent optional fields take their defaults. A real change to a published or archived quest makes a new `version`; drafts stay at version 1; an identical definition changes nothing.',
+        security,
+        params: QuestKeyParams,
+        body: UpdateQuestBody,
+        response: { 200: QuestEnvelope, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const key = knownKeyShape(request.params.key);
+      return { quest: orFail(await updateQuest(ctx, callerOf(request), key, request.body)) };
+    },
+  );
+
+  for (const action of ['publish', 'archive'] as const) {
+    app.post(
+      `/api/v1/admin/quests/:key/${action}`,
+      {
+        onRequest,
+        schema: {
+          tags: ['catalog-admin'],
+          summary: action === 'publish' ? 'Publish a quest (also re-publishes an archived one)' : 'Archive a quest',
+          description: 'Idempotent: repeating it returns the quest unchanged.',
+          security,
+          params: QuestKeyParams,
+          response: { 200: QuestEnvelope, ...errorResponses(401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const key = knownKeyShape(request.params.key);
+        return { quest: orFail(await changeQuestStatus(ctx, callerOf(request), key, action)) };
+      },
+    );
+  }
+
+  app.delete(
+    '/api/v1/admin/quests/:key',
+    {
+      onRequest,
+      schema: {
+        tags: ['catalog-admin'],
+        summary: 'Delete a draft quest',
+        description: '`409 QUEST_NOT_DRAFT` for published/archived quests; `409 QUEST_IN_USE` while another quest lists it as a prerequisite.',
+        security,
+        params: QuestKeyParams,
+        response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const key = knownKeyShape(request.params.key);
+      orFail(await removeQuest(ctx, callerOf(request), key));
+      return sendEmpty(reply, 204);
+    },
+  );
+}

@@ -1,0 +1,110 @@
+import { Type } from '@sinclair/typebox';
+import { AppError, callerOf, errorResponses, requireAuth, type App, type TokenVerifier } from '@questline/platform';
+import { findReward, listRewards } from '../db/reward.repository.js';
+import type { Reward as RewardModel } from '../domain/reward.js';
+import { createReward, editReward, removeReward } from '../use-cases/reward-admin.use-case.js';
+import type { CatalogContext } from '../use-cases/context.js';
+import { decodeNameIdCursor, notModified, orFail, sendEmpty, toPage } from './http.js';
+import { IdParams, NotModified, Reward, RewardBody, page, pageQuery } from './schemas.js';
+
+const security = [{ bearerAuth: [] }];
+const RewardEnvelope = Type.Object({ reward: Reward });
+
+export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; verify: TokenVerifier }) {
+  const { ctx } = deps;
+  const onRequest = requireAuth(deps.verify, { role: 'admin' });
+
+  app.get(
+    '/api/v1/rewards',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'List rewards',
+        description: 'Ordered by name, then id.',
+        querystring: pageQuery({}),
+        response: { 200: page(Reward), 304: NotModified, ...errorResponses(400) },
+      },
+    },
+    async (request, reply) => {
+      const { limit, cursor } = request.query;
+      const rows = await listRewards(ctx.db, { after: decodeNameIdCursor(cursor), limit: limit + 1 });
+      const body = toPage(rows, limit, (r: RewardModel) => [r.name, r.id]);
+      if (notModified(request, reply, body)) return reply;
+      return body;
+    },
+  );
+
+  app.get(
+    '/api/v1/rewards/:id',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'Get a reward',
+        params: IdParams,
+        response: { 200: RewardEnvelope, 304: NotModified, ...errorResponses(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      const reward = await findReward(ctx.db, request.params.id);
+      if (!reward) throw new AppError(404, 'NOT_FOUND', `reward ${request.params.id} not found`);
+      const body = { reward };
+      if (notModified(request, reply, body)) return reply;
+      return body;
+    },
+  );
+
+  app.post(
+    '/api/v1/admin/rewards',
+    {
+      onRequest,
+      schema: {
+        tags: ['catalog-admin'],
+        summary: 'Create a reward',
+        description: 'Each currency at most once; every currency must exist (`400 UNKNOWN_CURRENCY`).',
+        security,
+        body: RewardBody,
+        response: { 201: RewardEnvelope, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const reward = orFail(await createReward(ctx, callerOf(request), request.body));
+      return reply.code(201).send({ reward });
+    },
+  );
+
+  app.put(
+    '/api/v1/admin/rewards/:id',
+    {
+      onRequest,
+      schema: {
+        tags: ['catalog-admin'],
+        summary: 'Replace a reward',
+        description: 'Quests paying it pay the new definition from now on (already paid rewards are untouched).',
+        security,
+        params: IdParams,
+        body: RewardBody,
+        response: { 200: RewardEnvelope, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => ({ reward: orFail(await editReward(ctx, callerOf(request), request.params.id, request.body)) }),
+  );
+
+  app.delete(
+    '/api/v1/admin/rewards/:id',
+    {
+      onRequest,
+      schema: {
+        tags: ['catalog-admin'],
+        summary: 'Delete a reward',
+        description: '`409 REWARD_IN_USE` while any quest (draft, published or archived) pays it.',
+        security,
+        params: IdParams,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      orFail(await removeReward(ctx, callerOf(request), request.params.id));
+      return sendEmpty(reply, 204);
+    },
+  );
+}

@@ -1,0 +1,87 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DIAMOND_REWARD_ID, INTERNAL_TOKEN, bearer, questBody, startCatalog, type Harness } from './helpers.js';
+
+let h: Harness;
+before(async () => {
+  h = await startCatalog('catalog_security');
+});
+after(async () => {
+  await h.close();
+});
+
+const adminRoutes: Array<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; url: string; payload?: object }> = [
+  { method: 'GET', url: '/api/v1/admin/quests' },
+  { method: 'POST', url: '/api/v1/admin/quests', payload: questBody('sec-quest') },
+  { method: 'PUT', url: '/api/v1/admin/quests/daily-login', payload: questBody('daily-login', { name: 'Hacked' }) },
+  { method: 'POST', url: '/api/v1/admin/quests/daily-login/publish' },
+  { method: 'POST', url: '/api/v1/admin/quests/daily-login/archive' },
+  { method: 'DELETE', url: '/api/v1/admin/quests/daily-login' },
+  { method: 'POST', url: '/api/v1/admin/rewards', payload: { name: 'r', items: [{ currency: 'gold', amount: 1 }] } },
+  { method: 'PUT', url: `/api/v1/admin/rewards/${DIAMOND_REWARD_ID}`, payload: { name: 'r', items: [{ currency: 'gold', amount: 1 }] } },
+  { method: 'DELETE', url: `/api/v1/admin/rewards/${DIAMOND_REWARD_ID}` },
+  { method: 'POST', url: '/api/v1/admin/currencies', payload: { code: 'ruby', name: 'Ruby' } },
+  { method: 'GET', url: '/api/v1/admin/audit' },
+];
+
+function tamper(token: string): string {
+  const [header, payload, signature] = token.split('.') as [string, string, string];
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+  const forged = Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url');
+  return `${header}.${forged}.${signature}`;
+}
+
+describe('admin routes', () => {
+  for (const route of adminRoutes) {
+    const name = `${route.method} ${route.url}`;
+    test(`${name}: no token → 401, player → 403, tampered → 401, banned admin → 403`, async () => {
+      const call = (headers: Record<string, string>) =>
+        h.app.inject({ method: route.method, url: route.url, headers, ...(route.payload ? { payload: route.payload } : {}) });
+      const none = await call({});
+      assert.equal(none.statusCode, 401);
+      assert.equal(none.json().error.code, 'UNAUTHENTICATED');
+      const player = await call(bearer(h.playerToken));
+      assert.equal(player.statusCode, 403);
+      assert.equal(player.json().error.code, 'FORBIDDEN');
+      const tampered = await call(bearer(tamper(h.playerToken)));
+      assert.equal(tampered.statusCode, 401);
+      assert.equal(tampered.json().error.code, 'UNAUTHENTICATED');
+      const banned = await call(bearer(await h.issuer.sign({ role: 'admin', status: 'banned' })));
+      assert.equal(banned.statusCode, 403);
+      assert.equal(banned.json().error.code, 'USER_BANNED');
+    });
+  }
+
+  test('a token from another issuer key is refused', async () => {
+    const { startIssuer } = await import('./helpers.js');
+    const stranger = await startIssuer();
+    try {
+      const res = await h.app.inject({ url: '/api/v1/admin/quests', headers: bearer(await stranger.sign({ role: 'admin' })) });
+      assert.equal(res.statusCode, 401);
+    } finally {
+      await stranger.close();
+    }
+  });
+
+  test('nothing was changed by the refused calls', async () => {
+    const quest = (await h.app.inject({ url: '/api/v1/quests/daily-login' })).json().quest;
+    assert.equal(quest.name, 'Daily Login');
+    assert.equal(quest.status, 'published');
+    const audit = (await h.app.inject({ url: '/api/v1/admin/audit', headers: bearer(h.adminToken) })).json();
+    assert.deepEqual(audit.items, []);
+  });
+});
+
+describe('internal routes', () => {
+  test('/internal/quests needs the internal token', async () => {
+    const none = await h.app.inject({ url: '/internal/quests' });
+    assert.equal(none.statusCode, 401);
+    assert.equal(none.json().error.code, 'UNAUTHENTICATED');
+    const wrong = await h.app.inject({ url: '/internal/quests', headers: { 'x-internal-token': 'wrong-token-wrong-token' } });
+    assert.equal(wrong.statusCode, 401);
+    const adminJwt = await h.app.inject({ url: '/internal/quests', headers: bearer(h.adminToken) });
+    assert.equal(adminJwt.statusCode, 401);
+    const ok = await h.app.inject({ url: '/internal/quests', headers: { 'x-internal-token': INTERNAL_TOKEN } });
+    assert.equal(ok.statusCode, 200);
+  });
+});
