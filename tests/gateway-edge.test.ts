@@ -137,7 +137,8 @@ describe('operations', () => {
     assert.equal(docs.status, 200);
   });
   test('a stopped service gives a fast 503 in the error shape; logins made meanwhile still reach progress', async () => {
-    await stack.services.progress.stop();
+    // SIGTERM: the service drains and exits cleanly.
+    assert.equal(await stack.services.progress.stop(), 0);
     const t0 = Date.now();
     const res = await api('GET', '/api/v1/me/quests', { token: playerToken });
     assertError(res, 503, 'UPSTREAM_UNAVAILABLE');

@@ -1,0 +1,93 @@
+import { sql } from 'kysely';
+import { createApp, createDatabase, createServiceClient, remoteTokenVerifier, type App } from '@questline/platform';
+import type { Config } from './config.js';
+import type { ProgressDatabase } from './db/schema.js';
+import type { ProgressContext } from './context.js';
+import { CatalogCache } from './clients/catalog-cache.js';
+import { UserDirectory } from './clients/user-directory.js';
+import { GrantRelay } from './workers/grant-relay.js';
+import { backlogStats } from './db/outbox.repository.js';
+import { createProgressMetrics } from './progress-metrics.js';
+import { registerEventRoutes } from './routes/events.routes.js';
+import { registerQuestRoutes } from './routes/quests.routes.js';
+import { registerInternalRoutes } from './routes/internal.routes.js';
+
+export type { App } from '@questline/platform';
+
+/** Background parts of a built app; tests drive them directly (force a catalog refresh, run the relay). */
+export interface ProgressInternals {
+  catalog: CatalogCache;
+  relay: GrantRelay;
+  users: UserDirectory;
+}
+
+const internals = new WeakMap<App, ProgressInternals>();
+
+export function internalsOf(app: App): ProgressInternals {
+  const found = internals.get(app);
+  if (!found) throw new Error('not a progress app');
+  return found;
+}
+
+export async function buildApp(config: Config): Promise<App> {
+  const database = createDatabase<ProgressDatabase>(config.DATABASE_URL);
+  const { db } = database;
+  let catalog: CatalogCache | undefined;
+  const { app, metrics } = await createApp({
+    service: 'progress',
+    logLevel: config.LOG_LEVEL,
+    readiness: [
+      { name: 'database', check: () => sql`select 1`.execute(db) },
+      {
+        name: 'catalog',
+        check: async () => {
+          if (!catalog?.snapshot) throw new Error('no catalog copy loaded yet');
+        },
+      },
+    ],
+  });
+
+  // Bodiless POSTs (claim, refresh) often still carry content-type: application/json; an empty
+  // body is then "no body", not malformed JSON. Non-empty bodies keep the default, poisoning-safe parser.
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') return done(null, undefined);
+    return defaultJson(request, text, done);
+  });
+
+  const authClient = createServiceClient({ service: 'auth', baseUrl: config.AUTH_URL, internalToken: config.INTERNAL_TOKEN });
+  const catalogClient = createServiceClient({ service: 'catalog', baseUrl: config.CATALOG_URL, internalToken: config.INTERNAL_TOKEN, timeoutMs: 3000 });
+  const counters = createProgressMetrics(metrics, () => backlogStats(db));
+  catalog = new CatalogCache(catalogClient, config.CATALOG_POLL_MS, app.log.child({ component: 'catalog-cache' }));
+  const users = new UserDirectory(authClient, config.USER_CACHE_TTL_MS);
+  const relay = new GrantRelay(db, authClient, config.OUTBOX_POLL_MS, app.log.child({ component: 'grant-relay' }), (n) =>
+    counters.rewardsPaid.inc(n),
+  );
+
+  const ctx: ProgressContext = {
+    config,
+    db,
+    catalog,
+    users,
+    relay,
+    verify: remoteTokenVerifier(`${config.AUTH_URL.replace(/\/$/, '')}/.well-known/jwks.json`),
+    counters,
+  };
+  registerEventRoutes(app, ctx);
+  registerQuestRoutes(app, ctx);
+  registerInternalRoutes(app, ctx);
+  internals.set(app, { catalog, relay, users });
+
+  app.addHook('onClose', async () => {
+    catalog?.stop();
+    await relay.stop();
+    await database.close();
+  });
+
+  // A first catalog copy before serving when the catalog is up; otherwise /readyz says why not.
+  await catalog.start();
+  relay.start();
+  return app;
+}

@@ -1,0 +1,63 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { GrantRequest, RewardPayload } from '@questline/contracts';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+// jsonb goes in as JSON text (pg would turn a JS array into a Postgres array) and comes out parsed.
+type Json<T> = ColumnType<T, string, string>;
+
+export interface EventsTable {
+  user_id: string;
+  id: string;
+  type: string;
+  value: number | null;
+  attributes: Json<Record<string, string | number | boolean>>;
+  occurred_at: Timestamp;
+  received_at: ColumnType<Date, never, never>;
+}
+
+export interface UserQuestsTable {
+  user_id: string;
+  quest_key: string;
+  progress: number;
+  period_key: string | null;
+  completions: number;
+  claimed: number;
+  last_completed_period: string | null;
+  streak_current: number;
+  streak_best: number;
+  /** DATE, kept as 'YYYY-MM-DD' by the platform's type parser. */
+  streak_last_day: string | null;
+  quest_version: number;
+  updated_at: ColumnType<Date, never, Date | string>;
+}
+
+export interface CompletionsTable {
+  user_id: string;
+  quest_key: string;
+  number: number;
+  quest_version: number;
+  reward: Json<RewardPayload>;
+  completed_at: Timestamp;
+  claimed_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+}
+
+export interface GrantOutboxTable {
+  id: Generated<string>;
+  user_id: string;
+  quest_key: string;
+  completion: number;
+  idempotency_key: string;
+  payload: Json<GrantRequest>;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  delivered_at: ColumnType<Date | null, never, Date | string | null>;
+  last_error: ColumnType<string | null, never, string | null>;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface ProgressDatabase {
+  events: EventsTable;
+  user_quests: UserQuestsTable;
+  completions: CompletionsTable;
+  grant_outbox: GrantOutboxTable;
+}

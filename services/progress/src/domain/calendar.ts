@@ -1,0 +1,85 @@
+import { DateTime, IANAZone } from 'luxon';
+import type { Repeat } from '@questline/contracts';
+
+/** An instant: a Date or an RFC 3339 string with an offset. */
+export type Instant = Date | string;
+
+/** 'YYYY-MM-DD', a calendar day in some user's own timezone. */
+export type LocalDay = string;
+
+/**
+ * Days and weeks are always the user's own: the same instant is Monday in Tokyo and Sunday in
+ * Los Angeles. An unknown zone (which auth should never hand out) falls back to UTC rather than
+ * failing an event.
+ */
+export function safeZone(zone: string): string {
+  return IANAZone.isValidZone(zone) ? zone : 'UTC';
+}
+
+function inZone(instant: Instant, zone: string): DateTime {
+  const z = safeZone(zone);
+  const dt = typeof instant === 'string' ? DateTime.fromISO(instant, { zone: z }) : DateTime.fromJSDate(instant, { zone: z });
+  if (!dt.isValid) throw new RangeError(`invalid instant: ${String(instant)}`);
+  return dt;
+}
+
+/** The local calendar day of an instant in a zone. */
+export function localDay(instant: Instant, zone: string): LocalDay {
+  return inZone(instant, zone).toFormat('yyyy-MM-dd');
+}
+
+/** ISO week (Monday start, week-numbering year) of an instant in a zone, e.g. '2026-W48'. */
+export function isoWeekKey(instant: Instant, zone: string): string {
+  const dt = inZone(instant, zone);
+  return `${dt.weekYear}-W${String(dt.weekNumber).padStart(2, '0')}`;
+}
+
+// Calendar arithmetic on day labels is done in UTC, where every day has 24 hours.
+function dayLabel(day: LocalDay): DateTime {
+  const dt = DateTime.fromISO(day, { zone: 'UTC' });
+  if (!dt.isValid) throw new RangeError(`invalid day: ${day}`);
+  return dt;
+}
+
+export function previousDay(day: LocalDay): LocalDay {
+  return dayLabel(day).minus({ days: 1 }).toFormat('yyyy-MM-dd');
+}
+
+export function nextDay(day: LocalDay): LocalDay {
+  return dayLabel(day).plus({ days: 1 }).toFormat('yyyy-MM-dd');
+}
+
+/**
+ * The instant the next local day begins. Adding a calendar day and then taking the start of
+ * that day is DST-safe: days of 23 or 25 hours, and zones whose midnight is skipped, all work.
+ */
+export function startOfNextDay(instant: Instant, zone: string): Date {
+  return inZone(instant, zone).plus({ days: 1 }).startOf('day').toJSDate();
+}
+
+/** The instant the next ISO week (Monday 00:00 local) begins. */
+export function startOfNextWeek(instant: Instant, zone: string): Date {
+  return inZone(instant, zone).startOf('week').plus({ weeks: 1 }).startOf('day').toJSDate();
+}
+
+/** The key of the period a repeating quest is in at an instant; null for quests that never reset. */
+export function periodKey(repeat: Repeat, instant: Instant, zone: string): string | null {
+  if (repeat === 'daily') return localDay(instant, zone);
+  if (repeat === 'weekly') return isoWeekKey(instant, zone);
+  return null;
+}
+
+/** When the current period of a repeating quest ends; null for quests that never reset. */
+export function periodEndsAt(repeat: Repeat, instant: Instant, zone: string): Date | null {
+  if (repeat === 'daily') return startOfNextDay(instant, zone);
+  if (repeat === 'weekly') return startOfNextWeek(instant, zone);
+  return null;
+}
+
+/**
+ * Period keys of one kind sort chronologically as strings ('YYYY-MM-DD', and 'YYYY-Www' with a
+ * zero-padded week), which lets the evaluator recognise events from an earlier period.
+ */
+export function comparePeriods(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

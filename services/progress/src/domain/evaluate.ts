@@ -1,0 +1,176 @@
+import type { PublishedQuest } from '@questline/contracts';
+import { comparePeriods, localDay, periodKey, previousDay, type LocalDay } from './calendar.js';
+
+/** The parts of a published quest that decide how an event counts. */
+export type QuestRules = Pick<
+  PublishedQuest,
+  'key' | 'version' | 'objective' | 'autoClaim' | 'maxCompletions' | 'repeat' | 'startsAt' | 'endsAt' | 'prerequisites'
+>;
+
+/** A user's stored state for one quest (one user_quests row). */
+export interface QuestState {
+  progress: number;
+  /** The period `progress` belongs to, for repeating quests; null otherwise. */
+  periodKey: string | null;
+  completions: number;
+  claimed: number;
+  lastCompletedPeriod: string | null;
+  streakCurrent: number;
+  streakBest: number;
+  streakLastDay: LocalDay | null;
+  questVersion: number;
+}
+
+export type AttributeValue = string | number | boolean;
+
+export interface QuestEvent {
+  type: string;
+  value?: number | null;
+  attributes?: Record<string, AttributeValue> | null;
+  occurredAt: Date;
+}
+
+export type IgnoreReason =
+  | 'maxed'
+  | 'already-completed-this-period'
+  | 'outside-schedule'
+  | 'filter-mismatch'
+  | 'locked'
+  /** A sum objective needs a positive value. */
+  | 'no-value'
+  /** A streak already counted this local day. */
+  | 'same-day'
+  /**
+   * The event is older than what the quest state already reflects (an earlier period of a
+   * repeating quest, or a day before the streak's last day). Recorded, but it does not rewrite
+   * state already advanced: replaying history is a known limitation, to be added later.
+   */
+  | 'stale-period'
+  | 'stale-day';
+
+export type Outcome =
+  | { kind: 'progressed' }
+  | { kind: 'completed'; completion: number; autoClaimed: boolean }
+  | { kind: 'ignored'; reason: IgnoreReason };
+
+export interface EvaluationInput {
+  quest: QuestRules;
+  state: QuestState | null;
+  event: QuestEvent;
+  timezone: string;
+  /** Completions per quest key before this event; decides prerequisites. */
+  completionsOf: (questKey: string) => number;
+}
+
+export interface Evaluation {
+  state: QuestState;
+  outcome: Outcome;
+}
+
+export function initialState(questVersion: number): QuestState {
+  return {
+    progress: 0,
+    periodKey: null,
+    completions: 0,
+    claimed: 0,
+    lastCompletedPeriod: null,
+    streakCurrent: 0,
+    streakBest: 0,
+    streakLastDay: null,
+    questVersion,
+  };
+}
+
+/** Every filter key must equal the event's attribute (strictly: 5 and "5" differ). */
+export function matchesFilter(filter: Record<string, AttributeValue> | undefined, attributes: Record<string, AttributeValue> | null | undefined): boolean {
+  if (!filter) return true;
+  return Object.entries(filter).every(([key, want]) => attributes != null && Object.hasOwn(attributes, key) && attributes[key] === want);
+}
+
+/** Schedule windows are half-open: [startsAt, endsAt). */
+export function withinSchedule(quest: Pick<QuestRules, 'startsAt' | 'endsAt'>, at: Date): boolean {
+  const t = at.getTime();
+  if (quest.startsAt !== null && t < Date.parse(quest.startsAt)) return false;
+  if (quest.endsAt !== null && t >= Date.parse(quest.endsAt)) return false;
+  return true;
+}
+
+export function prerequisitesMet(quest: Pick<QuestRules, 'prerequisites'>, completionsOf: (key: string) => number): boolean {
+  return quest.prerequisites.every((key) => completionsOf(key) >= 1);
+}
+
+export function isMaxed(quest: Pick<QuestRules, 'maxCompletions'>, completions: number): boolean {
+  return quest.maxCompletions !== null && completions >= quest.maxCompletions;
+}
+
+const ignored = (state: QuestState, reason: IgnoreReason): Evaluation => ({ state, outcome: { kind: 'ignored', reason } });
+
+/**
+ * Applies one event to one quest for one user. Pure: the caller supplies the stored state and
+ * persists the returned one. Ignored events return the input state unchanged.
+ *
+ * Known limitation: events are applied in the order they are ingested. An event older than the
+ * state (a streak day before the last counted day, or an earlier period of a repeating quest)
+ * is recorded but does not rewrite already-advanced state; count and sum quests that do not
+ * repeat still count it. Replaying history in occurredAt order is planned.
+ */
+export function evaluate(input: EvaluationInput): Evaluation {
+  const { quest, event, timezone } = input;
+  const current = input.state ?? initialState(quest.version);
+  const objective = quest.objective;
+
+  if (event.type !== objective.event) return ignored(current, 'filter-mismatch');
+  if (!withinSchedule(quest, event.occurredAt)) return ignored(current, 'outside-schedule');
+  if (!prerequisitesMet(quest, input.completionsOf)) return ignored(current, 'locked');
+  if (!matchesFilter(objective.filter, event.attributes)) return ignored(current, 'filter-mismatch');
+  if (isMaxed(quest, current.completions)) return ignored(current, 'maxed');
+
+  const period = periodKey(quest.repeat, event.occurredAt, timezone);
+  const next: QuestState = { ...current, questVersion: quest.version };
+  if (period !== null) {
+    if (current.periodKey !== null && comparePeriods(period, current.periodKey) < 0) return ignored(current, 'stale-period');
+    if (current.lastCompletedPeriod === period) return ignored(current, 'already-completed-this-period');
+    if (current.periodKey !== period) {
+      // A new period: progress (and a streak, for a repeating streak quest) starts over.
+      next.periodKey = period;
+      next.progress = 0;
+      next.streakCurrent = 0;
+    }
+  }
+
+  switch (objective.mode) {
+    case 'count':
+      next.progress += 1;
+      break;
+    case 'sum': {
+      const value = event.value ?? 0;
+      if (value <= 0) return ignored(current, 'no-value');
+      next.progress += value;
+      break;
+    }
+    case 'streak': {
+      const day = localDay(event.occurredAt, timezone);
+      const last = current.streakLastDay;
+      if (last !== null && day === last) return ignored(current, 'same-day');
+      if (last !== null && day < last) return ignored(current, 'stale-day');
+      // After a completion streakCurrent is 0 but the completion day stays the last day,
+      // so the next day counts as 1 and the same day counts as nothing.
+      next.streakCurrent = last !== null && previousDay(day) === last ? next.streakCurrent + 1 : 1;
+      next.streakLastDay = day;
+      next.streakBest = Math.max(next.streakBest, next.streakCurrent);
+      next.progress = next.streakCurrent;
+      break;
+    }
+  }
+
+  if (next.progress < objective.target) return { state: next, outcome: { kind: 'progressed' } };
+
+  // The objective is met: a completion now; progress toward the next one starts from zero
+  // (a sum's overshoot is not carried over).
+  next.completions += 1;
+  next.progress = 0;
+  next.streakCurrent = 0;
+  next.lastCompletedPeriod = period;
+  if (quest.autoClaim) next.claimed += 1;
+  return { state: next, outcome: { kind: 'completed', completion: next.completions, autoClaimed: quest.autoClaim } };
+}

@@ -1,0 +1,79 @@
+import type { PublishedQuest } from '@questline/contracts';
+import { localDay, periodEndsAt, periodKey, previousDay } from './calendar.js';
+import { isMaxed, prerequisitesMet, withinSchedule, type QuestState } from './evaluate.js';
+
+export type QuestViewStatus = 'locked' | 'active' | 'claimable' | 'completed' | 'maxed';
+
+export interface StreakView {
+  current: number;
+  best: number;
+  lastDay: string | null;
+}
+
+/** One item of GET /me/quests. */
+export interface QuestView {
+  quest: { key: string; name: string; description: string; tags: string[] };
+  status: QuestViewStatus;
+  progress: number;
+  target: number;
+  completions: number;
+  maxCompletions: number | null;
+  /** Only streak quests have a streak; null for count and sum quests. */
+  streak: StreakView | null;
+  /** RFC 3339; when the current local day/week ends for repeating quests, else null. */
+  periodEndsAt: string | null;
+  /** Completions earned but not yet claimed. */
+  claimable: number;
+}
+
+export interface ViewContext {
+  now: Date;
+  timezone: string;
+  completionsOf: (questKey: string) => number;
+}
+
+/**
+ * A streak survives while its last day is today or yesterday (the user can still extend it);
+ * older than that it is already broken, even though the stored row only learns it on the next event.
+ */
+function liveStreak(state: QuestState, today: string): number {
+  const last = state.streakLastDay;
+  if (last === null) return 0;
+  return last === today || last === previousDay(today) ? state.streakCurrent : 0;
+}
+
+export function statusOf(quest: PublishedQuest, state: QuestState | null, ctx: ViewContext): QuestViewStatus {
+  const completions = state?.completions ?? 0;
+  const claimed = state?.claimed ?? 0;
+  // Earned rewards stay claimable even when the quest is locked or its window closed.
+  if (completions > claimed) return 'claimable';
+  if (isMaxed(quest, completions)) return 'maxed';
+  if (!prerequisitesMet(quest, ctx.completionsOf) || !withinSchedule(quest, ctx.now)) return 'locked';
+  const period = periodKey(quest.repeat, ctx.now, ctx.timezone);
+  if (period !== null && state?.lastCompletedPeriod === period) return 'completed';
+  return 'active';
+}
+
+export function buildQuestView(quest: PublishedQuest, state: QuestState | null, ctx: ViewContext): QuestView {
+  const period = periodKey(quest.repeat, ctx.now, ctx.timezone);
+  const inCurrentPeriod = period === null || state?.periodKey === period;
+  const isStreak = quest.objective.mode === 'streak';
+  const today = localDay(ctx.now, ctx.timezone);
+  const streakNow = state && inCurrentPeriod ? liveStreak(state, today) : 0;
+
+  let progress = 0;
+  if (state && inCurrentPeriod) progress = isStreak ? streakNow : state.progress;
+
+  const ends = periodEndsAt(quest.repeat, ctx.now, ctx.timezone);
+  return {
+    quest: { key: quest.key, name: quest.name, description: quest.description, tags: quest.tags },
+    status: statusOf(quest, state, ctx),
+    progress,
+    target: quest.objective.target,
+    completions: state?.completions ?? 0,
+    maxCompletions: quest.maxCompletions,
+    streak: isStreak ? { current: streakNow, best: state?.streakBest ?? 0, lastDay: state?.streakLastDay ?? null } : null,
+    periodEndsAt: ends ? ends.toISOString() : null,
+    claimable: state ? state.completions - state.claimed : 0,
+  };
+}

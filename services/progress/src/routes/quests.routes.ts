@@ -1,0 +1,103 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { AppError, callerOf, errorResponses, UpstreamError, type App } from '@questline/platform';
+import type { ProgressContext } from '../context.js';
+import { authenticated } from './guards.js';
+import { claimQuest } from '../use-cases/claim-quest.js';
+import { questViewsFor } from '../use-cases/quest-views.js';
+import { lookupUser } from '../use-cases/ingest-batch.js';
+import { requireCatalog } from '../use-cases/ingest-events.js';
+import { QuestKeyParams, QuestViewList, RewardedItems, UserIdParams } from './schemas.js';
+
+const ClaimResponse = Type.Object({
+  rewarded: Type.Object({
+    items: RewardedItems,
+    xp: Type.Integer(),
+    badge: Type.Union([Type.String(), Type.Null()]),
+  }),
+});
+
+export function registerQuestRoutes(app: App, ctx: ProgressContext) {
+  /**
+   * The caller's timezone and status, fresh from auth. Reading views survives an auth outage
+   * with the token's own claims; anything that pays goes through lookupUser and fails instead.
+   */
+  async function callerProfile(request: FastifyRequest) {
+    const caller = callerOf(request);
+    try {
+      const profile = await ctx.users.get(caller.id, request.id);
+      if (!profile) throw new AppError(401, 'UNAUTHENTICATED', 'this account no longer exists');
+      return profile;
+    } catch (err) {
+      if (!(err instanceof UpstreamError)) throw err;
+      request.log.warn({ err: err.message }, 'auth unreachable; using the token claims for the quest view');
+      return { id: caller.id, status: caller.status, timezone: caller.timezone };
+    }
+  }
+
+  app.get(
+    '/api/v1/me/quests',
+    {
+      onRequest: authenticated(ctx.verify),
+      schema: {
+        tags: ['Progress'],
+        summary: "The caller's progress on every published quest",
+        security: [{ bearerAuth: [] }],
+        response: { 200: QuestViewList, ...errorResponses(401, 403, 503) },
+      },
+    },
+    async (request) => {
+      const profile = await callerProfile(request);
+      if (profile.status === 'banned') throw new AppError(403, 'USER_BANNED', 'this account is banned');
+      const catalog = requireCatalog(ctx.catalog);
+      return { items: await questViewsFor(ctx.db, catalog, profile.id, profile.timezone) };
+    },
+  );
+
+  app.post(
+    '/api/v1/me/quests/:key/claim',
+    {
+      onRequest: authenticated(ctx.verify),
+      schema: {
+        tags: ['Progress'],
+        summary: 'Claim every unclaimed completion of a quest; repeated claims never pay twice',
+        security: [{ bearerAuth: [] }],
+        params: QuestKeyParams,
+        response: { 200: ClaimResponse, ...errorResponses(400, 401, 403, 404, 409, 503) },
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      const profile = await lookupUser(ctx.users, caller.id, request.id);
+      if (!profile) throw new AppError(401, 'UNAUTHENTICATED', 'this account no longer exists');
+      if (profile.status === 'banned') throw new AppError(403, 'USER_BANNED', 'this account is banned');
+      const quest = requireCatalog(ctx.catalog).byKey.get(request.params.key);
+      if (!quest) throw new AppError(404, 'NOT_FOUND', `no published quest ${request.params.key}`);
+
+      const result = await claimQuest(ctx.db, caller.id, quest.key);
+      if (result.kind === 'nothing-to-claim') throw new AppError(409, 'NOTHING_TO_CLAIM', `nothing to claim on ${quest.key}`);
+      ctx.relay.nudge();
+      return { rewarded: result.rewarded };
+    },
+  );
+
+  app.get(
+    '/api/v1/admin/users/:userId/quests',
+    {
+      onRequest: authenticated(ctx.verify, { role: 'admin' }),
+      schema: {
+        tags: ['Progress'],
+        summary: "Any user's progress on every published quest",
+        security: [{ bearerAuth: [] }],
+        params: UserIdParams,
+        response: { 200: QuestViewList, ...errorResponses(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) => {
+      const user = await lookupUser(ctx.users, request.params.userId, request.id);
+      if (!user) throw new AppError(404, 'NOT_FOUND', 'no such user');
+      const catalog = requireCatalog(ctx.catalog);
+      return { items: await questViewsFor(ctx.db, catalog, user.id, user.timezone) };
+    },
+  );
+}

@@ -1,0 +1,29 @@
+import { Type } from '@sinclair/typebox';
+import { RewardItem } from '@questline/contracts';
+
+export const QuestViewStatus = Type.Union(
+  [Type.Literal('locked'), Type.Literal('active'), Type.Literal('claimable'), Type.Literal('completed'), Type.Literal('maxed')],
+  { description: 'locked: a prerequisite is missing or outside the schedule; claimable: unclaimed completions; completed: done for the current period; maxed: maxCompletions reached and all claimed' },
+);
+
+export const QuestViewSchema = Type.Object({
+  quest: Type.Object({ key: Type.String(), name: Type.String(), description: Type.String(), tags: Type.Array(Type.String()) }),
+  status: QuestViewStatus,
+  progress: Type.Integer({ description: 'toward the next completion, in the current period; the live streak for streak quests' }),
+  target: Type.Integer(),
+  completions: Type.Integer(),
+  maxCompletions: Type.Union([Type.Integer(), Type.Null()]),
+  streak: Type.Union(
+    [Type.Object({ current: Type.Integer(), best: Type.Integer(), lastDay: Type.Union([Type.String({ format: 'date' }), Type.Null()]) }), Type.Null()],
+    { description: 'streak quests only (days in the user timezone); null for count and sum quests' },
+  ),
+  periodEndsAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'end of the current local day/week for repeating quests' }),
+  claimable: Type.Integer({ description: 'completions not yet claimed' }),
+});
+
+export const QuestViewList = Type.Object({ items: Type.Array(QuestViewSchema) });
+
+export const RewardedItems = Type.Array(RewardItem);
+
+export const UserIdParams = Type.Object({ userId: Type.String({ format: 'uuid' }) });
+export const QuestKeyParams = Type.Object({ key: Type.String({ minLength: 1, maxLength: 64 }) });

@@ -1,0 +1,9 @@
+import { loadConfigOrExit, serve } from '@questline/platform';
+import { ConfigSchema } from './config.js';
+import { runMigrations } from './migrate.js';
+import { buildApp } from './app.js';
+
+const config = loadConfigOrExit(ConfigSchema);
+if (config.MIGRATE_ON_START) await runMigrations(config);
+const app = await buildApp(config);
+await serve(app, { port: config.PORT, host: config.HOST });

@@ -1,0 +1,31 @@
+import type { Kysely } from 'kysely';
+import type { ProgressDatabase } from '../db/schema.js';
+import { getStateForUpdate, addClaimed, lockUser } from '../db/user-quests.repository.js';
+import { listUnclaimed, markClaimed } from '../db/completions.repository.js';
+import { enqueueGrant } from '../db/outbox.repository.js';
+import { questGrant, sumRewards, type RewardTotal } from '../domain/grant.js';
+
+export type ClaimResult = { kind: 'claimed'; completions: number[]; rewarded: RewardTotal } | { kind: 'nothing-to-claim' };
+
+/**
+ * Pays every unclaimed completion of one quest: marks them claimed and queues one grant per
+ * completion (each with its own idempotency key) in one transaction. The user lock and the row
+ * lock make a second, racing claim wait and then find nothing left to claim.
+ */
+export async function claimQuest(db: Kysely<ProgressDatabase>, userId: string, questKey: string): Promise<ClaimResult> {
+  return db.transaction().execute(async (trx) => {
+    await lockUser(trx, userId);
+    const state = await getStateForUpdate(trx, userId, questKey);
+    if (!state || state.completions <= state.claimed) return { kind: 'nothing-to-claim' } as const;
+    const unclaimed = await listUnclaimed(trx, userId, questKey);
+    if (unclaimed.length === 0) return { kind: 'nothing-to-claim' } as const;
+
+    const numbers = unclaimed.map((c) => c.number);
+    const updated = await markClaimed(trx, userId, questKey, numbers, new Date());
+    // Cannot differ under the locks; if it ever did, paying would be wrong, so abort instead.
+    if (updated !== numbers.length) throw new Error(`claim of ${questKey} for ${userId} raced: ${updated}/${numbers.length}`);
+    await addClaimed(trx, userId, questKey, numbers.length);
+    for (const c of unclaimed) await enqueueGrant(trx, questGrant(userId, questKey, c.number, c.reward));
+    return { kind: 'claimed', completions: numbers, rewarded: sumRewards(unclaimed.map((c) => c.reward)) } as const;
+  });
+}

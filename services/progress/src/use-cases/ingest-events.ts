@@ -1,0 +1,135 @@
+import type { Kysely } from 'kysely';
+import type { PublishedQuest, RewardItem } from '@questline/contracts';
+import { AppError } from '@questline/platform';
+import type { ProgressDatabase } from '../db/schema.js';
+import type { CatalogCache, CatalogSnapshot } from '../clients/catalog-cache.js';
+import { evaluate, type AttributeValue, type Outcome, type QuestState } from '../domain/evaluate.js';
+import { questGrant } from '../domain/grant.js';
+import { insertEvent } from '../db/events.repository.js';
+import { listStates, lockUser, upsertStates } from '../db/user-quests.repository.js';
+import { insertCompletion } from '../db/completions.repository.js';
+import { enqueueGrant } from '../db/outbox.repository.js';
+import type { ProgressCounters } from '../progress-metrics.js';
+
+export interface IncomingEvent {
+  id: string;
+  type: string;
+  value?: number;
+  attributes?: Record<string, AttributeValue>;
+  occurredAt: Date;
+}
+
+export interface QuestResult {
+  quest: PublishedQuest;
+  outcome: Outcome;
+}
+
+export interface AppliedEvent {
+  eventId: string;
+  duplicate: boolean;
+  /** Every published quest whose objective listens to the event's type. */
+  results: QuestResult[];
+  rewarded: Array<{ questKey: string; items: RewardItem[] }>;
+}
+
+export interface UserIngestResult {
+  applied: AppliedEvent[];
+  /** The user's quest states after the last event. */
+  states: Map<string, QuestState>;
+  catalog: CatalogSnapshot;
+}
+
+export interface IngestDeps {
+  db: Kysely<ProgressDatabase>;
+  catalog: CatalogCache;
+  counters: ProgressCounters;
+  /** Called after a commit that queued grants. */
+  onGrantsQueued: () => void;
+}
+
+/** Events are refused until a first catalog copy exists: applying them against no quests would lose progress. */
+export function requireCatalog(catalog: CatalogCache): CatalogSnapshot {
+  const snapshot = catalog.snapshot;
+  if (!snapshot) throw new AppError(503, 'CATALOG_UNAVAILABLE', 'quest catalog not loaded yet; retry shortly');
+  return snapshot;
+}
+
+/**
+ * Applies one user's events, in the given order, in one transaction. The per-user lock makes
+ * concurrent requests for the same user queue up instead of losing updates; the event insert's
+ * conflict makes a repeated id a no-op; completions, claims of auto-claim quests and their
+ * grant outbox rows commit together with the progress that earned them.
+ *
+ * Known limitation (to be fixed by replay): an event older than the user's last applied event
+ * is recorded and counted by non-repeating count/sum quests, but it does not rewrite a streak or
+ * a daily/weekly period that has already moved on (see the stale-* reasons in evaluate.ts).
+ */
+export async function ingestForUser(deps: IngestDeps, userId: string, timezone: string, events: IncomingEvent[]): Promise<UserIngestResult> {
+  const catalog = requireCatalog(deps.catalog);
+  const now = new Date();
+  let grants = 0;
+  const completedKeys: string[] = [];
+
+  const result = await deps.db.transaction().execute(async (trx) => {
+    await lockUser(trx, userId);
+    const states = await listStates(trx, userId);
+    const dirty = new Set<string>();
+    const applied: AppliedEvent[] = [];
+
+    for (const event of events) {
+      const inserted = await insertEvent(trx, {
+        userId,
+        id: event.id,
+        type: event.type,
+        value: event.value ?? null,
+        attributes: event.attributes ?? {},
+        occurredAt: event.occurredAt,
+      });
+      if (!inserted) {
+        applied.push({ eventId: event.id, duplicate: true, results: [], rewarded: [] });
+        continue;
+      }
+      // Prerequisites are judged on the state before this event, so the result does not
+      // depend on the order in which quests are evaluated.
+      const before = new Map([...states].map(([key, s]) => [key, s.completions]));
+      const completionsOf = (key: string) => before.get(key) ?? 0;
+      const results: QuestResult[] = [];
+      const rewarded: AppliedEvent['rewarded'] = [];
+
+      for (const quest of catalog.byEvent.get(event.type) ?? []) {
+        const { state, outcome } = evaluate({ quest, state: states.get(quest.key) ?? null, event, timezone, completionsOf });
+        results.push({ quest, outcome });
+        if (outcome.kind === 'ignored') continue;
+        states.set(quest.key, state);
+        dirty.add(quest.key);
+        if (outcome.kind !== 'completed') continue;
+
+        completedKeys.push(quest.key);
+        await insertCompletion(trx, {
+          userId,
+          questKey: quest.key,
+          number: outcome.completion,
+          questVersion: quest.version,
+          reward: quest.reward,
+          completedAt: event.occurredAt,
+          claimedAt: outcome.autoClaimed ? now : null,
+        });
+        if (outcome.autoClaimed) {
+          await enqueueGrant(trx, questGrant(userId, quest.key, outcome.completion, quest.reward));
+          rewarded.push({ questKey: quest.key, items: quest.reward.items });
+          grants++;
+        }
+      }
+      applied.push({ eventId: event.id, duplicate: false, results, rewarded });
+    }
+
+    await upsertStates(trx, userId, [...dirty].map((key) => [key, states.get(key)!] as [string, QuestState]));
+    return { applied, states, catalog };
+  });
+
+  const accepted = result.applied.filter((a) => !a.duplicate).length;
+  if (accepted > 0) deps.counters.eventsIngested.inc(accepted);
+  for (const key of completedKeys) deps.counters.questsCompleted.inc({ quest: key });
+  if (grants > 0) deps.onGrantsQueued();
+  return result;
+}

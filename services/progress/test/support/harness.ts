@@ -1,0 +1,72 @@
+import type { PublishedQuest } from '@questline/contracts';
+import { parseConfig } from '@questline/platform';
+import { createTestDatabase, type TestDatabase } from '@questline/testkit';
+import { buildApp, internalsOf, type App } from '../../src/app.js';
+import { ConfigSchema, type Config } from '../../src/config.js';
+import { runMigrations } from '../../src/migrate.js';
+import { INTERNAL_TOKEN, startAuthStandIn, startCatalogStandIn, type AuthStandIn, type CatalogStandIn } from './stand-ins.js';
+
+export interface Harness {
+  app: App;
+  auth: AuthStandIn;
+  catalog: CatalogStandIn;
+  db: TestDatabase;
+  config: Config;
+  /** Another app instance on the same database (a second replica, or the service after a restart). */
+  buildReplica(): Promise<App>;
+  /** Runs the relay of an app until nothing is due, ignoring backoff waits. */
+  drainOutbox(app?: App): Promise<void>;
+  close(): Promise<void>;
+}
+
+const FAR_FUTURE = () => new Date(Date.now() + 24 * 3600_000);
+
+export async function startHarness(prefix: string, quests: PublishedQuest[], env: Record<string, string> = {}): Promise<Harness> {
+  const db = await createTestDatabase(prefix);
+  const auth = await startAuthStandIn();
+  const catalog = await startCatalogStandIn(quests);
+  const config = parseConfig(ConfigSchema, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    DATABASE_URL: db.url,
+    INTERNAL_TOKEN,
+    AUTH_URL: auth.url,
+    CATALOG_URL: catalog.url,
+    // Background loops stay out of the way; tests drive the relay and refreshes themselves.
+    CATALOG_POLL_MS: '3600000',
+    OUTBOX_POLL_MS: '3600000',
+    USER_CACHE_TTL_MS: '0',
+    ...env,
+  });
+  await runMigrations(config);
+  const app = await buildApp(config);
+  const replicas: App[] = [];
+
+  return {
+    app,
+    auth,
+    catalog,
+    db,
+    config,
+    async buildReplica() {
+      const replica = await buildApp(config);
+      replicas.push(replica);
+      return replica;
+    },
+    async drainOutbox(target = app) {
+      const relay = internalsOf(target).relay;
+      for (let i = 0; i < 20; i++) {
+        const { delivered, failed } = await relay.runOnce({ dueBy: FAR_FUTURE() });
+        if (delivered === 0 && failed === 0) return;
+      }
+      throw new Error('outbox did not drain');
+    },
+    async close() {
+      for (const r of replicas) await r.close();
+      await app.close();
+      await auth.close();
+      await catalog.close();
+      await db.drop();
+    },
+  };
+}

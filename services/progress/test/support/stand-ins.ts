@@ -1,0 +1,151 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { importJWK, SignJWT } from 'jose';
+import type { GrantRequest, InternalUser, PublishedQuest } from '@questline/contracts';
+import { generateSigningJwk } from '@questline/testkit';
+
+export const INTERNAL_TOKEN = 'test-internal-token-0123456789';
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? JSON.parse(text) : undefined;
+}
+
+function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, body === undefined ? headers : { 'content-type': 'application/json', ...headers });
+  res.end(body === undefined ? undefined : JSON.stringify(body));
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+export interface GrantCall {
+  status: number;
+  body: GrantRequest;
+}
+
+/** A small real auth: JWKS, GET /internal/users/:id and an idempotent POST /internal/grants that can be told to fail. */
+export interface AuthStandIn {
+  url: string;
+  users: Map<string, InternalUser>;
+  grantCalls: GrantCall[];
+  /** Answer the next n grant calls with this status (503 by default) before accepting again. */
+  failNextGrants(n: number, status?: number): void;
+  addUser(overrides?: Partial<InternalUser>): InternalUser;
+  token(user: Pick<InternalUser, 'id' | 'role' | 'status' | 'timezone'>): Promise<string>;
+  successfulGrants(key: string): GrantCall[];
+  close(): Promise<void>;
+}
+
+export async function startAuthStandIn(): Promise<AuthStandIn> {
+  const jwk = JSON.parse(await generateSigningJwk()) as Record<string, string>;
+  const { d: _private, ...publicJwk } = jwk;
+  const signingKey = await importJWK(jwk, 'EdDSA');
+  const users = new Map<string, InternalUser>();
+  const grantCalls: GrantCall[] = [];
+  const paidKeys = new Set<string>();
+  let failures: { left: number; status: number } = { left: 0, status: 503 };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = req.url ?? '';
+      if (req.method === 'GET' && url === '/.well-known/jwks.json') return send(res, 200, { keys: [publicJwk] });
+      if (req.headers['x-internal-token'] !== INTERNAL_TOKEN) return send(res, 401, { error: { code: 'UNAUTHENTICATED' } });
+      const userMatch = /^\/internal\/users\/([^/]+)$/.exec(url);
+      if (req.method === 'GET' && userMatch) {
+        const user = users.get(decodeURIComponent(userMatch[1]!));
+        return user ? send(res, 200, user) : send(res, 404, { error: { code: 'NOT_FOUND' } });
+      }
+      if (req.method === 'POST' && url === '/internal/grants') {
+        const body = (await readJson(req)) as GrantRequest;
+        if (failures.left > 0) {
+          failures.left--;
+          grantCalls.push({ status: failures.status, body });
+          return send(res, failures.status, { error: { code: 'UNAVAILABLE' } });
+        }
+        const duplicate = paidKeys.has(body.idempotencyKey);
+        paidKeys.add(body.idempotencyKey);
+        const status = duplicate ? 200 : 201;
+        grantCalls.push({ status, body });
+        return send(res, status, { duplicate, entryIds: [randomUUID()] });
+      }
+      return send(res, 404, { error: { code: 'NOT_FOUND' } });
+    })().catch(() => send(res, 500, { error: { code: 'INTERNAL' } }));
+  });
+  const url = await listen(server);
+
+  return {
+    url,
+    users,
+    grantCalls,
+    failNextGrants(n, status = 503) {
+      failures = { left: n, status };
+    },
+    addUser(overrides = {}) {
+      const id = overrides.id ?? randomUUID();
+      const user: InternalUser = { id, username: `u${id.slice(0, 8)}`, role: 'player', status: 'active', timezone: 'UTC', ...overrides };
+      users.set(id, user);
+      return user;
+    },
+    async token(user) {
+      return new SignJWT({ role: user.role, status: user.status, tz: user.timezone })
+        .setProtectedHeader({ alg: 'EdDSA', kid: jwk.kid! })
+        .setSubject(user.id)
+        .setIssuer('questline-auth')
+        .setAudience('questline')
+        .setIssuedAt()
+        .setExpirationTime('15m')
+        .sign(signingKey);
+    },
+    successfulGrants(key) {
+      return grantCalls.filter((c) => c.body.idempotencyKey === key && c.status >= 200 && c.status < 300);
+    },
+    close: () => close(server),
+  };
+}
+
+/** A small real catalog: GET /internal/quests with ETag / If-None-Match. */
+export interface CatalogStandIn {
+  url: string;
+  setQuests(quests: PublishedQuest[]): void;
+  quests(): PublishedQuest[];
+  notModifiedCount(): number;
+  close(): Promise<void>;
+}
+
+export async function startCatalogStandIn(initial: PublishedQuest[]): Promise<CatalogStandIn> {
+  let quests = initial;
+  let revision = 1;
+  let notModified = 0;
+  const server = createServer((req, res) => {
+    if (req.headers['x-internal-token'] !== INTERNAL_TOKEN) return send(res, 401, { error: { code: 'UNAUTHENTICATED' } });
+    if (req.method !== 'GET' || req.url !== '/internal/quests') return send(res, 404, { error: { code: 'NOT_FOUND' } });
+    const etag = `"${revision}"`;
+    if (req.headers['if-none-match'] === etag) {
+      notModified++;
+      return send(res, 304, undefined, { etag });
+    }
+    return send(res, 200, { revision: String(revision), quests }, { etag });
+  });
+  const url = await listen(server);
+  return {
+    url,
+    setQuests(next) {
+      quests = next;
+      revision++;
+    },
+    quests: () => quests,
+    notModifiedCount: () => notModified,
+    close: () => close(server),
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * `npm start` as a user runs it: embedded PostgreSQL, three databases, four services, URLs printed;
+ * Ctrl-C stops everything cleanly; data survives a restart.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort, repoRoot } from '@questline/devstack';
+import { apiClient } from '@questline/testkit';
+
+const dataDir = await mkdtemp(path.join(tmpdir(), 'questline-start-'));
+after(() => rm(dataDir, { recursive: true, force: true }));
+
+async function ports() {
+  return {
+    GATEWAY_PORT: String(await freePort()),
+    AUTH_PORT: String(await freePort()),
+    CATALOG_PORT: String(await freePort()),
+    PROGRESS_PORT: String(await freePort()),
+    PG_PORT: String(await freePort()),
+  };
+}
+
+/** Runs `npm start`'s script and resolves once it prints that Questline is up. */
+function start(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/start.ts')], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', QUESTLINE_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Press Ctrl-C to stop.')) resolve({ child, output: () => out, exited });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    void exited.then((code) => reject(new Error(`npm start exited (${code}) before it was up:\n${out}`)));
+  });
+}
+
+test('npm start brings the system up, stops cleanly on Ctrl-C, and keeps data across restarts', async () => {
+  const env = await ports();
+  const first = await start(env);
+  const printed = first.output();
+  assert.match(printed, /Questline is up in \d+\.\d s/);
+  assert.match(printed, new RegExp(`http://127\\.0\\.0\\.1:${env.GATEWAY_PORT}/api/v1`));
+  const password = /admin login\s+admin \/ (\S+)/.exec(printed)?.[1];
+  assert.ok(password, 'the generated admin password is printed');
+
+  const api = apiClient(`http://127.0.0.1:${env.GATEWAY_PORT}`);
+  const signup = await api('POST', '/api/v1/auth/signup', { body: { username: 'persistent', password: 'a-good-password' } });
+  assert.equal(signup.status, 201);
+  const admin = await api('POST', '/api/v1/auth/login', { body: { username: 'admin', password } });
+  assert.equal(admin.status, 200);
+  assert.equal(admin.body.user.role, 'admin');
+
+  first.child.kill('SIGINT');
+  assert.equal(await first.exited, 0);
+  assert.match(first.output(), /stopped\./);
+
+  const second = await start(env);
+  const login = await api('POST', '/api/v1/auth/login', { body: { username: 'persistent', password: 'a-good-password' } });
+  assert.equal(login.status, 200, 'the account made before the restart is still there');
+  second.child.kill('SIGTERM');
+  assert.equal(await second.exited, 0);
+});
