@@ -149,6 +149,41 @@ describe('progress ingestion (integration)', () => {
     for (let n = 1; n <= 3; n++) assert.equal(h.auth.successfulGrants(questGrantKey(user.id, 'daily-login', n)).length, 1);
   });
 
+  test('late events are placed where they belong in time: a login today, then the two days before', async () => {
+    const admin = h.auth.addUser({ role: 'admin' });
+    const tz = 'Asia/Kolkata';
+    const user = h.auth.addUser({ timezone: tz });
+    const daysAgoLocal = (days: number) => DateTime.now().setZone(tz).minus({ days }).toUTC().toISO()!;
+    // Today's login arrives first (as a real login would), the backfill of the two previous days later, one by one.
+    assert.equal((await postEvent(user, { id: 'today', type: 'login' })).statusCode, 200);
+    for (const d of [2, 1]) {
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/admin/events',
+        headers: await bearer(admin),
+        payload: { events: [{ id: `late-${d}`, userId: user.id, type: 'login', occurredAt: daysAgoLocal(d) }] },
+      });
+      assert.deepEqual(res.json(), { accepted: 1, duplicates: 0, rejected: [] });
+    }
+    const items = await myQuests(h.app, user);
+    const streak = items.get('sign-in-three-times') as Record<string, unknown>;
+    assert.equal(streak.completions, 1, 'three consecutive local days, whatever the arrival order');
+    assert.equal(streak.status, 'claimable');
+    const daily = items.get('daily-login') as Record<string, unknown>;
+    assert.equal(daily.completions, 3, 'each backfilled day earns its own daily reward');
+    await h.drainOutbox();
+    for (let n = 1; n <= 3; n++) assert.equal(h.auth.successfulGrants(questGrantKey(user.id, 'daily-login', n)).length, 1);
+    // The same late event again changes nothing.
+    const dup = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/events',
+      headers: await bearer(admin),
+      payload: { events: [{ id: 'late-2', userId: user.id, type: 'login', occurredAt: daysAgoLocal(2) }] },
+    });
+    assert.deepEqual(dup.json(), { accepted: 0, duplicates: 1, rejected: [] });
+    assert.equal(((await myQuests(h.app, user)).get('daily-login') as Record<string, unknown>).completions, 3);
+  });
+
   test('batches reject banned, unknown and future events by index and apply the rest', async () => {
     const admin = h.auth.addUser({ role: 'admin' });
     const ok = h.auth.addUser();

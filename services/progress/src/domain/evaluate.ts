@@ -42,8 +42,8 @@ export type IgnoreReason =
   | 'same-day'
   /**
    * The event is older than what the quest state already reflects (an earlier period of a
-   * repeating quest, or a day before the streak's last day). Recorded, but it does not rewrite
-   * state already advanced: replaying history is a known limitation, to be added later.
+   * repeating quest, or a day before the streak's last day): incremental evaluation cannot place
+   * it, so the caller replays the quest's history in time order (replay.ts).
    */
   | 'stale-period'
   | 'stale-day';
@@ -109,10 +109,9 @@ const ignored = (state: QuestState, reason: IgnoreReason): Evaluation => ({ stat
  * Applies one event to one quest for one user. Pure: the caller supplies the stored state and
  * persists the returned one. Ignored events return the input state unchanged.
  *
- * Known limitation: events are applied in the order they are ingested. An event older than the
- * state (a streak day before the last counted day, or an earlier period of a repeating quest)
- * is recorded but does not rewrite already-advanced state; count and sum quests that do not
- * repeat still count it. Replaying history in occurredAt order is planned.
+ * Events are applied incrementally in arrival order. An event older than the state (a streak day
+ * before the last counted day, or an earlier period of a repeating quest) comes back as
+ * ignored 'stale-day' / 'stale-period', and the caller replays history instead (replay.ts).
  */
 export function evaluate(input: EvaluationInput): Evaluation {
   const { quest, event, timezone } = input;

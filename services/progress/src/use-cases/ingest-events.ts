@@ -5,7 +5,8 @@ import type { ProgressDatabase } from '../db/schema.js';
 import type { CatalogCache, CatalogSnapshot } from '../clients/catalog-cache.js';
 import { evaluate, type AttributeValue, type Outcome, type QuestState } from '../domain/evaluate.js';
 import { questGrant } from '../domain/grant.js';
-import { insertEvent } from '../db/events.repository.js';
+import { insertEvent, listEventsOfType } from '../db/events.repository.js';
+import { replayQuest } from '../domain/replay.js';
 import { listStates, lockUser, upsertStates } from '../db/user-quests.repository.js';
 import { insertCompletion } from '../db/completions.repository.js';
 import { enqueueGrant } from '../db/outbox.repository.js';
@@ -60,9 +61,9 @@ export function requireCatalog(catalog: CatalogCache): CatalogSnapshot {
  * conflict makes a repeated id a no-op; completions, claims of auto-claim quests and their
  * grant outbox rows commit together with the progress that earned them.
  *
- * Known limitation (to be fixed by replay): an event older than the user's last applied event
- * is recorded and counted by non-repeating count/sum quests, but it does not rewrite a streak or
- * a daily/weekly period that has already moved on (see the stale-* reasons in evaluate.ts).
+ * A late event (older than the day or period a quest's state has reached) triggers a replay of
+ * that quest from the user's history in time order, so streaks and daily counts come out as if it
+ * had arrived on time; completions already earned are never taken back (domain/replay.ts).
  */
 export async function ingestForUser(deps: IngestDeps, userId: string, timezone: string, events: IncomingEvent[]): Promise<UserIngestResult> {
   const catalog = requireCatalog(deps.catalog);
@@ -97,27 +98,41 @@ export async function ingestForUser(deps: IngestDeps, userId: string, timezone: 
       const rewarded: AppliedEvent['rewarded'] = [];
 
       for (const quest of catalog.byEvent.get(event.type) ?? []) {
-        const { state, outcome } = evaluate({ quest, state: states.get(quest.key) ?? null, event, timezone, completionsOf });
+        const stored = states.get(quest.key) ?? null;
+        let { state, outcome } = evaluate({ quest, state: stored, event, timezone, completionsOf });
+        let earned: Array<{ number: number; completedAt: Date }> = [];
+        if (outcome.kind === 'ignored' && (outcome.reason === 'stale-day' || outcome.reason === 'stale-period')) {
+          // A late event: recompute this quest from the user's history in time order.
+          const history = await listEventsOfType(trx, userId, quest.objective.event);
+          const replay = replayQuest(quest, stored, history, timezone, completionsOf);
+          state = replay.state;
+          earned = replay.newCompletions;
+          const last = earned.at(-1);
+          outcome = last ? { kind: 'completed', completion: last.number, autoClaimed: quest.autoClaim } : { kind: 'progressed' };
+        } else if (outcome.kind === 'completed') {
+          earned = [{ number: outcome.completion, completedAt: event.occurredAt }];
+        }
         results.push({ quest, outcome });
         if (outcome.kind === 'ignored') continue;
         states.set(quest.key, state);
         dirty.add(quest.key);
-        if (outcome.kind !== 'completed') continue;
 
-        completedKeys.push(quest.key);
-        await insertCompletion(trx, {
-          userId,
-          questKey: quest.key,
-          number: outcome.completion,
-          questVersion: quest.version,
-          reward: quest.reward,
-          completedAt: event.occurredAt,
-          claimedAt: outcome.autoClaimed ? now : null,
-        });
-        if (outcome.autoClaimed) {
-          await enqueueGrant(trx, questGrant(userId, quest.key, outcome.completion, quest.reward));
-          rewarded.push({ questKey: quest.key, items: quest.reward.items });
-          grants++;
+        for (const completion of earned) {
+          completedKeys.push(quest.key);
+          await insertCompletion(trx, {
+            userId,
+            questKey: quest.key,
+            number: completion.number,
+            questVersion: quest.version,
+            reward: quest.reward,
+            completedAt: completion.completedAt,
+            claimedAt: quest.autoClaim ? now : null,
+          });
+          if (quest.autoClaim) {
+            await enqueueGrant(trx, questGrant(userId, quest.key, completion.number, quest.reward));
+            rewarded.push({ questKey: quest.key, items: quest.reward.items });
+            grants++;
+          }
         }
       }
       applied.push({ eventId: event.id, duplicate: false, results, rewarded });
