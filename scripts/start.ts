@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateSigningJwk } from '@questline/testkit';
-import { ensureDatabases, repoRoot, startEmbeddedPostgres, startStack, type EmbeddedServer, type Stack } from '@questline/devstack';
+import { ensureDatabases, repoRoot, takeOverShutdownSignals, startEmbeddedPostgres, startStack, type EmbeddedServer, type Stack } from '@questline/devstack';
 import { loadStartConfig } from './start-config.js';
 
 interface Secrets {
@@ -55,8 +55,7 @@ async function main() {
     process.stdout.write('stopped.\n');
     process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+  takeOverShutdownSignals(() => void shutdown(0));
 
   let databases: { auth: string; catalog: string; progress: string };
   if (external) {

