@@ -1,4 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { BaseConfig } from './base-config.js';
+import { loadConfigOrExit } from './config.js';
+import { migrateDatabase } from './migrate.js';
 
 export interface ServeOptions {
   port: number;
@@ -51,4 +55,16 @@ export async function runAndExit(task: () => Promise<string>): Promise<never> {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(1);
   }
+}
+
+/**
+ * The `npm run migrate -w services/<name>` entry point. It needs only DATABASE_URL — not the
+ * service's secrets — so a Kubernetes migration Job stays small; a failure exits non-zero.
+ */
+export async function runMigrateCli(service: string, dir: string): Promise<never> {
+  const config = loadConfigOrExit(Type.Object({ DATABASE_URL: BaseConfig.DATABASE_URL }));
+  return runAndExit(async () => {
+    const { applied } = await migrateDatabase(config.DATABASE_URL, dir);
+    return applied.length ? `${service}: applied ${applied.join(', ')}` : `${service}: database up to date`;
+  });
 }

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type pg from 'pg';
+import pg from 'pg';
 
 const FILE_PATTERN = /^(\d{3,})_[a-z0-9_-]+\.sql$/;
 // Any constant works: it only has to be the same for every replica of every service.
@@ -42,4 +42,15 @@ export async function migrate(pool: pg.Pool, dir: string): Promise<MigrationResu
     client.release();
   }
   return { applied };
+}
+
+/** Applies the migrations in `dir` to the database at `url` over a one-connection pool. */
+export async function migrateDatabase(url: string, dir: string): Promise<MigrationResult> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  pool.on('error', () => undefined);
+  try {
+    return await migrate(pool, dir);
+  } finally {
+    await pool.end();
+  }
 }

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { testEnv } from './config.js';
 
 /** The admin URL of the PostgreSQL server the test run started (scripts/test.ts sets it). */
 export function testServerUrl(): string {
-  const url = process.env.QUESTLINE_TEST_PG_URL;
+  const url = testEnv.pgUrl;
   if (!url) throw new Error('QUESTLINE_TEST_PG_URL is not set: run tests with `npm test`');
   return url;
 }

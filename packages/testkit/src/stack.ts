@@ -3,6 +3,7 @@ import path from 'node:path';
 import { freePort, repoRoot, startStack, type ServiceName, type Stack } from '@questline/devstack';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { generateSigningJwk } from './keys.js';
+import { testEnv } from './config.js';
 
 export interface TestStack extends Stack {
   gateway: string;
@@ -27,7 +28,7 @@ export async function startTestStack(opts: { name: string; extraEnv?: Partial<Re
   };
   const internalToken = randomBytes(24).toString('hex');
   const admin = { username: 'admin', password: `admin-${randomBytes(6).toString('hex')}` };
-  const artifacts = process.env.QUESTLINE_TEST_ARTIFACTS ?? path.join(repoRoot, 'test-results');
+  const artifacts = testEnv.artifactsDir ?? path.join(repoRoot, 'test-results');
   const fast = {
     progress: { CATALOG_POLL_MS: '300', OUTBOX_POLL_MS: '200', USER_CACHE_TTL_MS: '200' },
     auth: { OUTBOX_POLL_MS: '200' },
@@ -45,7 +46,7 @@ export async function startTestStack(opts: { name: string; extraEnv?: Partial<Re
       jwtPrivateJwk: await generateSigningJwk(),
       admin,
       nodeEnv: 'test',
-      logLevel: process.env.STACK_LOG_LEVEL ?? 'info',
+      logLevel: testEnv.stackLogLevel,
       logDir: path.join(artifacts, 'logs', `${opts.name}-${randomBytes(3).toString('hex')}`),
       extraEnv: extra,
     });

@@ -1,6 +1,6 @@
 import { loadConfigOrExit, serve } from '@questline/platform';
 import { ConfigSchema } from './config.js';
-import { runMigrations } from './migrate.js';
+import { runMigrations } from './db/migrations.js';
 import { buildApp } from './app.js';
 
 const config = loadConfigOrExit(ConfigSchema);

@@ -6,7 +6,7 @@ import { createTestDatabase, generateSigningJwk, type TestDatabase } from '@ques
 import type { App } from '@questline/platform';
 import { buildApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
-import { runMigrations } from '../src/migrate.js';
+import { runMigrations } from '../src/db/migrations.js';
 
 export const INTERNAL_TOKEN = 'test-internal-token-0123456789';
 

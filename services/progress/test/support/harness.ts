@@ -3,7 +3,7 @@ import { parseConfig } from '@questline/platform';
 import { createTestDatabase, type TestDatabase } from '@questline/testkit';
 import { buildApp, internalsOf, type App } from '../../src/app.js';
 import { ConfigSchema, type Config } from '../../src/config.js';
-import { runMigrations } from '../../src/migrate.js';
+import { runMigrations } from '../../src/db/migrations.js';
 import { INTERNAL_TOKEN, startAuthStandIn, startCatalogStandIn, type AuthStandIn, type CatalogStandIn } from './stand-ins.js';
 
 export interface Harness {
