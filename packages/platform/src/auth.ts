@@ -24,6 +24,10 @@ declare module 'fastify' {
 
 export type TokenVerifier = (token: string) => Promise<AuthUser>;
 
+// Users are keyed by uuid everywhere; a token with any other subject is refused here rather than
+// failing inside SQL.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Verifies EdDSA access tokens against a key set (the auth service's JWKS, or its local keys). */
 export function createTokenVerifier(keys: JWTVerifyGetKey): TokenVerifier {
   return async (token) => {
@@ -33,7 +37,7 @@ export function createTokenVerifier(keys: JWTVerifyGetKey): TokenVerifier {
       algorithms: ['EdDSA'],
     });
     const { sub, role, status, tz } = payload as Record<string, unknown>;
-    if (typeof sub !== 'string' || (role !== 'player' && role !== 'admin') || typeof tz !== 'string') {
+    if (typeof sub !== 'string' || !UUID.test(sub) || (role !== 'player' && role !== 'admin') || typeof tz !== 'string') {
       throw new Error('token claims incomplete');
     }
     if (status !== 'new' && status !== 'active' && status !== 'banned') throw new Error('token status invalid');

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { IngestEventsRequest, IngestEventsResponse, UserEvent } from '@questline/contracts';
-import { AppError, callerOf, errorResponses, requireInternal, type App } from '@questline/platform';
+import { AppError, callerOf, errorResponses, requireAuth, requireInternal, type App } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
-import { authenticated } from './guards.js';
 import { buildQuestView } from '../domain/quest-view.js';
 import { ingestForUser } from '../use-cases/ingest-events.js';
 import { ingestBatch, lookupUser } from '../use-cases/ingest-batch.js';
@@ -35,7 +34,7 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
   app.post(
     '/api/v1/events',
     {
-      onRequest: authenticated(ctx.verify),
+      onRequest: requireAuth(ctx.verify),
       schema: {
         tags: ['Progress'],
         summary: 'Record an event for the caller and apply it to their quests',
@@ -75,7 +74,7 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
   app.post(
     '/api/v1/admin/events',
     {
-      onRequest: authenticated(ctx.verify, { role: 'admin' }),
+      onRequest: requireAuth(ctx.verify, { role: 'admin' }),
       bodyLimit: BATCH_BODY_LIMIT,
       schema: {
         tags: ['Progress'],

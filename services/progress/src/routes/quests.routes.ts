@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { AppError, callerOf, errorResponses, UpstreamError, type App } from '@questline/platform';
+import { AppError, callerOf, errorResponses, requireAuth, UpstreamError, type App } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
-import { authenticated } from './guards.js';
 import { claimQuest } from '../use-cases/claim-quest.js';
 import { questViewsFor } from '../use-cases/quest-views.js';
 import { lookupUser } from '../use-cases/ingest-batch.js';
@@ -38,7 +37,7 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
   app.get(
     '/api/v1/me/quests',
     {
-      onRequest: authenticated(ctx.verify),
+      onRequest: requireAuth(ctx.verify),
       schema: {
         tags: ['Progress'],
         summary: "The caller's progress on every published quest",
@@ -57,7 +56,7 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
   app.post(
     '/api/v1/me/quests/:key/claim',
     {
-      onRequest: authenticated(ctx.verify),
+      onRequest: requireAuth(ctx.verify),
       schema: {
         tags: ['Progress'],
         summary: 'Claim every unclaimed completion of a quest; repeated claims never pay twice',
@@ -84,7 +83,7 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
   app.get(
     '/api/v1/admin/users/:userId/quests',
     {
-      onRequest: authenticated(ctx.verify, { role: 'admin' }),
+      onRequest: requireAuth(ctx.verify, { role: 'admin' }),
       schema: {
         tags: ['Progress'],
         summary: "Any user's progress on every published quest",
