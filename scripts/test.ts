@@ -36,12 +36,16 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
 
 async function main() {
   const args = process.argv.slice(2);
+  // --no-typecheck skips tsc and eslint (for quick local runs; CI always runs them).
   const skipTypecheck = args.includes('--no-typecheck');
   const targets = args.filter((a) => !a.startsWith('--'));
   if (!skipTypecheck) {
     process.stdout.write('type-checking (tsc --noEmit, strict)...\n');
-    const code = await run(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json']);
-    if (code !== 0) process.exit(code);
+    const tsc = await run(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json']);
+    if (tsc !== 0) process.exit(tsc);
+    process.stdout.write('linting (eslint)...\n');
+    const lint = await run(process.execPath, [path.join(repoRoot, 'node_modules/eslint/bin/eslint.js'), '--max-warnings=0', '.']);
+    if (lint !== 0) process.exit(lint);
   }
   const roots = targets.length ? targets.map((t) => path.resolve(t)) : ['packages', 'services', 'tests', 'scripts'].map((d) => path.join(repoRoot, d));
   const files: string[] = [];
@@ -55,7 +59,7 @@ async function main() {
   const port = await freePort();
   process.stdout.write(`starting test PostgreSQL on 127.0.0.1:${port}...\n`);
   const pg = await startEmbeddedPostgres({ dir: path.join(base, 'pg'), port, password: randomBytes(12).toString('hex'), ephemeral: true });
-  let code = 1;
+  let code: number;
   try {
     code = await run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
       ...process.env,

@@ -12,7 +12,17 @@ import { freePort, repoRoot } from '@questline/devstack';
 import { apiClient } from '@questline/testkit';
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'questline-start-'));
-after(() => rm(dataDir, { recursive: true, force: true }));
+const running: ChildProcess[] = [];
+after(async () => {
+  // A failed assertion must not leave a whole system running behind the test.
+  for (const child of running) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }
+  await rm(dataDir, { recursive: true, force: true });
+});
 
 async function ports() {
   return {
@@ -31,6 +41,7 @@ function start(env: Record<string, string>): Promise<{ child: ChildProcess; outp
     env: { PATH: process.env.PATH ?? '', QUESTLINE_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.push(child);
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import { ErrorBody, installErrorHandling } from './errors.js';
 import { installValidators } from './validation.js';
+import { installBodyHandling } from './body.js';
 import { createMetrics, installHttpMetrics, type Metrics } from './metrics.js';
 import { requestIdFrom } from './request-id.js';
 
@@ -51,8 +52,7 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installValidators(app);
-  // The API speaks JSON only; anything else is 415 rather than a confusing validation error.
-  app.removeContentTypeParser('text/plain');
+  installBodyHandling(app);
   installErrorHandling(app);
   app.addSchema(ErrorBody);
   app.addHook('onRequest', async (request, reply) => {

@@ -11,3 +11,4 @@ export * from './lifecycle.js';
 export * from './pagination.js';
 export * from './timezone.js';
 export * from './base-config.js';
+export * from './body.js';

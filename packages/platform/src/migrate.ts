@@ -34,7 +34,7 @@ export async function migrate(pool: pg.Pool, dir: string): Promise<MigrationResu
         applied.push(file);
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${file} failed: ${(err as Error).message}`);
+        throw new Error(`migration ${file} failed: ${(err as Error).message}`, { cause: err });
       }
     }
   } finally {

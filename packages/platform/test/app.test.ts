@@ -60,6 +60,18 @@ test('malformed JSON is 400, unknown routes 404, wrong media type 415', async ()
   assert.equal(media.statusCode, 415);
 });
 
+test('NUL characters anywhere are a 400 naming the field; an empty JSON body is no body', async () => {
+  const nul = await app.inject({ method: 'POST', url: '/things', payload: { name: 'a\u0000b', count: 1 } });
+  assert.equal(nul.statusCode, 400);
+  assert.equal(nul.json().error.field, 'name');
+  const query = await app.inject({ method: 'POST', url: '/things?n=1&x=a%00b', payload: { name: 'a', count: 1 } });
+  assert.equal(query.statusCode, 400);
+  assert.equal(query.json().error.field, 'x');
+  const empty = await app.inject({ method: 'POST', url: '/things', payload: '', headers: { 'content-type': 'application/json' } });
+  assert.equal(empty.statusCode, 400);
+  assert.equal(empty.json().error.code, 'VALIDATION_FAILED', 'no body, so the schema says what is missing');
+});
+
 test('an invalid request id is replaced by a fresh one', async () => {
   const res = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'bad id with spaces' } });
   assert.match(String(res.headers['x-request-id']), /^[0-9a-f-]{36}$/);

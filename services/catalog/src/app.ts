@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
-import { AppError, createApp, createDatabase, remoteTokenVerifier, type App } from '@questline/platform';
+import { createApp, createDatabase, remoteTokenVerifier, type App } from '@questline/platform';
 import type { Config } from './config.js';
 import type { CatalogDatabase } from './db/schema.js';
-import { findNulPath } from './domain/text.js';
 import { registerAuditRoutes } from './routes/audit.routes.js';
 import { registerCurrencyRoutes } from './routes/currency.routes.js';
 import { registerInternalRoutes } from './routes/internal.routes.js';
@@ -24,14 +23,6 @@ export async function buildApp(config: Config): Promise<App> {
   const changes = metrics.counter('questline_catalog_changes_total', 'Catalog changes that took effect, by action', ['action']);
   const ctx: CatalogContext = { db, recordChange: (action) => changes.inc({ action }) };
   const verify = remoteTokenVerifier(`${config.AUTH_URL.replace(/\/$/, '')}/.well-known/jwks.json`);
-
-  // PostgreSQL text cannot hold U+0000: refuse it up front as a 400 instead of failing in SQL.
-  app.addHook('preValidation', async (request) => {
-    for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
-      const path = findNulPath(value);
-      if (path) throw new AppError(400, 'VALIDATION_FAILED', `${part}.${path} must not contain NUL characters`, path);
-    }
-  });
 
   registerPublicQuestRoutes(app, { db, verify });
   registerAdminQuestRoutes(app, { ctx, verify });

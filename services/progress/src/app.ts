@@ -32,7 +32,8 @@ export function internalsOf(app: App): ProgressInternals {
 export async function buildApp(config: Config): Promise<App> {
   const database = createDatabase<ProgressDatabase>(config.DATABASE_URL);
   const { db } = database;
-  let catalog: CatalogCache | undefined;
+  // Readiness is declared before the cache exists (the cache needs the app's logger).
+  const cacheRef: { current?: CatalogCache } = {};
   const { app, metrics } = await createApp({
     service: 'progress',
     logLevel: config.LOG_LEVEL,
@@ -41,30 +42,21 @@ export async function buildApp(config: Config): Promise<App> {
       {
         name: 'catalog',
         check: async () => {
-          if (!catalog?.snapshot) throw new Error('no catalog copy loaded yet');
+          if (!cacheRef.current?.snapshot) throw new Error('no catalog copy loaded yet');
         },
       },
     ],
   });
 
-  // Bodiless POSTs (claim, refresh) often still carry content-type: application/json; an empty
-  // body is then "no body", not malformed JSON. Non-empty bodies keep the default, poisoning-safe parser.
-  const defaultJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text === '') return done(null, undefined);
-    return defaultJson(request, text, done);
-  });
-
   const authClient = createServiceClient({ service: 'auth', baseUrl: config.AUTH_URL, internalToken: config.INTERNAL_TOKEN });
   const catalogClient = createServiceClient({ service: 'catalog', baseUrl: config.CATALOG_URL, internalToken: config.INTERNAL_TOKEN, timeoutMs: 3000 });
   const counters = createProgressMetrics(metrics, () => backlogStats(db));
-  catalog = new CatalogCache(catalogClient, config.CATALOG_POLL_MS, app.log.child({ component: 'catalog-cache' }));
+  const catalog = new CatalogCache(catalogClient, config.CATALOG_POLL_MS, app.log.child({ component: 'catalog-cache' }));
   const users = new UserDirectory(authClient, config.USER_CACHE_TTL_MS);
   const relay = new GrantRelay(db, authClient, config.OUTBOX_POLL_MS, app.log.child({ component: 'grant-relay' }), (n) =>
     counters.rewardsPaid.inc(n),
   );
+  cacheRef.current = catalog;
 
   const ctx: ProgressContext = {
     config,

@@ -60,7 +60,10 @@ export async function ingestBatch(deps: IngestDeps & { users: UserDirectory }, e
     list.sort((a, b) => a.event.occurredAt.getTime() - b.event.occurredAt.getTime() || a.index - b.index);
     const timezone = profiles.get(userId)!.timezone;
     const { applied } = await ingestForUser(deps, userId, timezone, list.map((l) => l.event));
-    for (const a of applied) a.duplicate ? duplicates++ : accepted++;
+    for (const a of applied) {
+      if (a.duplicate) duplicates++;
+      else accepted++;
+    }
   });
 
   rejected.sort((a, b) => a.index - b.index);

@@ -1,0 +1,22 @@
+// Lint rules for the whole repository (run by `npm test` before the tests, and by `npm run lint`).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '.data/**', 'test-results/**', '**/dist/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'error',
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+    },
+  },
+  {
+    // Tests read loosely-typed JSON bodies.
+    files: ['**/test/**', 'tests/**', 'packages/testkit/**'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+);
