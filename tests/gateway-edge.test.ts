@@ -4,8 +4,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { SignJWT, generateKeyPair } from 'jose';
-import { apiClient, startTestStack, type ApiCall, type TestStack } from '@questline/testkit';
+import { apiClient, eventually, startTestStack, type ApiCall, type TestStack } from '@questline/testkit';
 
 let stack: TestStack;
 let api: ApiCall;
@@ -114,6 +116,14 @@ describe('operations', () => {
     const res = await api('GET', '/api/v1/me/quests', { token: playerToken, headers: { 'x-request-id': 'trace-me-123' } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-request-id'), 'trace-me-123');
+    // Both the gateway and the service that answered logged the request under the caller's id.
+    // Logs reach the files asynchronously, so wait for the lines rather than race them.
+    for (const service of ['gateway', 'progress']) {
+      await eventually(async () => {
+        const log = await readFile(path.join(stack.logDir, `${service}.log`), 'utf8');
+        return log.split('\n').some((l) => l.includes('"requestId":"trace-me-123"'));
+      }, 5000, `${service} logging the request id`);
+    }
     const generated = await api('GET', '/api/v1/quests');
     assert.match(generated.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
   });

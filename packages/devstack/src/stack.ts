@@ -16,6 +16,8 @@ export interface StackSettings {
 export interface Stack {
   services: Record<ServiceName, ServiceProcess>;
   urls: Record<ServiceName, string>;
+  /** Where each service writes its log (`<name>.log`). */
+  logDir: string;
   /** Starts one service again (after a stop), with the same settings. */
   restart(name: ServiceName): Promise<ServiceProcess>;
   stop(): Promise<void>;
@@ -70,5 +72,5 @@ export async function startStack(s: StackSettings): Promise<Stack> {
     throw err;
   }
   const urls = Object.fromEntries(Object.entries(services).map(([k, v]) => [k, v.url])) as Record<ServiceName, string>;
-  return { services, urls, restart: start, stop };
+  return { services, urls, logDir: s.logDir, restart: start, stop };
 }
