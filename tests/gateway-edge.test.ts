@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SignJWT, generateKeyPair } from 'jose';
-import { apiClient, eventually, startTestStack, type ApiCall, type TestStack } from '@questline/testkit';
+import { apiClient, eventually, internalHeaders, startTestStack, type ApiCall, type TestStack } from '@questline/testkit';
 
 let stack: TestStack;
 let api: ApiCall;
@@ -101,12 +101,13 @@ describe('tokens at the edge', () => {
     assertError(await api('GET', '/api/v1/admin/users', { token: playerToken }), 403, 'FORBIDDEN');
     assertError(await api('POST', '/api/v1/admin/events', { token: playerToken, body: { events: [] } }), 403, 'FORBIDDEN');
   });
-  test('/internal routes are never reachable through the gateway, even with the internal token', async () => {
+  test('/internal routes are never reachable through the gateway, even correctly signed', async () => {
     for (const path of ['/internal/quests', '/internal/users/00000000-0000-4000-8000-000000000000', '/internal/openapi.json']) {
-      const res = await api('GET', path, { headers: { 'x-internal-token': stack.internalToken } });
+      const res = await api('GET', path, { headers: internalHeaders(stack.internalToken, 'GET', path) });
       assertError(res, 404, 'NOT_FOUND');
     }
-    const post = await api('POST', '/internal/events', { headers: { 'x-internal-token': stack.internalToken }, body: { events: [] } });
+    const body = JSON.stringify({ events: [] });
+    const post = await api('POST', '/internal/events', { headers: internalHeaders(stack.internalToken, 'POST', '/internal/events', body), rawBody: body });
     assert.equal(post.status, 404);
   });
 });

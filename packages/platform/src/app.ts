@@ -40,7 +40,7 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
     logger: {
       level: opts.logLevel ?? 'info',
       base: { service: opts.service },
-      redact: ['req.headers.authorization', 'req.headers["x-internal-token"]'],
+      redact: ['req.headers.authorization', 'req.headers["x-questline-signature"]'],
     },
     genReqId: requestIdFrom,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),

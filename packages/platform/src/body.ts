@@ -34,6 +34,13 @@ function isPlain(value: object): boolean {
   return proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON body's text as received, when there was one. */
+    rawBody?: string;
+  }
+}
+
 /** JSON body handling shared by every service. */
 export function installBodyHandling(app: FastifyInstance) {
   // Bodiless POSTs (claim, refresh) often still carry content-type: application/json; an empty
@@ -44,6 +51,8 @@ export function installBodyHandling(app: FastifyInstance) {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text === '') return done(null, undefined);
+    // Kept for checks that must see the exact bytes (the internal request signature).
+    request.rawBody = text;
     return defaultJson(request, text, done);
   });
   // The API speaks JSON only; anything else is 415 rather than a confusing validation error.

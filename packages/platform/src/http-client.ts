@@ -1,4 +1,4 @@
-import { INTERNAL_TOKEN_HEADER } from './internal.js';
+import { signInternal } from './internal.js';
 
 export class UpstreamError extends Error {
   constructor(readonly service: string, message: string, readonly status?: number, readonly body?: unknown) {
@@ -26,30 +26,31 @@ export function createServiceClient(opts: { service: string; baseUrl: string; in
   return {
     async request<T>(method: string, path: string, o: { body?: unknown; requestId?: string; headers?: Record<string, string> } = {}) {
       const headers: Record<string, string> = { accept: 'application/json', ...o.headers };
-      if (o.body !== undefined) headers['content-type'] = 'application/json';
-      if (opts.internalToken) headers[INTERNAL_TOKEN_HEADER] = opts.internalToken;
+      const body = o.body === undefined ? undefined : JSON.stringify(o.body);
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      if (opts.internalToken) Object.assign(headers, signInternal(opts.internalToken, { method, path, body }));
       if (o.requestId) headers['x-request-id'] = o.requestId;
       let res: Response;
       try {
         res = await fetch(base + path, {
           method,
           headers,
-          body: o.body === undefined ? undefined : JSON.stringify(o.body),
+          body,
           signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
         });
       } catch (err) {
         throw new UpstreamError(opts.service, (err as Error).message);
       }
       const text = await res.text();
-      let body: unknown = text;
+      let parsed: unknown = text;
       if (text && (res.headers.get('content-type') ?? '').includes('json')) {
         try {
-          body = JSON.parse(text);
+          parsed = JSON.parse(text);
         } catch {
           throw new UpstreamError(opts.service, 'invalid JSON response', res.status);
         }
       }
-      return { status: res.status, body: body as T, headers: res.headers };
+      return { status: res.status, body: parsed as T, headers: res.headers };
     },
   };
 }

@@ -2,3 +2,4 @@ export * from './database.js';
 export * from './keys.js';
 export * from './stack.js';
 export * from './client.js';
+export * from './internal.js';

@@ -1,6 +1,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { INTERNAL_TOKEN, grant, player, signup, startAuth, type Harness } from './support.js';
+import { injectInternal, internalHeaders } from '@questline/testkit';
+import { INTERNAL_TOKEN, grant, loginAdmin, player, signup, startAuth, type Harness } from './support.js';
 
 let h: Harness;
 before(async () => {
@@ -10,31 +11,41 @@ after(async () => {
   await h?.close();
 });
 
-const internal = { 'x-internal-token': INTERNAL_TOKEN };
+const getInternal = (url: string) => injectInternal(h.app, INTERNAL_TOKEN, { url });
 
 describe('GET /internal/users/:id', () => {
   test('returns what other services may know', async () => {
     const user = await signup(h.app, 'int_user', 'password-123', 'Asia/Kolkata');
-    const res = await h.app.inject({ method: 'GET', url: `/internal/users/${user.id}`, headers: internal });
+    const res = await getInternal(`/internal/users/${user.id}`);
     assert.equal(res.statusCode, 200);
     assert.deepEqual(res.json(), { id: user.id, username: 'int_user', role: 'player', status: 'new', timezone: 'Asia/Kolkata' });
   });
 
   test('unknown → 404, malformed id → 400', async () => {
-    const missing = await h.app.inject({ method: 'GET', url: '/internal/users/00000000-0000-4000-8000-000000000000', headers: internal });
+    const missing = await getInternal('/internal/users/00000000-0000-4000-8000-000000000000');
     assert.equal(missing.statusCode, 404);
     assert.equal(missing.json().error.code, 'NOT_FOUND');
-    const bad = await h.app.inject({ method: 'GET', url: '/internal/users/123', headers: internal });
+    const bad = await getInternal('/internal/users/123');
     assert.equal(bad.statusCode, 400);
   });
 
-  test('without or with a wrong internal token → 401', async () => {
+  test('without a credential, with a wrong secret, a replayed, expired or re-targeted signature → 401', async () => {
     const user = await signup(h.app, 'int_user2');
-    for (const headers of [{}, { 'x-internal-token': 'wrong-token-wrong-token-wrong' }]) {
-      const res = await h.app.inject({ method: 'GET', url: `/internal/users/${user.id}`, headers });
+    const url = `/internal/users/${user.id}`;
+    const signed = internalHeaders(INTERNAL_TOKEN, 'GET', url);
+    const attempts = [
+      h.app.inject({ method: 'GET', url }),
+      injectInternal(h.app, 'wrong-token-wrong-token-wrong', { url }),
+      h.app.inject({ method: 'GET', url: `/internal/users/00000000-0000-4000-8000-000000000000`, headers: signed }),
+      h.app.inject({ method: 'GET', url, headers: { ...signed, 'x-questline-timestamp': String(Date.now() - 120_000) } }),
+      h.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${(await loginAdmin(h.app)).accessToken}` } }),
+    ];
+    for (const res of await Promise.all(attempts)) {
       assert.equal(res.statusCode, 401);
       assert.equal(res.json().error.code, 'UNAUTHENTICATED');
     }
+    assert.equal((await h.app.inject({ method: 'GET', url, headers: signed })).statusCode, 200, 'the genuine call works once');
+    assert.equal((await h.app.inject({ method: 'GET', url, headers: signed })).statusCode, 401, 'and never again');
   });
 });
 

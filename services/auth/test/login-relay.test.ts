@@ -1,5 +1,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { NonceCache, verifyInternal } from '@questline/platform';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { UserEvent } from '@questline/contracts';
@@ -9,7 +10,8 @@ import { INTERNAL_TOKEN, player, startAuth, type Harness } from './support.js';
 /** A small real HTTP stand-in for progress's POST /internal/events. */
 class ProgressStandIn {
   server: Server;
-  received: Array<{ token: string | undefined; events: UserEvent[] }> = [];
+  received: Array<{ signed: boolean; events: UserEvent[] }> = [];
+  private nonces = new NonceCache();
   /** How many upcoming requests to answer 503. */
   failNext = 0;
   down = false;
@@ -26,7 +28,8 @@ class ProgressStandIn {
           return;
         }
         const { events } = JSON.parse(raw) as { events: UserEvent[] };
-        this.received.push({ token: req.headers['x-internal-token'] as string | undefined, events });
+        const verdict = verifyInternal(INTERNAL_TOKEN, { method: 'POST', path: req.url, body: raw, headers: req.headers }, this.nonces);
+        this.received.push({ signed: verdict === 'ok', events });
         if (this.down || this.failNext > 0) {
           this.failNext = Math.max(0, this.failNext - 1);
           res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"UNAVAILABLE"}}');
@@ -90,7 +93,7 @@ describe('login relay', () => {
     const events = progress.eventsFor(p.id);
     assert.equal(events.length, 1);
     assert.deepEqual(events[0], { id: rows[0]!.id, userId: p.id, type: 'login', occurredAt: rows[0]!.occurred_at.toISOString() });
-    assert.ok(progress.received.every((r) => r.token === INTERNAL_TOKEN));
+    assert.ok(progress.received.every((r) => r.signed), 'every delivery carries a valid, fresh internal signature');
   });
 
   test('retries after progress answers 503, with the same event id', async () => {

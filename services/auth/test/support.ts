@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { createDatabase, parseConfig, type App } from '@questline/platform';
-import { createTestDatabase, generateSigningJwk, type TestDatabase } from '@questline/testkit';
+import { createTestDatabase, generateSigningJwk, injectInternal, type TestDatabase } from '@questline/testkit';
 import { ConfigSchema, type Config } from '../src/config.js';
 import { buildApp } from '../src/app.js';
 import { runMigrations } from '../src/db/migrations.js';
@@ -83,5 +83,5 @@ export async function loginAdmin(app: App): Promise<Tokens> {
 }
 
 export async function grant(app: App, body: Record<string, unknown>) {
-  return app.inject({ method: 'POST', url: '/internal/grants', headers: { 'x-internal-token': INTERNAL_TOKEN }, payload: body });
+  return injectInternal(app, INTERNAL_TOKEN, { method: 'POST', url: '/internal/grants', payload: body });
 }

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { injectInternal } from '@questline/testkit';
 import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { PublishedQuestsResponse } from '@questline/contracts';
@@ -18,7 +19,7 @@ after(async () => {
 });
 
 const poll = (etag?: string) =>
-  h.app.inject({ url: '/internal/quests', headers: { 'x-internal-token': INTERNAL_TOKEN, ...(etag ? { 'if-none-match': etag } : {}) } });
+  injectInternal(h.app, INTERNAL_TOKEN, { url: '/internal/quests', headers: etag ? { 'if-none-match': etag } : {} });
 const admin = (method: 'POST' | 'PUT', url: string, payload?: object) =>
   h.app.inject({ method, url, headers: bearer(h.adminToken), ...(payload ? { payload } : {}) });
 

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { injectInternal } from '@questline/testkit';
 import { DIAMOND_REWARD_ID, INTERNAL_TOKEN, bearer, questBody, startCatalog, type Harness } from './helpers.js';
 
 let h: Harness;
@@ -77,11 +78,11 @@ describe('internal routes', () => {
     const none = await h.app.inject({ url: '/internal/quests' });
     assert.equal(none.statusCode, 401);
     assert.equal(none.json().error.code, 'UNAUTHENTICATED');
-    const wrong = await h.app.inject({ url: '/internal/quests', headers: { 'x-internal-token': 'wrong-token-wrong-token' } });
+    const wrong = await injectInternal(h.app, 'wrong-token-wrong-token', { url: '/internal/quests' });
     assert.equal(wrong.statusCode, 401);
     const adminJwt = await h.app.inject({ url: '/internal/quests', headers: bearer(h.adminToken) });
     assert.equal(adminJwt.statusCode, 401);
-    const ok = await h.app.inject({ url: '/internal/quests', headers: { 'x-internal-token': INTERNAL_TOKEN } });
+    const ok = await injectInternal(h.app, INTERNAL_TOKEN, { url: '/internal/quests' });
     assert.equal(ok.statusCode, 200);
   });
 });

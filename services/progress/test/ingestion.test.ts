@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
+import { injectInternal } from '@questline/testkit';
 import type { InternalUser } from '@questline/contracts';
 import { questGrantKey } from '@questline/contracts';
 import { internalsOf, type App } from '../src/app.js';
@@ -214,10 +215,10 @@ describe('progress ingestion (integration)', () => {
     assert.equal(denied.statusCode, 401);
     assert.equal(denied.json().error.code, 'UNAUTHENTICATED');
 
-    const res = await h.app.inject({ method: 'POST', url: '/internal/events', headers: { 'x-internal-token': INTERNAL_TOKEN }, payload });
+    const res = await injectInternal(h.app, INTERNAL_TOKEN, { method: 'POST', url: '/internal/events', payload });
     assert.equal(res.statusCode, 200, res.body);
     assert.deepEqual(res.json(), { accepted: 1, duplicates: 0, rejected: [] });
-    const retry = await h.app.inject({ method: 'POST', url: '/internal/events', headers: { 'x-internal-token': INTERNAL_TOKEN }, payload });
+    const retry = await injectInternal(h.app, INTERNAL_TOKEN, { method: 'POST', url: '/internal/events', payload });
     assert.deepEqual(retry.json(), { accepted: 0, duplicates: 1, rejected: [] });
     assert.equal((await myQuests(h.app, user)).get('daily-login')!.completions, 1);
   });
@@ -231,7 +232,7 @@ describe('progress ingestion (integration)', () => {
     assert.equal((await myQuests(h.app, user)).has('new-quest'), false);
 
     h.catalog.setQuests([...h.catalog.quests(), quest({ key: 'new-quest', objective: { event: 'jump', mode: 'count', target: 2 } })]);
-    const refreshed = await h.app.inject({ method: 'POST', url: '/internal/catalog/refresh', headers: { 'x-internal-token': INTERNAL_TOKEN } });
+    const refreshed = await injectInternal(h.app, INTERNAL_TOKEN, { method: 'POST', url: '/internal/catalog/refresh' });
     assert.equal(refreshed.statusCode, 200, refreshed.body);
     assert.equal(refreshed.json().quests, 4);
     assert.equal((await postEvent(user, { type: 'jump' })).json().updates[0].progress, 1);

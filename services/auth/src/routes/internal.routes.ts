@@ -7,12 +7,12 @@ import type { RouteDeps } from './deps.js';
 
 export function registerInternalRoutes(app: App, deps: RouteDeps) {
   const { db } = deps;
-  const preHandler = requireInternal(deps.internalToken);
+  const preValidation = requireInternal(deps.internalToken);
 
   app.get(
     '/internal/users/:id',
     {
-      preHandler,
+      preValidation,
       schema: {
         hide: true,
         params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
@@ -31,7 +31,7 @@ export function registerInternalRoutes(app: App, deps: RouteDeps) {
   app.post(
     '/internal/grants',
     {
-      preHandler,
+      preValidation,
       schema: {
         hide: true,
         body: GrantRequest,

@@ -12,7 +12,7 @@ export function registerInternalRoutes(app: App, deps: { db: Kysely<CatalogDatab
   app.get(
     '/internal/quests',
     {
-      onRequest: requireInternal(deps.internalToken),
+      preValidation: requireInternal(deps.internalToken),
       schema: {
         hide: true,
         response: { 200: PublishedQuestsResponse, 304: NotModified, ...errorResponses(401) },

@@ -1,13 +1,13 @@
 import replyFrom from '@fastify/reply-from';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, INTERNAL_TOKEN_HEADER, requireAuth, sendError, type App, type TokenVerifier } from '@questline/platform';
+import { AppError, INTERNAL_HEADER_NAMES, requireAuth, sendError, type App, type TokenVerifier } from '@questline/platform';
 import type { Config } from '../config.js';
 import { DEFAULT_BODY_LIMIT, ROUTES, type Upstream } from './route-table.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 // Hop-by-hop and identity headers a client must not be able to set on our behalf.
-const STRIPPED = [INTERNAL_TOKEN_HEADER, 'x-user-id', 'x-user-role', 'connection', 'keep-alive'];
+const STRIPPED = [...INTERNAL_HEADER_NAMES, 'x-user-id', 'x-user-role', 'connection', 'keep-alive'];
 
 function upstreamError(reply: FastifyReply, error: { statusCode?: number; code?: string }) {
   if (error.statusCode === 504 || error.code === 'FST_REPLY_FROM_GATEWAY_TIMEOUT') {

@@ -91,7 +91,7 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
   app.post(
     '/internal/events',
     {
-      onRequest: requireInternal(ctx.config.INTERNAL_TOKEN),
+      preValidation: requireInternal(ctx.config.INTERNAL_TOKEN),
       bodyLimit: BATCH_BODY_LIMIT,
       schema: {
         hide: true,

@@ -9,7 +9,7 @@ export function registerInternalRoutes(app: App, ctx: ProgressContext) {
   app.post(
     '/internal/catalog/refresh',
     {
-      onRequest: requireInternal(ctx.config.INTERNAL_TOKEN),
+      preValidation: requireInternal(ctx.config.INTERNAL_TOKEN),
       schema: { hide: true, response: { 200: RefreshResponse, ...errorResponses(401, 503) } },
     },
     async () => {

@@ -3,15 +3,20 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT } from 'jose';
 import type { GrantRequest, InternalUser, PublishedQuest } from '@questline/contracts';
+import { NonceCache, verifyInternal } from '@questline/platform';
 import { generateSigningJwk } from '@questline/testkit';
 
 export const INTERNAL_TOKEN = 'test-internal-token-0123456789';
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text ? JSON.parse(text) : undefined;
+async function readRaw(req: IncomingMessage): Promise<string> {
+  let raw = '';
+  for await (const chunk of req) raw += chunk;
+  return raw;
+}
+
+/** Like our services do: only correctly signed, fresh internal calls get in. */
+function signedInternal(req: IncomingMessage, raw: string, nonces: NonceCache): boolean {
+  return verifyInternal(INTERNAL_TOKEN, { method: req.method ?? 'GET', path: req.url ?? '', body: raw, headers: req.headers }, nonces) === 'ok';
 }
 
 function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) {
@@ -55,19 +60,21 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
   const grantCalls: GrantCall[] = [];
   const paidKeys = new Set<string>();
   let failures: { left: number; status: number } = { left: 0, status: 503 };
+  const nonces = new NonceCache();
 
   const server = createServer((req, res) => {
     void (async () => {
       const url = req.url ?? '';
       if (req.method === 'GET' && url === '/.well-known/jwks.json') return send(res, 200, { keys: [publicJwk] });
-      if (req.headers['x-internal-token'] !== INTERNAL_TOKEN) return send(res, 401, { error: { code: 'UNAUTHENTICATED' } });
+      const raw = await readRaw(req);
+      if (!signedInternal(req, raw, nonces)) return send(res, 401, { error: { code: 'UNAUTHENTICATED' } });
       const userMatch = /^\/internal\/users\/([^/]+)$/.exec(url);
       if (req.method === 'GET' && userMatch) {
         const user = users.get(decodeURIComponent(userMatch[1]!));
         return user ? send(res, 200, user) : send(res, 404, { error: { code: 'NOT_FOUND' } });
       }
       if (req.method === 'POST' && url === '/internal/grants') {
-        const body = (await readJson(req)) as GrantRequest;
+        const body = JSON.parse(raw) as GrantRequest;
         if (failures.left > 0) {
           failures.left--;
           grantCalls.push({ status: failures.status, body });
@@ -127,8 +134,9 @@ export async function startCatalogStandIn(initial: PublishedQuest[]): Promise<Ca
   let quests = initial;
   let revision = 1;
   let notModified = 0;
+  const nonces = new NonceCache();
   const server = createServer((req, res) => {
-    if (req.headers['x-internal-token'] !== INTERNAL_TOKEN) return send(res, 401, { error: { code: 'UNAUTHENTICATED' } });
+    if (!signedInternal(req, '', nonces)) return send(res, 401, { error: { code: 'UNAUTHENTICATED' } });
     if (req.method !== 'GET' || req.url !== '/internal/quests') return send(res, 404, { error: { code: 'NOT_FOUND' } });
     const etag = `"${revision}"`;
     if (req.headers['if-none-match'] === etag) {
