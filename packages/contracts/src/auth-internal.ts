@@ -49,3 +49,21 @@ export type GrantResponse = Static<typeof GrantResponse>;
 export function questGrantKey(userId: string, questKey: string, completion: number): string {
   return `quest:${userId}:${questKey}:${completion}`;
 }
+
+/**
+ * POST /internal/users/:id/profile on progress, sent by auth (through its outbox) whenever a user's
+ * status, role or timezone changes, and at signup. `version` grows with every change of that user;
+ * progress keeps the highest version it has seen and ignores older deliveries, so retries and
+ * reordering are harmless. Progress answers 204.
+ */
+export const UserProfileUpdate = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    role: Type.Union([Type.Literal('player'), Type.Literal('admin')]),
+    status: Type.Union([Type.Literal('new'), Type.Literal('active'), Type.Literal('banned')]),
+    timezone: Type.String({ minLength: 1, maxLength: 64 }),
+    version: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type UserProfileUpdate = Static<typeof UserProfileUpdate>;
