@@ -15,8 +15,8 @@ export default tseslint.config(
     },
   },
   {
-    // Tests read loosely-typed JSON bodies.
-    files: ['**/test/**', 'tests/**', 'packages/testkit/**'],
+    // Tests and the manifest checks read loosely-typed JSON.
+    files: ['**/test/**', 'tests/**', 'packages/testkit/**', 'deploy/tools/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

@@ -74,6 +74,9 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
   installHttpMetrics(app, metrics);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  // 1/0 per readiness check, refreshed whenever /readyz is probed: lets alerts say which
+  // dependency (e.g. the database) is unreachable.
+  const readinessGauge = metrics.gauge('questline_readiness_check', 'Result of each readiness check at the last probe (1 ok, 0 failing)', ['check']);
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     const results: Record<string, string> = {};
     let ready = true;
@@ -85,8 +88,10 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
             new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), READINESS_TIMEOUT_MS).unref()),
           ]);
           results[name] = 'ok';
+          readinessGauge.set({ check: name }, 1);
         } catch (err) {
           ready = false;
+          readinessGauge.set({ check: name }, 0);
           results[name] = err instanceof Error ? err.message : 'failed';
         }
       }),
