@@ -18,6 +18,8 @@ export interface Stack {
   urls: Record<ServiceName, string>;
   /** Where each service writes its log (`<name>.log`). */
   logDir: string;
+  /** What the stack was started with (to start extra instances of a service). */
+  settings: StackSettings;
   /** Starts one service again (after a stop), with the same settings. */
   restart(name: ServiceName): Promise<ServiceProcess>;
   stop(): Promise<void>;
@@ -72,5 +74,5 @@ export async function startStack(s: StackSettings): Promise<Stack> {
     throw err;
   }
   const urls = Object.fromEntries(Object.entries(services).map(([k, v]) => [k, v.url])) as Record<ServiceName, string>;
-  return { services, urls, logDir: s.logDir, restart: start, stop };
+  return { services, urls, logDir: s.logDir, settings: s, restart: start, stop };
 }
