@@ -53,7 +53,13 @@ after(async () => {
 test('restarting every catalog instance one at a time under load fails no request', async () => {
   const lbPort = await freePort();
   await new Promise<void>((r) => balancer.server.listen(lbPort, '127.0.0.1', r));
-  stack = await startTestStack({ name: 'rolling', extraEnv: { gateway: { CATALOG_URL: `http://127.0.0.1:${lbPort}` } } });
+  const firstCatalogPort = await freePort();
+  balancer.add(`http://127.0.0.1:${firstCatalogPort}`);
+  stack = await startTestStack({
+    name: 'rolling',
+    ports: { catalog: firstCatalogPort },
+    extraEnv: { gateway: { CATALOG_URL: `http://127.0.0.1:${lbPort}` } },
+  });
   const logDir = stack.logDir;
   const settings = stack.settings;
   const startInstance = async () => {
@@ -63,7 +69,6 @@ test('restarting every catalog instance one at a time under load fails no reques
     balancer.add(proc.url);
     return proc;
   };
-  balancer.add(stack.services.catalog.url);
   const instances: ServiceProcess[] = [stack.services.catalog, await startInstance()];
 
   const load = autocannon({ url: `${stack.gateway}/api/v1/quests`, connections: 8, duration: 15 });

@@ -17,14 +17,19 @@ export interface TestStack extends Stack {
  * four real services as processes on free ports, talking real HTTP. Polling intervals are short so
  * that tests wait less; behaviour is otherwise the production code path.
  */
-export async function startTestStack(opts: { name: string; extraEnv?: Partial<Record<ServiceName, Record<string, string>>> }): Promise<TestStack> {
+export async function startTestStack(opts: {
+  name: string;
+  extraEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Fixed ports for some services (the rest are free ports). */
+  ports?: Partial<Record<ServiceName, number>>;
+}): Promise<TestStack> {
   const dbs: TestDatabase[] = await Promise.all(['auth', 'catalog', 'progress'].map((s) => createTestDatabase(`${opts.name}_${s}`)));
   const [auth, catalog, progress] = dbs as [TestDatabase, TestDatabase, TestDatabase];
   const ports = {
-    gateway: await freePort(),
-    auth: await freePort(),
-    catalog: await freePort(),
-    progress: await freePort(),
+    gateway: opts.ports?.gateway ?? (await freePort()),
+    auth: opts.ports?.auth ?? (await freePort()),
+    catalog: opts.ports?.catalog ?? (await freePort()),
+    progress: opts.ports?.progress ?? (await freePort()),
   };
   const internalToken = randomBytes(24).toString('hex');
   const admin = { username: 'admin', password: `admin-${randomBytes(6).toString('hex')}` };
