@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { repoRoot } from '@questline/devstack';
 import { kubectlAvailable, parseYamlObjects, renderFallback, renderWithKubectl, type K8sObject } from '../deploy/tools/kustomize.js';
 import { checkObjects } from '../deploy/tools/check.js';
@@ -70,6 +70,26 @@ describe('kubernetes manifests', () => {
     }
     const orphan = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'orphan', namespace: 'questline' }, spec: { selector: { app: 'none' }, ports: [{ port: 1 }] } };
     assert.match(checkObjects([...objects, orphan as K8sObject], schemas).join('\n'), /orphan: selects no Deployment/);
+  });
+
+  test('every Dockerfile is multi-stage, ships production dependencies only, runs as non-root and copies files that exist', () => {
+    for (const service of Object.keys(schemas)) {
+      const text = readFileSync(path.join(repoRoot, 'services', service, 'Dockerfile'), 'utf8');
+      assert.ok((text.match(/^FROM /gm) ?? []).length >= 3, `${service}: build, deps and runtime stages`);
+      assert.match(text, /npm ci --omit=dev/);
+      assert.match(text, /^USER node$/m);
+      assert.match(text, /^HEALTHCHECK /m);
+      assert.doesNotMatch(text, /:latest\b/);
+      const cmd = /^CMD \[(.*)\]$/m.exec(text)?.[1] ?? '';
+      const entry = JSON.parse(`[${cmd}]`).find((a: string) => a.endsWith('.ts'));
+      assert.ok(entry && existsSync(path.join(repoRoot, entry)), `${service}: CMD runs ${entry}`);
+      for (const line of text.split('\n').filter((l) => l.startsWith('COPY ') && !l.includes('--from='))) {
+        for (const src of line.split(/\s+/).slice(1, -1)) assert.ok(existsSync(path.join(repoRoot, src)), `${service}: COPY ${src} exists`);
+      }
+    }
+    const ignore = readFileSync(path.join(repoRoot, '.dockerignore'), 'utf8');
+    assert.match(ignore, /node_modules/);
+    assert.match(ignore, /^\.data$/m);
   });
 
   test('docker-compose has one PostgreSQL per service and sets every required config key', () => {
