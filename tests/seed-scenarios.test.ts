@@ -199,8 +199,8 @@ describe('accounts', () => {
     const me = await api('GET', '/api/v1/me', { token: u.token });
     assert.equal(me.status, 403);
     assert.equal(me.body.error.code, 'USER_BANNED');
-    // Progress learns of the ban from auth: at once for accounts, within its user cache TTL
-    // (USER_CACHE_TTL_MS, 5 s by default) for a token that was issued before the ban.
+    // Progress learns of the ban from auth's outbox (a profile update pushed within moments of
+    // the ban), so it refuses events even with an access token issued before the ban.
     const event = await eventually(async () => {
       const res = await api('POST', '/api/v1/events', { token: u.token, body: { type: 'login' } });
       return res.status === 403 ? res : undefined;

@@ -35,7 +35,7 @@ export async function startTestStack(opts: {
   const admin = { username: 'admin', password: `admin-${randomBytes(6).toString('hex')}` };
   const artifacts = testEnv.artifactsDir ?? path.join(repoRoot, 'test-results');
   const fast = {
-    progress: { CATALOG_POLL_MS: '300', OUTBOX_POLL_MS: '200', USER_CACHE_TTL_MS: '200' },
+    progress: { CATALOG_POLL_MS: '300', OUTBOX_POLL_MS: '200' },
     auth: { OUTBOX_POLL_MS: '200' },
     gateway: { RATE_LIMIT_MAX: '100000', AUTH_RATE_LIMIT_MAX: '100000' },
   };

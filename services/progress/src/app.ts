@@ -52,10 +52,13 @@ export async function buildApp(config: Config): Promise<App> {
   const catalogClient = createServiceClient({ service: 'catalog', baseUrl: config.CATALOG_URL, internalToken: config.INTERNAL_TOKEN, timeoutMs: 3000 });
   const counters = createProgressMetrics(metrics, () => backlogStats(db));
   const catalog = new CatalogCache(catalogClient, config.CATALOG_POLL_MS, app.log.child({ component: 'catalog-cache' }));
-  const users = new UserDirectory(authClient, config.USER_CACHE_TTL_MS);
-  const relay = new GrantRelay(db, authClient, config.OUTBOX_POLL_MS, app.log.child({ component: 'grant-relay' }), (n) =>
-    counters.rewardsPaid.inc(n),
-  );
+  const users = new UserDirectory(db, authClient);
+  const relay = new GrantRelay(db, authClient, {
+    pollMs: config.OUTBOX_POLL_MS,
+    maxBackoffMs: config.OUTBOX_MAX_BACKOFF_MS,
+    log: app.log.child({ component: 'grant-relay' }),
+    onDelivered: (n) => counters.rewardsPaid.inc(n),
+  });
   cacheRef.current = catalog;
 
   const ctx: ProgressContext = {

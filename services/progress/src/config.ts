@@ -9,8 +9,8 @@ export const ConfigSchema = Type.Object({
   /** Base URL of the catalog service: the published quests. */
   CATALOG_URL: Type.String({ pattern: '^https?://' }),
   CATALOG_POLL_MS: Type.Integer({ minimum: 50, default: 2000 }),
-  /** Profiles decide bans and timezones, so they are only trusted for a few seconds; 0 disables caching. */
-  USER_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 5000 }),
   OUTBOX_POLL_MS: Type.Integer({ minimum: 10, default: 1000 }),
+  /** Ceiling of the grant relay's exponential backoff while auth refuses or is unreachable. */
+  OUTBOX_MAX_BACKOFF_MS: Type.Integer({ minimum: 10, default: 30_000 }),
 });
 export type Config = Static<typeof ConfigSchema>;

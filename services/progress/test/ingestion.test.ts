@@ -99,6 +99,18 @@ describe('progress ingestion (integration)', () => {
     assert.equal((await myQuests(h.app, user)).get('many-clicks')!.progress, 50);
   });
 
+  test('parallel events of many users, with repeated ids, are committed together and each counted once', async () => {
+    const users = Array.from({ length: 8 }, () => h.auth.addUser());
+    // Every user sends ids 0..9, and ids 0..4 a second time, all at once.
+    const sends = users.flatMap((u) => [...Array.from({ length: 10 }, (_, i) => i), 0, 1, 2, 3, 4].map((i) => ({ u, id: `p-${i}` })));
+    const results = await Promise.all(sends.map(({ u, id }) => postEvent(u, { id, type: 'click' })));
+    for (const r of results) assert.equal(r.statusCode, 200, r.body);
+    assert.equal(results.filter((r) => r.json().duplicate).length, 8 * 5, 'each repeated id is a duplicate exactly once');
+    for (const u of users) assert.equal((await myQuests(h.app, u)).get('many-clicks')!.progress, 10);
+    const counted = await h.sql<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE user_id = ANY($1::uuid[])', [users.map((u) => u.id)]);
+    assert.deepEqual(counted, [{ n: 80 }]);
+  });
+
   test('the same event id again is a duplicate with no effect', async () => {
     const user = h.auth.addUser();
     const first = await postEvent(user, { id: 'evt-1', type: 'click' });

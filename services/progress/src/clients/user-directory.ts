@@ -1,60 +1,74 @@
-import type { InternalUser } from '@questline/contracts';
+import type { Kysely } from 'kysely';
+import type { UserProfileUpdate } from '@questline/contracts';
 import { UpstreamError, type ServiceClient } from '@questline/platform';
+import type { ProgressDatabase } from '../db/schema.js';
+import { getProfile, getProfiles, upsertProfile, type StoredProfile } from '../db/profiles.repository.js';
 import { describeSchemaErrors, isInternalUser } from './upstream-schemas.js';
 
-interface Entry {
-  expiresAt: number;
-  value: Promise<InternalUser | null>;
-}
-
-// Bounded, so that a flood of distinct ids cannot grow memory without limit.
-const MAX_ENTRIES = 10_000;
-
 /**
- * Users' profiles from auth (GET /internal/users/:id): status decides bans, timezone decides
- * days. Cached for a few seconds only; concurrent lookups of one user share one request.
- * null means auth does not know the user; an unreachable auth throws UpstreamError.
+ * Users' profiles (status decides bans, timezone decides days), from progress's own table. Auth
+ * pushes every change (POST /internal/users/:id/profile, newest version wins), so the table is the
+ * truth and nothing is cached in memory: a ban is refused on the next request of any replica.
+ *
+ * Only for a user the table has no row for does the directory ask auth (GET /internal/users/:id),
+ * once, and store the answer with version 0 so that any pushed update replaces it. Concurrent first
+ * lookups of one user share one request. null = auth does not know the user; an unreachable auth
+ * throws UpstreamError.
  */
 export class UserDirectory {
-  private readonly cache = new Map<string, Entry>();
+  private readonly inFlight = new Map<string, Promise<StoredProfile | null>>();
 
   constructor(
-    private readonly client: ServiceClient,
-    private readonly ttlMs: number,
+    private readonly db: Kysely<ProgressDatabase>,
+    private readonly auth: ServiceClient,
   ) {}
 
-  get(userId: string, requestId?: string): Promise<InternalUser | null> {
-    const now = Date.now();
-    const hit = this.cache.get(userId);
-    if (hit && hit.expiresAt > now) return hit.value;
-    const value = this.fetch(userId, requestId);
-    if (this.cache.size >= MAX_ENTRIES) {
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
+  /** The stored profile, or null when progress has never heard of the user; never asks auth. */
+  local(userId: string): Promise<StoredProfile | null> {
+    return getProfile(this.db, userId);
+  }
+
+  async get(userId: string, requestId?: string): Promise<StoredProfile | null> {
+    return (await this.local(userId)) ?? this.fetchOnce(userId, requestId);
+  }
+
+  /** Profiles of many users: one query, then auth for the unknown ones (a few at a time). */
+  async getMany(userIds: string[], requestId?: string, concurrency = 8): Promise<Map<string, StoredProfile | null>> {
+    const found: Map<string, StoredProfile | null> = await getProfiles(this.db, userIds);
+    const missing = userIds.filter((id) => !found.has(id));
+    let next = 0;
+    const workers = Array.from({ length: Math.min(concurrency, missing.length) }, async () => {
+      while (next < missing.length) {
+        const id = missing[next++]!;
+        found.set(id, await this.fetchOnce(id, requestId));
+      }
+    });
+    await Promise.all(workers);
+    return found;
+  }
+
+  /** A pushed update from auth; false when an equal or newer version is already stored. */
+  update(profile: UserProfileUpdate): Promise<boolean> {
+    return upsertProfile(this.db, profile);
+  }
+
+  private fetchOnce(userId: string, requestId?: string): Promise<StoredProfile | null> {
+    let pending = this.inFlight.get(userId);
+    if (!pending) {
+      pending = this.fetchAndStore(userId, requestId).finally(() => this.inFlight.delete(userId));
+      this.inFlight.set(userId, pending);
     }
-    this.cache.delete(userId);
-    // Even with a zero TTL, parallel lookups in flight share the request.
-    const entry: Entry = { expiresAt: Number.POSITIVE_INFINITY, value };
-    this.cache.set(userId, entry);
-    value.then(
-      () => {
-        entry.expiresAt = Date.now() + this.ttlMs;
-        if (this.ttlMs === 0) this.evict(userId, entry);
-      },
-      () => this.evict(userId, entry),
-    );
-    return value;
+    return pending;
   }
 
-  private evict(userId: string, entry: Entry) {
-    if (this.cache.get(userId) === entry) this.cache.delete(userId);
-  }
-
-  private async fetch(userId: string, requestId?: string): Promise<InternalUser | null> {
-    const res = await this.client.request<unknown>('GET', `/internal/users/${encodeURIComponent(userId)}`, { requestId });
+  private async fetchAndStore(userId: string, requestId?: string): Promise<StoredProfile | null> {
+    const res = await this.auth.request<unknown>('GET', `/internal/users/${encodeURIComponent(userId)}`, { requestId });
     if (res.status === 404) return null;
     if (res.status !== 200) throw new UpstreamError('auth', `GET /internal/users/:id answered ${res.status}`, res.status);
     if (!isInternalUser(res.body)) throw new UpstreamError('auth', `GET /internal/users/:id: ${describeSchemaErrors(isInternalUser.errors)}`);
-    return res.body;
+    const { id, role, status, timezone } = res.body;
+    await upsertProfile(this.db, { id, role, status, timezone, version: 0 });
+    // A pushed update may have landed meanwhile; the table decides.
+    return (await getProfile(this.db, userId)) ?? { id, role, status, timezone, version: 0 };
   }
 }

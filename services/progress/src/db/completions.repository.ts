@@ -12,18 +12,21 @@ export interface NewCompletion {
   claimedAt: Date | null;
 }
 
-export async function insertCompletion(ex: Executor<ProgressDatabase>, c: NewCompletion): Promise<void> {
+export async function insertCompletions(ex: Executor<ProgressDatabase>, completions: NewCompletion[]): Promise<void> {
+  if (completions.length === 0) return;
   await ex
     .insertInto('completions')
-    .values({
-      user_id: c.userId,
-      quest_key: c.questKey,
-      number: c.number,
-      quest_version: c.questVersion,
-      reward: JSON.stringify(c.reward),
-      completed_at: c.completedAt,
-      claimed_at: c.claimedAt,
-    })
+    .values(
+      completions.map((c) => ({
+        user_id: c.userId,
+        quest_key: c.questKey,
+        number: c.number,
+        quest_version: c.questVersion,
+        reward: JSON.stringify(c.reward),
+        completed_at: c.completedAt,
+        claimed_at: c.claimedAt,
+      })),
+    )
     .execute();
 }
 

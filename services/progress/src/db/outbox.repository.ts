@@ -3,19 +3,26 @@ import type { GrantRequest } from '@questline/contracts';
 import type { Executor } from '@questline/platform';
 import type { ProgressDatabase } from './schema.js';
 
-/** Queues a grant; a second row for the same idempotency key is a no-op. */
-export async function enqueueGrant(ex: Executor<ProgressDatabase>, grant: GrantRequest): Promise<void> {
+/** Queues grants; a second row for the same idempotency key is a no-op. */
+export async function enqueueGrants(ex: Executor<ProgressDatabase>, grants: GrantRequest[]): Promise<void> {
+  if (grants.length === 0) return;
   await ex
     .insertInto('grant_outbox')
-    .values({
-      user_id: grant.userId,
-      quest_key: grant.source.questKey ?? '',
-      completion: grant.source.completion ?? 0,
-      idempotency_key: grant.idempotencyKey,
-      payload: JSON.stringify(grant),
-    })
+    .values(
+      grants.map((grant) => ({
+        user_id: grant.userId,
+        quest_key: grant.source.questKey ?? '',
+        completion: grant.source.completion ?? 0,
+        idempotency_key: grant.idempotencyKey,
+        payload: JSON.stringify(grant),
+      })),
+    )
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .execute();
+}
+
+export function enqueueGrant(ex: Executor<ProgressDatabase>, grant: GrantRequest): Promise<void> {
+  return enqueueGrants(ex, [grant]);
 }
 
 export interface PendingGrant {

@@ -12,6 +12,8 @@ export interface EventsTable {
   value: number | null;
   attributes: Json<Record<string, string | number | boolean>>;
   occurred_at: Timestamp;
+  /** The zone the event's local day was computed in; null for events stored before it was recorded. */
+  zone: string | null;
   received_at: ColumnType<Date, never, never>;
 }
 
@@ -28,6 +30,10 @@ export interface UserQuestsTable {
   /** DATE, kept as 'YYYY-MM-DD' by the platform's type parser. */
   streak_last_day: string | null;
   quest_version: number;
+  streak_zone: string | null;
+  objective_sig: string | null;
+  counting_since: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  counting_base: number;
   updated_at: ColumnType<Date, never, Date | string>;
 }
 
@@ -55,7 +61,17 @@ export interface GrantOutboxTable {
   created_at: ColumnType<Date, never, never>;
 }
 
+export interface UserProfilesTable {
+  id: string;
+  role: 'player' | 'admin';
+  status: 'new' | 'active' | 'banned';
+  timezone: string;
+  version: number;
+  updated_at: ColumnType<Date, never, Date | string>;
+}
+
 export interface ProgressDatabase {
+  user_profiles: UserProfilesTable;
   events: EventsTable;
   user_quests: UserQuestsTable;
   completions: CompletionsTable;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '@questline/platform';
 import type { QuestState } from '../domain/evaluate.js';
+import type { Selectable } from 'kysely';
 import type { ProgressDatabase, UserQuestsTable } from './schema.js';
 
 // Namespace of the per-user advisory locks (the two-key form never collides with single-key locks).
@@ -10,11 +11,26 @@ const USER_LOCK_NAMESPACE = 8083;
  * Serialises every state change of one user (events, claims) for the rest of the transaction,
  * including users who have no user_quests row yet, which SELECT ... FOR UPDATE could not lock.
  */
-export async function lockUser(ex: Executor<ProgressDatabase>, userId: string): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(${USER_LOCK_NAMESPACE}::int, hashtext(${userId}))`.execute(ex);
+export async function lockUser(ex: Executor<ProgressDatabase>, userId: string): Promise<Date> {
+  // now() is the transaction's clock, the same one that stamps events.received_at.
+  const { rows } = await sql<{ now: Date }>`SELECT pg_advisory_xact_lock(${USER_LOCK_NAMESPACE}::int, hashtext(${userId})), now() AS now`.execute(ex);
+  return rows[0]!.now;
 }
 
-function toState(row: Omit<UserQuestsTable, 'user_id' | 'quest_key' | 'updated_at'>): QuestState {
+/**
+ * Locks several users for the rest of the transaction, one after the other in the order given
+ * (callers sort the ids, so concurrent transactions lock in the same order). Returns the
+ * transaction's clock.
+ */
+export async function lockUsers(ex: Executor<ProgressDatabase>, userIds: string[]): Promise<Date> {
+  if (userIds.length === 1) return lockUser(ex, userIds[0]!);
+  const { rows } = await sql<{ now: Date }>`
+    SELECT now() AS now, count(pg_advisory_xact_lock(${USER_LOCK_NAMESPACE}::int, hashtext(u))) AS locked
+    FROM unnest(${userIds}::text[]) AS u`.execute(ex);
+  return rows[0]!.now;
+}
+
+function toState(row: Selectable<UserQuestsTable>): QuestState {
   return {
     progress: row.progress,
     periodKey: row.period_key,
@@ -24,7 +40,11 @@ function toState(row: Omit<UserQuestsTable, 'user_id' | 'quest_key' | 'updated_a
     streakCurrent: row.streak_current,
     streakBest: row.streak_best,
     streakLastDay: row.streak_last_day,
+    streakZone: row.streak_zone,
     questVersion: row.quest_version,
+    objectiveSig: row.objective_sig,
+    countingSince: row.counting_since,
+    countingBase: row.counting_base,
   };
 }
 
@@ -32,6 +52,15 @@ function toState(row: Omit<UserQuestsTable, 'user_id' | 'quest_key' | 'updated_a
 export async function listStates(ex: Executor<ProgressDatabase>, userId: string): Promise<Map<string, QuestState>> {
   const rows = await ex.selectFrom('user_quests').selectAll().where('user_id', '=', userId).execute();
   return new Map(rows.map((r) => [r.quest_key, toState(r)]));
+}
+
+/** Quest states of several users: user id → quest key → state. */
+export async function listStatesOf(ex: Executor<ProgressDatabase>, userIds: string[]): Promise<Map<string, Map<string, QuestState>>> {
+  const byUser = new Map<string, Map<string, QuestState>>(userIds.map((id) => [id, new Map()]));
+  if (userIds.length === 0) return byUser;
+  const rows = await ex.selectFrom('user_quests').selectAll().where('user_id', 'in', userIds).execute();
+  for (const r of rows) byUser.get(r.user_id)?.set(r.quest_key, toState(r));
+  return byUser;
 }
 
 export async function getStateForUpdate(ex: Executor<ProgressDatabase>, userId: string, questKey: string): Promise<QuestState | null> {
@@ -45,9 +74,15 @@ export async function getStateForUpdate(ex: Executor<ProgressDatabase>, userId: 
   return row ? toState(row) : null;
 }
 
-export async function upsertStates(ex: Executor<ProgressDatabase>, userId: string, states: Array<[string, QuestState]>): Promise<void> {
-  if (states.length === 0) return;
-  const values = states.map(([questKey, s]) => ({
+export interface StateRow {
+  userId: string;
+  questKey: string;
+  state: QuestState;
+}
+
+export async function upsertStates(ex: Executor<ProgressDatabase>, rows: StateRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const values = rows.map(({ userId, questKey, state: s }) => ({
     user_id: userId,
     quest_key: questKey,
     progress: s.progress,
@@ -59,6 +94,10 @@ export async function upsertStates(ex: Executor<ProgressDatabase>, userId: strin
     streak_best: s.streakBest,
     streak_last_day: s.streakLastDay,
     quest_version: s.questVersion,
+    streak_zone: s.streakZone,
+    objective_sig: s.objectiveSig,
+    counting_since: s.countingSince,
+    counting_base: s.countingBase,
   }));
   await ex
     .insertInto('user_quests')
@@ -74,6 +113,10 @@ export async function upsertStates(ex: Executor<ProgressDatabase>, userId: strin
         streak_best: eb.ref('excluded.streak_best'),
         streak_last_day: eb.ref('excluded.streak_last_day'),
         quest_version: eb.ref('excluded.quest_version'),
+        streak_zone: eb.ref('excluded.streak_zone'),
+        objective_sig: eb.ref('excluded.objective_sig'),
+        counting_since: eb.ref('excluded.counting_since'),
+        counting_base: eb.ref('excluded.counting_base'),
         updated_at: sql<Date>`now()`,
       })),
     )

@@ -1,5 +1,7 @@
 import type { PublishedQuest } from '@questline/contracts';
-import { comparePeriods, localDay, periodKey, previousDay, type LocalDay } from './calendar.js';
+import { comparePeriods, localDay, periodKey, type LocalDay } from './calendar.js';
+import { adoptVersion, objectiveSig } from './quest-version.js';
+import { streakStep } from './streak.js';
 
 /** The parts of a published quest that decide how an event counts. */
 export type QuestRules = Pick<
@@ -18,7 +20,16 @@ export interface QuestState {
   streakCurrent: number;
   streakBest: number;
   streakLastDay: LocalDay | null;
+  /** The zone streakLastDay was counted in. */
+  streakZone: string | null;
+  /** The quest version progress was last made under. */
   questVersion: number;
+  /** What the counter counts (quest-version.ts); null on rows older than the signature. */
+  objectiveSig: string | null;
+  /** Events received from this instant on count (row creation or last objective change); null = all. */
+  countingSince: Date | null;
+  /** Completions already recorded at countingSince (a replay starts from there). */
+  countingBase: number;
 }
 
 export type AttributeValue = string | number | boolean;
@@ -28,6 +39,8 @@ export interface QuestEvent {
   value?: number | null;
   attributes?: Record<string, AttributeValue> | null;
   occurredAt: Date;
+  /** The zone the event's day is computed in (the user's when it was ingested); default: the input's timezone. */
+  zone?: string | null;
 }
 
 export type IgnoreReason =
@@ -60,6 +73,8 @@ export interface EvaluationInput {
   timezone: string;
   /** Completions per quest key before this event; decides prerequisites. */
   completionsOf: (questKey: string) => number;
+  /** When the event is ingested (the transaction's clock): starts the counting of a new or restarted counter. */
+  now?: Date;
 }
 
 export interface Evaluation {
@@ -77,8 +92,17 @@ export function initialState(questVersion: number): QuestState {
     streakCurrent: 0,
     streakBest: 0,
     streakLastDay: null,
+    streakZone: null,
     questVersion,
+    objectiveSig: null,
+    countingSince: null,
+    countingBase: 0,
   };
+}
+
+/** A user's first state for a quest, counting events received from `now` on. */
+export function freshState(quest: Pick<QuestRules, 'version' | 'objective'>, now: Date | null): QuestState {
+  return { ...initialState(quest.version), objectiveSig: objectiveSig(quest.objective), countingSince: now };
 }
 
 /** Every filter key must equal the event's attribute (strictly: 5 and "5" differ). */
@@ -103,8 +127,6 @@ export function isMaxed(quest: Pick<QuestRules, 'maxCompletions'>, completions: 
   return quest.maxCompletions !== null && completions >= quest.maxCompletions;
 }
 
-const ignored = (state: QuestState, reason: IgnoreReason): Evaluation => ({ state, outcome: { kind: 'ignored', reason } });
-
 /**
  * Applies one event to one quest for one user. Pure: the caller supplies the stored state and
  * persists the returned one. Ignored events return the input state unchanged.
@@ -114,21 +136,26 @@ const ignored = (state: QuestState, reason: IgnoreReason): Evaluation => ({ stat
  * ignored 'stale-day' / 'stale-period', and the caller replays history instead (replay.ts).
  */
 export function evaluate(input: EvaluationInput): Evaluation {
-  const { quest, event, timezone } = input;
-  const current = input.state ?? initialState(quest.version);
+  const { quest, event } = input;
+  const timezone = event.zone ?? input.timezone;
+  const now = input.now ?? null;
+  // A new quest version applies from this event on; ignored events keep the stored state as it was.
+  const stored = input.state ?? freshState(quest, now);
+  const current = adoptVersion(quest, stored, now);
   const objective = quest.objective;
+  const ignored = (reason: IgnoreReason): Evaluation => ({ state: stored, outcome: { kind: 'ignored', reason } });
 
-  if (event.type !== objective.event) return ignored(current, 'filter-mismatch');
-  if (!withinSchedule(quest, event.occurredAt)) return ignored(current, 'outside-schedule');
-  if (!prerequisitesMet(quest, input.completionsOf)) return ignored(current, 'locked');
-  if (!matchesFilter(objective.filter, event.attributes)) return ignored(current, 'filter-mismatch');
-  if (isMaxed(quest, current.completions)) return ignored(current, 'maxed');
+  if (event.type !== objective.event) return ignored('filter-mismatch');
+  if (!withinSchedule(quest, event.occurredAt)) return ignored('outside-schedule');
+  if (!prerequisitesMet(quest, input.completionsOf)) return ignored('locked');
+  if (!matchesFilter(objective.filter, event.attributes)) return ignored('filter-mismatch');
+  if (isMaxed(quest, current.completions)) return ignored('maxed');
 
   const period = periodKey(quest.repeat, event.occurredAt, timezone);
-  const next: QuestState = { ...current, questVersion: quest.version };
+  const next: QuestState = { ...current };
   if (period !== null) {
-    if (current.periodKey !== null && comparePeriods(period, current.periodKey) < 0) return ignored(current, 'stale-period');
-    if (current.lastCompletedPeriod === period) return ignored(current, 'already-completed-this-period');
+    if (current.periodKey !== null && comparePeriods(period, current.periodKey) < 0) return ignored('stale-period');
+    if (current.lastCompletedPeriod === period) return ignored('already-completed-this-period');
     if (current.periodKey !== period) {
       // A new period: progress (and a streak, for a repeating streak quest) starts over.
       next.periodKey = period;
@@ -143,19 +170,19 @@ export function evaluate(input: EvaluationInput): Evaluation {
       break;
     case 'sum': {
       const value = event.value ?? 0;
-      if (value <= 0) return ignored(current, 'no-value');
+      if (value <= 0) return ignored('no-value');
       next.progress += value;
       break;
     }
     case 'streak': {
-      const day = localDay(event.occurredAt, timezone);
-      const last = current.streakLastDay;
-      if (last !== null && day === last) return ignored(current, 'same-day');
-      if (last !== null && day < last) return ignored(current, 'stale-day');
+      const step = streakStep(current.streakLastDay, current.streakZone, event.occurredAt, timezone);
+      if (step === 'same') return ignored('same-day');
+      if (step === 'earlier') return ignored('stale-day');
       // After a completion streakCurrent is 0 but the completion day stays the last day,
       // so the next day counts as 1 and the same day counts as nothing.
-      next.streakCurrent = last !== null && previousDay(day) === last ? next.streakCurrent + 1 : 1;
-      next.streakLastDay = day;
+      next.streakCurrent = step === 'next' ? next.streakCurrent + 1 : 1;
+      next.streakLastDay = localDay(event.occurredAt, timezone);
+      next.streakZone = timezone;
       next.streakBest = Math.max(next.streakBest, next.streakCurrent);
       next.progress = next.streakCurrent;
       break;

@@ -1,6 +1,8 @@
 import type { PublishedQuest } from '@questline/contracts';
-import { localDay, periodEndsAt, periodKey, previousDay } from './calendar.js';
+import { periodEndsAt, periodKey } from './calendar.js';
 import { isMaxed, prerequisitesMet, withinSchedule, type QuestState } from './evaluate.js';
+import { adoptVersion } from './quest-version.js';
+import { streakStep } from './streak.js';
 
 export type QuestViewStatus = 'locked' | 'active' | 'claimable' | 'completed' | 'maxed';
 
@@ -33,13 +35,13 @@ export interface ViewContext {
 }
 
 /**
- * A streak survives while its last day is today or yesterday (the user can still extend it);
- * older than that it is already broken, even though the stored row only learns it on the next event.
+ * A streak survives while an event now would still extend it (its last day is today or yesterday,
+ * as streak.ts judges it, timezone changes included); otherwise it is already broken, even though
+ * the stored row only learns it on the next event.
  */
-function liveStreak(state: QuestState, today: string): number {
-  const last = state.streakLastDay;
-  if (last === null) return 0;
-  return last === today || last === previousDay(today) ? state.streakCurrent : 0;
+function liveStreak(state: QuestState, now: Date, zone: string): number {
+  const step = streakStep(state.streakLastDay, state.streakZone, now, zone);
+  return step === 'same' || step === 'earlier' || step === 'next' ? state.streakCurrent : 0;
 }
 
 export function statusOf(quest: PublishedQuest, state: QuestState | null, ctx: ViewContext): QuestViewStatus {
@@ -54,12 +56,13 @@ export function statusOf(quest: PublishedQuest, state: QuestState | null, ctx: V
   return 'active';
 }
 
-export function buildQuestView(quest: PublishedQuest, state: QuestState | null, ctx: ViewContext): QuestView {
+export function buildQuestView(quest: PublishedQuest, stored: QuestState | null, ctx: ViewContext): QuestView {
+  // Shown as the current version counts it: a changed objective shows its counter from zero.
+  const state = stored ? adoptVersion(quest, stored, null) : null;
   const period = periodKey(quest.repeat, ctx.now, ctx.timezone);
   const inCurrentPeriod = period === null || state?.periodKey === period;
   const isStreak = quest.objective.mode === 'streak';
-  const today = localDay(ctx.now, ctx.timezone);
-  const streakNow = state && inCurrentPeriod ? liveStreak(state, today) : 0;
+  const streakNow = state && inCurrentPeriod ? liveStreak(state, ctx.now, ctx.timezone) : 0;
 
   let progress = 0;
   if (state && inCurrentPeriod) progress = isStreak ? streakNow : state.progress;

@@ -4,7 +4,7 @@ import { IngestEventsRequest, IngestEventsResponse, UserEvent } from '@questline
 import { AppError, callerOf, errorResponses, requireAuth, requireInternal, type App } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
 import { buildQuestView } from '../domain/quest-view.js';
-import { ingestForUser } from '../use-cases/ingest-events.js';
+import { GroupCommitter } from '../use-cases/group-commit.js';
 import { ingestBatch, lookupUser } from '../use-cases/ingest-batch.js';
 import { QuestViewStatus, RewardedItems } from './schemas.js';
 
@@ -30,6 +30,7 @@ const PlayerEventResponse = Type.Object({
 
 export function registerEventRoutes(app: App, ctx: ProgressContext) {
   const deps = { db: ctx.db, catalog: ctx.catalog, counters: ctx.counters, users: ctx.users, onGrantsQueued: () => ctx.relay.nudge() };
+  const singles = new GroupCommitter(deps, { maxInFlight: 4, maxGroup: 256 });
 
   app.post(
     '/api/v1/events',
@@ -53,10 +54,14 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
       const body = request.body;
       const eventId = body.id ?? randomUUID();
       const now = new Date();
-      const { applied, states } = await ingestForUser(deps, caller.id, profile.timezone, [
-        { id: eventId, type: body.type, value: body.value, attributes: body.attributes, occurredAt: now },
-      ]);
+      const { applied, states: latest } = await singles.submit({
+        userId: caller.id,
+        timezone: profile.timezone,
+        events: [{ id: eventId, type: body.type, value: body.value, attributes: body.attributes, occurredAt: now }],
+      });
       const event = applied[0]!;
+      // This event's own effect, even when later events of the same user were committed with it.
+      const states = event.statesAfter ?? latest;
       const completionsOf = (key: string) => states.get(key)?.completions ?? 0;
       return {
         eventId,

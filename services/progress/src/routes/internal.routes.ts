@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, errorResponses, requireInternal, type App } from '@questline/platform';
+import { UserProfileUpdate } from '@questline/contracts';
+import { AppError, errorResponses, isValidTimezone, requireInternal, type App } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
+import { UserIdParams } from './schemas.js';
 
 const RefreshResponse = Type.Object({ revision: Type.String(), quests: Type.Integer() });
 
@@ -16,6 +18,28 @@ export function registerInternalRoutes(app: App, ctx: ProgressContext) {
       const snapshot = await ctx.catalog.refresh().catch(() => null);
       if (!snapshot) throw new AppError(503, 'CATALOG_UNAVAILABLE', 'the catalog could not be read');
       return { revision: snapshot.revision, quests: snapshot.quests.length };
+    },
+  );
+
+  // Auth's outbox pushes every profile change here (ARCHITECTURE.md flow 3). An older or equal
+  // version is acknowledged too (204): it is a retry or arrived out of order, and the newer one stays.
+  app.post(
+    '/internal/users/:userId/profile',
+    {
+      preValidation: requireInternal(ctx.config.INTERNAL_TOKEN),
+      schema: {
+        hide: true,
+        params: UserIdParams,
+        body: UserProfileUpdate,
+        response: { 204: Type.Null(), ...errorResponses(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      const profile = request.body;
+      if (profile.id !== request.params.userId) throw new AppError(400, 'VALIDATION_FAILED', 'body.id must equal the user id in the path', 'id');
+      if (!isValidTimezone(profile.timezone)) throw new AppError(400, 'VALIDATION_FAILED', 'body.timezone is not an IANA timezone', 'timezone');
+      await ctx.users.update(profile);
+      return reply.code(204).send(null);
     },
   );
 }

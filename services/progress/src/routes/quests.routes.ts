@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
-import { AppError, callerOf, errorResponses, requireAuth, UpstreamError, type App } from '@questline/platform';
+import { AppError, callerOf, errorResponses, requireAuth, type App } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
 import { claimQuest } from '../use-cases/claim-quest.js';
 import { questViewsFor } from '../use-cases/quest-views.js';
@@ -17,23 +16,6 @@ const ClaimResponse = Type.Object({
 });
 
 export function registerQuestRoutes(app: App, ctx: ProgressContext) {
-  /**
-   * The caller's timezone and status, fresh from auth. Reading views survives an auth outage
-   * with the token's own claims; anything that pays goes through lookupUser and fails instead.
-   */
-  async function callerProfile(request: FastifyRequest) {
-    const caller = callerOf(request);
-    try {
-      const profile = await ctx.users.get(caller.id, request.id);
-      if (!profile) throw new AppError(401, 'UNAUTHENTICATED', 'this account no longer exists');
-      return profile;
-    } catch (err) {
-      if (!(err instanceof UpstreamError)) throw err;
-      request.log.warn({ err: err.message }, 'auth unreachable; using the token claims for the quest view');
-      return { id: caller.id, status: caller.status, timezone: caller.timezone };
-    }
-  }
-
   app.get(
     '/api/v1/me/quests',
     {
@@ -46,10 +28,12 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
       },
     },
     async (request) => {
-      const profile = await callerProfile(request);
-      if (profile.status === 'banned') throw new AppError(403, 'USER_BANNED', 'this account is banned');
+      // From progress's own data alone: the stored profile (pushed by auth), else the token's claims.
+      const caller = callerOf(request);
+      const profile = await ctx.users.local(caller.id);
+      if (profile?.status === 'banned') throw new AppError(403, 'USER_BANNED', 'this account is banned');
       const catalog = requireCatalog(ctx.catalog);
-      return { items: await questViewsFor(ctx.db, catalog, profile.id, profile.timezone) };
+      return { items: await questViewsFor(ctx.db, catalog, caller.id, profile?.timezone ?? caller.timezone) };
     },
   );
 
@@ -93,6 +77,7 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
       },
     },
     async (request) => {
+      // The stored profile; only for a user progress has never heard of is auth asked (404 if unknown there too).
       const user = await lookupUser(ctx.users, request.params.userId, request.id);
       if (!user) throw new AppError(404, 'NOT_FOUND', 'no such user');
       const catalog = requireCatalog(ctx.catalog);

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ProgressDatabase } from '../db/schema.js';
 import { getStateForUpdate, addClaimed, lockUser } from '../db/user-quests.repository.js';
 import { listUnclaimed, markClaimed } from '../db/completions.repository.js';
-import { enqueueGrant } from '../db/outbox.repository.js';
+import { enqueueGrants } from '../db/outbox.repository.js';
 import { questGrant, sumRewards, type RewardTotal } from '../domain/grant.js';
 
 export type ClaimResult = { kind: 'claimed'; completions: number[]; rewarded: RewardTotal } | { kind: 'nothing-to-claim' };
@@ -25,7 +25,7 @@ export async function claimQuest(db: Kysely<ProgressDatabase>, userId: string, q
     // Cannot differ under the locks; if it ever did, paying would be wrong, so abort instead.
     if (updated !== numbers.length) throw new Error(`claim of ${questKey} for ${userId} raced: ${updated}/${numbers.length}`);
     await addClaimed(trx, userId, questKey, numbers.length);
-    for (const c of unclaimed) await enqueueGrant(trx, questGrant(userId, questKey, c.number, c.reward));
+    await enqueueGrants(trx, unclaimed.map((c) => questGrant(userId, questKey, c.number, c.reward)));
     return { kind: 'claimed', completions: numbers, rewarded: sumRewards(unclaimed.map((c) => c.reward)) } as const;
   });
 }

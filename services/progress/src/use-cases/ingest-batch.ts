@@ -1,12 +1,16 @@
-import type { IngestEventsResponse, InternalUser, UserEvent } from '@questline/contracts';
+import type { IngestEventsResponse, UserEvent } from '@questline/contracts';
 import { AppError, UpstreamError } from '@questline/platform';
 import type { UserDirectory } from '../clients/user-directory.js';
-import { ingestForUser, requireCatalog, type IncomingEvent, type IngestDeps } from './ingest-events.js';
+import type { StoredProfile } from '../db/profiles.repository.js';
+import { ingestUsers, requireCatalog, type IncomingEvent, type IngestDeps, type UserEvents } from './ingest-events.js';
 
 // Clocks differ a little between services; beyond this an occurredAt is a mistake, and letting it
 // in would move period keys into the future and make every real event look stale.
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
-const USER_CONCURRENCY = 4;
+// A batch is applied in a few transactions of several users each (fewer commits and statements),
+// small enough that the users' locks are not held for long, two at a time.
+const EVENTS_PER_TRANSACTION = 500;
+const TRANSACTION_CONCURRENCY = 2;
 
 async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -16,19 +20,21 @@ async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Pro
   await Promise.all(workers);
 }
 
-export async function lookupUser(users: UserDirectory, userId: string, requestId?: string): Promise<InternalUser | null> {
-  try {
-    return await users.get(userId, requestId);
-  } catch (err) {
-    if (err instanceof UpstreamError) throw new AppError(503, 'UPSTREAM_UNAVAILABLE', 'the auth service could not be reached; retry');
-    throw err;
-  }
+function upstreamTo503(err: unknown): never {
+  if (err instanceof UpstreamError) throw new AppError(503, 'UPSTREAM_UNAVAILABLE', 'the auth service could not be reached; retry');
+  throw err;
+}
+
+/** The stored profile; auth is asked only about a user progress has never heard of. */
+export async function lookupUser(users: UserDirectory, userId: string, requestId?: string): Promise<StoredProfile | null> {
+  return users.get(userId, requestId).catch(upstreamTo503);
 }
 
 /**
  * The admin batch and auth's login deliveries: events for many users, each user's applied in
- * occurredAt order (missing → now) in one transaction per user. If auth cannot be asked about a
- * user the whole request fails with 503 before anything is applied, so a retry is exact.
+ * occurredAt order (missing → now), all of one user's in the same transaction, each event's day in the user's
+ * timezone as stored now. If auth must be asked about a user progress has never heard of and cannot
+ * be reached, the whole request fails with 503 before anything is applied, so a retry is exact.
  */
 export async function ingestBatch(deps: IngestDeps & { users: UserDirectory }, events: UserEvent[], requestId?: string): Promise<IngestEventsResponse> {
   requireCatalog(deps.catalog);
@@ -36,10 +42,7 @@ export async function ingestBatch(deps: IngestDeps & { users: UserDirectory }, e
   const rejected: IngestEventsResponse['rejected'] = [];
 
   const userIds = [...new Set(events.map((e) => e.userId))];
-  const profiles = new Map<string, InternalUser | null>();
-  await forEachLimited(userIds, 8, async (id) => {
-    profiles.set(id, await lookupUser(deps.users, id, requestId));
-  });
+  const profiles = await deps.users.getMany(userIds, requestId).catch(upstreamTo503);
 
   const perUser = new Map<string, Array<{ index: number; event: IncomingEvent }>>();
   events.forEach((e, index) => {
@@ -53,16 +56,30 @@ export async function ingestBatch(deps: IngestDeps & { users: UserDirectory }, e
     perUser.set(e.userId, list);
   });
 
+  // Each user's events in occurredAt order; stable, so events at the same instant keep their order in the request.
+  const chunks: UserEvents[][] = [];
+  let chunk: UserEvents[] = [];
+  let size = 0;
+  for (const [userId, list] of perUser) {
+    list.sort((a, b) => a.event.occurredAt.getTime() - b.event.occurredAt.getTime() || a.index - b.index);
+    if (size > 0 && size + list.length > EVENTS_PER_TRANSACTION) {
+      chunks.push(chunk);
+      chunk = [];
+      size = 0;
+    }
+    chunk.push({ userId, timezone: profiles.get(userId)!.timezone, events: list.map((l) => l.event) });
+    size += list.length;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+
   let accepted = 0;
   let duplicates = 0;
-  await forEachLimited([...perUser], USER_CONCURRENCY, async ([userId, list]) => {
-    // Stable: events at the same instant keep their order in the request.
-    list.sort((a, b) => a.event.occurredAt.getTime() - b.event.occurredAt.getTime() || a.index - b.index);
-    const timezone = profiles.get(userId)!.timezone;
-    const { applied } = await ingestForUser(deps, userId, timezone, list.map((l) => l.event));
-    for (const a of applied) {
-      if (a.duplicate) duplicates++;
-      else accepted++;
+  await forEachLimited(chunks, TRANSACTION_CONCURRENCY, async (users) => {
+    for (const { applied } of await ingestUsers(deps, users)) {
+      for (const a of applied) {
+        if (a.duplicate) duplicates++;
+        else accepted++;
+      }
     }
   });
 

@@ -7,17 +7,23 @@ import { lockDueGrants, markDelivered, markFailed, type PendingGrant } from '../
 const BATCH_SIZE = 20;
 const MAX_BATCHES_PER_PASS = 50;
 const BASE_BACKOFF_MS = 500;
-const MAX_BACKOFF_MS = 30_000;
 
 /** Exponential backoff with a little jitter so that retries of many rows do not stampede. */
-export function backoffMs(attempts: number): number {
-  const exp = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1));
+export function backoffMs(attempts: number, maxMs = 30_000): number {
+  const exp = Math.min(maxMs, BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1));
   return Math.round(exp * (0.8 + Math.random() * 0.2));
 }
 
 export interface RelayPassResult {
   delivered: number;
   failed: number;
+}
+
+export interface RelayOptions {
+  pollMs: number;
+  maxBackoffMs: number;
+  log: FastifyBaseLogger;
+  onDelivered?: (count: number) => void;
 }
 
 export interface RunOptions {
@@ -36,16 +42,18 @@ export class GrantRelay {
   private again = false;
   private stopped = false;
 
+  private readonly log: FastifyBaseLogger;
+
   constructor(
     private readonly db: Kysely<ProgressDatabase>,
     private readonly auth: ServiceClient,
-    private readonly pollMs: number,
-    private readonly log: FastifyBaseLogger,
-    private readonly onDelivered: (count: number) => void = () => undefined,
-  ) {}
+    private readonly opts: RelayOptions,
+  ) {
+    this.log = opts.log;
+  }
 
   start(): void {
-    this.timer = setInterval(() => this.nudge(), this.pollMs);
+    this.timer = setInterval(() => this.nudge(), this.opts.pollMs);
     this.timer.unref();
     this.nudge();
   }
@@ -107,14 +115,14 @@ export class GrantRelay {
           await markDelivered(trx, row.id);
           delivered++;
         } else {
-          const retryIn = backoffMs(row.attempts + 1);
+          const retryIn = backoffMs(row.attempts + 1, this.opts.maxBackoffMs);
           this.log.warn({ grant: row.payload.idempotencyKey, attempts: row.attempts + 1, retryInMs: retryIn, error }, 'grant delivery failed');
           await markFailed(trx, row.id, error ?? 'unknown', retryIn);
         }
       }
       return { seen: rows.length, delivered, failed: rows.length - delivered };
     });
-    if (result.delivered > 0) this.onDelivered(result.delivered);
+    if (result.delivered > 0) this.opts.onDelivered?.(result.delivered);
     return result;
   }
 

@@ -1,4 +1,6 @@
-import type { PublishedQuest } from '@questline/contracts';
+import pg from 'pg';
+import type { PublishedQuest, UserProfileUpdate } from '@questline/contracts';
+import { injectInternal } from '@questline/testkit';
 import { parseConfig } from '@questline/platform';
 import { createTestDatabase, type TestDatabase } from '@questline/testkit';
 import { buildApp, internalsOf, type App } from '../../src/app.js';
@@ -14,6 +16,10 @@ export interface Harness {
   config: Config;
   /** Another app instance on the same database (a second replica, or the service after a restart). */
   buildReplica(): Promise<App>;
+  /** Runs one query on the service's database (to look at what was stored). */
+  sql<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>;
+  /** Delivers a profile update as auth's outbox does (signed POST /internal/users/:id/profile). */
+  pushProfile(profile: UserProfileUpdate, app?: App): Promise<number>;
   /** Runs the relay of an app until nothing is due, ignoring backoff waits. */
   drainOutbox(app?: App): Promise<void>;
   close(): Promise<void>;
@@ -35,12 +41,12 @@ export async function startHarness(prefix: string, quests: PublishedQuest[], env
     // Background loops stay out of the way; tests drive the relay and refreshes themselves.
     CATALOG_POLL_MS: '3600000',
     OUTBOX_POLL_MS: '3600000',
-    USER_CACHE_TTL_MS: '0',
     ...env,
   });
   await runMigrations(config);
   const app = await buildApp(config);
   const replicas: App[] = [];
+  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
 
   return {
     app,
@@ -48,6 +54,13 @@ export async function startHarness(prefix: string, quests: PublishedQuest[], env
     catalog,
     db,
     config,
+    async sql<T>(text: string, values?: unknown[]) {
+      return (await pool.query(text, values)).rows as T[];
+    },
+    async pushProfile(profile, target = app) {
+      const res = await injectInternal(target, INTERNAL_TOKEN, { method: 'POST', url: `/internal/users/${profile.id}/profile`, payload: profile });
+      return res.statusCode;
+    },
     async buildReplica() {
       const replica = await buildApp(config);
       replicas.push(replica);
@@ -64,6 +77,7 @@ export async function startHarness(prefix: string, quests: PublishedQuest[], env
     async close() {
       for (const r of replicas) await r.close();
       await app.close();
+      await pool.end();
       await auth.close();
       await catalog.close();
       await db.drop();

@@ -44,6 +44,8 @@ export interface AuthStandIn {
   url: string;
   users: Map<string, InternalUser>;
   grantCalls: GrantCall[];
+  /** GET /internal/users/:id calls received, by user id. */
+  lookups: string[];
   /** Answer the next n grant calls with this status (503 by default) before accepting again. */
   failNextGrants(n: number, status?: number): void;
   addUser(overrides?: Partial<InternalUser>): InternalUser;
@@ -58,6 +60,7 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
   const signingKey = await importJWK(jwk, 'EdDSA');
   const users = new Map<string, InternalUser>();
   const grantCalls: GrantCall[] = [];
+  const lookups: string[] = [];
   const paidKeys = new Set<string>();
   let failures: { left: number; status: number } = { left: 0, status: 503 };
   const nonces = new NonceCache();
@@ -70,6 +73,7 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
       if (!signedInternal(req, raw, nonces)) return send(res, 401, { error: { code: 'UNAUTHENTICATED' } });
       const userMatch = /^\/internal\/users\/([^/]+)$/.exec(url);
       if (req.method === 'GET' && userMatch) {
+        lookups.push(decodeURIComponent(userMatch[1]!));
         const user = users.get(decodeURIComponent(userMatch[1]!));
         return user ? send(res, 200, user) : send(res, 404, { error: { code: 'NOT_FOUND' } });
       }
@@ -95,6 +99,7 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
     url,
     users,
     grantCalls,
+    lookups,
     failNextGrants(n, status = 503) {
       failures = { left: n, status };
     },

@@ -1,0 +1,59 @@
+import pg from 'pg';
+
+export interface LagStats {
+  completions: number;
+  paid: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+async function query<T>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** The URL of the one database whose name starts with `prefix` on the server. */
+export async function databaseUrl(adminUrl: string, prefix: string): Promise<string> {
+  const rows = await query<{ datname: string }>(adminUrl, 'SELECT datname FROM pg_database WHERE datname LIKE $1', [`${prefix}%`]);
+  if (rows.length !== 1) throw new Error(`expected one database ${prefix}*, found ${rows.length}`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${rows[0]!.datname}`;
+  return u.toString();
+}
+
+export async function outboxBacklog(progressDb: string): Promise<number> {
+  const rows = await query<{ n: string }>(progressDb, 'SELECT count(*) AS n FROM grant_outbox WHERE delivered_at IS NULL');
+  return Number(rows[0]!.n);
+}
+
+const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN);
+
+/**
+ * Reward lag of the completions made in [from, to]: from the completion (the completing event's
+ * instant) to the ledger entry auth wrote in the same transaction as the balance change.
+ */
+export async function rewardLag(progressDb: string, authDb: string, from: Date, to: Date): Promise<LagStats> {
+  const completions = await query<{ user_id: string; quest_key: string; number: number; completed_at: Date }>(
+    progressDb,
+    "SELECT user_id, quest_key, number, completed_at FROM completions WHERE quest_key = 'bench-taps' AND completed_at BETWEEN $1 AND $2",
+    [from, to],
+  );
+  const ledger = await query<{ idempotency_key: string; at: Date }>(
+    authDb,
+    "SELECT idempotency_key, min(created_at) AS at FROM ledger_entries WHERE quest_key = 'bench-taps' GROUP BY idempotency_key",
+  );
+  const paidAt = new Map(ledger.map((l) => [l.idempotency_key, l.at.getTime()]));
+  const lags: number[] = [];
+  for (const c of completions) {
+    const at = paidAt.get(`quest:${c.user_id}:${c.quest_key}:${c.number}`);
+    if (at !== undefined) lags.push(at - c.completed_at.getTime());
+  }
+  lags.sort((a, b) => a - b);
+  return { completions: completions.length, paid: lags.length, p50: pct(lags, 50), p99: pct(lags, 99), max: lags.at(-1) ?? NaN };
+}

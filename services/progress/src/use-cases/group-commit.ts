@@ -1,0 +1,68 @@
+import type { UserEvents } from './apply-events.js';
+import { ingestUsers, requireCatalog, type IngestDeps, type UserIngestResult } from './ingest-events.js';
+
+interface Pending {
+  user: UserEvents;
+  resolve: (result: UserIngestResult) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface GroupCommitOptions {
+  /** Transactions in flight at once; what arrives meanwhile waits and is committed together. */
+  maxInFlight: number;
+  /** Most submissions in one transaction. */
+  maxGroup: number;
+}
+
+/**
+ * Group commit for single events: requests that arrive while `maxInFlight` transactions are
+ * running are applied together in the next transaction (one lock statement, one insert of all
+ * events, one upsert of all states, one commit), yet each caller gets its own answer once that
+ * transaction has committed. Nothing waits on a timer: under light load every event gets its own
+ * transaction at once; under load the groups grow by themselves. Per-event idempotency and per-user
+ * order are those of applyEvents (a user's events in a group are applied in arrival order); if a
+ * group fails, each of its events is retried alone, so one bad event cannot fail the others.
+ */
+export class GroupCommitter {
+  private queue: Pending[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly deps: IngestDeps,
+    private readonly opts: GroupCommitOptions,
+  ) {}
+
+  submit(user: UserEvents): Promise<UserIngestResult> {
+    requireCatalog(this.deps.catalog);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ user, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump() {
+    while (this.inFlight < this.opts.maxInFlight && this.queue.length > 0) {
+      const group = this.queue.splice(0, this.opts.maxGroup);
+      this.inFlight++;
+      void this.run(group).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(group: Pending[]): Promise<void> {
+    try {
+      const catalog = requireCatalog(this.deps.catalog);
+      const results = await ingestUsers(
+        this.deps,
+        group.map((p) => p.user),
+        { snapshots: true },
+      );
+      group.forEach((p, i) => p.resolve({ applied: results[i]!.applied, states: results[i]!.states, catalog }));
+    } catch (err) {
+      if (group.length === 1) return group[0]!.reject(err);
+      await Promise.all(group.map((p) => this.run([p])));
+    }
+  }
+}

@@ -1,0 +1,163 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { InternalUser, UserProfileUpdate } from '@questline/contracts';
+import { injectInternal } from '@questline/testkit';
+import { startHarness, type Harness } from './support/harness.js';
+import { dailyLogin, quest } from './support/quests.js';
+import { INTERNAL_TOKEN } from './support/stand-ins.js';
+
+const clicks = quest({ key: 'clicks', objective: { event: 'click', mode: 'count', target: 1000 } });
+
+/** User profiles pushed by auth (ARCHITECTURE.md flow 3) and what progress decides from them. */
+describe('user profiles (integration)', () => {
+  let h: Harness;
+  let admin: InternalUser;
+  const bearer = async (user: Pick<InternalUser, 'id' | 'role' | 'status' | 'timezone'>) => ({ authorization: `Bearer ${await h.auth.token(user)}` });
+  const profileOf = (user: InternalUser, changes: Partial<UserProfileUpdate> & { version: number }): UserProfileUpdate => ({
+    id: user.id,
+    role: user.role,
+    status: user.status,
+    timezone: user.timezone,
+    ...changes,
+  });
+  const stored = async (id: string) =>
+    (await h.sql<{ status: string; timezone: string; version: number }>('SELECT status, timezone, version::int FROM user_profiles WHERE id = $1', [id]))[0];
+  const batch = async (events: Array<Record<string, unknown>>) =>
+    h.app.inject({ method: 'POST', url: '/api/v1/admin/events', headers: await bearer(admin), payload: { events } });
+
+  before(async () => {
+    h = await startHarness('progress_profiles', [dailyLogin, clicks]);
+    admin = h.auth.addUser({ role: 'admin' });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  describe('POST /internal/users/:id/profile', () => {
+    test('an update is stored → 204', async () => {
+      const user = h.auth.addUser();
+      assert.equal(await h.pushProfile(profileOf(user, { timezone: 'Asia/Kolkata', version: 1 })), 204);
+      assert.deepEqual(await stored(user.id), { status: 'active', timezone: 'Asia/Kolkata', version: 1 });
+    });
+
+    test('version 2, then a late version 1 → version 2 stays; a repeat of version 2 changes nothing', async () => {
+      const user = h.auth.addUser();
+      assert.equal(await h.pushProfile(profileOf(user, { status: 'banned', timezone: 'Asia/Tokyo', version: 2 })), 204);
+      assert.equal(await h.pushProfile(profileOf(user, { status: 'active', timezone: 'UTC', version: 1 })), 204);
+      assert.equal(await h.pushProfile(profileOf(user, { status: 'active', timezone: 'UTC', version: 2 })), 204);
+      assert.deepEqual(await stored(user.id), { status: 'banned', timezone: 'Asia/Tokyo', version: 2 });
+    });
+
+    test('unsigned → 401; path id ≠ body id, bad uuid, unknown field, bad status or zone → 400', async () => {
+      const user = h.auth.addUser();
+      const body = profileOf(user, { version: 1 });
+      const unsigned = await h.app.inject({ method: 'POST', url: `/internal/users/${user.id}/profile`, payload: body });
+      assert.equal(unsigned.statusCode, 401);
+      const cases: Array<[string, unknown, string]> = [
+        [`/internal/users/${randomUUID()}/profile`, body, 'id'],
+        ['/internal/users/not-a-uuid/profile', body, 'userId'],
+        [`/internal/users/${user.id}/profile`, { ...body, extra: 1 }, 'extra'],
+        [`/internal/users/${user.id}/profile`, { ...body, status: 'deleted' }, 'status'],
+        [`/internal/users/${user.id}/profile`, { ...body, version: 0 }, 'version'],
+        [`/internal/users/${user.id}/profile`, { ...body, timezone: 'Mars/Olympus' }, 'timezone'],
+      ];
+      for (const [url, payload, field] of cases) {
+        const res = await injectInternal(h.app, INTERNAL_TOKEN, { method: 'POST', url, payload });
+        assert.equal(res.statusCode, 400, `${url} ${JSON.stringify(payload)}`);
+        assert.equal(res.json().error.code, 'VALIDATION_FAILED');
+        assert.match(res.json().error.field ?? res.json().error.message, new RegExp(field));
+      }
+      assert.equal(await stored(user.id), undefined, 'nothing stored');
+    });
+  });
+
+  test('a ban pushed by auth refuses the next event at once, although the token still says active', async () => {
+    const user = h.auth.addUser();
+    const token = await bearer(user);
+    const ok = await h.app.inject({ method: 'POST', url: '/api/v1/events', headers: token, payload: { type: 'click' } });
+    assert.equal(ok.statusCode, 200, ok.body);
+    // Auth's own answer would still say active: only the push tells progress.
+    assert.equal(await h.pushProfile(profileOf(user, { status: 'banned', version: 1 })), 204);
+    for (const [method, url] of [
+      ['POST', '/api/v1/events'],
+      ['GET', '/api/v1/me/quests'],
+      ['POST', '/api/v1/me/quests/clicks/claim'],
+    ] as const) {
+      const res = await h.app.inject({ method, url, headers: token, payload: method === 'POST' && url.endsWith('events') ? { type: 'click' } : undefined });
+      assert.equal(res.statusCode, 403, `${method} ${url}`);
+      assert.equal(res.json().error.code, 'USER_BANNED');
+    }
+    const rejected = await batch([{ id: 'after-ban', userId: user.id, type: 'click' }]);
+    assert.deepEqual(rejected.json(), { accepted: 0, duplicates: 0, rejected: [{ index: 0, code: 'USER_BANNED' }] });
+    // A replica sees the same table: no cache to wait for.
+    const replica = await h.buildReplica();
+    const elsewhere = await replica.inject({ method: 'POST', url: '/api/v1/events', headers: token, payload: { type: 'click' } });
+    assert.equal(elsewhere.statusCode, 403);
+    // Unbanned by a newer version: events count again.
+    assert.equal(await h.pushProfile(profileOf(user, { status: 'active', version: 2 })), 204);
+    assert.equal((await h.app.inject({ method: 'POST', url: '/api/v1/events', headers: token, payload: { type: 'click' } })).statusCode, 200);
+  });
+
+  test('a timezone change pushed by auth moves the day boundaries of later events', async () => {
+    const user = h.auth.addUser({ timezone: 'UTC' });
+    assert.equal(await h.pushProfile(profileOf(user, { version: 1 })), 204);
+    // 20:00 UTC on 1 March completes that UTC day.
+    assert.deepEqual((await batch([{ id: 'a', userId: user.id, type: 'login', occurredAt: '2026-03-01T20:00:00Z' }])).json().accepted, 1);
+    // 22:00 UTC is the same day in UTC, but already 2 March in Tokyo.
+    assert.equal(await h.pushProfile(profileOf(user, { timezone: 'Asia/Tokyo', version: 2 })), 204);
+    assert.deepEqual((await batch([{ id: 'b', userId: user.id, type: 'login', occurredAt: '2026-03-01T22:00:00Z' }])).json().accepted, 1);
+    const rows = await h.sql<{ completions: number; period_key: string }>(
+      "SELECT completions, period_key FROM user_quests WHERE user_id = $1 AND quest_key = 'daily-login'",
+      [user.id],
+    );
+    assert.deepEqual(rows, [{ completions: 2, period_key: '2026-03-02' }]);
+    const zones = await h.sql<{ id: string; zone: string }>('SELECT id, zone FROM events WHERE user_id = $1 ORDER BY id', [user.id]);
+    assert.deepEqual(zones, [{ id: 'a', zone: 'UTC' }, { id: 'b', zone: 'Asia/Tokyo' }], 'each event keeps the zone it was counted in');
+  });
+
+  test('auth is asked once about a user progress never heard of; the answer is stored as version 0', async () => {
+    const user = h.auth.addUser({ timezone: 'Europe/Berlin' });
+    const token = await bearer(user);
+    const results = await Promise.all([1, 2, 3].map(() => h.app.inject({ method: 'POST', url: '/api/v1/events', headers: token, payload: { type: 'click' } })));
+    for (const r of results) assert.equal(r.statusCode, 200, r.body);
+    await h.app.inject({ method: 'POST', url: '/api/v1/events', headers: token, payload: { type: 'click' } });
+    assert.equal(h.auth.lookups.filter((id) => id === user.id).length, 1);
+    assert.deepEqual(await stored(user.id), { status: 'active', timezone: 'Europe/Berlin', version: 0 });
+    // Any pushed version replaces the fetched answer.
+    assert.equal(await h.pushProfile(profileOf(user, { timezone: 'America/New_York', version: 1 })), 204);
+    assert.deepEqual(await stored(user.id), { status: 'active', timezone: 'America/New_York', version: 1 });
+  });
+
+  test('GET /me/quests answers from progress data alone; without a stored profile it uses the token timezone', async () => {
+    const user = h.auth.addUser({ timezone: 'Asia/Kolkata' });
+    const lookupsBefore = h.auth.lookups.length;
+    const res = await h.app.inject({ method: 'GET', url: '/api/v1/me/quests', headers: await bearer(user) });
+    assert.equal(res.statusCode, 200, res.body);
+    const daily = res.json().items.find((i: { quest: { key: string } }) => i.quest.key === 'daily-login');
+    // Midnight in Kolkata is 18:30 UTC.
+    assert.match(daily.periodEndsAt, /T18:30:00\.000Z$/);
+    assert.equal(h.auth.lookups.length, lookupsBefore, 'auth was not asked');
+
+    await h.pushProfile(profileOf(user, { timezone: 'Asia/Tokyo', version: 1 }));
+    const after = await h.app.inject({ method: 'GET', url: '/api/v1/me/quests', headers: await bearer(user) });
+    const dailyAfter = after.json().items.find((i: { quest: { key: string } }) => i.quest.key === 'daily-login');
+    assert.match(dailyAfter.periodEndsAt, /T15:00:00\.000Z$/, 'the stored profile wins over the token claim');
+    assert.equal(h.auth.lookups.length, lookupsBefore);
+  });
+
+  test('admin view: a stored user needs no call; an unknown one is asked of auth (404 if auth does not know it)', async () => {
+    const known = h.auth.addUser();
+    await h.pushProfile(profileOf(known, { version: 1 }));
+    const lookupsBefore = h.auth.lookups.length;
+    const view = await h.app.inject({ method: 'GET', url: `/api/v1/admin/users/${known.id}/quests`, headers: await bearer(admin) });
+    assert.equal(view.statusCode, 200);
+    assert.equal(h.auth.lookups.length, lookupsBefore);
+
+    const onlyInAuth = h.auth.addUser();
+    assert.equal((await h.app.inject({ method: 'GET', url: `/api/v1/admin/users/${onlyInAuth.id}/quests`, headers: await bearer(admin) })).statusCode, 200);
+    const nobody = await h.app.inject({ method: 'GET', url: `/api/v1/admin/users/${randomUUID()}/quests`, headers: await bearer(admin) });
+    assert.equal(nobody.statusCode, 404);
+    assert.equal(nobody.json().error.code, 'NOT_FOUND');
+  });
+});
