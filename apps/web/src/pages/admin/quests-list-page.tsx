@@ -1,0 +1,127 @@
+import { useState } from 'preact/hooks';
+import { api } from '../../api/client';
+import type { Quest, QuestStatus } from '../../api/types';
+import { usePagedList } from '../../components/paged-list';
+import { Async, ErrorBox, Notice } from '../../components/status';
+import { Link, navigate, usePath } from '../../lib/router';
+
+const filters: { value: '' | QuestStatus; label: string }[] = [
+  { value: '', label: 'All' },
+  { value: 'draft', label: 'Drafts' },
+  { value: 'published', label: 'Published' },
+  { value: 'archived', label: 'Archived' },
+];
+
+function QuestRow({ quest, onChanged }: { quest: Quest; onChanged: (text: string) => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+  const act = async (method: string, suffix: string, done: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api(method, `/admin/quests/${encodeURIComponent(quest.key)}${suffix}`);
+      onChanged(done);
+    } catch (err) {
+      setError(err as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const o = quest.objective;
+  return (
+    <li class="admin-item" data-quest={quest.key}>
+      <div class="admin-item-main">
+        <h3>
+          {quest.name} <code>{quest.key}</code>
+        </h3>
+        <p>
+          <span class={`badge badge-${quest.status}`}>{quest.status}</span> v{quest.version} · {o.mode} {o.target} × “{o.event}” · repeat {quest.repeat}
+          {quest.autoClaim ? ' · auto-claim' : ''}
+        </p>
+      </div>
+      <div class="actions">
+        <Link class="btn btn-small" href={`/admin/quests/${encodeURIComponent(quest.key)}/edit`} aria-label={`Edit ${quest.key}`}>
+          Edit
+        </Link>
+        {quest.status !== 'published' ? (
+          <button type="button" class="btn btn-small btn-primary" disabled={busy} aria-label={`Publish ${quest.key}`} onClick={() => void act('POST', '/publish', `Published ${quest.key}.`)}>
+            Publish
+          </button>
+        ) : (
+          <button type="button" class="btn btn-small" disabled={busy} aria-label={`Archive ${quest.key}`} onClick={() => void act('POST', '/archive', `Archived ${quest.key}.`)}>
+            Archive
+          </button>
+        )}
+        {quest.status === 'draft' ? (
+          <button
+            type="button"
+            class="btn btn-small btn-danger"
+            disabled={busy}
+            aria-label={`Delete ${quest.key}`}
+            onClick={() => {
+              if (window.confirm(`Delete the draft ${quest.key}?`)) void act('DELETE', '', `Deleted ${quest.key}.`);
+            }}
+          >
+            Delete
+          </button>
+        ) : null}
+      </div>
+      {error ? <ErrorBox error={error} title="Action failed" /> : null}
+    </li>
+  );
+}
+
+export function AdminQuestsPage() {
+  const { params } = usePath();
+  const status = (params.get('status') ?? '') as '' | QuestStatus;
+  const [flash, setFlash] = useState<string | null>(params.get('saved') ? `Saved ${params.get('saved')}.` : null);
+  const list = usePagedList<Quest>('/admin/quests', { limit: 50, status: status || undefined }, [status]);
+
+  return (
+    <>
+      <div class="toolbar">
+        <label for="status-filter">Status</label>
+        <select
+          id="status-filter"
+          value={status}
+          onChange={(e) => navigate(`/admin/quests${e.currentTarget.value ? `?status=${e.currentTarget.value}` : ''}`, { replace: true })}
+        >
+          {filters.map((f) => (
+            <option key={f.value} value={f.value}>
+              {f.label}
+            </option>
+          ))}
+        </select>
+        <Link class="btn btn-primary" href="/admin/quests/new">
+          New quest
+        </Link>
+      </div>
+      {flash ? <Notice kind="success">{flash}</Notice> : null}
+      <Async state={{ ...list.first, data: list.items }} label="Loading quests…">
+        {(items) => (
+          <>
+            {items.length === 0 ? <p>No quests{status ? ` with status ${status}` : ''}.</p> : null}
+            <ul class="admin-list" aria-label="Quests">
+              {items.map((q) => (
+                <QuestRow
+                  key={q.key}
+                  quest={q}
+                  onChanged={(text) => {
+                    setFlash(text);
+                    void list.first.reload(true);
+                  }}
+                />
+              ))}
+            </ul>
+            {list.moreError ? <ErrorBox error={list.moreError} title="Could not load more" /> : null}
+            {list.hasMore ? (
+              <button type="button" class="btn" disabled={list.loadingMore} onClick={() => void list.loadMore()}>
+                {list.loadingMore ? 'Loading…' : 'Load more'}
+              </button>
+            ) : null}
+          </>
+        )}
+      </Async>
+    </>
+  );
+}

@@ -1,0 +1,50 @@
+import type { LedgerEntry } from '../api/types';
+import { Amount } from '../components/icons';
+import { usePagedList } from '../components/paged-list';
+import { Async, ErrorBox } from '../components/status';
+import { formatDateTime } from '../lib/format';
+
+const PAGE_SIZE = 20;
+
+function sourceText(e: LedgerEntry): string {
+  if (e.source.type === 'quest' && e.source.questKey) {
+    return `Quest ${e.source.questKey}${e.source.completion ? ` (completion #${e.source.completion})` : ''}`;
+  }
+  if (e.source.type === 'admin') return 'Granted by an admin';
+  return e.source.type;
+}
+
+export function LedgerPage() {
+  const list = usePagedList<LedgerEntry>('/me/ledger', { limit: PAGE_SIZE }, []);
+  return (
+    <Async state={{ ...list.first, data: list.items }} label="Loading your ledger…">
+      {(items) => (
+        <>
+          {items.length === 0 ? (
+            <p>No entries yet: complete a quest to earn your first reward.</p>
+          ) : (
+            <ol class="ledger" aria-label="Ledger entries, newest first" data-testid="ledger">
+              {items.map((e) => (
+                <li key={e.id} class="ledger-entry">
+                  <Amount currency={e.currency} amount={e.amount} signed />
+                  <div class="ledger-text">
+                    <span class="ledger-reason">{e.reason}</span>
+                    <small>
+                      {sourceText(e)} · <time dateTime={e.createdAt}>{formatDateTime(e.createdAt)}</time>
+                    </small>
+                  </div>
+                </li>
+              ))}
+            </ol>
+          )}
+          {list.moreError ? <ErrorBox error={list.moreError} retry={() => void list.loadMore()} title="Could not load more" /> : null}
+          {list.hasMore ? (
+            <button type="button" class="btn" disabled={list.loadingMore} onClick={() => void list.loadMore()}>
+              {list.loadingMore ? 'Loading…' : 'Load more'}
+            </button>
+          ) : null}
+        </>
+      )}
+    </Async>
+  );
+}

@@ -1,0 +1,116 @@
+import type { Objective, QuestView } from '../api/types';
+import { ClockIcon, FlameIcon } from '../components/icons';
+import { ProgressBar } from '../components/progress-bar';
+import { addDays, formatCountdown, plural } from '../lib/format';
+
+export interface CardAction {
+  busy: boolean;
+  message?: { kind: 'success' | 'error'; text: string };
+}
+
+const statusLabel: Record<QuestView['status'], string> = {
+  claimable: 'Ready to claim',
+  active: 'In progress',
+  completed: 'Done for this period',
+  locked: 'Locked',
+  maxed: 'All completions done',
+};
+
+function Streak({ streak, target }: { streak: NonNullable<QuestView['streak']>; target: number }) {
+  const days = Array.from({ length: Math.max(target, streak.current) }, (_, i) => {
+    const filled = i < streak.current;
+    const date = filled && streak.lastDay ? addDays(streak.lastDay, i - (streak.current - 1)) : null;
+    return { filled, label: date ?? `day ${i + 1}` };
+  });
+  return (
+    <div class="streak" data-testid="streak">
+      <p>
+        <FlameIcon />{' '}
+        Streak: <strong data-testid="streak-current">{plural(streak.current, 'day')}</strong> · best {plural(streak.best, 'day')}
+        {streak.lastDay ? (
+          <>
+            {' '}
+            · last day <time dateTime={streak.lastDay}>{streak.lastDay}</time>
+          </>
+        ) : null}
+      </p>
+      <ol class="streak-days" aria-label="Streak days">
+        {days.map((d) => (
+          <li key={d.label} class={d.filled ? 'day day-done' : 'day'}>
+            <span class="visually-hidden">{d.filled ? 'done: ' : 'to do: '}</span>
+            {d.label}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+function Countdown({ endsAt, now }: { endsAt: string; now: number }) {
+  const left = new Date(endsAt).getTime() - now;
+  return (
+    <p class="countdown">
+      <ClockIcon />{' '}
+      Period ends in <time dateTime={endsAt}>{formatCountdown(left)}</time>
+    </p>
+  );
+}
+
+/** Progress is possible while active, and while claimable unless every completion is used up. */
+function canProgress(v: QuestView): boolean {
+  if (v.status === 'active') return true;
+  return v.status === 'claimable' && (v.maxCompletions === null || v.completions < v.maxCompletions);
+}
+
+export function QuestCard({
+  view,
+  objective,
+  now,
+  action,
+  onRecord,
+  onClaim,
+}: {
+  view: QuestView;
+  objective: Objective | undefined;
+  now: number;
+  action: CardAction | undefined;
+  onRecord: (objective: Objective) => void;
+  onClaim: () => void;
+}) {
+  const { quest } = view;
+  const headingId = `quest-${quest.key}`;
+  return (
+    <article class={`quest quest-${view.status}`} aria-labelledby={headingId} data-quest={quest.key}>
+      <header class="quest-head">
+        <h3 id={headingId}>{quest.name}</h3>
+        <span class={`badge badge-${view.status}`}>{statusLabel[view.status]}</span>
+      </header>
+      {quest.description ? <p class="quest-description">{quest.description}</p> : null}
+      <ProgressBar value={view.progress} max={view.target} label={`${quest.name} progress`} />
+      <p class="quest-meta">
+        {view.maxCompletions !== null ? `Completions: ${view.completions} of ${view.maxCompletions}` : `Completed ${plural(view.completions, 'time')}`}
+        {view.claimable > 0 ? ` · ${view.claimable} to claim` : ''}
+        {objective ? ` · objective: ${objective.mode} “${objective.event}”` : ''}
+      </p>
+      {view.streak ? <Streak streak={view.streak} target={view.target} /> : null}
+      {view.periodEndsAt ? <Countdown endsAt={view.periodEndsAt} now={now} /> : null}
+      <div class="actions">
+        {view.claimable > 0 ? (
+          <button type="button" class="btn btn-primary" disabled={action?.busy} onClick={onClaim} aria-label={`Claim ${quest.name}`}>
+            {action?.busy ? 'Claiming…' : 'Claim reward'}
+          </button>
+        ) : null}
+        {canProgress(view) && objective ? (
+          <button type="button" class="btn" disabled={action?.busy} onClick={() => onRecord(objective)} data-record={objective.event}>
+            Record {objective.event}
+          </button>
+        ) : null}
+      </div>
+      {action?.message ? (
+        <p class={`card-message card-message-${action.message.kind}`} role={action.message.kind === 'error' ? 'alert' : 'status'}>
+          {action.message.text}
+        </p>
+      ) : null}
+    </article>
+  );
+}

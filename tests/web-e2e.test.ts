@@ -1,0 +1,354 @@
+/**
+ * The web app in a real headless Chromium (Debian's, driven by playwright-core) against the four
+ * real services: a player and an admin going through the seed's story, plus a 375 px check and a
+ * keyboard-only login. Screenshots of every page land in test-results/screenshots/.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { Browser, BrowserContextOptions, Locator, Page } from 'playwright-core';
+import { apiClient, eventually, startTestStack, type TestStack } from '@questline/testkit';
+import { buildWebAppIfStale, launchBrowser, screenshot, stopWebServers, webBaseUrl } from './web-support.js';
+
+// Names that exist in the page, where page.evaluate runs these functions (this file is type-checked
+// without the DOM library, like the rest of the repository).
+declare const document: { activeElement: { id: string } | null; documentElement: { scrollWidth: number; clientWidth: number } };
+declare const localStorage: { getItem(key: string): string | null };
+declare function getComputedStyle(el: unknown): { outlineStyle: string };
+
+let stack: TestStack;
+let browser: Browser;
+let base: string;
+const password = 'correct-horse-battery';
+const foreignRequests: string[] = [];
+const pageErrors: string[] = [];
+
+before(async () => {
+  await buildWebAppIfStale();
+  stack = await startTestStack({ name: 'web' });
+  base = await webBaseUrl(stack);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await stopWebServers();
+  await stack?.close();
+});
+
+/** A fresh browser context; everything it loads is watched for foreign requests and errors. */
+async function newPage(options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, ...options });
+  const page = await context.newPage();
+  page.on('request', (r) => {
+    if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreignRequests.push(r.url());
+  });
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) pageErrors.push(`CSP: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  return page;
+}
+
+async function textOf(locator: Locator, timeout = 10_000): Promise<string> {
+  await locator.first().waitFor({ timeout });
+  return ((await locator.first().textContent()) ?? '').trim();
+}
+
+/** Waits until the locator's text is `want` (the pages refresh themselves every few seconds). */
+async function waitForText(locator: Locator, want: string, timeout = 15_000) {
+  await eventually(async () => (await locator.count()) > 0 && ((await locator.first().textContent()) ?? '').trim() === want, timeout, `text “${want}”`);
+}
+
+async function waitForAttr(locator: Locator, name: string, want: string, timeout = 10_000) {
+  await eventually(async () => (await locator.count()) > 0 && (await locator.first().getAttribute(name)) === want, timeout, `${name}=${want}`);
+}
+
+const balance = (page: Page, currency: string) => page.locator(`[data-testid=balances] [data-balance=${currency}] .amount-value`);
+
+async function uiLogin(page: Page, username: string, pw: string) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(pw);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL('**/quests');
+}
+
+describe('a player and an admin, end to end', () => {
+  const username = `ada_${randomBytes(3).toString('hex')}`;
+  let player: Page;
+  let admin: Page;
+
+  test('sign up (timezone from the browser), log in, and the daily-login reward shows 10 gold', async () => {
+    player = await newPage({ timezoneId: 'Europe/Paris' });
+    await player.goto(`${base}/`);
+    await player.waitForURL('**/login');
+    await screenshot(player, 'login');
+    await player.getByRole('link', { name: 'Create an account' }).click();
+    await player.getByLabel('Username').fill(username);
+    await player.getByLabel('Password').fill(password);
+    assert.equal(await player.getByLabel('Timezone').inputValue(), 'Europe/Paris', 'the browser’s timezone is the default');
+    await screenshot(player, 'signup');
+    await player.getByRole('button', { name: 'Create account' }).click();
+
+    await player.waitForURL(/\/login\?created=1/);
+    assert.equal(await player.getByLabel('Username').inputValue(), username);
+    await player.getByLabel('Password').fill(password);
+    await player.getByRole('button', { name: 'Log in' }).click();
+    await player.waitForURL('**/quests');
+
+    // The reward is paid asynchronously; the page refreshes itself.
+    await waitForText(balance(player, 'gold'), '10');
+    assert.equal(await textOf(balance(player, 'diamond')), '0');
+    assert.equal(await player.locator('[data-testid=balances] [data-balance=gold] [role=img]').getAttribute('aria-label'), 'gold');
+
+    const daily = player.locator('[data-group=completed] [data-quest=daily-login]');
+    await daily.waitFor();
+    assert.match(await textOf(daily.locator('.countdown')), /Period ends in \d+h \d\dm \d\ds|Period ends in \d+m \d\ds/);
+    const streak = player.locator('[data-group=active] [data-quest=sign-in-three-times]');
+    const bar = streak.getByRole('progressbar', { name: 'Sign in three times progress' });
+    assert.equal(await bar.getAttribute('aria-valuenow'), '1');
+    assert.equal(await bar.getAttribute('aria-valuemax'), '3');
+    assert.equal(await textOf(streak.getByTestId('streak-current')), '1 day');
+    assert.equal(await streak.locator('.day-done').count(), 1);
+    await screenshot(player, 'player-quests');
+  });
+
+  test('an admin creates a reward and a quest (API validation errors shown at the field), then publishes it', async () => {
+    admin = await newPage();
+    await uiLogin(admin, stack.admin.username, stack.admin.password);
+    await admin.getByRole('link', { name: 'Rewards' }).click();
+    await admin.getByLabel('Name').fill('Dog treat');
+    await admin.getByLabel('Amount 1').fill('25');
+    await admin.getByRole('button', { name: 'Add item' }).click();
+    await admin.getByLabel('Currency 2').fill('diamond');
+    await admin.getByLabel('Amount 2').fill('5');
+    await admin.getByRole('button', { name: 'Create reward' }).click();
+    await admin.locator('[data-reward="Dog treat"]').waitFor();
+    await screenshot(admin, 'admin-rewards');
+
+    await admin.getByRole('link', { name: 'Admin: quests' }).click();
+    await admin.locator('[data-quest=daily-login]').waitFor();
+    await admin.getByLabel('Status').selectOption('draft');
+    await admin.getByText('No quests with status draft').waitFor();
+    await admin.getByRole('link', { name: 'New quest' }).click();
+    await admin.getByLabel('Key').fill('Walk The Dog!');
+    await admin.getByLabel('Name').fill('Walk the dog');
+    await admin.getByLabel('Description').fill('Three walks and the dog is happy.');
+    await admin.getByLabel('Event type').fill('dog_walked');
+    await admin.getByLabel('Target').fill('3');
+    await admin.getByLabel('Reward', { exact: true }).selectOption({ label: 'Dog treat (25 gold + 5 diamond)' });
+    await admin.getByRole('button', { name: 'Create draft' }).click();
+
+    const keyError = admin.locator('[data-field-error=quest-key]');
+    assert.match(await textOf(keyError), /key/i, 'the API’s message is shown under the key');
+    assert.equal(await admin.getByLabel('Key').getAttribute('aria-invalid'), 'true');
+    assert.equal(await admin.evaluate(() => document.activeElement?.id), 'quest-key', 'focus goes to the field to fix');
+    await screenshot(admin, 'admin-quest-form-error');
+
+    await admin.getByLabel('Key').fill('walk-the-dog');
+    await admin.getByLabel('Target').fill('0');
+    await admin.getByRole('button', { name: 'Create draft' }).click();
+    assert.match(await textOf(admin.locator('[data-field-error=quest-objective-target]')), /target/i);
+    assert.equal(await admin.locator('[data-field-error=quest-key]').count(), 0);
+
+    await admin.getByLabel('Target').fill('3');
+    await admin.getByRole('button', { name: 'Create draft' }).click();
+    await admin.waitForURL('**/admin/quests?saved=walk-the-dog');
+    const row = admin.locator('[data-quest=walk-the-dog]');
+    await waitForText(row.locator('.badge'), 'draft');
+    await row.getByRole('button', { name: 'Publish walk-the-dog' }).click();
+    await waitForText(row.locator('.badge'), 'published');
+
+    // Editing a published quest makes a new version.
+    await row.getByRole('link', { name: 'Edit walk-the-dog' }).click();
+    assert.equal(await admin.getByLabel('Name').inputValue(), 'Walk the dog', 'the form is filled from the quest');
+    await admin.getByLabel('Description').fill('Three walks and the dog is very happy.');
+    await admin.getByRole('button', { name: 'Save changes' }).click();
+    await admin.waitForURL('**/admin/quests?saved=walk-the-dog');
+    assert.match(await textOf(row.locator('p')), /published v2/);
+    await admin.getByLabel('Status').selectOption('published');
+    await row.waitFor();
+    assert.equal(await admin.locator('.admin-item .badge-draft').count(), 0, 'the filter shows published quests only');
+    await screenshot(admin, 'admin-quests');
+  });
+
+  test('the player sees the new quest, each action raises the bar, the claim pays at once, the ledger shows it', async () => {
+    const card = player.locator('[data-quest=walk-the-dog]');
+    // Progress polls the catalog, and the page polls progress.
+    await card.waitFor({ timeout: 20_000 });
+    const bar = card.getByRole('progressbar', { name: 'Walk the dog progress' });
+    assert.equal(await bar.getAttribute('aria-valuenow'), '0');
+    assert.equal(await bar.getAttribute('aria-valuemax'), '3');
+    for (const n of ['1', '2']) {
+      await card.getByRole('button', { name: 'Record dog_walked' }).click();
+      await waitForAttr(bar, 'aria-valuenow', n);
+    }
+    await screenshot(player, 'player-progress');
+    await card.getByRole('button', { name: 'Record dog_walked' }).click();
+    const claimable = player.locator('[data-group=claimable] [data-quest=walk-the-dog]');
+    await claimable.waitFor();
+    await screenshot(player, 'player-claimable');
+
+    await claimable.getByRole('button', { name: 'Claim Walk the dog' }).click();
+    // At once: the claim's answer raises the balances before the payment lands in /me.
+    await waitForText(balance(player, 'gold'), '35', 3000);
+    await waitForText(balance(player, 'diamond'), '5', 3000);
+    assert.match(await textOf(card.locator('.card-message')), /Claimed \+25 gold, \+5 diamond/);
+
+    // After a reload (a new session from the stored refresh token) the balances come from the server.
+    await player.reload();
+    await player.waitForURL('**/quests');
+    await waitForText(balance(player, 'gold'), '35');
+    await waitForText(balance(player, 'diamond'), '5');
+    await player.getByRole('link', { name: 'Ledger' }).click();
+    const ledger = player.getByTestId('ledger');
+    await ledger.waitFor();
+    const text = await textOf(ledger);
+    assert.match(text, /\+25\s*gold.*Quest walk-the-dog/s);
+    assert.match(text, /\+5\s*diamond.*Quest walk-the-dog/s);
+    assert.match(text, /\+10\s*gold.*Quest daily-login/s);
+    await screenshot(player, 'player-ledger');
+  });
+
+  test('an expired access token is refreshed once, transparently; a failed request shows an error and a retry', async () => {
+    const storedToken = () => player.evaluate(() => localStorage.getItem('questline.refreshToken'));
+    const before = await storedToken();
+    let calls = 0;
+    await player.route('**/api/v1/me/ledger*', async (route) => {
+      calls += 1;
+      if (calls > 1) return route.continue();
+      await route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ error: { code: 'UNAUTHENTICATED', message: 'token expired', requestId: 't1' } }) });
+    });
+    await player.getByRole('link', { name: 'Quests' }).click();
+    await player.getByRole('link', { name: 'Ledger' }).click();
+    await player.getByTestId('ledger').waitFor();
+    assert.equal(calls, 2, 'one 401, then the same call again with a new token');
+    assert.notEqual(await storedToken(), before, 'the refresh token was rotated');
+    await player.unrouteAll();
+
+    await player.route('**/api/v1/me/ledger*', (route) =>
+      route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'down for a moment', requestId: 'r1' } }) }),
+    );
+    await player.getByRole('link', { name: 'Quests' }).click();
+    await player.getByRole('link', { name: 'Ledger' }).click();
+    assert.match(await textOf(player.getByRole('alert')), /down for a moment/);
+    await screenshot(player, 'player-ledger-error');
+    await player.unrouteAll();
+    await player.getByRole('button', { name: 'Try again' }).click();
+    await player.getByTestId('ledger').waitFor();
+  });
+
+  test('the player changes their timezone', async () => {
+    await player.getByRole('link', { name: 'Settings' }).click();
+    const select = player.getByRole('combobox', { name: 'Timezone' });
+    assert.equal(await select.inputValue(), 'Europe/Paris', 'signed up with the browser’s timezone');
+    await select.selectOption('Asia/Tokyo');
+    await player.getByRole('button', { name: 'Save timezone' }).click();
+    await player.getByText('Timezone saved: Asia/Tokyo.').waitFor();
+    await screenshot(player, 'player-settings');
+  });
+
+  test('an admin grants gold by hand, then bans the player; the player’s next action logs them out', async () => {
+    await admin.getByRole('link', { name: 'Users' }).click();
+    const row = admin.locator(`[data-user="${username}"]`);
+    await row.getByRole('button', { name: `Grant to ${username}` }).click();
+    await row.getByLabel('Amount').fill('7');
+    await row.getByLabel('Reason').fill('Welcome gift');
+    await row.getByRole('button', { name: 'Grant', exact: true }).click();
+    await admin.getByText(`Granted 7 gold to ${username}.`).waitFor();
+    await waitForText(row.locator('[data-currency=gold] .amount-value'), '42');
+    await screenshot(admin, 'admin-users');
+
+    await player.getByRole('link', { name: 'Quests' }).click();
+    const record = player.locator('[data-quest=walk-the-dog]').getByRole('button', { name: 'Record dog_walked' });
+    await record.waitFor();
+    await row.getByRole('button', { name: `Ban ${username}` }).click();
+    await admin.getByText(`${username} is banned.`).waitFor();
+    await waitForText(row.locator('.badge-user-banned'), 'banned');
+
+    // The page may refresh itself first; either way the next call is refused.
+    await record.click({ timeout: 2000 }).catch(() => undefined);
+    await player.waitForURL('**/login', { timeout: 10_000 });
+    assert.equal(await textOf(player.getByTestId('session-notice')), 'Your account has been banned.');
+    assert.equal(await player.evaluate(() => localStorage.getItem('questline.refreshToken')), null, 'the session is gone');
+    await screenshot(player, 'player-banned');
+
+    await player.getByLabel('Username').fill(username);
+    await player.getByLabel('Password').fill(password);
+    await player.getByRole('button', { name: 'Log in' }).click();
+    await player.locator('.notice-danger', { hasText: 'Your account has been banned.' }).last().waitFor();
+    assert.ok(player.url().endsWith('/login'));
+  });
+});
+
+describe('accessibility and small screens', () => {
+  const api = () => apiClient(stack.gateway);
+
+  async function newPlayer(prefix: string) {
+    const username = `${prefix}_${randomBytes(3).toString('hex')}`;
+    const res = await api()('POST', '/api/v1/auth/signup', { body: { username, password, timezone: 'UTC' } });
+    assert.equal(res.status, 201);
+    return username;
+  }
+
+  test('keyboard only: Tab to the fields, type, Enter logs in; focus is visible; Log out ends the session', async () => {
+    const username = await newPlayer('kim');
+    const page = await newPage();
+    await page.goto(`${base}/login`);
+    const focused = () => page.evaluate(() => document.activeElement?.id ?? '');
+    for (let i = 0; i < 6 && (await focused()) !== 'login-username'; i++) await page.keyboard.press('Tab');
+    assert.equal(await focused(), 'login-username', 'the username field is reachable with Tab');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    assert.notEqual(outline, 'none', 'keyboard focus is visible');
+    await page.keyboard.type(username);
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(), 'login-password');
+    await page.keyboard.type(password);
+    await screenshot(page, 'keyboard-login');
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/quests');
+
+    // The log-out button is reachable from the keyboard too.
+    await page.getByRole('button', { name: 'Log out' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/login');
+    assert.equal(await textOf(page.getByTestId('session-notice')), 'You have been logged out.');
+    assert.equal(await page.evaluate(() => localStorage.getItem('questline.refreshToken')), null);
+  });
+
+  test('at 375 px wide no main page scrolls sideways', async () => {
+    const page = await newPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+    const check = async (path: string, name: string) => {
+      await page.goto(`${base}${path}`);
+      await page.locator('main h1').waitFor();
+      await eventually(async () => (await page.locator('main .loading').count()) === 0, 10_000, `${path} loaded`);
+      const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        clientWidth: document.documentElement.clientWidth,
+      }));
+      assert.ok(scrollWidth <= clientWidth, `${path}: content ${scrollWidth}px wide in a ${clientWidth}px viewport`);
+      await screenshot(page, `mobile-${name}`);
+    };
+    await check('/login', 'login');
+    await check('/signup', 'signup');
+    await uiLogin(page, stack.admin.username, stack.admin.password);
+    for (const [path, name] of [
+      ['/quests', 'quests'],
+      ['/ledger', 'ledger'],
+      ['/settings', 'settings'],
+      ['/admin/quests', 'admin-quests'],
+      ['/admin/quests/new', 'admin-quest-new'],
+      ['/admin/quests/walk-the-dog/edit', 'admin-quest-edit'],
+      ['/admin/rewards', 'admin-rewards'],
+      ['/admin/users', 'admin-users'],
+    ]) {
+      await check(path!, name!);
+    }
+  });
+
+  test('nothing was loaded from another origin, and no page broke the security policy or threw', () => {
+    assert.deepEqual(foreignRequests, []);
+    assert.deepEqual(pageErrors, []);
+  });
+});
