@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -41,8 +42,11 @@ async function main() {
   const targets = args.filter((a) => !a.startsWith('--'));
   if (!skipTypecheck) {
     process.stdout.write('type-checking (tsc --noEmit, strict)...\n');
-    const tsc = await run(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json']);
-    if (tsc !== 0) process.exit(tsc);
+    const tscBin = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
+    for (const project of ['tsconfig.json', 'apps/web']) {
+      const tsc = await run(process.execPath, [tscBin, '--noEmit', '-p', project]);
+      if (tsc !== 0) process.exit(tsc);
+    }
     process.stdout.write('linting (eslint)...\n');
     const lint = await run(process.execPath, [path.join(repoRoot, 'node_modules/eslint/bin/eslint.js'), '--max-warnings=0', '.']);
     if (lint !== 0) process.exit(lint);
@@ -53,6 +57,12 @@ async function main() {
   if (files.length === 0) {
     process.stderr.write('no test files found\n');
     process.exit(1);
+  }
+
+  // The browser tests drive Debian's chromium; install it on a machine that lacks it.
+  if (!existsSync('/usr/bin/chromium')) {
+    const setup = await run('bash', [path.join(repoRoot, 'scripts/setup-browser.sh')]);
+    if (setup !== 0) process.exit(setup);
   }
 
   const base = await mkdtemp(path.join(tmpdir(), 'questline-test-'));
