@@ -16,6 +16,8 @@ export const StartConfigSchema = Type.Object({
   PROGRESS_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   INTERNAL_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   JWT_PRIVATE_JWK: Type.Optional(Type.String({ minLength: 10 })),
+  /** Public keys still accepted during a key rotation (see services/auth/README.md). */
+  JWT_PREVIOUS_PUBLIC_JWKS: Type.Optional(Type.String({ minLength: 2 })),
   ADMIN_USERNAME: Type.String({ default: 'admin', pattern: '^[a-zA-Z0-9_.-]{3,32}$' }),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
   LOG_LEVEL: Type.String({ default: 'info' }),

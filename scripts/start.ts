@@ -80,6 +80,7 @@ async function main() {
       nodeEnv: cfg.NODE_ENV,
       logLevel: cfg.LOG_LEVEL,
       logDir,
+      extraEnv: cfg.JWT_PREVIOUS_PUBLIC_JWKS ? { auth: { JWT_PREVIOUS_PUBLIC_JWKS: cfg.JWT_PREVIOUS_PUBLIC_JWKS } } : {},
     });
   } catch (err) {
     process.stderr.write(`start-up failed: ${(err as Error).message}\nsee the logs in ${logDir}\n`);

@@ -3,20 +3,26 @@ import { createLocalJWKSet } from 'jose';
 import { createApp, createDatabase, createServiceClient, createTokenVerifier, type App } from '@questline/platform';
 import type { Config } from './config.js';
 import type { AuthDatabase } from './db/schema.js';
-import { countUndeliveredLoginEvents } from './db/login-outbox.repository.js';
+import { countUndelivered } from './db/outbox.repository.js';
 import { createAccounts } from './domain/accounts.js';
 import { ensureAdmin } from './domain/admin-users.js';
-import { createPasswordChecker } from './domain/passwords.js';
+import { createLoginThrottle } from './domain/login-throttle.js';
+import { loadCommonPasswords } from './domain/password-policy.js';
+import { createPasswords } from './domain/passwords.js';
 import { createAccessTokenSigner } from './domain/tokens.js';
-import { createLoginRelay } from './jobs/login-relay.js';
+import { createOutboxRelay } from './jobs/outbox-relay.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
 import { registerAuthRoutes } from './routes/auth.routes.js';
 import { registerInternalRoutes } from './routes/internal.routes.js';
 import { registerMeRoutes } from './routes/me.routes.js';
 
+const THROTTLE_SWEEP_MS = 60_000;
+
 /** Builds the auth service; the database must already be migrated (server.ts or the tests do it). */
 export async function buildApp(config: Config): Promise<App> {
-  const signer = await createAccessTokenSigner(config.JWT_PRIVATE_JWK, config.ACCESS_TOKEN_TTL_SECONDS);
+  const signer = await createAccessTokenSigner(config.JWT_PRIVATE_JWK, config.ACCESS_TOKEN_TTL_SECONDS, config.JWT_PREVIOUS_PUBLIC_JWKS);
+  const commonPasswords = await loadCommonPasswords();
+  const passwords = await createPasswords({ memoryKib: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST });
   const database = createDatabase<AuthDatabase>(config.DATABASE_URL);
   const { db } = database;
   try {
@@ -24,43 +30,57 @@ export async function buildApp(config: Config): Promise<App> {
       service: 'auth',
       title: 'Questline accounts',
       logLevel: config.LOG_LEVEL,
-      // Progress is not required: logins wait in the outbox until it is back.
+      // Progress is not required: logins and profile updates wait in the outbox until it is back.
       readiness: [{ name: 'database', check: () => sql`select 1`.execute(db) }],
     });
 
     if (config.ADMIN_USERNAME && config.ADMIN_PASSWORD) {
-      const admin = await ensureAdmin(db, config.ADMIN_USERNAME, config.ADMIN_PASSWORD);
+      const admin = await ensureAdmin(db, passwords, config.ADMIN_USERNAME, config.ADMIN_PASSWORD);
       app.log.info({ userId: admin.id, username: admin.username }, 'admin account ensured');
     } else if (config.ADMIN_USERNAME || config.ADMIN_PASSWORD) {
       app.log.warn('ADMIN_USERNAME and ADMIN_PASSWORD must both be set to ensure an admin account; ignoring');
     }
 
+    // Auth's own routes verify with every published key, the previous ones of a rotation included.
     const verify = createTokenVerifier(createLocalJWKSet(signer.jwks));
+    const throttle = createLoginThrottle(db, {
+      perUsername: config.LOGIN_MAX_FAILURES_PER_USERNAME,
+      perIp: config.LOGIN_MAX_FAILURES_PER_IP,
+      windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+    });
     const accounts = createAccounts({
       db,
       signer,
-      checkPassword: await createPasswordChecker(),
+      passwords,
+      commonPasswords,
+      throttle,
       accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
     });
-    const relay = createLoginRelay({
+    const relay = createOutboxRelay({
       db,
       progress: createServiceClient({ service: 'progress', baseUrl: config.PROGRESS_URL, internalToken: config.INTERNAL_TOKEN }),
       pollMs: config.OUTBOX_POLL_MS,
-      log: app.log.child({ job: 'login-relay' }),
+      log: app.log.child({ job: 'outbox-relay' }),
     });
     const counters = {
       logins: metrics.counter('questline_logins_total', 'Successful logins'),
       signups: metrics.counter('questline_signups_total', 'Accounts created'),
       grants: metrics.counter('questline_grants_total', 'Grants paid (duplicates not counted), by source', ['source']),
+      throttled: metrics.counter('questline_logins_throttled_total', 'Login attempts refused by the failed-login throttle'),
     };
-    metrics.gauge('questline_login_outbox_backlog', 'Login events not yet delivered to progress', [], async (gauge) => {
-      try {
-        gauge.set(await countUndeliveredLoginEvents(db));
-      } catch {
-        // A scrape during a database outage keeps the last value; /readyz reports the outage.
-      }
-    });
+    for (const [kind, help] of [
+      ['login', 'Login events not yet delivered to progress'],
+      ['profile', 'Profile updates not yet delivered to progress'],
+    ] as const) {
+      metrics.gauge(`questline_${kind}_outbox_backlog`, help, [], async (gauge) => {
+        try {
+          gauge.set(await countUndelivered(db, kind));
+        } catch {
+          // A scrape during a database outage keeps the last value; /readyz reports the outage.
+        }
+      });
+    }
 
     const deps = { db, accounts, signer, verify, relay, internalToken: config.INTERNAL_TOKEN, counters };
     registerAuthRoutes(app, deps);
@@ -68,7 +88,13 @@ export async function buildApp(config: Config): Promise<App> {
     registerAdminRoutes(app, deps);
     registerInternalRoutes(app, deps);
 
+    const sweeper = setInterval(() => {
+      throttle.sweep().catch((err: unknown) => app.log.warn({ err }, 'login throttle: sweep failed'));
+    }, THROTTLE_SWEEP_MS);
+    sweeper.unref();
+
     app.addHook('onClose', async () => {
+      clearInterval(sweeper);
       await relay.stop();
       await database.close();
     });

@@ -6,12 +6,27 @@ export const USERNAME_PATTERN = '^[a-zA-Z0-9_.-]{3,32}$';
 export const ConfigSchema = Type.Object({
   ...BaseConfig,
   PORT: Type.Integer({ default: 8081 }),
-  /** Base URL of the progress service, which receives login events. */
+  /** Base URL of the progress service, which receives login events and profile updates. */
   PROGRESS_URL: Type.String({ pattern: '^https?://' }),
-  /** JSON of an Ed25519 private JWK with a `kid`; signs access tokens. */
+  /** JSON of an Ed25519 private JWK with a `kid`; signs access tokens (the current key). */
   JWT_PRIVATE_JWK: Type.String({ minLength: 2 }),
+  /**
+   * JSON array of public Ed25519 JWKs (each with a `kid`) that are published in the JWKS and still
+   * verify tokens, although nothing is signed with them: the previous key during a rotation (until
+   * it is retired) or the next key before signing switches to it. See README.md, "Key rotation".
+   */
+  JWT_PREVIOUS_PUBLIC_JWKS: Type.Optional(Type.String({ minLength: 2 })),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, default: 900 }),
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 30 * 24 * 3600 }),
+  /** argon2id memory in KiB; OWASP's minimum is 19 MiB. Raising it re-hashes each password at its next login. */
+  ARGON2_MEMORY_KIB: Type.Integer({ minimum: 19456, maximum: 4 * 1024 * 1024, default: 19456 }),
+  /** argon2id passes; OWASP's minimum with 19 MiB is 2. Raising it re-hashes each password at its next login. */
+  ARGON2_TIME_COST: Type.Integer({ minimum: 2, maximum: 100, default: 2 }),
+  /** Failed logins per username (any case) per window before further attempts get 429. */
+  LOGIN_MAX_FAILURES_PER_USERNAME: Type.Integer({ minimum: 1, default: 10 }),
+  /** Failed logins per client IP per window before further attempts get 429. */
+  LOGIN_MAX_FAILURES_PER_IP: Type.Integer({ minimum: 1, default: 100 }),
+  LOGIN_FAILURE_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600, default: 900 }),
   /** With ADMIN_PASSWORD: an admin account ensured at start-up (an existing password is never changed). */
   ADMIN_USERNAME: Type.Optional(Type.String({ pattern: USERNAME_PATTERN })),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),

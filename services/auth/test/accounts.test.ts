@@ -2,7 +2,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader } from 'jose';
 import { createTokenVerifier } from '@questline/platform';
-import { findLoginEvents } from '../src/db/login-outbox.repository.js';
+import { findOutboxRows } from '../src/db/outbox.repository.js';
 import { bearer, login, signup, startAuth, type Harness } from './support.js';
 
 let h: Harness;
@@ -111,7 +111,7 @@ describe('POST /api/v1/auth/login', () => {
     assert.equal(body.user.status, 'active');
     assert.ok(body.user.lastLoginAt);
 
-    const events = await findLoginEvents(h.db, created.id);
+    const events = await findOutboxRows(h.db, created.id, 'login');
     assert.equal(events.length, 1);
     assert.equal(events[0]!.delivered_at, null);
     const stored = await h.db.selectFrom('refresh_tokens').select('token_hash').where('user_id', '=', created.id).execute();
@@ -136,7 +136,7 @@ describe('POST /api/v1/auth/login', () => {
     const res = await post('/api/v1/auth/login', { username: 'eve_banned', password: 'password-123' });
     assert.equal(res.statusCode, 403);
     assert.equal(res.json().error.code, 'USER_BANNED');
-    assert.equal((await findLoginEvents(h.db, user.id)).length, 0);
+    assert.equal((await findOutboxRows(h.db, user.id, 'login')).length, 0);
     // The password is checked first: a wrong one reveals nothing about the ban.
     const wrong = await post('/api/v1/auth/login', { username: 'eve_banned', password: 'wrong-password' });
     assert.equal(wrong.statusCode, 401);

@@ -63,6 +63,7 @@ describe('user view', () => {
         badges: [],
         created_at: new Date('2024-01-01T00:00:00Z'),
         last_login_at: null,
+        profile_version: 1,
       },
       { gems: 4, gold: 2 },
     );

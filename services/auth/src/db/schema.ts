@@ -18,6 +18,8 @@ export interface UsersTable {
   badges: ColumnType<string[], string[] | undefined, string[]>;
   created_at: Timestamp;
   last_login_at: NullableTimestamp;
+  /** Grows with every change of status, role or timezone; orders the profile updates progress gets. */
+  profile_version: ColumnType<number, number | undefined, number>;
 }
 
 export interface RefreshTokensTable {
@@ -63,14 +65,26 @@ export interface LedgerEntriesTable {
   created_at: Timestamp;
 }
 
-export interface LoginOutboxTable {
+export type OutboxKind = 'login' | 'profile';
+
+export interface OutboxTable {
   id: Generated<string>;
   user_id: string;
+  kind: OutboxKind;
   occurred_at: Timestamp;
   attempts: Generated<number>;
   next_attempt_at: Timestamp;
   delivered_at: NullableTimestamp;
   last_error: string | null;
+}
+
+export type ThrottleScope = 'username' | 'ip';
+
+export interface LoginFailuresTable {
+  scope: ThrottleScope;
+  key: string;
+  window_start: Timestamp;
+  failures: ColumnType<number, number | undefined, number>;
 }
 
 export interface AuthDatabase {
@@ -79,10 +93,11 @@ export interface AuthDatabase {
   balances: BalancesTable;
   grants: GrantsTable;
   ledger_entries: LedgerEntriesTable;
-  login_outbox: LoginOutboxTable;
+  outbox: OutboxTable;
+  login_failures: LoginFailuresTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
-export type LoginOutboxRow = Selectable<LoginOutboxTable>;
+export type OutboxRow = Selectable<OutboxTable>;

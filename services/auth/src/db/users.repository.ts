@@ -35,27 +35,20 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
     .executeTakeFirst();
 }
 
-/** Marks a login (new → active); returns nothing when the user was banned in the meantime. */
-export async function recordLogin(db: Db, id: string): Promise<UserRow | undefined> {
-  return db
-    .updateTable('users')
-    .set({
-      status: sql<UserStatus>`CASE WHEN status = 'new' THEN 'active' ELSE status END`,
-      last_login_at: sql<Date>`now()`,
-    })
-    .where('id', '=', id)
-    .where('status', '<>', 'banned')
-    .returningAll()
-    .executeTakeFirst();
+export interface ProfilePatch {
+  timezone?: string;
+  role?: Role;
+  status?: UserStatus;
 }
 
-export async function updateUser(
-  db: Db,
-  id: string,
-  patch: { timezone?: string; role?: Role; status?: UserStatus },
-): Promise<UserRow | undefined> {
-  if (Object.keys(patch).length === 0) return findUserById(db, id);
-  return db.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirst();
+/** Writes a profile change and bumps its version; the caller has decided that something changes. */
+export async function updateProfile(db: Db, id: string, patch: ProfilePatch): Promise<UserRow | undefined> {
+  return db
+    .updateTable('users')
+    .set({ ...patch, profile_version: sql<number>`profile_version + 1` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export async function listUsers(
@@ -91,7 +84,9 @@ export async function upsertAdmin(db: Db, username: string, passwordHash: string
   return db
     .insertInto('users')
     .values({ username, password_hash: passwordHash, role: 'admin', status: 'active' })
-    .onConflict((oc) => oc.expression(sql`lower(username)`).doUpdateSet({ role: 'admin', status: 'active' }))
+    .onConflict((oc) =>
+      oc.expression(sql`lower(username)`).doUpdateSet({ role: 'admin', status: 'active', profile_version: sql<number>`users.profile_version + 1` }),
+    )
     .returningAll()
     .executeTakeFirstOrThrow();
 }
@@ -108,4 +103,9 @@ export async function addXpAndBadge(db: Db, id: string, xp: number, badge: strin
     })
     .where('id', '=', id)
     .execute();
+}
+
+export async function findUsersByIds(db: Db, ids: string[]): Promise<UserRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '@questline/platform';
 import type { AuthDatabase, UserRow } from '../db/schema.js';
-import { USERNAME_UNIQUE_INDEX, findUserById, findUserByUsername, insertUser, recordLogin } from '../db/users.repository.js';
+import { USERNAME_UNIQUE_INDEX, findUserById, findUserByUsername, insertUser } from '../db/users.repository.js';
+import { commitLogin } from '../db/logins.repository.js';
 import {
   findRefreshToken,
   insertRefreshToken,
@@ -10,15 +11,19 @@ import {
   markRefreshTokenUsed,
   revokeFamily,
 } from '../db/tokens.repository.js';
-import { insertLoginEvent } from '../db/login-outbox.repository.js';
-import { hashPassword } from './passwords.js';
+import { insertOutboxRow } from '../db/outbox.repository.js';
+import type { Passwords } from './passwords.js';
+import { isCommonPassword } from './password-policy.js';
+import type { LoginThrottle } from './login-throttle.js';
 import { hashRefreshToken, newRefreshToken, type AccessTokenSigner } from './tokens.js';
 import { userView, type UserView } from './users.js';
 
 export interface AccountsDeps {
   db: Kysely<AuthDatabase>;
   signer: AccessTokenSigner;
-  checkPassword: (passwordHash: string | undefined, password: string) => Promise<boolean>;
+  passwords: Passwords;
+  commonPasswords: ReadonlySet<string>;
+  throttle: LoginThrottle;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
 }
@@ -31,12 +36,15 @@ export interface TokenPair {
   user: UserView;
 }
 
-export type SignupOutcome = { ok: true; user: UserView } | { ok: false; reason: 'USERNAME_TAKEN' };
-export type LoginOutcome = { ok: true; tokens: TokenPair } | { ok: false; reason: 'INVALID_CREDENTIALS' | 'USER_BANNED' };
+export type SignupOutcome = { ok: true; user: UserView } | { ok: false; reason: 'USERNAME_TAKEN' | 'COMMON_PASSWORD' };
+export type LoginOutcome =
+  | { ok: true; tokens: TokenPair; profileChanged: boolean }
+  | { ok: false; reason: 'INVALID_CREDENTIALS' | 'USER_BANNED' }
+  | { ok: false; reason: 'RATE_LIMITED'; retryAfterSeconds: number };
 export type RefreshOutcome = { ok: true; tokens: TokenPair } | { ok: false; reason: 'INVALID_TOKEN' | 'USER_BANNED' };
 
 export function createAccounts(deps: AccountsDeps) {
-  const { db, signer } = deps;
+  const { db, signer, passwords, throttle } = deps;
 
   async function tokenPair(user: UserRow, refreshToken: string): Promise<TokenPair> {
     return {
@@ -48,10 +56,16 @@ export function createAccounts(deps: AccountsDeps) {
     };
   }
 
+  /** The user and its first profile update for progress commit together. */
   async function signup(input: { username: string; password: string; timezone: string }): Promise<SignupOutcome> {
-    const passwordHash = await hashPassword(input.password);
+    if (isCommonPassword(deps.commonPasswords, input.password)) return { ok: false, reason: 'COMMON_PASSWORD' };
+    const passwordHash = await passwords.hash(input.password);
     try {
-      const row = await insertUser(db, { username: input.username, passwordHash, timezone: input.timezone });
+      const row = await db.transaction().execute(async (trx) => {
+        const user = await insertUser(trx, { username: input.username, passwordHash, timezone: input.timezone });
+        await insertOutboxRow(trx, user.id, 'profile');
+        return user;
+      });
       return { ok: true, user: await userView(db, row) };
     } catch (err) {
       // The unique index on lower(username) decides races between concurrent signups.
@@ -60,29 +74,35 @@ export function createAccounts(deps: AccountsDeps) {
     }
   }
 
-  /** On success: the login, its outbox event and the refresh token commit together or not at all. */
-  async function login(input: { username: string; password: string }): Promise<LoginOutcome> {
+  /**
+   * Throttled before the password is looked at, so a throttled attacker learns nothing more. On
+   * success the login, its outbox event(s), the refresh token and any re-hash commit together
+   * (commitLogin), or not at all when the user was banned in the meantime.
+   */
+  async function login(input: { username: string; password: string; ip: string }): Promise<LoginOutcome> {
+    const verdict = await throttle.begin(input.username, input.ip);
+    if (!verdict.allowed) return { ok: false, reason: 'RATE_LIMITED', retryAfterSeconds: verdict.retryAfterSeconds };
+
     const found = await findUserByUsername(db, input.username);
-    // Always run argon2 (against a dummy hash for unknown users) so timing reveals nothing.
-    const passwordOk = await deps.checkPassword(found?.password_hash, input.password);
-    if (!found || !passwordOk) return { ok: false, reason: 'INVALID_CREDENTIALS' };
+    // Always runs argon2 (against a dummy hash for unknown users) so timing reveals nothing.
+    const check = await passwords.check(found?.password_hash, input.password);
+    // A failure stays counted: throttle.begin already counted this attempt.
+    if (!found || !check.ok) return { ok: false, reason: 'INVALID_CREDENTIALS' };
+    await throttle.succeeded(input.username, input.ip);
     if (found.status === 'banned') return { ok: false, reason: 'USER_BANNED' };
 
+    // Before the write, which then holds the user row only for one statement.
+    const upgradedHash = check.needsRehash ? await passwords.hash(input.password) : undefined;
     const refresh = newRefreshToken();
-    const user = await db.transaction().execute(async (trx) => {
-      const updated = await recordLogin(trx, found.id);
-      if (!updated) return undefined; // banned between the password check and now
-      await insertLoginEvent(trx, updated.id);
-      await insertRefreshToken(trx, {
-        userId: updated.id,
-        familyId: randomUUID(),
-        hash: refresh.hash,
-        ttlSeconds: deps.refreshTokenTtlSeconds,
-      });
-      return updated;
+    const user = await commitLogin(db, {
+      userId: found.id,
+      refreshFamilyId: randomUUID(),
+      refreshTokenHash: refresh.hash,
+      refreshTtlSeconds: deps.refreshTokenTtlSeconds,
+      rehash: upgradedHash ? { verifiedHash: found.password_hash, upgradedHash } : undefined,
     });
     if (!user) return { ok: false, reason: 'USER_BANNED' };
-    return { ok: true, tokens: await tokenPair(user, refresh.token) };
+    return { ok: true, tokens: await tokenPair(user, refresh.token), profileChanged: user.profile_version !== found.profile_version };
   }
 
   /**

@@ -3,14 +3,58 @@ import { hash, verify, type Algorithm } from '@node-rs/argon2';
 // `Algorithm` is an ambient const enum (no runtime object under isolatedModules); 2 is Argon2id.
 const ARGON2ID = 2 as Algorithm;
 
-/** OWASP's recommended argon2id minimum: 19 MiB, 2 passes, 1 lane. */
-const OPTIONS = { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
-
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, OPTIONS);
+/** The configured cost: OWASP's argon2id minimum is 19 MiB and 2 passes with 1 lane. */
+export interface Argon2Params {
+  memoryKib: number;
+  timeCost: number;
 }
 
-export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+export const OWASP_MINIMUM: Argon2Params = { memoryKib: 19456, timeCost: 2 };
+
+export interface PhcParams {
+  algorithm: string;
+  memoryKib: number;
+  timeCost: number;
+  parallelism: number;
+}
+
+const PHC = /^\$(argon2(?:id|i|d))\$v=\d+\$m=(\d+),t=(\d+),p=(\d+)\$/;
+
+/** The parameters an argon2 PHC string was made with (they travel with the hash). */
+export function parsePhc(passwordHash: string): PhcParams | undefined {
+  const match = PHC.exec(passwordHash);
+  if (!match) return undefined;
+  return { algorithm: match[1]!, memoryKib: Number(match[2]), timeCost: Number(match[3]), parallelism: Number(match[4]) };
+}
+
+/**
+ * True when a stored hash is weaker than the configured cost (or not argon2id at all). Only ever
+ * upgrades: a hash stronger than the configuration is kept, so lowering the config by mistake
+ * does not silently weaken stored passwords.
+ */
+export function needsRehash(passwordHash: string, params: Argon2Params): boolean {
+  const stored = parsePhc(passwordHash);
+  if (!stored || stored.algorithm !== 'argon2id') return true;
+  return stored.memoryKib < params.memoryKib || stored.timeCost < params.timeCost;
+}
+
+export interface PasswordCheck {
+  ok: boolean;
+  /** The password was right and its hash is weaker than the configured cost. */
+  needsRehash: boolean;
+}
+
+export interface Passwords {
+  params: Argon2Params;
+  hash(password: string): Promise<string>;
+  /**
+   * Costs the same whether or not the user exists: unknown usernames (undefined hash) are checked
+   * against a dummy hash so that response timing does not reveal which usernames are taken.
+   */
+  check(passwordHash: string | undefined, password: string): Promise<PasswordCheck>;
+}
+
+async function verifySafely(passwordHash: string, password: string): Promise<boolean> {
   try {
     return await verify(passwordHash, password);
   } catch {
@@ -19,14 +63,18 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
   }
 }
 
-/**
- * A verifier that costs the same whether or not the user exists: unknown usernames are checked
- * against a dummy hash so that response timing does not reveal which usernames are taken.
- */
-export async function createPasswordChecker() {
+/** argon2id with the configured parameters; hashing and verifying run on the libuv threadpool. */
+export async function createPasswords(params: Argon2Params = OWASP_MINIMUM): Promise<Passwords> {
+  const options = { algorithm: ARGON2ID, memoryCost: params.memoryKib, timeCost: params.timeCost, parallelism: 1 } as const;
+  const hashPassword = (password: string) => hash(password, options);
   const dummyHash = await hashPassword(`dummy-${Math.random()}`);
-  return async (passwordHash: string | undefined, password: string): Promise<boolean> => {
-    const ok = await verifyPassword(passwordHash ?? dummyHash, password);
-    return passwordHash !== undefined && ok;
+  return {
+    params,
+    hash: hashPassword,
+    async check(passwordHash, password) {
+      const ok = await verifySafely(passwordHash ?? dummyHash, password);
+      if (passwordHash === undefined || !ok) return { ok: false, needsRehash: false };
+      return { ok: true, needsRehash: needsRehash(passwordHash, params) };
+    },
   };
 }

@@ -10,13 +10,13 @@ import { Currency, LedgerEntry, User, UserEnvelope, UserIdParams, page } from '.
 
 export function registerAdminRoutes(app: App, deps: RouteDeps) {
   const { db } = deps;
-  const preHandler = adminGuard(db, deps.verify);
+  const onRequest = adminGuard(db, deps.verify);
   const security = [{ bearerAuth: [] }];
 
   app.get(
     '/api/v1/admin/users',
     {
-      preHandler,
+      onRequest,
       schema: {
         tags: ['admin'],
         summary: 'All users, oldest first',
@@ -41,7 +41,7 @@ export function registerAdminRoutes(app: App, deps: RouteDeps) {
   app.patch(
     '/api/v1/admin/users/:userId',
     {
-      preHandler,
+      onRequest,
       schema: {
         tags: ['admin'],
         summary: "Ban, unban, promote or demote a user (banning ends the user's sessions)",
@@ -63,6 +63,8 @@ export function registerAdminRoutes(app: App, deps: RouteDeps) {
       if (outcome.kind === 'last_admin') {
         throw new AppError(409, 'LAST_ADMIN', 'the last admin cannot be demoted or banned');
       }
+      // A ban should reach progress in moments, not at the next poll.
+      deps.relay.nudge('profile');
       return { user: await userView(db, outcome.user) };
     },
   );
@@ -70,7 +72,7 @@ export function registerAdminRoutes(app: App, deps: RouteDeps) {
   app.post(
     '/api/v1/admin/users/:userId/grants',
     {
-      preHandler,
+      onRequest,
       schema: {
         tags: ['admin'],
         summary: 'Pay a user; idempotent on idempotencyKey (a repeat returns the first entry and pays nothing)',

@@ -31,8 +31,14 @@ export function registerAuthRoutes(app: App, deps: RouteDeps) {
         throw new AppError(400, 'VALIDATION_FAILED', 'body.timezone is not a known IANA time zone', 'timezone');
       }
       const outcome = await accounts.signup({ username, password, timezone });
-      if (!outcome.ok) throw new AppError(409, 'USERNAME_TAKEN', 'this username is already taken', 'username');
+      if (!outcome.ok) {
+        if (outcome.reason === 'COMMON_PASSWORD') {
+          throw new AppError(400, 'VALIDATION_FAILED', 'body.password is too common; choose a less guessable password', 'password');
+        }
+        throw new AppError(409, 'USERNAME_TAKEN', 'this username is already taken', 'username');
+      }
       deps.counters.signups.inc();
+      deps.relay.nudge('profile');
       return reply.code(201).send({ user: outcome.user });
     },
   );
@@ -42,23 +48,32 @@ export function registerAuthRoutes(app: App, deps: RouteDeps) {
     {
       schema: {
         tags: ['auth'],
-        summary: 'Log in with username and password',
+        summary: 'Log in with username and password (failed attempts are throttled per username and per client IP)',
         body: Type.Object(
           { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 128 }) },
           { additionalProperties: false },
         ),
-        response: { 200: TokenPair, ...errorResponses(400, 401, 403) },
+        response: { 200: TokenPair, ...errorResponses(400, 401, 403, 429) },
       },
     },
     async (request) => {
-      const outcome = await accounts.login(request.body);
+      // request.ip honours x-forwarded-for (platform sets trustProxy): services sit behind the
+      // gateway, which must pass the client's address there; called directly, it is the peer's.
+      const outcome = await accounts.login({ ...request.body, ip: request.ip || 'unknown' });
       if (!outcome.ok) {
+        if (outcome.reason === 'RATE_LIMITED') {
+          deps.counters.throttled.inc();
+          throw new AppError(429, 'RATE_LIMITED', 'too many failed logins; retry later', undefined, {
+            'retry-after': String(outcome.retryAfterSeconds),
+          });
+        }
         if (outcome.reason === 'USER_BANNED') throw new AppError(403, 'USER_BANNED', 'this account is banned');
         throw new AppError(401, 'INVALID_CREDENTIALS', 'wrong username or password');
       }
       deps.counters.logins.inc();
       // The event is already committed in the outbox; this only saves waiting for the next poll.
-      deps.relay.nudge();
+      deps.relay.nudge('login');
+      if (outcome.profileChanged) deps.relay.nudge('profile');
       return outcome.tokens;
     },
   );
@@ -86,7 +101,7 @@ export function registerAuthRoutes(app: App, deps: RouteDeps) {
   app.post(
     '/api/v1/auth/logout',
     {
-      preHandler: userGuard(deps.verify),
+      onRequest: userGuard(deps.db, deps.verify),
       schema: {
         tags: ['auth'],
         summary: "End the session of a refresh token (all tokens rotated from it stop working)",

@@ -4,7 +4,7 @@ import type { TokenVerifier } from '@questline/platform';
 import type { AuthDatabase } from '../db/schema.js';
 import type { Accounts } from '../domain/accounts.js';
 import type { AccessTokenSigner } from '../domain/tokens.js';
-import type { LoginRelay } from '../jobs/login-relay.js';
+import type { OutboxRelay } from '../jobs/outbox-relay.js';
 
 /** What the route modules need from the app; built once in app.ts. */
 export interface RouteDeps {
@@ -12,11 +12,12 @@ export interface RouteDeps {
   accounts: Accounts;
   signer: AccessTokenSigner;
   verify: TokenVerifier;
-  relay: LoginRelay;
+  relay: OutboxRelay;
   internalToken: string;
   counters: {
     logins: Counter<string>;
     signups: Counter<string>;
     grants: Counter<string>;
+    throttled: Counter<string>;
   };
 }

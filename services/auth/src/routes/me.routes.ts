@@ -1,9 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import { AppError, PageQuery, decodeCursor, encodeCursor, errorResponses, isValidTimezone, type App } from '@questline/platform';
-import { updateUser } from '../db/users.repository.js';
+import { lockUser } from '../db/users.repository.js';
 import { listLedger } from '../db/ledger.repository.js';
 import { isKeysetCursor, userView } from '../domain/users.js';
 import { toLedgerEntryView } from '../domain/grants.js';
+import { changeProfile } from '../domain/profiles.js';
 import type { RouteDeps } from './deps.js';
 import { liveCaller, userGuard } from './guards.js';
 import { LedgerEntry, Timezone, UserEnvelope, page } from './schemas.js';
@@ -15,7 +16,7 @@ export function registerMeRoutes(app: App, deps: RouteDeps) {
   app.get(
     '/api/v1/me',
     {
-      preHandler: userGuard(deps.verify),
+      onRequest: userGuard(deps.db, deps.verify),
       schema: {
         tags: ['me'],
         summary: 'The current user with balances',
@@ -23,13 +24,13 @@ export function registerMeRoutes(app: App, deps: RouteDeps) {
         response: { 200: UserEnvelope, ...errorResponses(401, 403) },
       },
     },
-    async (request) => ({ user: await userView(db, await liveCaller(db, request)) }),
+    async (request) => ({ user: await userView(db, liveCaller(request)) }),
   );
 
   app.patch(
     '/api/v1/me',
     {
-      preHandler: userGuard(deps.verify),
+      onRequest: userGuard(deps.db, deps.verify),
       schema: {
         tags: ['me'],
         summary: "Change the current user's time zone",
@@ -43,9 +44,14 @@ export function registerMeRoutes(app: App, deps: RouteDeps) {
       if (!isValidTimezone(timezone)) {
         throw new AppError(400, 'VALIDATION_FAILED', 'body.timezone is not a known IANA time zone', 'timezone');
       }
-      const caller = await liveCaller(db, request);
-      const updated = await updateUser(db, caller.id, { timezone });
+      const caller = liveCaller(request);
+      // Progress evaluates days in the user's timezone: the change reaches it through the outbox.
+      const updated = await db.transaction().execute(async (trx) => {
+        const locked = await lockUser(trx, caller.id);
+        return locked ? changeProfile(trx, locked, { timezone }) : undefined;
+      });
       if (!updated) throw new AppError(401, 'UNAUTHENTICATED', 'the account of this token no longer exists');
+      deps.relay.nudge('profile');
       return { user: await userView(db, updated) };
     },
   );
@@ -53,7 +59,7 @@ export function registerMeRoutes(app: App, deps: RouteDeps) {
   app.get(
     '/api/v1/me/ledger',
     {
-      preHandler: userGuard(deps.verify),
+      onRequest: userGuard(deps.db, deps.verify),
       schema: {
         tags: ['me'],
         summary: "The current user's ledger, newest first",
@@ -63,7 +69,7 @@ export function registerMeRoutes(app: App, deps: RouteDeps) {
       },
     },
     async (request) => {
-      const caller = await liveCaller(db, request);
+      const caller = liveCaller(request);
       const { limit, cursor } = request.query;
       const before = decodeCursor(cursor, isKeysetCursor);
       const rows = await listLedger(db, caller.id, { limit: limit + 1, before });

@@ -1,73 +1,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { NonceCache, verifyInternal } from '@questline/platform';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { UserEvent } from '@questline/contracts';
-import { findLoginEvents } from '../src/db/login-outbox.repository.js';
-import { INTERNAL_TOKEN, player, startAuth, type Harness } from './support.js';
-
-/** A small real HTTP stand-in for progress's POST /internal/events. */
-class ProgressStandIn {
-  server: Server;
-  received: Array<{ signed: boolean; events: UserEvent[] }> = [];
-  private nonces = new NonceCache();
-  /** How many upcoming requests to answer 503. */
-  failNext = 0;
-  down = false;
-  /** Per user id, the code progress rejects that user's events with. */
-  rejectUser = new Map<string, string>();
-
-  constructor() {
-    this.server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (chunk) => (raw += chunk));
-      req.on('end', () => {
-        if (req.method !== 'POST' || req.url !== '/internal/events') {
-          res.writeHead(404).end();
-          return;
-        }
-        const { events } = JSON.parse(raw) as { events: UserEvent[] };
-        const verdict = verifyInternal(INTERNAL_TOKEN, { method: 'POST', path: req.url, body: raw, headers: req.headers }, this.nonces);
-        this.received.push({ signed: verdict === 'ok', events });
-        if (this.down || this.failNext > 0) {
-          this.failNext = Math.max(0, this.failNext - 1);
-          res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"UNAVAILABLE"}}');
-          return;
-        }
-        const rejected = events
-          .map((e, index) => ({ index, code: this.rejectUser.get(e.userId) }))
-          .filter((r): r is { index: number; code: string } => r.code !== undefined);
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ accepted: events.length - rejected.length, duplicates: 0, rejected }));
-      });
-    });
-  }
-
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  eventsFor(userId: string): UserEvent[] {
-    return this.received.flatMap((r) => r.events).filter((e) => e.userId === userId);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { findOutboxRows } from '../src/db/outbox.repository.js';
+import { player, startAuth, type Harness } from './support.js';
+import { ProgressStandIn, eventually } from './progress-stand-in.js';
 
 let h: Harness;
 const progress = new ProgressStandIn();
@@ -81,11 +16,11 @@ after(async () => {
 });
 
 const delivered = (userId: string) => async () => {
-  const rows = await findLoginEvents(h.db, userId);
+  const rows = await findOutboxRows(h.db, userId, 'login');
   return rows.length > 0 && rows.every((r) => r.delivered_at !== null) ? rows : undefined;
 };
 
-describe('login relay', () => {
+describe('outbox relay: login events', () => {
   test('delivers a login event to progress with the outbox row id as event id', async () => {
     const p = await player(h.app, 'relay_ok');
     const rows = await eventually(delivered(p.id), 'delivery');
@@ -111,7 +46,7 @@ describe('login relay', () => {
     progress.down = true;
     try {
       const p = await player(h.app, 'relay_down');
-      await eventually(async () => (await findLoginEvents(h.db, p.id))[0]?.last_error, 'a failed attempt');
+      await eventually(async () => (await findOutboxRows(h.db, p.id, 'login'))[0]?.last_error, 'a failed attempt');
       const metrics = await h.app.inject({ method: 'GET', url: '/metrics' });
       const backlog = /^questline_login_outbox_backlog\{[^}]*\} (\d+)$/m.exec(metrics.body);
       assert.ok(backlog, 'backlog gauge missing');
@@ -142,7 +77,7 @@ describe('login relay', () => {
     progress.rejectUser.set(p.id, 'SOMETHING_TRANSIENT');
     await h.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'relay_reject', password: 'password-123' } });
     const failed = await eventually(async () => {
-      const rows = await findLoginEvents(h.db, p.id);
+      const rows = await findOutboxRows(h.db, p.id, 'login');
       return rows[1]?.last_error ? rows[1] : undefined;
     }, 'the rejection to be recorded');
     assert.match(failed.last_error ?? '', /SOMETHING_TRANSIENT/);
