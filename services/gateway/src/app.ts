@@ -1,8 +1,8 @@
-import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
-import { AppError, createApp, createServiceClient, remoteTokenVerifier, type App } from '@questline/platform';
+import { createApp, createServiceClient, remoteTokenVerifier, type App } from '@questline/platform';
 import type { Config } from './config.js';
+import { installEdgeLimits } from './routes/edge-limits.js';
+import { installSecurityHeaders } from './routes/security-headers.js';
 import { proxyRoutes } from './routes/proxy.routes.js';
 import { docsRoutes } from './routes/docs.routes.js';
 
@@ -15,7 +15,7 @@ export async function buildApp(config: Config): Promise<App> {
       timeoutMs: 1000,
     }),
   }));
-  const { app } = await createApp({
+  const { app, metrics } = await createApp({
     service: 'gateway',
     logLevel: config.LOG_LEVEL,
     internalOpenApi: false,
@@ -29,25 +29,40 @@ export async function buildApp(config: Config): Promise<App> {
     })),
   });
 
-  await app.register(helmet, {
-    // Swagger UI needs inline styles and scripts of its own.
-    contentSecurityPolicy: false,
+  await installSecurityHeaders(app, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      // Tight enough for a JSON API, loose enough for Swagger UI (its own scripts, inline styles).
+      // No upgrade-insecure-requests: plain-HTTP dev set-ups would lose /docs' assets.
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
   });
   const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
-  await app.register(cors, { origin: origins.length ? origins : false, credentials: false, exposedHeaders: ['x-request-id', 'retry-after'] });
-  await app.register(rateLimit, {
-    global: true,
-    max: config.RATE_LIMIT_MAX,
-    timeWindow: 60_000,
-    // Per-replica counters: each gateway replica allows RATE_LIMIT_MAX per IP (documented).
-    errorResponseBuilder: (_req, ctx) =>
-      new AppError(429, 'RATE_LIMITED', `rate limit exceeded, retry in ${Math.ceil(ctx.ttl / 1000)} s`, undefined, {
-        'retry-after': String(Math.ceil(ctx.ttl / 1000)),
-      }),
-    allowList: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url),
+  await app.register(cors, {
+    origin: origins.length ? origins : false,
+    credentials: false,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'if-none-match'],
+    exposedHeaders: ['x-request-id', 'retry-after', 'etag', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+    maxAge: 600,
+    // A bare OPTIONS would otherwise get a text/plain 400, outside the api.md error shape.
+    strictPreflight: false,
   });
+  const limits = await installEdgeLimits(app, config);
 
-  await proxyRoutes(app, config, remoteTokenVerifier(`${config.AUTH_URL}/.well-known/jwks.json`));
+  // Auth's JWKS, cached; an unknown kid refetches it at most every 30 s (garbage kids cannot flood auth).
+  const verify = remoteTokenVerifier(`${config.AUTH_URL}/.well-known/jwks.json`);
+  await proxyRoutes(app, { config, verify, limits, metrics });
   await docsRoutes(app, config);
   return app;
 }

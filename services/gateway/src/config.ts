@@ -3,18 +3,48 @@ import { BaseConfig } from '@questline/platform';
 
 const { DATABASE_URL: _noDatabase, MIGRATE_ON_START: _noMigrations, ...base } = BaseConfig;
 
-/** The gateway owns no data: no DATABASE_URL, no migrations. */
+const timeout = (description: string) => Type.Optional(Type.Integer({ minimum: 100, description }));
+
+/** The gateway owns no data: no DATABASE_URL, no migrations. Keys are documented in README.md. */
 export const ConfigSchema = Type.Object({
   ...base,
   PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
   AUTH_URL: Type.String({ pattern: '^https?://' }),
   CATALOG_URL: Type.String({ pattern: '^https?://' }),
   PROGRESS_URL: Type.String({ pattern: '^https?://' }),
-  /** Requests per minute per client IP across the API. */
+
+  /** Requests per minute per client IP across the API (per gateway replica). */
   RATE_LIMIT_MAX: Type.Integer({ default: 1200, minimum: 1 }),
   /** Requests per minute per client IP on /auth/login and /auth/signup (brute-force brake). */
   AUTH_RATE_LIMIT_MAX: Type.Integer({ default: 30, minimum: 1 }),
+  /** Requests per minute per authenticated user (the verified token's sub), on top of the IP limit. */
+  RATE_LIMIT_USER_MAX: Type.Integer({ default: 600, minimum: 1 }),
+  /**
+   * How many reverse proxies in front of the gateway append to X-Forwarded-For. 0 = the socket's
+   * address is the client (a client-sent X-Forwarded-For is then ignored for rate limiting).
+   */
+  TRUST_PROXY_HOPS: Type.Integer({ default: 0, minimum: 0, maximum: 10 }),
+
+  /** Longest request URL (path + query) accepted; longer is 414 URI_TOO_LONG. */
+  MAX_URL_LENGTH: Type.Integer({ default: 8192, minimum: 256 }),
+  /** Node's maxHeaderSize for the request line and headers together; larger is 431. */
+  MAX_HEADER_BYTES: Type.Integer({ default: 16384, minimum: 1024 }),
+
+  /** How long an upstream may take to start answering (and between body chunks). */
   UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+  AUTH_UPSTREAM_TIMEOUT_MS: timeout('override of UPSTREAM_TIMEOUT_MS for auth'),
+  CATALOG_UPSTREAM_TIMEOUT_MS: timeout('override of UPSTREAM_TIMEOUT_MS for catalog'),
+  PROGRESS_UPSTREAM_TIMEOUT_MS: timeout('override of UPSTREAM_TIMEOUT_MS for progress'),
+  /** TCP connect timeout to an upstream; a black-holed host fails this fast, as 503. */
+  UPSTREAM_CONNECT_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 50 }),
+  /** Keep-alive connections per upstream (undici pool size). */
+  UPSTREAM_CONNECTIONS: Type.Integer({ default: 64, minimum: 1 }),
+
+  /** Consecutive connection failures/timeouts that open an upstream's circuit. */
+  CIRCUIT_FAILURE_THRESHOLD: Type.Integer({ default: 5, minimum: 1 }),
+  /** How long an open circuit fails fast before one probe request is let through. */
+  CIRCUIT_COOLDOWN_MS: Type.Integer({ default: 5000, minimum: 10 }),
+
   /** Comma-separated list of origins allowed by CORS; empty = same-origin only. */
   CORS_ORIGINS: Type.String({ default: '' }),
 });

@@ -9,21 +9,27 @@ test('keeps public paths and schemas of every service, drops internal ones', () 
   const merged = mergeOpenApi(
     [
       {
-        paths: { '/api/v1/me': { get: { summary: 'me' } }, '/internal/users/{id}': { get: {} } },
-        components: { schemas: { ErrorBody: { type: 'object' }, User: { type: 'object' } } },
-        tags: [{ name: 'accounts' }],
+        service: 'auth',
+        doc: {
+          paths: { '/api/v1/me': { get: { summary: 'me' } }, '/internal/users/{id}': { get: {} } },
+          components: { schemas: { ErrorBody: { type: 'object' }, User: { type: 'object' } } },
+          tags: [{ name: 'accounts' }],
+        },
       },
       {
-        paths: { '/api/v1/me/quests': { get: {} }, '/healthz': { get: {} }, '/.well-known/jwks.json': { get: {} } },
-        components: { schemas: { ErrorBody: { type: 'string' } } },
-        tags: [{ name: 'accounts' }, { name: 'progress' }],
+        service: 'progress',
+        doc: {
+          paths: { '/api/v1/me/quests': { get: {} }, '/healthz': { get: {} }, '/.well-known/jwks.json': { get: {} } },
+          components: { schemas: { ErrorBody: { type: 'object' } } },
+          tags: [{ name: 'accounts' }, { name: 'progress' }],
+        },
       },
     ],
     info,
   );
   assert.deepEqual(Object.keys(merged.paths ?? {}), ['/.well-known/jwks.json', '/api/v1/me', '/api/v1/me/quests']);
   assert.deepEqual(Object.keys(merged.components?.schemas ?? {}), ['ErrorBody', 'User']);
-  assert.deepEqual(merged.components?.schemas?.ErrorBody, { type: 'object' }, 'first definition wins');
+  assert.deepEqual(merged.components?.schemas?.ErrorBody, { type: 'object' }, 'identical schemas are kept once');
   assert.deepEqual(merged.tags?.map((t) => t.name), ['accounts', 'progress']);
   assert.equal(merged.info, info);
 });
@@ -34,4 +40,47 @@ test('the route table never exposes /internal and guards every admin path', () =
     if (r.url.startsWith('/api/v1/admin/')) assert.equal(r.access, 'admin', r.url);
     if (r.url.startsWith('/api/v1/me')) assert.equal(r.access, 'user', r.url);
   }
+});
+
+test('a schema name two services use differently is prefixed, and that service\'s refs follow', () => {
+  const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+  const merged = mergeOpenApi(
+    [
+      { service: 'auth', doc: { paths: { '/api/v1/me': { get: { responses: { 200: { content: { 'application/json': { schema: ref('Item') } } } } } } }, components: { schemas: { Item: { type: 'string' } } } } },
+      { service: 'catalog', doc: { paths: { '/api/v1/quests': { get: { responses: { 200: { content: { 'application/json': { schema: ref('Item') } } } } } } }, components: { schemas: { Item: { type: 'integer' } } } } },
+    ],
+    info,
+  );
+  const schemas = merged.components?.schemas ?? {};
+  assert.deepEqual(schemas.Item, { type: 'string' });
+  assert.deepEqual(schemas.catalog_Item, { type: 'integer' });
+  const schemaOf = (p: string) => (merged.paths?.[p]?.get as any).responses['200'].content['application/json'].schema;
+  assert.deepEqual(schemaOf('/api/v1/me'), ref('Item'));
+  assert.deepEqual(schemaOf('/api/v1/quests'), ref('catalog_Item'));
+});
+
+test('every operation gets the gateway\'s own error responses, without overriding the service\'s', () => {
+  const merged = mergeOpenApi(
+    [
+      {
+        service: 'progress',
+        doc: {
+          paths: {
+            '/api/v1/events': { post: { requestBody: {}, security: [{ bearerAuth: [] }], responses: { 200: { description: 'Default Response' }, 503: { description: 'own' } } } },
+            '/api/v1/quests': { get: { responses: { 200: { description: 'Default Response' } } } },
+          },
+        },
+      },
+    ],
+    info,
+  );
+  const post = merged.paths?.['/api/v1/events']?.post as any;
+  assert.deepEqual(Object.keys(post.responses).sort(), ['200', '401', '413', '429', '503', '504']);
+  assert.equal(post.responses['503'].description, 'own');
+  assert.equal(post.responses['200'].description, 'OK');
+  assert.equal(post.responses['429'].content['application/json'].schema.$ref, '#/components/schemas/ErrorBody');
+  assert.ok(post.responses['429'].headers['Retry-After']);
+  const get = merged.paths?.['/api/v1/quests']?.get as any;
+  assert.deepEqual(Object.keys(get.responses).sort(), ['200', '429', '503', '504'], 'no 413 without a body, no 401 on a public operation');
+  assert.ok(merged.components?.schemas?.ErrorBody, 'the error shape is always defined');
 });

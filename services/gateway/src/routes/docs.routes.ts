@@ -9,6 +9,7 @@ const INFO = {
   description: 'Quests, progress, streaks and rewards. Every error is {"error": {"code", "message", "requestId"}}.',
 };
 const REFRESH_MS = 30_000;
+const RETRY_MS = 2_000;
 
 /**
  * The public OpenAPI document, assembled from each service's /internal/openapi.json (their route
@@ -27,8 +28,9 @@ export async function docsRoutes(app: App, config: Config) {
   const lastDocs = new Map<string, OpenApiDoc>();
   let merged = mergeOpenApi([], INFO);
   let fetchedAt = 0;
+  let inFlight: Promise<void> | undefined;
 
-  const refresh = async () => {
+  const fetchAll = async () => {
     await Promise.all(
       clients.map(async ({ service, client }) => {
         try {
@@ -39,16 +41,24 @@ export async function docsRoutes(app: App, config: Config) {
         }
       }),
     );
-    merged = mergeOpenApi([...lastDocs.values()], INFO);
+    // Services in a fixed order, so that the document does not depend on which answered first.
+    merged = mergeOpenApi(
+      clients.flatMap(({ service }) => (lastDocs.has(service) ? [{ service, doc: lastDocs.get(service)! }] : [])),
+      INFO,
+    );
     fetchedAt = Date.now();
   };
+  // One refresh at a time, however many requests ask for the document meanwhile.
+  const refresh = () => (inFlight ??= fetchAll().finally(() => (inFlight = undefined)));
   const timer = setInterval(() => void refresh(), REFRESH_MS);
   timer.unref();
   app.addHook('onReady', refresh);
   app.addHook('onClose', async () => clearInterval(timer));
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => {
-    if (lastDocs.size < clients.length || Date.now() - fetchedAt > REFRESH_MS) await refresh();
+    // A missing service's document is asked for again on demand, but at most every few seconds.
+    const age = Date.now() - fetchedAt;
+    if (age > REFRESH_MS || (lastDocs.size < clients.length && age > RETRY_MS)) await refresh();
     return merged;
   });
   await app.register(swaggerUi, {

@@ -1,64 +1,106 @@
 import replyFrom from '@fastify/reply-from';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, INTERNAL_HEADER_NAMES, requireAuth, sendError, type App, type TokenVerifier } from '@questline/platform';
+import { requireAuth, type App, type AuthUser, type Metrics, type TokenVerifier } from '@questline/platform';
 import type { Config } from '../config.js';
-import { DEFAULT_BODY_LIMIT, ROUTES, type Upstream } from './route-table.js';
+import { CircuitBreaker, type CircuitState } from '../domain/circuit-breaker.js';
+import type { EdgeHook, EdgeLimits } from './edge-limits.js';
+import { DEFAULT_BODY_LIMIT, ROUTES, type Access, type Upstream } from './route-table.js';
+import { forward, type UpstreamTarget } from './upstream-proxy.js';
 
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+// OPTIONS is not proxied: CORS preflights are answered by the gateway itself.
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
-// Hop-by-hop and identity headers a client must not be able to set on our behalf.
-const STRIPPED = [...INTERNAL_HEADER_NAMES, 'x-user-id', 'x-user-role', 'connection', 'keep-alive'];
-
-function upstreamError(reply: FastifyReply, error: { statusCode?: number; code?: string }) {
-  if (error.statusCode === 504 || error.code === 'FST_REPLY_FROM_GATEWAY_TIMEOUT') {
-    return sendError(reply, 504, 'UPSTREAM_TIMEOUT', 'the service did not answer in time');
-  }
-  return sendError(reply, 503, 'UPSTREAM_UNAVAILABLE', 'the service is unavailable, retry later');
+/**
+ * On public routes a token is optional: a valid one identifies the caller (for the per-user limit
+ * and for services that show admins more), an invalid or banned one is dropped, as if absent.
+ */
+function optionalAuth(verify: TokenVerifier): EdgeHook {
+  return async (request) => {
+    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    if (!token) return;
+    let user: AuthUser | undefined;
+    try {
+      user = await verify(token);
+    } catch {
+      user = undefined;
+    }
+    if (user && user.status !== 'banned') request.user = user;
+  };
 }
 
-/** Proxies the public routes to their services over undici keep-alive pools (one per upstream). */
-export async function proxyRoutes(app: App, config: Config, verify: TokenVerifier) {
+export interface ProxyDeps {
+  config: Config;
+  verify: TokenVerifier;
+  limits: EdgeLimits;
+  metrics: Metrics;
+}
+
+/**
+ * The public routes of the route table, each proxied to its upstream over an undici keep-alive
+ * pool. Per request: per-IP limit → token check (401/403 here, so bad tokens never reach a
+ * service) → per-user limit → body read with its size limit (413) → circuit breaker → upstream.
+ */
+export async function proxyRoutes(app: App, deps: ProxyDeps) {
+  const { config, verify, limits, metrics } = deps;
   const bases: Record<Upstream, string> = { auth: config.AUTH_URL, catalog: config.CATALOG_URL, progress: config.PROGRESS_URL };
-  const guards = {
-    public: undefined,
+  const timeouts: Record<Upstream, number> = {
+    auth: config.AUTH_UPSTREAM_TIMEOUT_MS ?? config.UPSTREAM_TIMEOUT_MS,
+    catalog: config.CATALOG_UPSTREAM_TIMEOUT_MS ?? config.UPSTREAM_TIMEOUT_MS,
+    progress: config.PROGRESS_UPSTREAM_TIMEOUT_MS ?? config.UPSTREAM_TIMEOUT_MS,
+  };
+  const guards: Record<Access, EdgeHook> = {
+    public: optionalAuth(verify),
     user: requireAuth(verify),
     admin: requireAuth(verify, { role: 'admin' }),
   };
+  const circuitState = metrics.gauge('gateway_circuit_state', 'Circuit per upstream: 0 closed, 1 half-open, 2 open', ['upstream']);
+  const failures = metrics.counter('gateway_upstream_failures_total', 'Requests an upstream could not answer, by kind', ['upstream', 'kind']);
+  const rejections = metrics.counter('gateway_circuit_rejections_total', 'Requests failed fast by an open circuit', ['upstream']);
+
   for (const upstream of Object.keys(bases) as Upstream[]) {
+    circuitState.set({ upstream }, 0);
+    const target: UpstreamTarget = {
+      name: upstream,
+      timeoutMs: timeouts[upstream],
+      failures,
+      rejections,
+      clientIp: limits.clientIp,
+      breaker: new CircuitBreaker({
+        failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+        cooldownMs: config.CIRCUIT_COOLDOWN_MS,
+        probeTimeoutMs: timeouts[upstream] + 1000,
+        onChange: (from, to) => {
+          circuitState.set({ upstream }, STATE_VALUE[to]);
+          app.log[to === 'open' ? 'error' : 'warn']({ upstream, from, to }, 'circuit state changed');
+        },
+      }),
+    };
     await app.register(async (child) => {
       await child.register(replyFrom, {
         base: bases[upstream],
-        undici: { connections: 64, pipelining: 1, headersTimeout: config.UPSTREAM_TIMEOUT_MS, bodyTimeout: config.UPSTREAM_TIMEOUT_MS },
+        // Failures are logged by forward(); two info lines per proxied request would be noise.
+        disableRequestLogging: true,
+        undici: {
+          connections: config.UPSTREAM_CONNECTIONS,
+          pipelining: 1,
+          connectTimeout: config.UPSTREAM_CONNECT_TIMEOUT_MS,
+          headersTimeout: timeouts[upstream],
+          bodyTimeout: timeouts[upstream],
+        },
       });
-      // Bodies stream through untouched; the owning service parses and validates them.
+      // Bodies are read as bytes, with the route's limit enforced while they stream in (chunked
+      // bodies included), and passed on untouched: the owning service parses and validates them.
       child.removeAllContentTypeParsers();
-      child.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+      child.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
       for (const route of ROUTES.filter((r) => r.upstream === upstream)) {
-        const limit = route.bodyLimit ?? DEFAULT_BODY_LIMIT;
-        const guard = guards[route.access];
         child.route({
-          method: [...METHODS],
+          method: METHODS,
           url: route.url,
+          bodyLimit: route.bodyLimit ?? DEFAULT_BODY_LIMIT,
           schema: { hide: true },
-          ...(route.strictRateLimit ? { config: { rateLimit: { max: config.AUTH_RATE_LIMIT_MAX, timeWindow: 60_000 } } } : {}),
-          onRequest: async (request: FastifyRequest) => {
-            const length = Number(request.headers['content-length'] ?? 0);
-            if (length > limit) throw new AppError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes`);
-          },
-          preHandler: guard ? [guard] : [],
-          handler: (request, reply) =>
-            reply.from(request.url, {
-              rewriteRequestHeaders: (req, headers) => {
-                const out: Record<string, string | string[] | undefined> = { ...headers, 'x-request-id': String(req.id) };
-                for (const h of STRIPPED) delete out[h];
-                if (req.user) {
-                  out['x-user-id'] = req.user.id;
-                  out['x-user-role'] = req.user.role;
-                }
-                return out;
-              },
-              onError: (r, { error }) => upstreamError(r as FastifyReply, error as { statusCode?: number; code?: string }),
-            }),
+          config: { rateLimit: false },
+          onRequest: [route.strictRateLimit ? limits.perIpStrict : limits.perIp, guards[route.access], limits.perUser],
+          handler: (request, reply) => forward(request, reply, target),
         });
       }
     });
