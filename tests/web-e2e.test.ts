@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContextOptions, Locator, Page } from 'playwright-core';
 import { apiClient, eventually, startTestStack, type TestStack } from '@questline/testkit';
-import { buildWebAppIfStale, launchBrowser, screenshot, stopWebServers, webBaseUrl } from './web-support.js';
+import { buildWebAppIfStale, launchBrowser, screenshot, webBaseUrl } from './web-support.js';
 
 // Names that exist in the page, where page.evaluate runs these functions (this file is type-checked
 // without the DOM library, like the rest of the repository).
@@ -32,7 +32,6 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await stopWebServers();
   await stack?.close();
 });
 

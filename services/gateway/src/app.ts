@@ -1,32 +1,21 @@
 import cors from '@fastify/cors';
-import { createApp, createServiceClient, remoteTokenVerifier, type App } from '@questline/platform';
+import { createApp, remoteTokenVerifier, type App } from '@questline/platform';
 import type { Config } from './config.js';
 import { installEdgeLimits } from './routes/edge-limits.js';
 import { installSecurityHeaders } from './routes/security-headers.js';
 import { proxyRoutes } from './routes/proxy.routes.js';
 import { docsRoutes } from './routes/docs.routes.js';
+import { webRoutes } from './routes/web.routes.js';
 
 export async function buildApp(config: Config): Promise<App> {
-  const peers = (['auth', 'catalog', 'progress'] as const).map((name) => ({
-    name,
-    client: createServiceClient({
-      service: name,
-      baseUrl: { auth: config.AUTH_URL, catalog: config.CATALOG_URL, progress: config.PROGRESS_URL }[name],
-      timeoutMs: 1000,
-    }),
-  }));
   const { app, metrics } = await createApp({
     service: 'gateway',
     logLevel: config.LOG_LEVEL,
     internalOpenApi: false,
-    // The gateway is ready when it can reach the services it routes to.
-    readiness: peers.map(({ name, client }) => ({
-      name,
-      check: async () => {
-        const res = await client.request('GET', '/healthz');
-        if (res.status !== 200) throw new Error(`healthz ${res.status}`);
-      },
-    })),
+    // No peer checks: one service being down must not take every gateway replica out of the
+    // Service (and with it the routes of the healthy services). Upstream failures are answered per
+    // request instead — fast 503s and circuit breakers.
+    readiness: [],
   });
 
   await installSecurityHeaders(app, {
@@ -64,5 +53,6 @@ export async function buildApp(config: Config): Promise<App> {
   const verify = remoteTokenVerifier(`${config.AUTH_URL}/.well-known/jwks.json`);
   await proxyRoutes(app, { config, verify, limits, metrics });
   await docsRoutes(app, config);
+  await webRoutes(app, config.WEB_DIST_DIR);
   return app;
 }

@@ -1,12 +1,19 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
 import { BaseConfig } from '@questline/platform';
 
 const { DATABASE_URL: _noDatabase, MIGRATE_ON_START: _noMigrations, ...base } = BaseConfig;
 
+// The built web app of this repository (apps/web/dist), wherever the gateway runs from.
+const DEFAULT_WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../apps/web/dist');
+
 const timeout = (description: string) => Type.Optional(Type.Integer({ minimum: 100, description }));
 
 /** The gateway owns no data: no DATABASE_URL, no migrations. Keys are documented in README.md. */
 export const ConfigSchema = Type.Object({
+  /** Directory of the built web app served at `/` (absent: the gateway serves the API only). */
+  WEB_DIST_DIR: Type.String({ default: DEFAULT_WEB_DIST, minLength: 1 }),
   ...base,
   PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
   AUTH_URL: Type.String({ pattern: '^https?://' }),

@@ -67,10 +67,4 @@ export async function docsRoutes(app: App, config: Config) {
     transformSpecification: () => merged,
     transformSpecificationClone: false,
   });
-  app.get('/', { schema: { hide: true } }, async () => ({
-    name: 'Questline',
-    api: '/api/v1',
-    docs: '/docs',
-    openapi: '/api/v1/openapi.json',
-  }));
 }
