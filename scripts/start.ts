@@ -100,6 +100,7 @@ async function main() {
     [
       '',
       `Questline is up in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      `  web app         ${gw}/`,
       `  API (gateway)   ${gw}/api/v1`,
       `  API docs        ${gw}/docs`,
       `  OpenAPI         ${gw}/api/v1/openapi.json`,
