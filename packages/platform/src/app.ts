@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
-import { ErrorBody, installErrorHandling } from './errors.js';
+import { ErrorBody, installErrorHandling, sendError } from './errors.js';
 import { installValidators } from './validation.js';
 import { installBodyHandling } from './body.js';
 import { createMetrics, installHttpMetrics, type Metrics } from './metrics.js';
@@ -49,6 +49,15 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
+    // Errors the router raises before any hook runs (bad percent-encoding, an over-long path
+    // parameter) would otherwise leave in Fastify's own shape without a request id.
+    frameworkErrors: (err, request, reply) => {
+      reply.header('x-request-id', request.id);
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 414, 'URI_TOO_LONG', 'a path parameter is too long');
+      if (err.code === 'FST_ERR_BAD_URL') return sendError(reply, 400, 'BAD_REQUEST', 'the URL is not validly percent-encoded');
+      request.log.error({ err }, 'router error');
+      return sendError(reply, 500, 'INTERNAL', 'internal error');
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installValidators(app);

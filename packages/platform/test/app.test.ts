@@ -23,6 +23,7 @@ before(async () => {
   app.get('/expected', async () => {
     throw new AppError(409, 'ALREADY_DONE', 'done already', 'thing');
   });
+  app.get('/things/:id', async (req) => ({ id: (req.params as { id: string }).id }));
   await app.ready();
 });
 after(() => app.close());
@@ -92,4 +93,21 @@ test('health and metrics', async () => {
   assert.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
   const metrics = await app.inject({ method: 'GET', url: '/metrics' });
   assert.match(metrics.body, /http_requests_total\{.*route="\/things".*\}/);
+});
+
+// Found by tests/fuzz-api.test.ts: router errors left in Fastify's own shape without a request id.
+test('a badly percent-encoded URL or an over-long path parameter is a 4xx in the error shape', async () => {
+  for (const [url, status, code] of [
+    ['/things/%ED%A0%80', 400, 'BAD_REQUEST'],
+    ['/things/%ff%fe', 400, 'BAD_REQUEST'],
+    ['/things/%', 400, 'BAD_REQUEST'],
+    [`/things/${'a'.repeat(300)}`, 414, 'URI_TOO_LONG'],
+  ] as const) {
+    const res = await app.inject({ method: 'GET', url, headers: { 'x-request-id': 'bad-url-1' } });
+    assert.equal(res.statusCode, status, url);
+    assert.equal(res.json().error.code, code);
+    assert.equal(typeof res.json().error.message, 'string');
+    assert.equal(res.json().error.requestId, 'bad-url-1');
+    assert.equal(res.headers['x-request-id'], 'bad-url-1');
+  }
 });
