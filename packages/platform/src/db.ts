@@ -16,6 +16,11 @@ export function createDatabase<DB>(url: string, opts: { max?: number } = {}): Da
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, idleTimeoutMillis: 30_000 });
   // A broken idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  // The pool listens for errors only while a client is idle. A connection the server ends while it
+  // is checked out (a PostgreSQL restart mid-transaction) emits 'error' on the client, which would
+  // crash the process unheard; the query in flight still fails, and the pool discards the client
+  // on release because it is no longer queryable.
+  pool.on('connect', (client) => void client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool, close: () => db.destroy() };
 }
