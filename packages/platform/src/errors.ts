@@ -69,6 +69,19 @@ const passthroughCodes: Record<string, [number, string]> = {
   FST_ERR_CTP_EMPTY_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE'],
 };
 
+// The database went away (restart, failover, network): a transient condition for the caller,
+// not a bug — answered 503 with Retry-After so clients and the gateway retry instead of giving up.
+// SQLSTATE class 08 (connection exception), 57P01–57P03 (shutdown, crash, cannot connect now), and
+// the driver's own errors for a dropped or refused socket.
+const DATABASE_UNAVAILABLE = /^(08...|57P0[1-3])$/;
+const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  if (typeof e?.code === 'string' && (DATABASE_UNAVAILABLE.test(e.code) || SOCKET_ERRORS.has(e.code))) return true;
+  return typeof e?.message === 'string' && /Connection terminated|Client has encountered a connection error/.test(e.message);
+}
+
 /** The one error handler of every service: every failure leaves in the api.md error shape. */
 export function installErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -83,6 +96,11 @@ export function installErrorHandling(app: FastifyInstance) {
     const mapped = err.code ? passthroughCodes[err.code] : undefined;
     if (mapped) return sendError(reply, mapped[0], mapped[1], err.message);
     if (err instanceof SyntaxError) return sendError(reply, 400, 'INVALID_JSON', 'request body is not valid JSON');
+    if (isDatabaseUnavailable(err)) {
+      request.log.warn({ err }, 'database unavailable');
+      reply.header('retry-after', '1');
+      return sendError(reply, 503, 'SERVICE_UNAVAILABLE', 'temporarily unavailable, retry shortly');
+    }
     const status = err.statusCode ?? 500;
     if (status === 429) return sendError(reply, 429, 'RATE_LIMITED', 'too many requests, retry later');
     if (status >= 400 && status < 500) return sendError(reply, status, 'BAD_REQUEST', err.message);

@@ -111,3 +111,33 @@ test('a badly percent-encoded URL or an over-long path parameter is a 4xx in the
     assert.equal(res.headers['x-request-id'], 'bad-url-1');
   }
 });
+
+test('a database that went away is a 503 with Retry-After, not a 500', async () => {
+  const { app: local } = await createApp({ service: 'test', logLevel: 'silent' });
+  local.get('/terminated', async () => {
+    throw new Error('Connection terminated unexpectedly');
+  });
+  local.get('/shutdown', async () => {
+    throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+  });
+  local.get('/refused', async () => {
+    throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  });
+  local.get('/bug', async () => {
+    throw Object.assign(new Error('syntax error at or near'), { code: '42601' });
+  });
+  await local.ready();
+  try {
+    for (const url of ['/terminated', '/shutdown', '/refused']) {
+      const res = await local.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 503, url);
+      assert.equal(res.json().error.code, 'SERVICE_UNAVAILABLE');
+      assert.equal(res.headers['retry-after'], '1');
+      assert.doesNotMatch(res.body, /5432|administrator/);
+    }
+    const bug = await local.inject({ method: 'GET', url: '/bug' });
+    assert.equal(bug.statusCode, 500, 'a real bug stays a 500');
+  } finally {
+    await local.close();
+  }
+});
