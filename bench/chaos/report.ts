@@ -102,11 +102,12 @@ noisy; the invariants are not.
   \`packages/platform/src/db.ts\` (\`createDatabase\` gives every pooled client an error listener; the query
   in flight still fails and the pool discards the dead client on release); regression test
   \`packages/platform/test/db.test.ts\` (terminates a checked-out connection with \`pg_terminate_backend\`).
-- **Observed, not changed — 500 INTERNAL while PostgreSQL restarts.** Requests in flight when PostgreSQL
-  goes down are answered \`500 INTERNAL\` (their transaction failed with \`57P01\` / "the database system is
-  shutting down"). Nothing is lost (the client retries with the same id and the event is applied once), but
-  \`503\` with \`Retry-After\` would be the fitting status: the platform error handler could map PostgreSQL
-  connection-class errors (SQLSTATE \`57P0x\`, \`08xxx\`, ECONNREFUSED/ECONNRESET) to 503.
+- **Fixed — 500 INTERNAL while PostgreSQL restarts.** Requests in flight when PostgreSQL goes down used to be
+  answered \`500 INTERNAL\` (their transaction failed with \`57P01\` / "the database system is shutting down").
+  Nothing was lost, but the status said "bug" where it meant "retry": the platform error handler now maps
+  PostgreSQL connection-class errors (SQLSTATE \`57P01\`–\`57P03\`, \`08xxx\`, ECONNREFUSED/ECONNRESET, a
+  terminated connection) to \`503 SERVICE_UNAVAILABLE\` with \`Retry-After: 1\`; regression test in
+  \`packages/platform/test/app.test.ts\`.
 - **By design — the gateway's circuit keeps failing fast for up to \`CIRCUIT_COOLDOWN_MS\` (5 s).** After
   progress is SIGKILLed the gateway opens progress's circuit; it answers \`503 UPSTREAM_UNAVAILABLE\` with
   \`Retry-After\` until a probe gets through after the cooldown, so the events path is down a few seconds
