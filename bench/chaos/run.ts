@@ -13,13 +13,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { freePort, repoRoot, startEmbeddedPostgres, type EmbeddedServer, type ServiceName } from '@questline/devstack';
 import type { TestStack } from '@questline/testkit';
 import { startLoad, sumStats, type EventRecord } from './load.js';
 import { renderReport, type FaultResult } from './report.js';
 import { checkInvariants, reconcile, totalGold, type Player } from './verify.js';
 import { createPlayers, createQuest } from './setup.js';
+import { describeMachine, pgVersion } from '../shared/machine.js';
 
 const QUICK = process.argv.includes('--quick');
 const USERS = Number(process.argv.find((a) => a.startsWith('--users='))?.split('=')[1] ?? 50);
@@ -102,16 +102,6 @@ async function settle(stack: TestStack, adminToken: string, players: Player[], t
   throw new Error('the system did not settle (outbox not empty or balances still changing)');
 }
 
-async function pgVersion(url: string): Promise<string> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return String((await c.query('SHOW server_version')).rows[0].server_version);
-  } finally {
-    await c.end();
-  }
-}
-
 async function main() {
   const base = await mkdtemp(path.join(os.tmpdir(), 'questline-chaos-'));
   const pgOpts = { dir: path.join(base, 'pg'), port: await freePort(), password: randomBytes(12).toString('hex') };
@@ -127,7 +117,7 @@ async function main() {
   });
   let passed: boolean;
   try {
-    const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, PostgreSQL ${await pgVersion(server.url)}, ${os.platform()} ${os.release()}`;
+    const machine = `${describeMachine()}, PostgreSQL ${await pgVersion(server.url)}`;
     log(`stack up (logs in ${stack.logDir}); creating the quest and ${USERS} users`);
     const adminToken = await createQuest(tk, stack);
     const players = await createPlayers(stack, USERS);

@@ -13,12 +13,12 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { ensureDatabases, freePort, repoRoot, startEmbeddedPostgres } from '@questline/devstack';
 import { runMigrations } from '../../services/progress/src/db/migrations.js';
 import { prepare } from './setup.js';
 import { databaseUrl, outboxBacklog, rewardLag, type LagStats } from './lag.js';
 import { pgbenchBinary, runPgbench, type PgbenchResult } from './pgbench.js';
+import { describeMachine, pgVersion } from '../shared/machine.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const SECONDS = arg('seconds', 15);
@@ -55,16 +55,6 @@ async function drained(progressDb: string, timeoutMs = 60_000) {
   while ((await outboxBacklog(progressDb)) > 0) {
     if (Date.now() > deadline) throw new Error('the grant outbox did not drain');
     await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function pgVersion(url: string): Promise<string> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return String((await c.query('SHOW server_version')).rows[0].server_version);
-  } finally {
-    await c.end();
   }
 }
 
@@ -178,7 +168,7 @@ function render(r: { single: LoadResult; batch: LoadResult; lag: LagStats; bench
 
 - command: \`npx tsx bench/progress/run.ts${argv ? ` ${argv}` : ''}\` (npm script: \`npm run bench:progress\`)
 - date: ${new Date().toISOString()}
-- machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${r.pgVersion} (embedded, fsync on), pgbench from \`${r.bench.command.split(' ')[0]}\`
+- machine: ${describeMachine()}, PostgreSQL ${r.pgVersion} (embedded, fsync on), pgbench from \`${r.bench.command.split(' ')[0]}\`
 - setup: the four services as processes (log level warn), ${USERS} players, one published count quest on \`tap\` (target 10, auto-claim, 10 gold), so every 10th event of a user completes it and queues a grant. ${SECONDS} s per phase.
 - the progress service commits concurrent single events together (group commit: up to 4 transactions in flight, whatever arrives meanwhile joins the next one) and applies a batch in transactions of up to 500 events of several users, two at a time.
 - everything shares the same 2 cores (load generator, gateway, services, PostgreSQL, pgbench); the machine is shared with other work, so figures are noisy.

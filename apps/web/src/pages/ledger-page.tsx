@@ -1,8 +1,9 @@
 import type { LedgerEntry } from '../api/types';
 import { Amount } from '../components/icons';
 import { usePagedList } from '../components/paged-list';
-import { Async, ErrorBox } from '../components/status';
+import { Async } from '../components/status';
 import { formatDateTime } from '../lib/format';
+import { LoadMore } from '../components/load-more';
 
 const PAGE_SIZE = 20;
 
@@ -37,12 +38,7 @@ export function LedgerPage() {
               ))}
             </ol>
           )}
-          {list.moreError ? <ErrorBox error={list.moreError} retry={() => void list.loadMore()} title="Could not load more" /> : null}
-          {list.hasMore ? (
-            <button type="button" class="btn" disabled={list.loadingMore} onClick={() => void list.loadMore()}>
-              {list.loadingMore ? 'Loading…' : 'Load more'}
-            </button>
-          ) : null}
+          <LoadMore list={list} />
         </>
       )}
     </Async>

@@ -4,6 +4,7 @@ import type { Quest, QuestStatus } from '../../api/types';
 import { usePagedList } from '../../components/paged-list';
 import { Async, ErrorBox, Notice } from '../../components/status';
 import { Link, navigate, usePath } from '../../lib/router';
+import { LoadMore } from '../../components/load-more';
 
 const filters: { value: '' | QuestStatus; label: string }[] = [
   { value: '', label: 'All' },
@@ -113,12 +114,7 @@ export function AdminQuestsPage() {
                 />
               ))}
             </ul>
-            {list.moreError ? <ErrorBox error={list.moreError} title="Could not load more" /> : null}
-            {list.hasMore ? (
-              <button type="button" class="btn" disabled={list.loadingMore} onClick={() => void list.loadMore()}>
-                {list.loadingMore ? 'Loading…' : 'Load more'}
-              </button>
-            ) : null}
+            <LoadMore list={list} />
           </>
         )}
       </Async>

@@ -6,6 +6,7 @@ import { Amount } from '../../components/icons';
 import { usePagedList } from '../../components/paged-list';
 import { Async, ErrorBox, Notice } from '../../components/status';
 import { formatDateTime } from '../../lib/format';
+import { LoadMore } from '../../components/load-more';
 
 /**
  * A manual grant. The idempotency key belongs to one submission: a retry of the same values (after
@@ -154,12 +155,7 @@ export function UsersPage() {
                 />
               ))}
             </ul>
-            {list.moreError ? <ErrorBox error={list.moreError} title="Could not load more" /> : null}
-            {list.hasMore ? (
-              <button type="button" class="btn" disabled={list.loadingMore} onClick={() => void list.loadMore()}>
-                {list.loadingMore ? 'Loading…' : 'Load more'}
-              </button>
-            ) : null}
+            <LoadMore list={list} />
           </>
         )}
       </Async>
