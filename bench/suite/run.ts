@@ -1,0 +1,236 @@
+/**
+ * `npm run bench`: the whole system under bounded load, one scenario after another, and
+ * docs/BENCHMARKS.md written from what was measured.
+ *
+ *   npx tsx bench/suite/run.ts [--quick] [--users=10000] [--seconds=20] [--pg-url=postgres://…]
+ *
+ * Starts a fresh embedded PostgreSQL (fsync on) or uses --pg-url (a role that may create
+ * databases), starts the four services as `npm start` does and times it, creates 50 quests, signs
+ * up the users through the API (the signup scenario), then runs login, single events (gateway and
+ * direct), batch events, GET /me/quests (gateway and direct), claim and the admin quest list with
+ * autocannon on loopback, and pgbench on the same PostgreSQL as the ceiling of one event per
+ * transaction. --quick (500 users, 4 s per scenario) finishes in under 2 minutes and writes its
+ * report to .data/bench/quick.md instead of docs/.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { repoRoot, takeOverShutdownSignals } from '@questline/devstack';
+import { runMigrations } from '../../services/progress/src/db/migrations.js';
+import { outboxBacklog, rewardLag, type LagStats } from '../progress/lag.js';
+import { pgbenchBinary, runPgbench, type PgbenchResult } from '../progress/pgbench.js';
+import { pgVersion } from '../shared/machine.js';
+import { CLAIM_QUEST, EVENT_TYPES, completeClaimQuest, createQuests, mintTokens } from './data.js';
+import { runScenario, type ScenarioResult } from './load.js';
+import { render, type SuiteReport } from './report.js';
+import { rssNow, startSystem, type Rss, type System } from './system.js';
+import { assembleBenchmarks } from './assemble.js';
+
+const argv = process.argv.slice(2);
+const QUICK = argv.includes('--quick');
+const opt = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
+const USERS = Number(opt('users') ?? (QUICK ? 500 : 10_000));
+const SECONDS = Number(opt('seconds') ?? (QUICK ? 4 : 20));
+const PG_URL = opt('pg-url');
+const PASSWORD = 'bench-password-123';
+
+const t0 = performance.now();
+const log = (line: string) => process.stdout.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)]!;
+
+async function drainOutbox(sys: System, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await outboxBacklog(sys.databases.progress)) > 0) {
+    if (Date.now() > deadline) throw new Error('the grant outbox did not drain');
+    await pause(250);
+  }
+}
+
+/** One event of the mix the load sends: mostly counts, some spends with a value, some logins. */
+function randomEvent(): Record<string, unknown> {
+  const type = pick(EVENT_TYPES);
+  if (type === 'spend') return { type, value: 1 + Math.floor(Math.random() * 50), attributes: { shop: Math.random() < 0.5 ? 'main' : 'side' } };
+  return { type };
+}
+
+async function main() {
+  const baseDir = await mkdtemp(path.join(os.tmpdir(), 'questline-bench-'));
+  let sys: System | undefined;
+  const cleanUp = async () => {
+    await sys?.stop();
+    await rm(baseDir, { recursive: true, force: true });
+  };
+  takeOverShutdownSignals(() => void cleanUp().finally(() => process.exit(130)));
+  try {
+    log(`mode ${QUICK ? 'quick' : 'full'}: ${USERS.toLocaleString('en-US')} users, ${SECONDS} s per timed scenario`);
+    log(PG_URL ? 'using the PostgreSQL server given with --pg-url' : `starting a fresh embedded PostgreSQL in ${baseDir}`);
+    sys = await startSystem({ baseDir, pgUrl: PG_URL });
+    const { stack } = sys;
+    const gw = stack.urls.gateway;
+    log(`services ready: first start ${(sys.startup.firstStartMs / 1000).toFixed(1)} s, restart ${(sys.startup.restartMs / 1000).toFixed(1)} s`);
+    await pause(3000);
+    const idleRss = await rssNow(stack);
+    log(`idle RSS (MB): ${Object.entries(idleRss).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+
+    const { adminToken, published } = await createQuests(sys);
+    log(`${published} quests published`);
+    const results: ScenarioResult[] = [];
+
+    // Signup creates the data set's users, through the API, and is measured while it does.
+    const runTag = Date.now().toString(36);
+    const ids: string[] = [];
+    let signups = 0;
+    results.push(
+      await runScenario(
+        stack,
+        {
+          name: 'signup',
+          url: `${gw}/api/v1/auth/signup`,
+          method: 'POST',
+          connections: 8,
+          amount: USERS,
+          next: () => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: `b${runTag}-${signups++}`, password: PASSWORD, timezone: 'UTC' }) }),
+          onResponse: (status, body) => {
+            if (status === 201) ids.push((JSON.parse(body) as { user: { id: string; username: string } }).user.id);
+          },
+        },
+        log,
+      ),
+    );
+    if (ids.length !== USERS) throw new Error(`signup created ${ids.length} of ${USERS} users`);
+    const usernames = Array.from({ length: signups }, (_, i) => `b${runTag}-${i}`);
+
+    results.push(
+      await runScenario(
+        stack,
+        {
+          name: 'login',
+          url: `${gw}/api/v1/auth/login`,
+          method: 'POST',
+          connections: 8,
+          seconds: SECONDS,
+          next: () => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: pick(usernames), password: PASSWORD }) }),
+        },
+        log,
+      ),
+    );
+
+    const tokens = await mintTokens(sys, { username: usernames[0]!, password: PASSWORD }, ids);
+    log(`${tokens.length.toLocaleString('en-US')} access tokens signed`);
+    const userRequest = (body?: unknown) => () => ({
+      headers: { authorization: `Bearer ${pick(tokens)}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(typeof body === 'function' ? (body as () => unknown)() : body) } : {}),
+    });
+
+    const eventsFrom = new Date();
+    for (const [name, base] of [['single events (gateway)', gw], ['single events (direct to progress)', stack.urls.progress]] as const) {
+      results.push(await runScenario(stack, { name, url: `${base}/api/v1/events`, method: 'POST', connections: 32, seconds: SECONDS, next: userRequest(randomEvent) }, log));
+    }
+    const eventsTo = new Date();
+    await drainOutbox(sys);
+
+    let batchNo = 0;
+    const batchFrom = new Date();
+    results.push(
+      await runScenario(
+        stack,
+        {
+          name: 'batch events (gateway, 1,000 per request)',
+          url: `${gw}/api/v1/admin/events`,
+          method: 'POST',
+          connections: 4,
+          seconds: SECONDS,
+          itemsPerRequest: 1000,
+          next: () => {
+            const k = batchNo++;
+            const events = Array.from({ length: 1000 }, (_, i) => ({ id: `batch-${runTag}-${k}-${i}`, userId: pick(ids), ...randomEvent() }));
+            return { headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` }, body: JSON.stringify({ events }) };
+          },
+        },
+        log,
+      ),
+    );
+    const batchTo = new Date();
+    log('waiting for the grant outbox to drain...');
+    await drainOutbox(sys);
+
+    for (const [name, base] of [['GET /me/quests (gateway)', gw], ['GET /me/quests (direct to progress)', stack.urls.progress]] as const) {
+      results.push(await runScenario(stack, { name, url: `${base}/api/v1/me/quests`, method: 'GET', connections: 32, seconds: SECONDS, next: userRequest() }, log));
+    }
+
+    log(`each user completes ${CLAIM_QUEST} once (admin batches, not measured)...`);
+    await completeClaimQuest(sys, adminToken, ids);
+    let claimNo = 0;
+    results.push(
+      await runScenario(
+        stack,
+        {
+          name: 'claim',
+          url: `${gw}/api/v1/me/quests/${CLAIM_QUEST}/claim`,
+          method: 'POST',
+          connections: 16,
+          amount: USERS,
+          // Each user claims once: the quest pays one completion per user.
+          next: () => ({ headers: { authorization: `Bearer ${tokens[claimNo++ % tokens.length]}` } }),
+        },
+        log,
+      ),
+    );
+
+    results.push(
+      await runScenario(
+        stack,
+        { name: 'admin quest list', url: `${gw}/api/v1/admin/quests?limit=50`, method: 'GET', connections: 16, seconds: SECONDS, next: () => ({ headers: { authorization: `Bearer ${adminToken}` } }) },
+        log,
+      ),
+    );
+
+    log('waiting for the grant outbox to drain...');
+    await drainOutbox(sys);
+    const autoClaimKeys = ['daily-login', ...(await autoClaimQuestKeys(gw))];
+    const lag: { single: LagStats; batch: LagStats } = {
+      single: await rewardLag(sys.databases.progress, sys.databases.auth, eventsFrom, eventsTo, autoClaimKeys),
+      batch: await rewardLag(sys.databases.progress, sys.databases.auth, batchFrom, batchTo, autoClaimKeys),
+    };
+    await pause(3000);
+    const afterRss: Rss = await rssNow(stack);
+
+    log(`pgbench: 32 clients, ${SECONDS} s...`);
+    await runMigrations({ DATABASE_URL: sys.databases.pgbench });
+    const pgbench: PgbenchResult = await runPgbench({ bin: pgbenchBinary(repoRoot), dbUrl: sys.databases.pgbench, workDir: baseDir, clients: 32, seconds: SECONDS, users: USERS });
+    log(`  → ${Math.round(pgbench.tps).toLocaleString('en-US')} tx/s`);
+
+    const report: SuiteReport = {
+      command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+      quick: QUICK,
+      users: USERS,
+      seconds: SECONDS,
+      quests: published,
+      pgVersion: await pgVersion(sys.pgUrl),
+      embedded: !PG_URL,
+      startup: sys.startup,
+      rss: { idle: idleRss, after: afterRss },
+      results,
+      lag,
+      pgbench,
+      wallSeconds: (performance.now() - t0) / 1000,
+    };
+    const text = render(report);
+    const out = QUICK ? path.join(repoRoot, '.data/bench/quick.md') : path.join(repoRoot, 'docs/benchmarks/suite.md');
+    await mkdir(path.dirname(out), { recursive: true });
+    await writeFile(out, text);
+    if (!QUICK) await assembleBenchmarks();
+    process.stdout.write(`\n${text}\n`);
+    log(`wrote ${path.relative(repoRoot, out)}${QUICK ? '' : ' and docs/BENCHMARKS.md'}`);
+  } finally {
+    await cleanUp();
+  }
+}
+
+async function autoClaimQuestKeys(gw: string): Promise<string[]> {
+  const res = (await (await fetch(`${gw}/api/v1/quests?limit=200`)).json()) as { items: Array<{ key: string; autoClaim: boolean }> };
+  return res.items.filter((q) => q.autoClaim).map((q) => q.key);
+}
+
+await main();

@@ -1,0 +1,109 @@
+/**
+ * The system under test: PostgreSQL (embedded, fresh, fsync on; or an existing server given with
+ * --pg-url) and the four services as the processes `npm start` runs, with start-up timings and a
+ * sampler of each service's resident memory (RSS, from /proc).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ensureDatabases, freePort, startEmbeddedPostgres, startStack, type EmbeddedServer, type ServiceName, type Stack } from '@questline/devstack';
+import { generateSigningJwk } from '@questline/testkit';
+
+export const SERVICE_NAMES: ServiceName[] = ['gateway', 'auth', 'catalog', 'progress'];
+const UNLIMITED = '1000000000';
+
+export interface System {
+  stack: Stack;
+  pgUrl: string;
+  databases: { auth: string; catalog: string; progress: string; pgbench: string };
+  jwtPrivateJwk: string;
+  admin: { username: string; password: string };
+  startup: { postgresMs: number | null; firstStartMs: number; restartMs: number };
+  stop(): Promise<void>;
+}
+
+export async function startSystem(opts: { baseDir: string; pgUrl?: string }): Promise<System> {
+  let pg: EmbeddedServer | undefined;
+  let postgresMs: number | null = null;
+  let pgUrl = opts.pgUrl;
+  if (!pgUrl) {
+    const t = performance.now();
+    pg = await startEmbeddedPostgres({ dir: path.join(opts.baseDir, 'pg'), port: await freePort(), password: randomBytes(12).toString('hex') });
+    postgresMs = performance.now() - t;
+    pgUrl = pg.url;
+  }
+  // A suffix keeps runs against a shared --pg-url server apart.
+  const suffix = randomBytes(3).toString('hex');
+  const names = ['auth', 'catalog', 'progress', 'pgbench'].map((n) => `bench_${n}_${suffix}`);
+  const urls = await ensureDatabases(pgUrl, names);
+  const databases = { auth: urls[names[0]!]!, catalog: urls[names[1]!]!, progress: urls[names[2]!]!, pgbench: urls[names[3]!]! };
+  const jwtPrivateJwk = await generateSigningJwk();
+  const admin = { username: 'admin', password: randomBytes(12).toString('hex') };
+  const settings = {
+    ports: { gateway: await freePort(), auth: await freePort(), catalog: await freePort(), progress: await freePort() },
+    databases: { auth: databases.auth, catalog: databases.catalog, progress: databases.progress },
+    internalToken: randomBytes(24).toString('hex'),
+    jwtPrivateJwk,
+    admin,
+    nodeEnv: 'production' as const,
+    logLevel: 'warn',
+    logDir: path.join(opts.baseDir, 'logs'),
+    // All load comes from one address and a few users: the edge limits would measure themselves.
+    extraEnv: { gateway: { RATE_LIMIT_MAX: UNLIMITED, RATE_LIMIT_USER_MAX: UNLIMITED, AUTH_RATE_LIMIT_MAX: UNLIMITED } },
+  };
+  let t = performance.now();
+  let stack = await startStack(settings);
+  const firstStartMs = performance.now() - t;
+  // The second start is the everyday one: migrations already applied, catalog already seeded.
+  await stack.stop();
+  t = performance.now();
+  stack = await startStack(settings);
+  const restartMs = performance.now() - t;
+  const current = stack;
+  return {
+    stack: current,
+    pgUrl,
+    databases,
+    jwtPrivateJwk,
+    admin,
+    startup: { postgresMs, firstStartMs, restartMs },
+    async stop() {
+      await current.stop().catch(() => undefined);
+      await pg?.stop().catch(() => undefined);
+    },
+  };
+}
+
+/** Resident memory of a process in MB (10^6 bytes, as the targets are given; Linux /proc; NaN elsewhere). */
+export async function rssMB(pid: number | undefined): Promise<number> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
+    return (kb * 1024) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
+export type Rss = Record<ServiceName, number>;
+
+export async function rssNow(stack: Stack): Promise<Rss> {
+  const out = {} as Rss;
+  for (const name of SERVICE_NAMES) out[name] = await rssMB(stack.services[name].child.pid);
+  return out;
+}
+
+/** Samples every service's RSS while load runs; `peak()` is the highest seen per service. */
+export function rssSampler(stack: Stack, everyMs = 250) {
+  const peak = Object.fromEntries(SERVICE_NAMES.map((n) => [n, 0])) as Rss;
+  const timer = setInterval(() => {
+    void rssNow(stack).then((now) => {
+      for (const n of SERVICE_NAMES) if (now[n] > peak[n]) peak[n] = now[n];
+    });
+  }, everyMs);
+  timer.unref();
+  return {
+    peak: () => ({ ...peak }),
+    stop: () => clearInterval(timer),
+  };
+}
