@@ -1,5 +1,6 @@
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
 import type { Repeat } from '@questline/contracts';
+import { isKnownZone } from '@questline/platform';
 
 /** An instant: a Date or an RFC 3339 string with an offset. */
 export type Instant = Date | string;
@@ -13,7 +14,7 @@ export type LocalDay = string;
  * failing an event.
  */
 export function safeZone(zone: string): string {
-  return IANAZone.isValidZone(zone) ? zone : 'UTC';
+  return isKnownZone(zone) ? zone : 'UTC';
 }
 
 function inZone(instant: Instant, zone: string): DateTime {

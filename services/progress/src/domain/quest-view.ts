@@ -34,6 +34,28 @@ export interface ViewContext {
   completionsOf: (questKey: string) => number;
 }
 
+interface Period {
+  key: string | null;
+  endsAt: Date | null;
+}
+
+/**
+ * The current day and week of a context, worked out once per context rather than once per quest:
+ * the zone arithmetic is most of a view's cost, and a list of 50 quests shares one `now` and zone.
+ */
+const periodsOf = new WeakMap<ViewContext, Map<PublishedQuest['repeat'], Period>>();
+
+function currentPeriod(repeat: PublishedQuest['repeat'], ctx: ViewContext): Period {
+  let memo = periodsOf.get(ctx);
+  if (!memo) periodsOf.set(ctx, (memo = new Map()));
+  let period = memo.get(repeat);
+  if (!period) {
+    period = { key: periodKey(repeat, ctx.now, ctx.timezone), endsAt: periodEndsAt(repeat, ctx.now, ctx.timezone) };
+    memo.set(repeat, period);
+  }
+  return period;
+}
+
 /**
  * A streak survives while an event now would still extend it (its last day is today or yesterday,
  * as streak.ts judges it, timezone changes included); otherwise it is already broken, even though
@@ -51,7 +73,7 @@ export function statusOf(quest: PublishedQuest, state: QuestState | null, ctx: V
   if (completions > claimed) return 'claimable';
   if (isMaxed(quest, completions)) return 'maxed';
   if (!prerequisitesMet(quest, ctx.completionsOf) || !withinSchedule(quest, ctx.now)) return 'locked';
-  const period = periodKey(quest.repeat, ctx.now, ctx.timezone);
+  const period = currentPeriod(quest.repeat, ctx).key;
   if (period !== null && state?.lastCompletedPeriod === period) return 'completed';
   return 'active';
 }
@@ -59,7 +81,7 @@ export function statusOf(quest: PublishedQuest, state: QuestState | null, ctx: V
 export function buildQuestView(quest: PublishedQuest, stored: QuestState | null, ctx: ViewContext): QuestView {
   // Shown as the current version counts it: a changed objective shows its counter from zero.
   const state = stored ? adoptVersion(quest, stored, null) : null;
-  const period = periodKey(quest.repeat, ctx.now, ctx.timezone);
+  const { key: period, endsAt: ends } = currentPeriod(quest.repeat, ctx);
   const inCurrentPeriod = period === null || state?.periodKey === period;
   const isStreak = quest.objective.mode === 'streak';
   const streakNow = state && inCurrentPeriod ? liveStreak(state, ctx.now, ctx.timezone) : 0;
@@ -67,7 +89,6 @@ export function buildQuestView(quest: PublishedQuest, stored: QuestState | null,
   let progress = 0;
   if (state && inCurrentPeriod) progress = isStreak ? streakNow : state.progress;
 
-  const ends = periodEndsAt(quest.repeat, ctx.now, ctx.timezone);
   return {
     quest: { key: quest.key, name: quest.name, description: quest.description, tags: quest.tags },
     status: statusOf(quest, state, ctx),

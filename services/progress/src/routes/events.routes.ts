@@ -62,13 +62,13 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
       const event = applied[0]!;
       // This event's own effect, even when later events of the same user were committed with it.
       const states = event.statesAfter ?? latest;
-      const completionsOf = (key: string) => states.get(key)?.completions ?? 0;
+      const view = { now, timezone: profile.timezone, completionsOf: (key: string) => states.get(key)?.completions ?? 0 };
       return {
         eventId,
         duplicate: event.duplicate,
         updates: event.results.map(({ quest }) => {
-          const view = buildQuestView(quest, states.get(quest.key) ?? null, { now, timezone: profile.timezone, completionsOf });
-          return { questKey: quest.key, status: view.status, progress: view.progress, target: view.target };
+          const { status, progress, target } = buildQuestView(quest, states.get(quest.key) ?? null, view);
+          return { questKey: quest.key, status, progress, target };
         }),
         completed: event.results.filter((r) => r.outcome.kind === 'completed').map((r) => r.quest.key),
         rewarded: event.rewarded,

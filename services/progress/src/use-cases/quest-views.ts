@@ -7,8 +7,8 @@ import type { QuestState } from '../domain/evaluate.js';
 
 /** The view of every published quest for one user, from stored states. */
 export function viewsFromStates(catalog: CatalogSnapshot, states: Map<string, QuestState>, timezone: string, now: Date): QuestView[] {
-  const completionsOf = (key: string) => states.get(key)?.completions ?? 0;
-  return catalog.quests.map((quest) => buildQuestView(quest, states.get(quest.key) ?? null, { now, timezone, completionsOf }));
+  const ctx = { now, timezone, completionsOf: (key: string) => states.get(key)?.completions ?? 0 };
+  return catalog.quests.map((quest) => buildQuestView(quest, states.get(quest.key) ?? null, ctx));
 }
 
 export async function questViewsFor(db: Kysely<ProgressDatabase>, catalog: CatalogSnapshot, userId: string, timezone: string): Promise<QuestView[]> {
