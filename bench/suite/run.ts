@@ -10,12 +10,12 @@
  * direct), batch events, GET /me/quests (gateway and direct), claim and the admin quest list with
  * autocannon on loopback, and pgbench on the same PostgreSQL as the ceiling of one event per
  * transaction. --quick (500 users, 4 s per scenario) finishes in under 2 minutes and writes its
- * report to .data/bench/quick.md instead of docs/.
+ * report to .data/bench/quick.md instead of docs/. --cpu-prof=<service> profiles one service.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot, takeOverShutdownSignals } from '@questline/devstack';
+import { repoRoot, takeOverShutdownSignals, type ServiceName } from '@questline/devstack';
 import { runMigrations } from '../../services/progress/src/db/migrations.js';
 import { outboxBacklog, rewardLag, type LagStats } from '../progress/lag.js';
 import { pgbenchBinary, runPgbench, type PgbenchResult } from '../progress/pgbench.js';
@@ -32,6 +32,8 @@ const opt = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.spli
 const USERS = Number(opt('users') ?? (QUICK ? 500 : 10_000));
 const SECONDS = Number(opt('seconds') ?? (QUICK ? 4 : 20));
 const PG_URL = opt('pg-url');
+/** --cpu-prof=progress: that service writes a V8 CPU profile to .data/bench/profiles/ when the run ends. */
+const CPU_PROF = opt('cpu-prof') as ServiceName | undefined;
 const PASSWORD = 'bench-password-123';
 
 const t0 = performance.now();
@@ -65,7 +67,7 @@ async function main() {
   try {
     log(`mode ${QUICK ? 'quick' : 'full'}: ${USERS.toLocaleString('en-US')} users, ${SECONDS} s per timed scenario`);
     log(PG_URL ? 'using the PostgreSQL server given with --pg-url' : `starting a fresh embedded PostgreSQL in ${baseDir}`);
-    sys = await startSystem({ baseDir, pgUrl: PG_URL });
+    sys = await startSystem({ baseDir, pgUrl: PG_URL, cpuProfile: CPU_PROF ? { service: CPU_PROF, dir: path.join(repoRoot, '.data/bench/profiles') } : undefined });
     const { stack } = sys;
     const gw = stack.urls.gateway;
     log(`services ready: first start ${(sys.startup.firstStartMs / 1000).toFixed(1)} s, restart ${(sys.startup.restartMs / 1000).toFixed(1)} s`);

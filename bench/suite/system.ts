@@ -22,7 +22,7 @@ export interface System {
   stop(): Promise<void>;
 }
 
-export async function startSystem(opts: { baseDir: string; pgUrl?: string }): Promise<System> {
+export async function startSystem(opts: { baseDir: string; pgUrl?: string; cpuProfile?: { service: ServiceName; dir: string } }): Promise<System> {
   let pg: EmbeddedServer | undefined;
   let postgresMs: number | null = null;
   let pgUrl = opts.pgUrl;
@@ -50,7 +50,13 @@ export async function startSystem(opts: { baseDir: string; pgUrl?: string }): Pr
     logDir: path.join(opts.baseDir, 'logs'),
     // All load comes from one address and a few users: the edge limits would measure themselves.
     extraEnv: { gateway: { RATE_LIMIT_MAX: UNLIMITED, RATE_LIMIT_USER_MAX: UNLIMITED, AUTH_RATE_LIMIT_MAX: UNLIMITED } },
+    nodeArgs: {} as Partial<Record<ServiceName, string[]>>,
   };
+  if (opts.cpuProfile) {
+    // V8 writes the profile when the process exits (the stack's SIGTERM drain ends in an exit).
+    const { service, dir } = opts.cpuProfile;
+    settings.nodeArgs = { [service]: ['--cpu-prof', `--cpu-prof-dir=${dir}`] };
+  }
   let t = performance.now();
   let stack = await startStack(settings);
   const firstStartMs = performance.now() - t;

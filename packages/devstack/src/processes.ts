@@ -21,10 +21,10 @@ export interface ServiceProcess {
 }
 
 /** Runs services/<name>/src/server.ts in its own Node process, logs to a file. */
-export async function spawnService(name: ServiceName, env: Record<string, string>, logDir: string): Promise<ServiceProcess> {
+export async function spawnService(name: ServiceName, env: Record<string, string>, logDir: string, nodeArgs: string[] = []): Promise<ServiceProcess> {
   await mkdir(logDir, { recursive: true });
   const log = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'services', name, 'src', 'server.ts')], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(repoRoot, 'services', name, 'src', 'server.ts')], {
     cwd: repoRoot,
     env: { ...inheritedEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

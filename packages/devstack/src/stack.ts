@@ -11,6 +11,8 @@ export interface StackSettings {
   logDir: string;
   /** Extra environment per service (e.g. faster polling in tests). */
   extraEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Extra Node flags per service (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
+  nodeArgs?: Partial<Record<ServiceName, string[]>>;
 }
 
 export interface Stack {
@@ -56,7 +58,7 @@ export function serviceEnv(s: StackSettings, name: ServiceName): Record<string, 
 export async function startStack(s: StackSettings): Promise<Stack> {
   const services = {} as Record<ServiceName, ServiceProcess>;
   const start = async (name: ServiceName) => {
-    const proc = await spawnService(name, serviceEnv(s, name), s.logDir);
+    const proc = await spawnService(name, serviceEnv(s, name), s.logDir, s.nodeArgs?.[name]);
     services[name] = proc;
     await waitReady(proc);
     return proc;
