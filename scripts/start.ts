@@ -1,6 +1,8 @@
 /**
  * `npm start`: one embedded PostgreSQL (unless *_DATABASE_URL are given), three databases, the four
  * services as processes; waits until all are ready and prints the URLs. Ctrl-C stops everything.
+ * The services run as bundles with plain Node (scripts/build-services.ts, rebuilt here each time:
+ * under a second), as the images run them.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -8,6 +10,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateSigningJwk } from '@questline/testkit';
 import { ensureDatabases, repoRoot, takeOverShutdownSignals, startEmbeddedPostgres, startStack, type EmbeddedServer, type Stack } from '@questline/devstack';
+import { buildServices } from './build-services.js';
 import { loadStartConfig } from './start-config.js';
 
 interface Secrets {
@@ -42,6 +45,7 @@ async function main() {
     process.exit(78);
   }
   const secrets = await loadSecrets(dataDir);
+  await buildServices();
 
   let pg: EmbeddedServer | undefined;
   let stack: Stack | undefined;
@@ -80,6 +84,7 @@ async function main() {
       nodeEnv: cfg.NODE_ENV,
       logLevel: cfg.LOG_LEVEL,
       logDir,
+      runtime: 'bundle',
       extraEnv: cfg.JWT_PREVIOUS_PUBLIC_JWKS ? { auth: { JWT_PREVIOUS_PUBLIC_JWKS: cfg.JWT_PREVIOUS_PUBLIC_JWKS } } : {},
     });
   } catch (err) {

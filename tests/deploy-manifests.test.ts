@@ -81,8 +81,10 @@ describe('kubernetes manifests', () => {
       assert.match(text, /^HEALTHCHECK /m);
       assert.doesNotMatch(text, /:latest\b/);
       const cmd = /^CMD \[(.*)\]$/m.exec(text)?.[1] ?? '';
-      const entry = JSON.parse(`[${cmd}]`).find((a: string) => a.endsWith('.ts'));
-      assert.ok(entry && existsSync(path.join(repoRoot, entry)), `${service}: CMD runs ${entry}`);
+      // The image runs the service's bundle, which its build stage makes from the sources.
+      assert.deepEqual(JSON.parse(`[${cmd}]`), ['node', `services/${service}/dist/server.mjs`], `${service}: CMD`);
+      assert.match(text, new RegExp(`npx tsx scripts/build-services\\.ts --service=${service}\\b`), `${service}: the build stage bundles it`);
+      assert.ok(existsSync(path.join(repoRoot, 'services', service, 'src/server.ts')), `${service}: src/server.ts`);
       for (const line of text.split('\n').filter((l) => l.startsWith('COPY ') && !l.includes('--from='))) {
         for (const src of line.split(/\s+/).slice(1, -1)) assert.ok(existsSync(path.join(repoRoot, src)), `${service}: COPY ${src} exists`);
       }

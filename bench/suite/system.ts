@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureDatabases, freePort, startEmbeddedPostgres, startStack, type EmbeddedServer, type ServiceName, type Stack } from '@questline/devstack';
 import { generateSigningJwk } from '@questline/testkit';
+import { buildServices } from '../../scripts/build-services.js';
 
 export const SERVICE_NAMES: ServiceName[] = ['gateway', 'auth', 'catalog', 'progress'];
 const UNLIMITED = '1000000000';
@@ -51,12 +52,15 @@ export async function startSystem(opts: { baseDir: string; pgUrl?: string; cpuPr
     // All load comes from one address and a few users: the edge limits would measure themselves.
     extraEnv: { gateway: { RATE_LIMIT_MAX: UNLIMITED, RATE_LIMIT_USER_MAX: UNLIMITED, AUTH_RATE_LIMIT_MAX: UNLIMITED } },
     nodeArgs: {} as Partial<Record<ServiceName, string[]>>,
+    // What `npm start` and the images run: the bundles, with plain Node.
+    runtime: 'bundle' as const,
   };
   if (opts.cpuProfile) {
     // V8 writes the profile when the process exits (the stack's SIGTERM drain ends in an exit).
     const { service, dir } = opts.cpuProfile;
     settings.nodeArgs = { [service]: ['--cpu-prof', `--cpu-prof-dir=${dir}`] };
   }
+  await buildServices();
   let t = performance.now();
   let stack = await startStack(settings);
   const firstStartMs = performance.now() - t;

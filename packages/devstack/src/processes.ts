@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -20,11 +20,28 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs services/<name>/src/server.ts in its own Node process, logs to a file. */
-export async function spawnService(name: ServiceName, env: Record<string, string>, logDir: string, nodeArgs: string[] = []): Promise<ServiceProcess> {
+/**
+ * How a service runs: `source` is services/<name>/src/server.ts through tsx (tests, development);
+ * `bundle` is services/<name>/dist/server.mjs with plain Node, as `npm start` and the images run it
+ * (scripts/build-services.ts makes it).
+ */
+export type ServiceRuntime = 'source' | 'bundle';
+
+/** Runs one service in its own Node process, logs to a file. */
+export async function spawnService(
+  name: ServiceName,
+  env: Record<string, string>,
+  logDir: string,
+  opts: { nodeArgs?: string[]; runtime?: ServiceRuntime } = {},
+): Promise<ServiceProcess> {
   await mkdir(logDir, { recursive: true });
+  const entry =
+    opts.runtime === 'bundle'
+      ? [path.join(repoRoot, 'services', name, 'dist', 'server.mjs')]
+      : ['--import', 'tsx', path.join(repoRoot, 'services', name, 'src', 'server.ts')];
+  if (opts.runtime === 'bundle' && !existsSync(entry[0]!)) throw new Error(`${entry[0]} is missing: run \`npx tsx scripts/build-services.ts\``);
   const log = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(repoRoot, 'services', name, 'src', 'server.ts')], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry], {
     cwd: repoRoot,
     env: { ...inheritedEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

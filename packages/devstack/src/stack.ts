@@ -1,4 +1,4 @@
-import { spawnService, waitReady, type ServiceName, type ServiceProcess } from './processes.js';
+import { spawnService, waitReady, type ServiceName, type ServiceProcess, type ServiceRuntime } from './processes.js';
 
 export interface StackSettings {
   ports: Record<ServiceName, number>;
@@ -13,6 +13,8 @@ export interface StackSettings {
   extraEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   /** Extra Node flags per service (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
   nodeArgs?: Partial<Record<ServiceName, string[]>>;
+  /** Sources through tsx (default) or the bundles of scripts/build-services.ts. */
+  runtime?: ServiceRuntime;
 }
 
 export interface Stack {
@@ -58,7 +60,7 @@ export function serviceEnv(s: StackSettings, name: ServiceName): Record<string, 
 export async function startStack(s: StackSettings): Promise<Stack> {
   const services = {} as Record<ServiceName, ServiceProcess>;
   const start = async (name: ServiceName) => {
-    const proc = await spawnService(name, serviceEnv(s, name), s.logDir, s.nodeArgs?.[name]);
+    const proc = await spawnService(name, serviceEnv(s, name), s.logDir, { nodeArgs: s.nodeArgs?.[name], runtime: s.runtime });
     services[name] = proc;
     await waitReady(proc);
     return proc;

@@ -12,3 +12,4 @@ export * from './pagination.js';
 export * from './timezone.js';
 export * from './base-config.js';
 export * from './body.js';
+export * from './paths.js';

@@ -1,12 +1,11 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
-import { BaseConfig } from '@questline/platform';
+import { BaseConfig, packageRoot } from '@questline/platform';
 
 const { DATABASE_URL: _noDatabase, MIGRATE_ON_START: _noMigrations, ...base } = BaseConfig;
 
 // The built web app of this repository (apps/web/dist), wherever the gateway runs from.
-const DEFAULT_WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../apps/web/dist');
+const DEFAULT_WEB_DIST = path.resolve(packageRoot(import.meta.url), '../../apps/web/dist');
 
 const timeout = (description: string) => Type.Optional(Type.Integer({ minimum: 100, description }));
 

@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { migrateDatabase, type MigrationResult } from '@questline/platform';
+import { migrateDatabase, packageRoot, type MigrationResult } from '@questline/platform';
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+export const MIGRATIONS_DIR = path.join(packageRoot(import.meta.url), 'migrations');
 
 /** Applies the auth migrations; used by server.ts, the migrate CLI and tests. */
 export function runMigrations(config: { DATABASE_URL: string }): Promise<MigrationResult> {

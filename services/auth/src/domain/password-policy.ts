@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '@questline/platform';
 
 /** Shipped with the service: 1,000 common passwords that are long enough to pass the length rule. */
-export const COMMON_PASSWORDS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../data/common-passwords.txt');
+export const COMMON_PASSWORDS_FILE = path.join(packageRoot(import.meta.url), 'data/common-passwords.txt');
 
 /** One password per line, lower-cased; blank lines and '# ' comment lines are skipped. */
 export function parsePasswordList(text: string): Set<string> {
