@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { repoRoot } from '@questline/devstack';
+import { BUNDLE_NODE_FLAGS, repoRoot } from '@questline/devstack';
 import { kubectlAvailable, parseYamlObjects, renderFallback, renderWithKubectl, type K8sObject } from '../deploy/tools/kustomize.js';
 import { checkObjects } from '../deploy/tools/check.js';
 import { ConfigSchema as gateway } from '../services/gateway/src/config.js';
@@ -82,7 +82,7 @@ describe('kubernetes manifests', () => {
       assert.doesNotMatch(text, /:latest\b/);
       const cmd = /^CMD \[(.*)\]$/m.exec(text)?.[1] ?? '';
       // The image runs the service's bundle, which its build stage makes from the sources.
-      assert.deepEqual(JSON.parse(`[${cmd}]`), ['node', `services/${service}/dist/server.mjs`], `${service}: CMD`);
+      assert.deepEqual(JSON.parse(`[${cmd}]`), ['node', ...BUNDLE_NODE_FLAGS, `services/${service}/dist/server.mjs`], `${service}: CMD`);
       assert.match(text, new RegExp(`npx tsx scripts/build-services\\.ts --service=${service}\\b`), `${service}: the build stage bundles it`);
       assert.ok(existsSync(path.join(repoRoot, 'services', service, 'src/server.ts')), `${service}: src/server.ts`);
       for (const line of text.split('\n').filter((l) => l.startsWith('COPY ') && !l.includes('--from='))) {

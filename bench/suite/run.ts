@@ -34,6 +34,8 @@ const SECONDS = Number(opt('seconds') ?? (QUICK ? 4 : 20));
 const PG_URL = opt('pg-url');
 /** --cpu-prof=progress: that service writes a V8 CPU profile to .data/bench/profiles/ when the run ends. */
 const CPU_PROF = opt('cpu-prof') as ServiceName | undefined;
+/** --node-flags="--max-semi-space-size=8 …": extra Node flags for every service. */
+const NODE_FLAGS = opt('node-flags')?.split(' ').filter(Boolean) ?? [];
 const PASSWORD = 'bench-password-123';
 
 const t0 = performance.now();
@@ -67,7 +69,7 @@ async function main() {
   try {
     log(`mode ${QUICK ? 'quick' : 'full'}: ${USERS.toLocaleString('en-US')} users, ${SECONDS} s per timed scenario`);
     log(PG_URL ? 'using the PostgreSQL server given with --pg-url' : `starting a fresh embedded PostgreSQL in ${baseDir}`);
-    sys = await startSystem({ baseDir, pgUrl: PG_URL, cpuProfile: CPU_PROF ? { service: CPU_PROF, dir: path.join(repoRoot, '.data/bench/profiles') } : undefined });
+    sys = await startSystem({ baseDir, pgUrl: PG_URL, nodeFlags: NODE_FLAGS, cpuProfile: CPU_PROF ? { service: CPU_PROF, dir: path.join(repoRoot, '.data/bench/profiles') } : undefined });
     const { stack } = sys;
     const gw = stack.urls.gateway;
     log(`services ready: first start ${(sys.startup.firstStartMs / 1000).toFixed(1)} s, restart ${(sys.startup.restartMs / 1000).toFixed(1)} s`);

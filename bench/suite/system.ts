@@ -23,7 +23,15 @@ export interface System {
   stop(): Promise<void>;
 }
 
-export async function startSystem(opts: { baseDir: string; pgUrl?: string; cpuProfile?: { service: ServiceName; dir: string } }): Promise<System> {
+export interface SystemOptions {
+  baseDir: string;
+  pgUrl?: string;
+  cpuProfile?: { service: ServiceName; dir: string };
+  /** Extra Node/V8 flags for every service (e.g. --max-semi-space-size=8), to compare settings. */
+  nodeFlags?: string[];
+}
+
+export async function startSystem(opts: SystemOptions): Promise<System> {
   let pg: EmbeddedServer | undefined;
   let postgresMs: number | null = null;
   let pgUrl = opts.pgUrl;
@@ -51,14 +59,14 @@ export async function startSystem(opts: { baseDir: string; pgUrl?: string; cpuPr
     logDir: path.join(opts.baseDir, 'logs'),
     // All load comes from one address and a few users: the edge limits would measure themselves.
     extraEnv: { gateway: { RATE_LIMIT_MAX: UNLIMITED, RATE_LIMIT_USER_MAX: UNLIMITED, AUTH_RATE_LIMIT_MAX: UNLIMITED } },
-    nodeArgs: {} as Partial<Record<ServiceName, string[]>>,
+    nodeArgs: Object.fromEntries(SERVICE_NAMES.map((n) => [n, [...(opts.nodeFlags ?? [])]])) as Partial<Record<ServiceName, string[]>>,
     // What `npm start` and the images run: the bundles, with plain Node.
     runtime: 'bundle' as const,
   };
   if (opts.cpuProfile) {
     // V8 writes the profile when the process exits (the stack's SIGTERM drain ends in an exit).
     const { service, dir } = opts.cpuProfile;
-    settings.nodeArgs = { [service]: ['--cpu-prof', `--cpu-prof-dir=${dir}`] };
+    settings.nodeArgs[service] = [...(settings.nodeArgs[service] ?? []), '--cpu-prof', `--cpu-prof-dir=${dir}`];
   }
   await buildServices();
   let t = performance.now();
