@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair } from 'jose';
 import { createTokenVerifier, TOKEN_AUDIENCE, TOKEN_ISSUER } from '../src/auth.js';
@@ -26,4 +26,60 @@ test('wrong audience, expired, non-uuid subject or unknown role are refused', as
   await assert.rejects(verify(await token({ exp: '-1m' })));
   await assert.rejects(verify(await token({ sub: "1' OR '1'='1" })));
   await assert.rejects(verify(await token({ claims: { role: 'superuser' } })));
+});
+
+describe('remembered verifications', () => {
+  const jwks = async () => createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA' }] });
+
+  test('a remembered token is answered without its key, and only for a minute', async () => {
+    let clock = Date.now();
+    let keyLookups = 0;
+    const local = await jwks();
+    const counting = (...args: Parameters<typeof local>) => {
+      keyLookups++;
+      return local(...args);
+    };
+    const v = createTokenVerifier(counting, { now: () => clock });
+    const t = await token({ exp: '10m' });
+    await v(t);
+    await v(t);
+    assert.equal(keyLookups, 1, 'the second check is remembered');
+    clock += 61_000;
+    await v(t);
+    assert.equal(keyLookups, 2, 'after a minute the token is verified again');
+  });
+
+  test('a remembered token still expires at its exp', async () => {
+    let clock = Date.now();
+    const v = createTokenVerifier(await jwks(), { now: () => clock, cacheTtlMs: 10 * 60_000 });
+    const t = await token({ exp: '2m' });
+    await v(t);
+    clock += 3 * 60_000;
+    await assert.rejects(v(t));
+  });
+
+  test('a token changed by one character is verified afresh and refused', async () => {
+    const v = createTokenVerifier(await jwks());
+    const t = await token();
+    await v(t);
+    const [h, p, s] = t.split('.');
+    const flipped = `${h}.${p}.${s!.slice(0, 10)}${s![10] === 'A' ? 'B' : 'A'}${s!.slice(11)}`;
+    await assert.rejects(v(flipped));
+    const otherPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), role: 'admin' })).toString('base64url');
+    await assert.rejects(v(`${h}.${otherPayload}.${s}`));
+  });
+
+  test('the memory is bounded: the oldest token is dropped first', async () => {
+    let keyLookups = 0;
+    const local = await jwks();
+    const v = createTokenVerifier((...args: Parameters<typeof local>) => (keyLookups++, local(...args)), { cacheSize: 2 });
+    const [a, b, c] = [await token({ exp: '5m' }), await token({ exp: '6m' }), await token({ exp: '7m' })];
+    for (const t of [a, b, c]) await v(t);
+    keyLookups = 0;
+    await v(c);
+    await v(b);
+    assert.equal(keyLookups, 0, 'the two newest are remembered');
+    await v(a);
+    assert.equal(keyLookups, 1, 'the oldest was dropped');
+  });
 });

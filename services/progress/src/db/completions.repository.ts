@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { RewardPayload } from '@questline/contracts';
 import type { Executor } from '@questline/platform';
 import type { ProgressDatabase } from './schema.js';
@@ -12,22 +13,16 @@ export interface NewCompletion {
   claimedAt: Date | null;
 }
 
+/** Many completions in one statement: one array parameter per column (see upsertStates). */
 export async function insertCompletions(ex: Executor<ProgressDatabase>, completions: NewCompletion[]): Promise<void> {
   if (completions.length === 0) return;
-  await ex
-    .insertInto('completions')
-    .values(
-      completions.map((c) => ({
-        user_id: c.userId,
-        quest_key: c.questKey,
-        number: c.number,
-        quest_version: c.questVersion,
-        reward: JSON.stringify(c.reward),
-        completed_at: c.completedAt,
-        claimed_at: c.claimedAt,
-      })),
-    )
-    .execute();
+  const col = <T>(pick: (c: NewCompletion) => T): T[] => completions.map(pick);
+  await sql`
+    INSERT INTO completions (user_id, quest_key, number, quest_version, reward, completed_at, claimed_at)
+    SELECT u, k, n, v, r::jsonb, c, cl FROM unnest(
+      ${col((c) => c.userId)}::uuid[], ${col((c) => c.questKey)}::text[], ${col((c) => c.number)}::int[], ${col((c) => c.questVersion)}::int[],
+      ${col((c) => JSON.stringify(c.reward))}::text[], ${col((c) => c.completedAt)}::timestamptz[], ${col((c) => c.claimedAt)}::timestamptz[]
+    ) AS t(u, k, n, v, r, c, cl)`.execute(ex);
 }
 
 export interface UnclaimedCompletion {

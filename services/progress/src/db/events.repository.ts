@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '@questline/platform';
 import type { ProgressDatabase } from './schema.js';
 
@@ -31,16 +32,12 @@ export async function insertEvent(ex: Executor<ProgressDatabase>, e: NewEvent): 
   return rows.length === 1;
 }
 
-// 8 parameters a row; PostgreSQL takes at most 65535 parameters a statement.
-const INSERT_CHUNK = 1000;
-
 /**
- * Records many events (of several users) in as few statements as possible; returns the
- * `userId + '\u0000' + id` keys that were new. An id already stored, or repeated earlier in the
- * list, is not returned: that event is a duplicate.
+ * Records many events (of several users) in one statement (one array parameter per column, so
+ * any number of rows); returns the `userId + '\u0000' + id` keys that were new. An id already
+ * stored, or repeated earlier in the list, is not returned: that event is a duplicate.
  */
 export async function insertEvents(ex: Executor<ProgressDatabase>, events: NewEvent[]): Promise<Set<string>> {
-  const inserted = new Set<string>();
   const seen = new Set<string>();
   const unique = events.filter((e) => {
     const key = `${e.userId}\u0000${e.id}`;
@@ -48,25 +45,18 @@ export async function insertEvents(ex: Executor<ProgressDatabase>, events: NewEv
     seen.add(key);
     return true;
   });
-  for (let i = 0; i < unique.length; i += INSERT_CHUNK) {
-    const rows = await ex
-      .insertInto('events')
-      .values(
-        unique.slice(i, i + INSERT_CHUNK).map((e) => ({
-          user_id: e.userId,
-          id: e.id,
-          type: e.type,
-          value: e.value,
-          attributes: JSON.stringify(e.attributes),
-          occurred_at: e.occurredAt,
-          zone: e.zone,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['user_id', 'id']).doNothing())
-      .returning(['user_id', 'id'])
-      .execute();
-    for (const r of rows) inserted.add(`${r.user_id}\u0000${r.id}`);
-  }
+  const inserted = new Set<string>();
+  if (unique.length === 0) return inserted;
+  const col = <T>(pick: (e: NewEvent) => T): T[] => unique.map(pick);
+  const { rows } = await sql<{ user_id: string; id: string }>`
+    INSERT INTO events (user_id, id, type, value, attributes, occurred_at, zone)
+    SELECT u, i, t, v, a::jsonb, o, z FROM unnest(
+      ${col((e) => e.userId)}::uuid[], ${col((e) => e.id)}::text[], ${col((e) => e.type)}::text[], ${col((e) => e.value)}::bigint[],
+      ${col((e) => JSON.stringify(e.attributes))}::text[], ${col((e) => e.occurredAt)}::timestamptz[], ${col((e) => e.zone)}::text[]
+    ) AS r(u, i, t, v, a, o, z)
+    ON CONFLICT (user_id, id) DO NOTHING
+    RETURNING user_id, id`.execute(ex);
+  for (const r of rows) inserted.add(`${r.user_id}\u0000${r.id}`);
   return inserted;
 }
 

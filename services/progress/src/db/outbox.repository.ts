@@ -4,21 +4,17 @@ import type { Executor } from '@questline/platform';
 import type { ProgressDatabase } from './schema.js';
 
 /** Queues grants; a second row for the same idempotency key is a no-op. */
+/** Queues grants in one statement (one array parameter per column); a key already queued is kept as it is. */
 export async function enqueueGrants(ex: Executor<ProgressDatabase>, grants: GrantRequest[]): Promise<void> {
   if (grants.length === 0) return;
-  await ex
-    .insertInto('grant_outbox')
-    .values(
-      grants.map((grant) => ({
-        user_id: grant.userId,
-        quest_key: grant.source.questKey ?? '',
-        completion: grant.source.completion ?? 0,
-        idempotency_key: grant.idempotencyKey,
-        payload: JSON.stringify(grant),
-      })),
-    )
-    .onConflict((oc) => oc.column('idempotency_key').doNothing())
-    .execute();
+  const col = <T>(pick: (g: GrantRequest) => T): T[] => grants.map(pick);
+  await sql`
+    INSERT INTO grant_outbox (user_id, quest_key, completion, idempotency_key, payload)
+    SELECT u, k, c, i, p::jsonb FROM unnest(
+      ${col((g) => g.userId)}::uuid[], ${col((g) => g.source.questKey ?? '')}::text[], ${col((g) => g.source.completion ?? 0)}::int[],
+      ${col((g) => g.idempotencyKey)}::text[], ${col((g) => JSON.stringify(g))}::text[]
+    ) AS t(u, k, c, i, p)
+    ON CONFLICT (idempotency_key) DO NOTHING`.execute(ex);
 }
 
 export function enqueueGrant(ex: Executor<ProgressDatabase>, grant: GrantRequest): Promise<void> {

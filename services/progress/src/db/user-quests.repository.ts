@@ -80,47 +80,30 @@ export interface StateRow {
   state: QuestState;
 }
 
+/**
+ * Writes many states in one statement whatever their number: one array parameter per column,
+ * unnested by PostgreSQL (a VALUES list would take 15 parameters a row, and a statement at most
+ * 65,535: a big batch over many quests once crossed that). Keys must be unique (callers pass each
+ * user's dirty quests once).
+ */
 export async function upsertStates(ex: Executor<ProgressDatabase>, rows: StateRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const values = rows.map(({ userId, questKey, state: s }) => ({
-    user_id: userId,
-    quest_key: questKey,
-    progress: s.progress,
-    period_key: s.periodKey,
-    completions: s.completions,
-    claimed: s.claimed,
-    last_completed_period: s.lastCompletedPeriod,
-    streak_current: s.streakCurrent,
-    streak_best: s.streakBest,
-    streak_last_day: s.streakLastDay,
-    quest_version: s.questVersion,
-    streak_zone: s.streakZone,
-    objective_sig: s.objectiveSig,
-    counting_since: s.countingSince,
-    counting_base: s.countingBase,
-  }));
-  await ex
-    .insertInto('user_quests')
-    .values(values)
-    .onConflict((oc) =>
-      oc.columns(['user_id', 'quest_key']).doUpdateSet((eb) => ({
-        progress: eb.ref('excluded.progress'),
-        period_key: eb.ref('excluded.period_key'),
-        completions: eb.ref('excluded.completions'),
-        claimed: eb.ref('excluded.claimed'),
-        last_completed_period: eb.ref('excluded.last_completed_period'),
-        streak_current: eb.ref('excluded.streak_current'),
-        streak_best: eb.ref('excluded.streak_best'),
-        streak_last_day: eb.ref('excluded.streak_last_day'),
-        quest_version: eb.ref('excluded.quest_version'),
-        streak_zone: eb.ref('excluded.streak_zone'),
-        objective_sig: eb.ref('excluded.objective_sig'),
-        counting_since: eb.ref('excluded.counting_since'),
-        counting_base: eb.ref('excluded.counting_base'),
-        updated_at: sql<Date>`now()`,
-      })),
-    )
-    .execute();
+  const col = <T>(pick: (r: StateRow) => T): T[] => rows.map(pick);
+  await sql`
+    INSERT INTO user_quests (user_id, quest_key, progress, period_key, completions, claimed, last_completed_period,
+      streak_current, streak_best, streak_last_day, quest_version, streak_zone, objective_sig, counting_since, counting_base)
+    SELECT * FROM unnest(
+      ${col((r) => r.userId)}::uuid[], ${col((r) => r.questKey)}::text[], ${col((r) => r.state.progress)}::bigint[],
+      ${col((r) => r.state.periodKey)}::text[], ${col((r) => r.state.completions)}::int[], ${col((r) => r.state.claimed)}::int[],
+      ${col((r) => r.state.lastCompletedPeriod)}::text[], ${col((r) => r.state.streakCurrent)}::int[], ${col((r) => r.state.streakBest)}::int[],
+      ${col((r) => r.state.streakLastDay)}::date[], ${col((r) => r.state.questVersion)}::int[], ${col((r) => r.state.streakZone)}::text[],
+      ${col((r) => r.state.objectiveSig)}::text[], ${col((r) => r.state.countingSince)}::timestamptz[], ${col((r) => r.state.countingBase)}::int[])
+    ON CONFLICT (user_id, quest_key) DO UPDATE SET
+      progress = excluded.progress, period_key = excluded.period_key, completions = excluded.completions,
+      claimed = excluded.claimed, last_completed_period = excluded.last_completed_period,
+      streak_current = excluded.streak_current, streak_best = excluded.streak_best, streak_last_day = excluded.streak_last_day,
+      quest_version = excluded.quest_version, streak_zone = excluded.streak_zone, objective_sig = excluded.objective_sig,
+      counting_since = excluded.counting_since, counting_base = excluded.counting_base, updated_at = now()`.execute(ex);
 }
 
 export async function addClaimed(ex: Executor<ProgressDatabase>, userId: string, questKey: string, count: number): Promise<void> {

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { AppError, callerOf, errorResponses, requireAuth, type App } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
 import { claimQuest } from '../use-cases/claim-quest.js';
-import { questViewsFor } from '../use-cases/quest-views.js';
+import { callerQuestViews, questViewsFor } from '../use-cases/quest-views.js';
 import { lookupUser } from '../use-cases/ingest-batch.js';
 import { requireCatalog } from '../use-cases/ingest-events.js';
 import { QuestKeyParams, QuestViewList, RewardedItems, UserIdParams } from './schemas.js';
@@ -30,10 +30,10 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
     async (request) => {
       // From progress's own data alone: the stored profile (pushed by auth), else the token's claims.
       const caller = callerOf(request);
-      const profile = await ctx.users.local(caller.id);
-      if (profile?.status === 'banned') throw new AppError(403, 'USER_BANNED', 'this account is banned');
       const catalog = requireCatalog(ctx.catalog);
-      return { items: await questViewsFor(ctx.db, catalog, caller.id, profile?.timezone ?? caller.timezone) };
+      const result = await callerQuestViews(ctx.db, ctx.users, catalog, caller);
+      if (result.kind === 'banned') throw new AppError(403, 'USER_BANNED', 'this account is banned');
+      return { items: result.items };
     },
   );
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ProgressDatabase } from '../db/schema.js';
 import type { CatalogSnapshot } from '../clients/catalog-cache.js';
 import { listStates } from '../db/user-quests.repository.js';
+import type { UserDirectory } from '../clients/user-directory.js';
 import { buildQuestView, type QuestView } from '../domain/quest-view.js';
 import type { QuestState } from '../domain/evaluate.js';
 
@@ -14,4 +15,22 @@ export function viewsFromStates(catalog: CatalogSnapshot, states: Map<string, Qu
 export async function questViewsFor(db: Kysely<ProgressDatabase>, catalog: CatalogSnapshot, userId: string, timezone: string): Promise<QuestView[]> {
   const states = await listStates(db, userId);
   return viewsFromStates(catalog, states, timezone, new Date());
+}
+
+export type CallerQuestViews = { kind: 'banned' } | { kind: 'listed'; items: QuestView[] };
+
+/**
+ * GET /me/quests from progress's own data alone: the stored profile (pushed by auth; its status and
+ * timezone win over the token's), else the token's claims. Both reads go at once, so the list costs
+ * one database round trip of latency, not two.
+ */
+export async function callerQuestViews(
+  db: Kysely<ProgressDatabase>,
+  users: UserDirectory,
+  catalog: CatalogSnapshot,
+  caller: { id: string; timezone: string },
+): Promise<CallerQuestViews> {
+  const [profile, states] = await Promise.all([users.local(caller.id), listStates(db, caller.id)]);
+  if (profile?.status === 'banned') return { kind: 'banned' };
+  return { kind: 'listed', items: viewsFromStates(catalog, states, profile?.timezone ?? caller.timezone, new Date()) };
 }
