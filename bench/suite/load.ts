@@ -69,7 +69,10 @@ export async function runScenario(stack: Stack, s: Scenario, log: (line: string)
       },
     ],
   }, (err, result) => finish({ err: err ?? undefined, result }));
+  // The run ends at the last answer: autocannon itself stops a bounded-count run at its next 1 s tick.
+  let lastAnswer = started;
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    lastAnswer = performance.now();
     latencies.push(responseTime);
     statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
   });
@@ -83,7 +86,7 @@ export async function runScenario(stack: Stack, s: Scenario, log: (line: string)
   sampler.stop();
   if (outcome.err || !outcome.result) throw outcome.err ?? new Error(`${s.name}: autocannon gave no result`);
   const result = outcome.result;
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = (lastAnswer - started) / 1000;
   const sorted = Float64Array.from(latencies).sort();
   const items = s.itemsPerRequest ?? 1;
   const ok = result['2xx'];

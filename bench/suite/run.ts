@@ -21,7 +21,7 @@ import { outboxBacklog, rewardLag, type LagStats } from '../progress/lag.js';
 import { pgbenchBinary, runPgbench, type PgbenchResult } from '../progress/pgbench.js';
 import { pgVersion } from '../shared/machine.js';
 import { CLAIM_QUEST, EVENT_TYPES, completeClaimQuest, createQuests, mintTokens } from './data.js';
-import { runScenario, type ScenarioResult } from './load.js';
+import { runScenario, type Scenario, type ScenarioResult } from './load.js';
 import { render, type SuiteReport } from './report.js';
 import { rssNow, startSystem, type Rss, type System } from './system.js';
 import { assembleBenchmarks } from './assemble.js';
@@ -36,6 +36,9 @@ const PG_URL = opt('pg-url');
 const CPU_PROF = opt('cpu-prof') as ServiceName | undefined;
 /** --node-flags="--max-semi-space-size=8 …": extra Node flags for every service. */
 const NODE_FLAGS = opt('node-flags')?.split(' ').filter(Boolean) ?? [];
+/** --only=batch,GET: just the scenarios whose names start so (and signup); prints figures, writes no report. */
+const ONLY = opt('only')?.split(',').filter(Boolean) ?? [];
+const BATCH_CONNECTIONS = Number(opt('batch-connections') ?? 4);
 const PASSWORD = 'bench-password-123';
 
 const t0 = performance.now();
@@ -80,45 +83,38 @@ async function main() {
     const { adminToken, published } = await createQuests(sys);
     log(`${published} quests published`);
     const results: ScenarioResult[] = [];
+    // Signup always runs: it makes the users every other scenario needs.
+    const measure = async (s: Scenario) => {
+      if (ONLY.length > 0 && s.name !== 'signup' && !ONLY.some((o) => s.name.startsWith(o))) return;
+      results.push(await runScenario(stack, s, log));
+    };
 
     // Signup creates the data set's users, through the API, and is measured while it does.
     const runTag = Date.now().toString(36);
     const ids: string[] = [];
     let signups = 0;
-    results.push(
-      await runScenario(
-        stack,
-        {
-          name: 'signup',
-          url: `${gw}/api/v1/auth/signup`,
-          method: 'POST',
-          connections: 8,
-          amount: USERS,
-          next: () => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: `b${runTag}-${signups++}`, password: PASSWORD, timezone: 'UTC' }) }),
-          onResponse: (status, body) => {
-            if (status === 201) ids.push((JSON.parse(body) as { user: { id: string; username: string } }).user.id);
-          },
-        },
-        log,
-      ),
-    );
+    await measure({
+      name: 'signup',
+      url: `${gw}/api/v1/auth/signup`,
+      method: 'POST',
+      connections: 8,
+      amount: USERS,
+      next: () => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: `b${runTag}-${signups++}`, password: PASSWORD, timezone: 'UTC' }) }),
+      onResponse: (status, body) => {
+        if (status === 201) ids.push((JSON.parse(body) as { user: { id: string; username: string } }).user.id);
+      },
+    });
     if (ids.length !== USERS) throw new Error(`signup created ${ids.length} of ${USERS} users`);
     const usernames = Array.from({ length: signups }, (_, i) => `b${runTag}-${i}`);
 
-    results.push(
-      await runScenario(
-        stack,
-        {
-          name: 'login',
-          url: `${gw}/api/v1/auth/login`,
-          method: 'POST',
-          connections: 8,
-          seconds: SECONDS,
-          next: () => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: pick(usernames), password: PASSWORD }) }),
-        },
-        log,
-      ),
-    );
+    await measure({
+      name: 'login',
+      url: `${gw}/api/v1/auth/login`,
+      method: 'POST',
+      connections: 8,
+      seconds: SECONDS,
+      next: () => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: pick(usernames), password: PASSWORD }) }),
+    });
 
     const tokens = await mintTokens(sys, { username: usernames[0]!, password: PASSWORD }, ids);
     log(`${tokens.length.toLocaleString('en-US')} access tokens signed`);
@@ -129,67 +125,55 @@ async function main() {
 
     const eventsFrom = new Date();
     for (const [name, base] of [['single events (gateway)', gw], ['single events (direct to progress)', stack.urls.progress]] as const) {
-      results.push(await runScenario(stack, { name, url: `${base}/api/v1/events`, method: 'POST', connections: 32, seconds: SECONDS, next: userRequest(randomEvent) }, log));
+      await measure({ name, url: `${base}/api/v1/events`, method: 'POST', connections: 32, seconds: SECONDS, next: userRequest(randomEvent) });
     }
     const eventsTo = new Date();
     await drainOutbox(sys);
 
     let batchNo = 0;
     const batchFrom = new Date();
-    results.push(
-      await runScenario(
-        stack,
-        {
-          name: 'batch events (gateway, 1,000 per request)',
-          url: `${gw}/api/v1/admin/events`,
-          method: 'POST',
-          connections: 4,
-          seconds: SECONDS,
-          itemsPerRequest: 1000,
-          next: () => {
-            const k = batchNo++;
-            const events = Array.from({ length: 1000 }, (_, i) => ({ id: `batch-${runTag}-${k}-${i}`, userId: pick(ids), ...randomEvent() }));
-            return { headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` }, body: JSON.stringify({ events }) };
-          },
-        },
-        log,
-      ),
-    );
+    await measure({
+      name: 'batch events (gateway, 1,000 per request)',
+      url: `${gw}/api/v1/admin/events`,
+      method: 'POST',
+      connections: BATCH_CONNECTIONS,
+      seconds: SECONDS,
+      itemsPerRequest: 1000,
+      next: () => {
+        const k = batchNo++;
+        const events = Array.from({ length: 1000 }, (_, i) => ({ id: `batch-${runTag}-${k}-${i}`, userId: pick(ids), ...randomEvent() }));
+        return { headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` }, body: JSON.stringify({ events }) };
+      },
+    });
     const batchTo = new Date();
     log('waiting for the grant outbox to drain...');
     await drainOutbox(sys);
 
     for (const [name, base] of [['GET /me/quests (gateway)', gw], ['GET /me/quests (direct to progress)', stack.urls.progress]] as const) {
-      results.push(await runScenario(stack, { name, url: `${base}/api/v1/me/quests`, method: 'GET', connections: 32, seconds: SECONDS, next: userRequest() }, log));
+      await measure({ name, url: `${base}/api/v1/me/quests`, method: 'GET', connections: 32, seconds: SECONDS, next: userRequest() });
     }
 
-    log(`each user completes ${CLAIM_QUEST} once (admin batches, not measured)...`);
-    await completeClaimQuest(sys, adminToken, ids);
+    if (ONLY.length === 0 || ONLY.some((o) => 'claim'.startsWith(o))) {
+      log(`each user completes ${CLAIM_QUEST} once (admin batches, not measured)...`);
+      await completeClaimQuest(sys, adminToken, ids);
+    }
     let claimNo = 0;
-    results.push(
-      await runScenario(
-        stack,
-        {
-          name: 'claim',
-          url: `${gw}/api/v1/me/quests/${CLAIM_QUEST}/claim`,
-          method: 'POST',
-          connections: 16,
-          amount: USERS,
-          // Each user claims once: the quest pays one completion per user.
-          next: () => ({ headers: { authorization: `Bearer ${tokens[claimNo++ % tokens.length]}` } }),
-        },
-        log,
-      ),
-    );
+    await measure({
+      name: 'claim',
+      url: `${gw}/api/v1/me/quests/${CLAIM_QUEST}/claim`,
+      method: 'POST',
+      connections: 16,
+      amount: USERS,
+      // Each user claims once: the quest pays one completion per user.
+      next: () => ({ headers: { authorization: `Bearer ${tokens[claimNo++ % tokens.length]}` } }),
+    });
 
-    results.push(
-      await runScenario(
-        stack,
-        { name: 'admin quest list', url: `${gw}/api/v1/admin/quests?limit=50`, method: 'GET', connections: 16, seconds: SECONDS, next: () => ({ headers: { authorization: `Bearer ${adminToken}` } }) },
-        log,
-      ),
-    );
+    await measure({ name: 'admin quest list', url: `${gw}/api/v1/admin/quests?limit=50`, method: 'GET', connections: 16, seconds: SECONDS, next: () => ({ headers: { authorization: `Bearer ${adminToken}` } }) });
 
+    if (ONLY.length > 0) {
+      log('--only: no report written');
+      return;
+    }
     log('waiting for the grant outbox to drain...');
     await drainOutbox(sys);
     const autoClaimKeys = ['daily-login', ...(await autoClaimQuestKeys(gw))];

@@ -3,6 +3,7 @@ import type { Executor } from '@questline/platform';
 import type { QuestState } from '../domain/evaluate.js';
 import type { Selectable } from 'kysely';
 import type { ProgressDatabase, UserQuestsTable } from './schema.js';
+import type { StoredProfile } from './profiles.repository.js';
 
 // Namespace of the per-user advisory locks (the two-key form never collides with single-key locks).
 const USER_LOCK_NAMESPACE = 8083;
@@ -52,6 +53,27 @@ function toState(row: Selectable<UserQuestsTable>): QuestState {
 export async function listStates(ex: Executor<ProgressDatabase>, userId: string): Promise<Map<string, QuestState>> {
   const rows = await ex.selectFrom('user_quests').selectAll().where('user_id', '=', userId).execute();
   return new Map(rows.map((r) => [r.quest_key, toState(r)]));
+}
+
+/**
+ * What a user's quest list needs, in one round trip: their stored profile (null if progress has
+ * never heard of them) and all their quest states. On this kind of machine a query's syscalls cost
+ * more than its work, so GET /me/quests makes one query, not two.
+ */
+export async function readQuestList(
+  ex: Executor<ProgressDatabase>,
+  userId: string,
+): Promise<{ profile: Pick<StoredProfile, 'status' | 'timezone'> | null; states: Map<string, QuestState> }> {
+  const { rows } = await sql<Selectable<UserQuestsTable> & { p_status: StoredProfile['status'] | null; p_timezone: string | null }>`
+    SELECT p.status AS p_status, p.timezone AS p_timezone, q.*
+    FROM (SELECT ${userId}::uuid AS id) AS me
+    LEFT JOIN user_profiles p ON p.id = me.id
+    LEFT JOIN user_quests q ON q.user_id = me.id`.execute(ex);
+  const first = rows[0];
+  const profile = first?.p_status && first.p_timezone !== null ? { status: first.p_status, timezone: first.p_timezone } : null;
+  // Without any state the one row carries the profile and NULL quest columns.
+  const states = new Map(rows.filter((r) => r.quest_key !== null).map((r) => [r.quest_key, toState(r)]));
+  return { profile, states };
 }
 
 /** Quest states of several users: user id → quest key → state. */

@@ -31,7 +31,7 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
       // From progress's own data alone: the stored profile (pushed by auth), else the token's claims.
       const caller = callerOf(request);
       const catalog = requireCatalog(ctx.catalog);
-      const result = await callerQuestViews(ctx.db, ctx.users, catalog, caller);
+      const result = await callerQuestViews(ctx.db, catalog, caller);
       if (result.kind === 'banned') throw new AppError(403, 'USER_BANNED', 'this account is banned');
       return { items: result.items };
     },

@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ProgressDatabase } from '../db/schema.js';
 import type { CatalogSnapshot } from '../clients/catalog-cache.js';
-import { listStates } from '../db/user-quests.repository.js';
-import type { UserDirectory } from '../clients/user-directory.js';
+import { listStates, readQuestList } from '../db/user-quests.repository.js';
 import { buildQuestView, type QuestView } from '../domain/quest-view.js';
 import type { QuestState } from '../domain/evaluate.js';
 
@@ -20,17 +19,11 @@ export async function questViewsFor(db: Kysely<ProgressDatabase>, catalog: Catal
 export type CallerQuestViews = { kind: 'banned' } | { kind: 'listed'; items: QuestView[] };
 
 /**
- * GET /me/quests from progress's own data alone: the stored profile (pushed by auth; its status and
- * timezone win over the token's), else the token's claims. Both reads go at once, so the list costs
- * one database round trip of latency, not two.
+ * GET /me/quests from progress's own data alone, in one query: the stored profile (pushed by auth;
+ * its status and timezone win over the token's), else the token's claims, and the quest states.
  */
-export async function callerQuestViews(
-  db: Kysely<ProgressDatabase>,
-  users: UserDirectory,
-  catalog: CatalogSnapshot,
-  caller: { id: string; timezone: string },
-): Promise<CallerQuestViews> {
-  const [profile, states] = await Promise.all([users.local(caller.id), listStates(db, caller.id)]);
+export async function callerQuestViews(db: Kysely<ProgressDatabase>, catalog: CatalogSnapshot, caller: { id: string; timezone: string }): Promise<CallerQuestViews> {
+  const { profile, states } = await readQuestList(db, caller.id);
   if (profile?.status === 'banned') return { kind: 'banned' };
   return { kind: 'listed', items: viewsFromStates(catalog, states, profile?.timezone ?? caller.timezone, new Date()) };
 }
