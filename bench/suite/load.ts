@@ -5,7 +5,7 @@
  */
 import autocannon from 'autocannon';
 import type { Stack } from '@questline/devstack';
-import { rssSampler, type Rss } from './system.js';
+import { SERVICE_NAMES, cpuNow, rssSampler, type Rss } from './system.js';
 
 export interface ScenarioResult {
   name: string;
@@ -24,6 +24,8 @@ export interface ScenarioResult {
   errors: number;
   statuses: Record<string, number>;
   peakRss: Rss;
+  /** CPU time each service used per request during the scenario, in µs. */
+  cpuPerRequest: Rss;
 }
 
 export interface Scenario {
@@ -47,6 +49,7 @@ export async function runScenario(stack: Stack, s: Scenario, log: (line: string)
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   const sampler = rssSampler(stack);
+  const cpuBefore = await cpuNow(stack);
   const bound = s.amount !== undefined ? `${s.amount.toLocaleString('en-US')} requests` : `${s.seconds} s`;
   log(`${s.name}: ${s.method} ${new URL(s.url).pathname}, ${s.connections} connections, ${bound}`);
   const started = performance.now();
@@ -86,6 +89,8 @@ export async function runScenario(stack: Stack, s: Scenario, log: (line: string)
   sampler.stop();
   if (outcome.err || !outcome.result) throw outcome.err ?? new Error(`${s.name}: autocannon gave no result`);
   const result = outcome.result;
+  const cpuAfter = await cpuNow(stack);
+  const cpuPerRequest = Object.fromEntries(SERVICE_NAMES.map((n) => [n, ((cpuAfter[n] - cpuBefore[n]) * 1000) / Math.max(1, latencies.length)])) as Rss;
   const seconds = (lastAnswer - started) / 1000;
   const sorted = Float64Array.from(latencies).sort();
   const items = s.itemsPerRequest ?? 1;
@@ -104,6 +109,7 @@ export async function runScenario(stack: Stack, s: Scenario, log: (line: string)
     errors: result.non2xx + result.errors + result.timeouts,
     statuses,
     peakRss: sampler.peak(),
+    cpuPerRequest,
   };
   log(`  → ${Math.round(out.throughput).toLocaleString('en-US')}/s, p50 ${out.p50.toFixed(1)} ms, p95 ${out.p95.toFixed(1)} ms, p99 ${out.p99.toFixed(1)} ms, errors ${out.errors}`);
   return out;

