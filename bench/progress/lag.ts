@@ -6,6 +6,11 @@ export interface LagStats {
   p50: number;
   p99: number;
   max: number;
+  /**
+   * The same from the transaction that recorded the completion (an auto-claimed completion's
+   * claimed_at is that transaction's clock): what remains once the event was applied.
+   */
+  fromTransaction?: { p50: number; p99: number; max: number };
 }
 
 async function query<T>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
@@ -39,9 +44,9 @@ const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(so
  * instant) to the ledger entry auth wrote in the same transaction as the balance change.
  */
 export async function rewardLag(progressDb: string, authDb: string, from: Date, to: Date, questKeys: string[] = ['bench-taps']): Promise<LagStats> {
-  const completions = await query<{ user_id: string; quest_key: string; number: number; completed_at: Date }>(
+  const completions = await query<{ user_id: string; quest_key: string; number: number; completed_at: Date; claimed_at: Date | null }>(
     progressDb,
-    'SELECT user_id, quest_key, number, completed_at FROM completions WHERE quest_key = ANY($3) AND completed_at BETWEEN $1 AND $2',
+    'SELECT user_id, quest_key, number, completed_at, claimed_at FROM completions WHERE quest_key = ANY($3) AND completed_at BETWEEN $1 AND $2',
     [from, to, questKeys],
   );
   const ledger = await query<{ idempotency_key: string; at: Date }>(
@@ -51,10 +56,21 @@ export async function rewardLag(progressDb: string, authDb: string, from: Date, 
   );
   const paidAt = new Map(ledger.map((l) => [l.idempotency_key, l.at.getTime()]));
   const lags: number[] = [];
+  const fromTransaction: number[] = [];
   for (const c of completions) {
     const at = paidAt.get(`quest:${c.user_id}:${c.quest_key}:${c.number}`);
-    if (at !== undefined) lags.push(at - c.completed_at.getTime());
+    if (at === undefined) continue;
+    lags.push(at - c.completed_at.getTime());
+    if (c.claimed_at) fromTransaction.push(at - c.claimed_at.getTime());
   }
   lags.sort((a, b) => a - b);
-  return { completions: completions.length, paid: lags.length, p50: pct(lags, 50), p99: pct(lags, 99), max: lags.at(-1) ?? NaN };
+  fromTransaction.sort((a, b) => a - b);
+  return {
+    completions: completions.length,
+    paid: lags.length,
+    p50: pct(lags, 50),
+    p99: pct(lags, 99),
+    max: lags.at(-1) ?? NaN,
+    fromTransaction: { p50: pct(fromTransaction, 50), p99: pct(fromTransaction, 99), max: fromTransaction.at(-1) ?? NaN },
+  };
 }

@@ -44,11 +44,13 @@ export async function lockDueGrants(ex: Executor<ProgressDatabase>, dueBy: Date,
     .execute();
 }
 
-export async function markDelivered(ex: Executor<ProgressDatabase>, id: string): Promise<void> {
+/** Marks the rows delivered, all in one statement. */
+export async function markDelivered(ex: Executor<ProgressDatabase>, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
   await ex
     .updateTable('grant_outbox')
     .set((eb) => ({ delivered_at: sql<Date>`now()`, attempts: eb('attempts', '+', 1), last_error: null }))
-    .where('id', '=', id)
+    .where('id', '=', sql<string>`ANY(${ids}::uuid[])`)
     .execute();
 }
 

@@ -108,13 +108,13 @@ export class GrantRelay {
       const rows = await lockDueGrants(trx, dueBy, BATCH_SIZE);
       // The rows stay locked while they are sent, so no other relay can send them meanwhile.
       const outcomes = await Promise.all(rows.map((row) => this.deliver(row)));
-      let delivered = 0;
+      // The delivered rows in one statement: a batch costs one round trip to the database, not twenty.
+      const deliveredIds = rows.filter((_, i) => outcomes[i] === null).map((row) => row.id);
+      await markDelivered(trx, deliveredIds);
+      const delivered = deliveredIds.length;
       for (const [i, row] of rows.entries()) {
         const error = outcomes[i];
-        if (error === null) {
-          await markDelivered(trx, row.id);
-          delivered++;
-        } else {
+        if (error !== null) {
           const retryIn = backoffMs(row.attempts + 1, this.opts.maxBackoffMs);
           this.log.warn({ grant: row.payload.idempotencyKey, attempts: row.attempts + 1, retryInMs: retryIn, error }, 'grant delivery failed');
           await markFailed(trx, row.id, error ?? 'unknown', retryIn);
