@@ -11,6 +11,8 @@ export interface LagStats {
    * claimed_at is that transaction's clock): what remains once the event was applied.
    */
   fromTransaction?: { p50: number; p99: number; max: number };
+  /** From the relay's pick-up (its transaction's clock, stored as delivered_at) to the ledger entry. */
+  fromPickUp?: { p50: number; p99: number; max: number };
 }
 
 async function query<T>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
@@ -55,16 +57,25 @@ export async function rewardLag(progressDb: string, authDb: string, from: Date, 
     [questKeys],
   );
   const paidAt = new Map(ledger.map((l) => [l.idempotency_key, l.at.getTime()]));
+  const picked = await query<{ idempotency_key: string; delivered_at: Date }>(
+    progressDb,
+    'SELECT idempotency_key, delivered_at FROM grant_outbox WHERE quest_key = ANY($1) AND delivered_at IS NOT NULL',
+    [questKeys],
+  );
+  const pickedAt = new Map(picked.map((p) => [p.idempotency_key, p.delivered_at.getTime()]));
   const lags: number[] = [];
   const fromTransaction: number[] = [];
+  const fromPickUp: number[] = [];
   for (const c of completions) {
-    const at = paidAt.get(`quest:${c.user_id}:${c.quest_key}:${c.number}`);
+    const key = `quest:${c.user_id}:${c.quest_key}:${c.number}`;
+    const at = paidAt.get(key);
     if (at === undefined) continue;
     lags.push(at - c.completed_at.getTime());
     if (c.claimed_at) fromTransaction.push(at - c.claimed_at.getTime());
+    const pick = pickedAt.get(key);
+    if (pick !== undefined) fromPickUp.push(at - pick);
   }
-  lags.sort((a, b) => a - b);
-  fromTransaction.sort((a, b) => a - b);
+  for (const xs of [lags, fromTransaction, fromPickUp]) xs.sort((a, b) => a - b);
   return {
     completions: completions.length,
     paid: lags.length,
@@ -72,5 +83,6 @@ export async function rewardLag(progressDb: string, authDb: string, from: Date, 
     p99: pct(lags, 99),
     max: lags.at(-1) ?? NaN,
     fromTransaction: { p50: pct(fromTransaction, 50), p99: pct(fromTransaction, 99), max: fromTransaction.at(-1) ?? NaN },
+    fromPickUp: { p50: pct(fromPickUp, 50), p99: pct(fromPickUp, 99), max: fromPickUp.at(-1) ?? NaN },
   };
 }

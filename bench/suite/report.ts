@@ -56,8 +56,9 @@ export function render(r: SuiteReport): string {
   );
   const cpuRows = r.results.map((s) => `| ${s.name} | ${SERVICE_NAMES.map((n) => f0(s.cpuPerRequest[n])).join(' | ')} | ${f0(SERVICE_NAMES.reduce((a, n) => a + s.cpuPerRequest[n], 0))} |`);
   const rssRows = SERVICE_NAMES.map((n) => `| ${n} | ${f0(r.rss.idle[n])} MB | ${f0(peak[n])} MB (${heaviest(n)}) | ${f0(r.rss.after[n])} MB |`);
+  const three = (x?: { p50: number; p99: number; max: number }) => (x ? `${ms(x.p50)} / ${ms(x.p99)} / ${ms(x.max)}` : 'n/a');
   const lagLine = (what: string, l: LagStats) =>
-    `| ${what} | ${f0(l.completions)} | ${f0(l.paid)} | ${ms(l.p50)} | ${ms(l.p99)} | ${ms(l.max)} | ${l.fromTransaction ? `${ms(l.fromTransaction.p50)} / ${ms(l.fromTransaction.p99)} / ${ms(l.fromTransaction.max)}` : 'n/a'} |`;
+    `| ${what} | ${f0(l.completions)} | ${f0(l.paid)} | ${ms(l.p50)} | ${ms(l.p99)} | ${ms(l.max)} | ${three(l.fromTransaction)} | ${three(l.fromPickUp)} |`;
   const errors = r.results.reduce((a, s) => a + s.errors, 0);
 
   const targets = [
@@ -99,10 +100,10 @@ PostgreSQL's and the load generator's share is not in these columns; a batch req
 
 ## Reward lag (completion → ledger entry and balance in auth)
 
-From the completing event's instant (for a batch without \`occurredAt\`: when the request arrived, so the batch's own processing is included), and from the transaction that applied the event.
+From the completing event's instant (for a batch without \`occurredAt\`: when the request arrived, so the batch's own processing is included), from the transaction that applied the event (its clock starts before it waits for the users' locks), and from the relay's pick-up of the grant (the delivery to auth alone).
 
-| during | auto-claim completions | paid | p50 | p99 | max | from the recording transaction: p50 / p99 / max |
-|---|---:|---:|---:|---:|---:|---:|
+| during | auto-claim completions | paid | p50 | p99 | max | from the recording transaction: p50 / p99 / max | from the relay's pick-up: p50 / p99 / max |
+|---|---:|---:|---:|---:|---:|---:|---:|
 ${lagLine('single events (both phases)', r.lag.single)}
 ${lagLine('batch events', r.lag.batch)}
 

@@ -180,10 +180,6 @@ async function main() {
 
     await measure({ name: 'admin quest list', url: `${gw}/api/v1/admin/quests?limit=50`, method: 'GET', connections: 16, seconds: SECONDS, next: () => ({ headers: { authorization: `Bearer ${adminToken}` } }) });
 
-    if (ONLY.length > 0) {
-      log('--only: no report written');
-      return;
-    }
     log('waiting for the grant outbox to drain...');
     await drainOutbox(sys);
     const autoClaimKeys = ['daily-login', ...(await autoClaimQuestKeys(gw))];
@@ -191,6 +187,11 @@ async function main() {
       single: await rewardLag(sys.databases.progress, sys.databases.auth, eventsFrom, eventsTo, autoClaimKeys),
       batch: await rewardLag(sys.databases.progress, sys.databases.auth, batchFrom, batchTo, autoClaimKeys),
     };
+    if (ONLY.length > 0) {
+      process.stdout.write(`reward lag: ${JSON.stringify(lag)}\n`);
+      log('--only: no report written');
+      return;
+    }
     await pause(3000);
     const afterRss: Rss = await rssNow(stack);
 

@@ -4,8 +4,12 @@ import type { ServiceClient } from '@questline/platform';
 import type { ProgressDatabase } from '../db/schema.js';
 import { lockDueGrants, markDelivered, markFailed, type PendingGrant } from '../db/outbox.repository.js';
 
-const BATCH_SIZE = 20;
-const MAX_BATCHES_PER_PASS = 50;
+// Grants sent at once, each its own request to auth. A batch waits for its slowest delivery, so
+// under heavy completion rates (a 1,000-event import completes hundreds of quests) batches of 20
+// picked grants up more slowly than they were queued: reward lag p50 3.3 s at ~230 completions/s
+// while a delivery itself took 19 ms (npm run bench -- --only=batch). 100 at a time keeps up.
+const BATCH_SIZE = 100;
+const MAX_BATCHES_PER_PASS = 20;
 const BASE_BACKOFF_MS = 500;
 
 /** Exponential backoff with a little jitter so that retries of many rows do not stampede. */
