@@ -6,9 +6,10 @@
 export const NOTES = `
 ## Why targets are missed, and what would reach them
 
-Written by hand from four full runs on this machine (2026-11-25); between runs the same scenario
-moved by up to 20 % (single events through the gateway 576–776 events/s, \`GET /me/quests\`
-888–1,080 req/s, batches 2,396–3,097 events/s), so read the figures as ranges.
+Written by hand from five full runs on this machine (2026-11-25, the code changing between them as
+listed at the end); the same scenario moved by up to 20 % between runs (single events through the
+gateway 576–869 events/s, \`GET /me/quests\` 888–1,080 req/s, batches 2,396–3,319 events/s), so read
+the figures as ranges.
 
 **The machine decides most of it.** Two cores run everything at once: autocannon, the gateway,
 three services and PostgreSQL (and pgbench for the ceiling). Every scenario that counts requests
@@ -20,18 +21,18 @@ in memory but the catalog copy, and events of different users never wait for eac
 are per user). On one 2-core machine, these targets are out of reach, and we say so rather than
 tune the benchmark.
 
-**Single events ÷ pgbench (11–15 %; goal 100 %).** pgbench's transaction is four statements from a
+**Single events ÷ pgbench (11–16 %; goal 100 %).** pgbench's transaction is four statements from a
 C client. One event through Questline is an HTTP request parsed and token-checked twice (gateway,
 then progress), a profile read, its share of a group-committed transaction (about seven statements
 for the whole group), evaluation against the quests listening to its type (about 7 of the 50), and
-a JSON answer with each of those quests' status. That costs about 450–650 µs of CPU in the gateway
-and 850–1,350 µs in progress per event (table above), against pgbench's whole machine at about
+a JSON answer with each of those quests' status. That costs about 420–650 µs of CPU in the gateway
+and 770–1,350 µs in progress per event (table above), against pgbench's whole machine at about
 390 µs per transaction (2 cores ÷ ~5,100 tx/s). Group commit already shares the statements and the
-commit of concurrent events; direct to progress, one hop less, did 684–1,224 events/s. Reaching
+commit of concurrent events; direct to progress, one hop less, did 684–1,343 events/s. Reaching
 100 % needs the Node side on its own cores (and several progress replicas), or clients that send
 batches: the batch endpoint does 3–4× the single-event rate on the same machine.
 
-**Batches (2,400–3,100 events/s; goal 50,000).** \`npx tsx bench/progress/transaction-breakdown.ts\`
+**Batches (2,400–3,300 events/s; goal 50,000).** \`npx tsx bench/progress/transaction-breakdown.ts\`
 shows where a 500-event transaction of a batch goes with this 50-quest catalog: about 80 ms, of
 which upserting the ~3,000 quest states it touched 36 ms, reading the users' states 15 ms,
 inserting the events 8 ms, and Node 55 ms of CPU. Each event here moves about seven quest states
@@ -45,7 +46,7 @@ progress replicas; or counters kept per (user, event type) with quest progress d
 when read, so that an event writes one row instead of one per listening quest (a schema change we
 have not made).
 
-**\`GET /me/quests\` (888–1,080 req/s, p99 56–77 ms; goal 5,000 and 30 ms).** Per request the
+**\`GET /me/quests\` (888–1,080 req/s, p99 56–83 ms; goal 5,000 and 30 ms).** Per request the
 gateway spends about 400–520 µs of CPU and progress 680–890 µs (one query for the profile and the
 user's states, 50 quest views with each quest's day or week in the user's zone, 50 items
 serialised): 5,000 req/s would take 6–7 cores of Node alone. What would reach it: cores and
@@ -60,14 +61,16 @@ each way. Its 400–520 µs per request compete with the very services it measur
 gateway on its own cores, as deployed, it would cost latency (p50 +7–13 ms here, mostly queueing),
 not throughput.
 
-**Reward lag under batches (seconds; goal 1 s).** Measured from the completing event's instant,
-which for a batch without \`occurredAt\` is when the request arrived, so it includes the batch's own
-1.2–2.5 s before its transaction commits. From that transaction the lag is still 0.9 s at p50 and
-2.5 s at p99 (last column), so most of it is delivery. The relay
-then delivers each grant to auth as one HTTP call and one auth transaction, while the next batches
-hold the same cores. Under single events, what players see, p99 stayed at 58–115 ms. What would
-reach it under imports: a bulk grant endpoint in auth (one transaction for many grants) and the
-relay on its own cores.
+**Reward lag under batches (p99 2.3–2.6 s since the relay fix; goal 1 s).** Measured from the
+completing event's instant, which for a batch without \`occurredAt\` is when the request arrived, so
+it includes the batch's own 1–2.5 s before its transaction commits. The split columns show where the
+rest goes: from the relay's pick-up to the ledger entry takes 26 ms at p50 and 198 ms at p99, so the
+time is spent before the pick-up: in batch transactions that wait for each other's user locks (their
+clock starts before the wait) and in the relay's queue. The relay used to send 20 grants at a time
+and could not keep up with ~230 completions/s under load (p50 3.3 s); it now sends 100 (p50 about
+0.9–1.0 s). Under single events, which is what players see, p99 stayed at 58–115 ms. What would reach it
+under imports: a bulk grant endpoint in auth (one transaction for many grants), and cores of its own
+for the relay.
 
 **Found and fixed by these runs** (each with a regression test):
 - Luxon answered "is this a zone?" by building an \`Intl.DateTimeFormat\` every time: a 50-quest
@@ -82,5 +85,6 @@ relay on its own cores.
 - Every request verified its Ed25519 token twice (100–300 µs each); verified tokens are now
   remembered for a minute. With the bulk writes above, quick mode went from 701 to 903 single
   events/s and from 831 to 1,122 admin quest lists/s.
-- The grant relay marked delivered grants one UPDATE at a time; now one statement per batch.
+- The grant relay sent 20 grants at a time and marked each delivered with its own UPDATE; it now
+  sends 100 and marks them in one statement (reward lag under batches p50 3.3 → 1.0 s).
 `;
