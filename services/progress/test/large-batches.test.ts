@@ -43,4 +43,21 @@ describe('large batches (integration)', () => {
     assert.deepEqual(again.json(), { accepted: 0, duplicates: 1000, rejected: [] });
     assert.equal(await count('completions'), 12_000);
   });
+
+  test('ids and attributes with quotes, backslashes, braces, commas and "NULL" come through the array parameters intact', async () => {
+    const admin = h.auth.addUser({ role: 'admin' });
+    const user = h.auth.addUser();
+    const awkward = ['"quoted"', 'back\\slash', '{braces}', 'a,b', 'NULL', 'null', ' spaced ', 'ünï©ødé ✓', "it's"];
+    const events = awkward.map((id) => ({ id, userId: user.id, type: 'match', attributes: { note: id, n: 1 } }));
+    const post = async () =>
+      h.app.inject({ method: 'POST', url: '/api/v1/admin/events', headers: { authorization: `Bearer ${await h.auth.token(admin)}` }, payload: { events } });
+    const first = await post();
+    assert.equal(first.statusCode, 200, first.body);
+    assert.deepEqual(first.json(), { accepted: awkward.length, duplicates: 0, rejected: [] });
+    const stored = await h.sql<{ id: string; attributes: { note: string } }>('SELECT id, attributes FROM events WHERE user_id = $1 ORDER BY id', [user.id]);
+    assert.deepEqual(stored.map((r) => r.id).sort(), [...awkward].sort());
+    for (const r of stored) assert.equal(r.attributes.note, r.id);
+    // Each stored id is recognised again: the same events are duplicates, not new ones.
+    assert.deepEqual((await post()).json(), { accepted: 0, duplicates: awkward.length, rejected: [] });
+  });
 });
