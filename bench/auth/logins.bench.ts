@@ -18,6 +18,7 @@ import { readFile } from 'node:fs/promises';
 import { rawVerifies, type RawResult } from './raw-argon2.js';
 import { cpuDelta, sampleCpu } from './cpu.js';
 import { renderReport } from './report.js';
+import { buildServices } from '../../scripts/build-services.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const SECONDS = arg('seconds', 15);
@@ -79,7 +80,8 @@ async function main() {
   process.env.QUESTLINE_TEST_ARTIFACTS ??= path.join(base, 'artifacts');
   const tk = await import('@questline/testkit');
   const unlimited = '1000000000';
-  const stack = await tk.startTestStack({ name: 'benchauth', extraEnv: { gateway: { RATE_LIMIT_MAX: unlimited, AUTH_RATE_LIMIT_MAX: unlimited } } });
+  await buildServices();
+  const stack = await tk.startTestStack({ name: 'benchauth', runtime: 'bundle', extraEnv: { gateway: { RATE_LIMIT_MAX: unlimited, AUTH_RATE_LIMIT_MAX: unlimited } } });
   try {
     const roots: Record<string, number> = Object.fromEntries(
       Object.entries(stack.services).map(([name, proc]) => [name, proc.child.pid!]),

@@ -34,7 +34,7 @@ export function renderReport(x: Figures): string {
 
 Produced by \`${x.command}\` (root script \`npm run bench:auth\`) on ${new Date().toISOString()}.
 Machine: ${os.cpus().length} cores (nproc), ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}.
-PostgreSQL: ${x.postgres}. The four services run as separate processes (\`startTestStack\`), the gateway's
+PostgreSQL: ${x.postgres}. The four services run as separate processes, bundled as \`npm start\` runs them (\`startTestStack\` with \`runtime: bundle\`), the gateway's
 rate limits lifted; ${x.users} users; ${x.seconds} s per phase; autocannon from the same process.
 
 **The machine is shared with other engineers running tests, so these figures are noisy**; the lead

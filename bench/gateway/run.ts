@@ -14,6 +14,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { ensureDatabases, freePort, repoRoot, startEmbeddedPostgres, startStack, takeOverShutdownSignals, type EmbeddedServer, type Stack } from '@questline/devstack';
 import { generateSigningJwk } from '@questline/testkit';
+import { buildServices } from '../../scripts/build-services.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const SECONDS = arg('seconds', 10);
@@ -72,7 +73,10 @@ async function main() {
     process.stdout.write(`starting PostgreSQL and the services in ${base}...\n`);
     pg = await startEmbeddedPostgres({ dir: path.join(base, 'pg'), port: await freePort(), password: randomBytes(12).toString('hex'), ephemeral: true });
     const urls = await ensureDatabases(pg.url, ['questline_auth', 'questline_catalog', 'questline_progress']);
+    await buildServices();
     stack = await startStack({
+      // What npm start and the images run: the bundles, with plain Node.
+      runtime: 'bundle',
       ports: { gateway: await freePort(), auth: await freePort(), catalog: await freePort(), progress: await freePort() },
       databases: { auth: urls.questline_auth!, catalog: urls.questline_catalog!, progress: urls.questline_progress! },
       internalToken: randomBytes(24).toString('hex'),
@@ -126,7 +130,7 @@ function render(rounds: Array<{ direct: Phase; gateway: Phase }>, quests: number
 - command: \`npx tsx bench/gateway/run.ts${argv ? ` ${argv}` : ''}\` (npm script: \`npm run bench:gateway\`)
 - date: ${new Date().toISOString()}
 - machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (1/5/15 min)
-- setup: embedded PostgreSQL and the four services as processes (NODE_ENV=production, log level warn), the seeded catalog (${quests} published quests). \`GET ${PATH}\` (anonymous, no If-None-Match) with autocannon, ${CONNECTIONS} connections, ${SECONDS} s per phase after a ${WARMUP_SECONDS} s warm-up of each side; ${rounds.length} rounds, direct and gateway alternating. The gateway's per-IP limit is raised for the run (all load comes from one address); everything else is its default (helmet, CORS, rate-limit bookkeeping, path checks, circuit breaker, undici keep-alive pool of 64).
+- setup: embedded PostgreSQL and the four services as processes, bundled as \`npm start\` runs them (NODE_ENV=production, log level warn), the seeded catalog (${quests} published quests). \`GET ${PATH}\` (anonymous, no If-None-Match) with autocannon, ${CONNECTIONS} connections, ${SECONDS} s per phase after a ${WARMUP_SECONDS} s warm-up of each side; ${rounds.length} rounds, direct and gateway alternating. The gateway's per-IP limit is raised for the run (all load comes from one address); everything else is its default (helmet, CORS, rate-limit bookkeeping, path checks, circuit breaker, undici keep-alive pool of 64).
 - everything shares the same ${os.cpus().length} cores (load generator, gateway, catalog, PostgreSQL); the machine is shared with other work, so figures are noisy. Through the gateway, one request costs two HTTP hops on the same cores, so the ratio is a lower bound of what separate machines would show.
 
 | round | path | req/s | p50 | p99 | requests / failed | gateway CPU/req | catalog CPU/req |

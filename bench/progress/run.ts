@@ -19,6 +19,7 @@ import { prepare } from './setup.js';
 import { databaseUrl, outboxBacklog, rewardLag, type LagStats } from './lag.js';
 import { pgbenchBinary, runPgbench, type PgbenchResult } from './pgbench.js';
 import { describeMachine, pgVersion } from '../shared/machine.js';
+import { buildServices } from '../../scripts/build-services.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const SECONDS = arg('seconds', 15);
@@ -66,8 +67,10 @@ async function main() {
   process.env.QUESTLINE_TEST_ARTIFACTS ??= path.join(base, 'artifacts');
   const tk = await import('@questline/testkit');
   const unlimited = '1000000000';
+  await buildServices();
   const stack = await tk.startTestStack({
     name: 'bench',
+    runtime: 'bundle',
     extraEnv: { gateway: { RATE_LIMIT_MAX: unlimited, RATE_LIMIT_USER_MAX: unlimited, AUTH_RATE_LIMIT_MAX: unlimited } },
   });
   try {
@@ -169,7 +172,7 @@ function render(r: { single: LoadResult; batch: LoadResult; lag: LagStats; bench
 - command: \`npx tsx bench/progress/run.ts${argv ? ` ${argv}` : ''}\` (npm script: \`npm run bench:progress\`)
 - date: ${new Date().toISOString()}
 - machine: ${describeMachine()}, PostgreSQL ${r.pgVersion} (embedded, fsync on), pgbench from \`${r.bench.command.split(' ')[0]}\`
-- setup: the four services as processes (log level warn), ${USERS} players, one published count quest on \`tap\` (target 10, auto-claim, 10 gold), so every 10th event of a user completes it and queues a grant. ${SECONDS} s per phase.
+- setup: the four services as processes, bundled as \`npm start\` runs them (log level warn), ${USERS} players, one published count quest on \`tap\` (target 10, auto-claim, 10 gold), so every 10th event of a user completes it and queues a grant. ${SECONDS} s per phase.
 - the progress service commits concurrent single events together (group commit: up to 4 transactions in flight, whatever arrives meanwhile joins the next one) and applies a batch in transactions of up to 500 events of several users, two at a time.
 - everything shares the same 2 cores (load generator, gateway, services, PostgreSQL, pgbench); the machine is shared with other work, so figures are noisy.
 

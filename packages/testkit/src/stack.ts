@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { freePort, repoRoot, startStack, type ServiceName, type Stack } from '@questline/devstack';
+import { freePort, repoRoot, startStack, type ServiceName, type ServiceRuntime, type Stack } from '@questline/devstack';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { generateSigningJwk } from './keys.js';
 import { testEnv } from './config.js';
@@ -22,6 +22,8 @@ export async function startTestStack(opts: {
   extraEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   /** Fixed ports for some services (the rest are free ports). */
   ports?: Partial<Record<ServiceName, number>>;
+  /** Sources through tsx (default) or the bundles `npm start` runs (benchmarks). */
+  runtime?: ServiceRuntime;
 }): Promise<TestStack> {
   const dbs: TestDatabase[] = await Promise.all(['auth', 'catalog', 'progress'].map((s) => createTestDatabase(`${opts.name}_${s}`)));
   const [auth, catalog, progress] = dbs as [TestDatabase, TestDatabase, TestDatabase];
@@ -54,6 +56,7 @@ export async function startTestStack(opts: {
       logLevel: testEnv.stackLogLevel,
       logDir: path.join(artifacts, 'logs', `${opts.name}-${randomBytes(3).toString('hex')}`),
       extraEnv: extra,
+      runtime: opts.runtime,
     });
   } catch (err) {
     await Promise.all(dbs.map((d) => d.drop().catch(() => undefined)));
