@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import pg from 'pg';
 import path from 'node:path';
 import { ensureDatabases, freePort, startEmbeddedPostgres, startStack, type EmbeddedServer, type ServiceName, type Stack } from '@questline/devstack';
 import { generateSigningJwk } from '@questline/testkit';
@@ -32,14 +33,14 @@ export interface SystemOptions {
 }
 
 export async function startSystem(opts: SystemOptions): Promise<System> {
-  let pg: EmbeddedServer | undefined;
+  let embedded: EmbeddedServer | undefined;
   let postgresMs: number | null = null;
   let pgUrl = opts.pgUrl;
   if (!pgUrl) {
     const t = performance.now();
-    pg = await startEmbeddedPostgres({ dir: path.join(opts.baseDir, 'pg'), port: await freePort(), password: randomBytes(12).toString('hex') });
+    embedded = await startEmbeddedPostgres({ dir: path.join(opts.baseDir, 'pg'), port: await freePort(), password: randomBytes(12).toString('hex') });
     postgresMs = performance.now() - t;
-    pgUrl = pg.url;
+    pgUrl = embedded.url;
   }
   // A suffix keeps runs against a shared --pg-url server apart.
   const suffix = randomBytes(3).toString('hex');
@@ -78,6 +79,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   stack = await startStack(settings);
   const restartMs = performance.now() - t;
   const current = stack;
+  const serverUrl = pgUrl;
   return {
     stack: current,
     pgUrl,
@@ -87,9 +89,21 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     startup: { postgresMs, firstStartMs, restartMs },
     async stop() {
       await current.stop().catch(() => undefined);
-      await pg?.stop().catch(() => undefined);
+      // On a server of the user's (--pg-url), the run's databases go away with it.
+      if (!embedded) await dropDatabases(serverUrl, names).catch((err: Error) => process.stderr.write(`could not drop the bench databases: ${err.message}\n`));
+      await embedded?.stop().catch(() => undefined);
     },
   };
+}
+
+async function dropDatabases(adminUrl: string, names: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    for (const name of names) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Resident memory of a process in MB (10^6 bytes, as the targets are given; Linux /proc; NaN elsewhere). */
