@@ -1,27 +1,5 @@
-import { readFile, readdir } from 'node:fs/promises';
-
-/** Clock ticks per second of /proc's utime and stime (USER_HZ; 100 on Linux). */
-const HZ = 100;
-
-interface ProcTimes {
-  ppid: number;
-  /** utime + stime, ms. */
-  self: number;
-  /** cutime + cstime (children that have exited and been waited for), ms. */
-  children: number;
-}
-
-async function procTimes(pid: number): Promise<ProcTimes | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // The command name may contain spaces; the fields after it are space-separated.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const n = (i: number) => Number(fields[i - 3]);
-    return { ppid: n(4), self: ((n(14) + n(15)) * 1000) / HZ, children: ((n(16) + n(17)) * 1000) / HZ };
-  } catch {
-    return undefined;
-  }
-}
+import { readdir } from 'node:fs/promises';
+import { procTimes, type ProcTimes } from '../shared/proc.js';
 
 /** CPU ms used so far by a process and every process below it (live or exited). */
 export async function treeCpuMs(root: number): Promise<number> {

@@ -8,12 +8,13 @@
  *   npx tsx bench/gateway/run.ts [--seconds=10] [--connections=16] [--rounds=2]
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { ensureDatabases, freePort, repoRoot, startEmbeddedPostgres, startStack, takeOverShutdownSignals, type EmbeddedServer, type Stack } from '@questline/devstack';
 import { generateSigningJwk } from '@questline/testkit';
+import { cpuMs } from '../shared/proc.js';
 import { buildServices } from '../../scripts/build-services.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -34,14 +35,7 @@ interface Phase {
 }
 
 /** CPU seconds a process has used so far (Linux /proc; NaN elsewhere). */
-async function cpuSeconds(pid: number | undefined): Promise<number> {
-  try {
-    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
+const cpuSeconds = async (pid: number | undefined) => (await cpuMs(pid)) / 1000;
 
 async function load(url: string, seconds: number, pids: { gateway?: number; catalog?: number } = {}): Promise<Phase> {
   const before = { gateway: await cpuSeconds(pids.gateway), catalog: await cpuSeconds(pids.catalog) };

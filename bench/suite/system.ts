@@ -4,12 +4,12 @@
  * sampler of each service's resident memory (RSS, from /proc).
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import path from 'node:path';
 import { ensureDatabases, freePort, startEmbeddedPostgres, startStack, type EmbeddedServer, type ServiceName, type Stack } from '@questline/devstack';
 import { generateSigningJwk } from '@questline/testkit';
 import { buildServices } from '../../scripts/build-services.js';
+import { cpuMs, rssMB } from '../shared/proc.js';
 
 export const SERVICE_NAMES: ServiceName[] = ['gateway', 'auth', 'catalog', 'progress'];
 const UNLIMITED = '1000000000';
@@ -106,29 +106,7 @@ async function dropDatabases(adminUrl: string, names: string[]): Promise<void> {
   }
 }
 
-/** Resident memory of a process in MB (10^6 bytes, as the targets are given; Linux /proc; NaN elsewhere). */
-export async function rssMB(pid: number | undefined): Promise<number> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
-    return (kb * 1024) / 1e6;
-  } catch {
-    return NaN;
-  }
-}
-
 export type Rss = Record<ServiceName, number>;
-
-/** CPU time (user + system) a process has used so far, in ms (Linux /proc; NaN elsewhere). */
-export async function cpuMs(pid: number | undefined): Promise<number> {
-  try {
-    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-    // utime and stime, in clock ticks of 10 ms.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
-}
 
 export async function cpuNow(stack: Stack): Promise<Rss> {
   const out = {} as Rss;
