@@ -146,6 +146,15 @@ describe('user profiles (integration)', () => {
     assert.equal(h.auth.lookups.length, lookupsBefore);
   });
 
+  test('GET /me/quests refuses a banned user who has no quest state yet (the profile alone decides)', async () => {
+    const user = h.auth.addUser();
+    assert.equal(await h.pushProfile(profileOf(user, { status: 'banned', version: 1 })), 204);
+    assert.equal((await h.sql('SELECT 1 FROM user_quests WHERE user_id = $1', [user.id])).length, 0);
+    const res = await h.app.inject({ method: 'GET', url: '/api/v1/me/quests', headers: await bearer(user) });
+    assert.equal(res.statusCode, 403);
+    assert.equal(res.json().error.code, 'USER_BANNED');
+  });
+
   test('admin view: a stored user needs no call; an unknown one is asked of auth (404 if auth does not know it)', async () => {
     const known = h.auth.addUser();
     await h.pushProfile(profileOf(known, { version: 1 }));
