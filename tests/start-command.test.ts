@@ -5,6 +5,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,6 +41,8 @@ function start(env: Record<string, string>): Promise<{ child: ChildProcess; outp
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', QUESTLINE_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, like a terminal's foreground job: Ctrl-C signals the whole group.
+    detached: true,
   });
   running.push(child);
   let out = '';
@@ -71,9 +74,11 @@ test('npm start brings the system up, stops cleanly on Ctrl-C, and keeps data ac
   assert.equal(admin.status, 200);
   assert.equal(admin.body.user.role, 'admin');
 
-  first.child.kill('SIGINT');
+  // Ctrl-C reaches every process of the group at once: the script, the services and PostgreSQL.
+  process.kill(-first.child.pid!, 'SIGINT');
   assert.equal(await first.exited, 0);
   assert.match(first.output(), /stopped\./);
+  assert.equal(existsSync(path.join(dataDir, 'pg', 'postmaster.pid')), false, 'PostgreSQL has stopped');
 
   const second = await start(env);
   const login = await api('POST', '/api/v1/auth/login', { body: { username: 'persistent', password: 'a-good-password' } });

