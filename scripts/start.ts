@@ -39,7 +39,15 @@ async function main() {
   const cfg = loadStartConfig();
   const dataDir = path.resolve(repoRoot, cfg.QUESTLINE_DATA_DIR);
   await mkdir(dataDir, { recursive: true });
-  const external = cfg.AUTH_DATABASE_URL && cfg.CATALOG_DATABASE_URL && cfg.PROGRESS_DATABASE_URL;
+  const dbUrls = { AUTH_DATABASE_URL: cfg.AUTH_DATABASE_URL, CATALOG_DATABASE_URL: cfg.CATALOG_DATABASE_URL, PROGRESS_DATABASE_URL: cfg.PROGRESS_DATABASE_URL };
+  const unset = Object.entries(dbUrls).filter(([, v]) => !v).map(([k]) => k);
+  // All three or none: one URL given and another silently left on the embedded server would split
+  // a deployment across two database servers without anyone noticing.
+  if (unset.length > 0 && unset.length < 3) {
+    process.stderr.write(`invalid configuration: ${unset.join(', ')} must be set too (give all three *_DATABASE_URL or none)\n`);
+    process.exit(78);
+  }
+  const external = unset.length === 0;
   if (cfg.NODE_ENV === 'production' && (!cfg.ADMIN_PASSWORD || !cfg.INTERNAL_TOKEN || !cfg.JWT_PRIVATE_JWK)) {
     process.stderr.write('invalid configuration: ADMIN_PASSWORD, INTERNAL_TOKEN and JWT_PRIVATE_JWK are required in production\n');
     process.exit(78);

@@ -86,3 +86,31 @@ test('npm start brings the system up, stops cleanly on Ctrl-C, and keeps data ac
   second.child.kill('SIGTERM');
   assert.equal(await second.exited, 0);
 });
+
+/** Runs the start script expecting it to refuse its configuration; resolves with code and output. */
+async function refused(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/start.ts')], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', QUESTLINE_DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(child);
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  return { code, output };
+}
+
+test('npm start refuses a partial set of database URLs, naming the missing keys', async () => {
+  const { code, output } = await refused({ ...(await ports()), AUTH_DATABASE_URL: 'postgres://u:p@127.0.0.1:1/auth' });
+  assert.equal(code, 78);
+  assert.match(output, /CATALOG_DATABASE_URL, PROGRESS_DATABASE_URL must be set too/);
+  assert.doesNotMatch(output, /starting embedded PostgreSQL/);
+});
+
+test('npm start in production mode refuses to run without an admin password and secrets', async () => {
+  const { code, output } = await refused({ ...(await ports()), NODE_ENV: 'production' });
+  assert.equal(code, 78);
+  assert.match(output, /ADMIN_PASSWORD, INTERNAL_TOKEN and JWT_PRIVATE_JWK are required in production/);
+});
