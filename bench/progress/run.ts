@@ -143,23 +143,21 @@ async function main() {
   }
 }
 
-// Written by hand from runs on 2026-11-25 (same machine, shared with other engineers' test runs, so
-// each figure moved by up to 2× between runs); kept here so that every regenerated report carries them.
+// Written by hand: how this benchmark's figures got where they are, so that every regenerated
+// report carries its history. The figures of this run are in the table above, not here.
 const NOTES = `
-## What was tried, and what was reached (2026-11-25, noisy shared machine)
+## History (2026-11-25, the same 2-core machine, shared with other work: figures moved by up to 2× between runs)
 
-- Before the change (one transaction per user and one INSERT per event in batches; one transaction per single event):
-  single events 193–427 events/s, batches 3,777–3,992 events/s, pgbench 3,204–3,269 tx/s (same runs).
-- After (shared statements per transaction: one lock statement, one multi-row INSERT of events, one of
-  completions, one of grants, one multi-row upsert of states; group commit of concurrent single events;
-  batches in transactions of up to 500 events of several users): single events 201–385 events/s,
-  batches 5,894–13,739 events/s, pgbench 3,312–3,553 tx/s.
-- Goals not reached: single events stay at about 6–13 % of pgbench's one-event transaction, and batches at
-  roughly 12–27 % of 50,000 events/s. On 2 cores the limit is CPU in the Node processes (gateway and
-  progress each parse HTTP and verify an EdDSA token per request; progress runs Kysely, validation and
-  the evaluator), not PostgreSQL: pgbench alone gets about ten times the rate from the same database.
-  Group commit cuts commits and statements per event but cannot remove the per-request HTTP and token
-  cost, which pgbench does not pay. Reward lag p99 stayed under 1 s in every run (356–701 ms).
+- One transaction per single event, one per user and one INSERT per event in batches: single events
+  193–427 events/s, batches 3,777–3,992 events/s (pgbench 3,204–3,269 tx/s in the same runs).
+- Group commit of concurrent single events and shared statements per transaction (one lock statement,
+  one multi-row INSERT each of events, completions and grants, one upsert of states; batches in
+  transactions of up to 500 events of several users), services still run through tsx and every request's
+  token verified twice: single events 201–385 events/s, batches 5,894–13,739 events/s.
+- Services as esbuild bundles with plain Node, verified tokens remembered for a minute, bulk writes as one
+  array parameter per column: the table above.
+- Why the goals are still missed (CPU per event in the Node processes on 2 shared cores, not PostgreSQL),
+  and what would reach them: docs/BENCHMARKS.md, "Why targets are missed".
 `;
 
 const f0 = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
