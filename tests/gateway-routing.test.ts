@@ -147,6 +147,27 @@ describe('routing to the real services', () => {
     }
   });
 
+  test('paths next to public ones that api.md does not list are 404 at the gateway, even with a valid token', async () => {
+    const id = `unlisted-${randomUUID()}`;
+    const unlisted: Array<[string, string, string]> = [
+      ['GET', '/api/v1/me/secrets', playerToken],
+      ['GET', '/api/v1/auth/whoami', playerToken],
+      ['GET', '/api/v1/quests/daily-login/extra', playerToken],
+      ['POST', '/api/v1/me/quests/daily-login/unclaim', playerToken],
+      ['GET', `/api/v1/admin/users/${randomUUID()}/sessions`, adminToken],
+      ['POST', '/api/v1/admin/quests/daily-login/delete', adminToken],
+    ];
+    for (const [method, p, token] of unlisted) {
+      const res = await api(method, p, { token, headers: { 'x-request-id': id } });
+      assert.equal(res.status, 404, `${method} ${p}`);
+      assert.equal(res.body.error.code, 'NOT_FOUND');
+    }
+    await eventually(async () => (await readFile(path.join(stack.logDir, 'gateway.log'), 'utf8')).includes(id), 5000, 'the gateway log');
+    for (const service of ['auth', 'catalog', 'progress']) {
+      assert.ok(!(await readFile(path.join(stack.logDir, `${service}.log`), 'utf8')).includes(id), service);
+    }
+  });
+
   test('a body over 1 MiB sent chunked, without Content-Length, is 413 too', async () => {
     // node:http on a fresh connection rather than fetch: the gateway may answer 413 and close while
     // the client is still writing, and the answer must be read even if a later write then fails.

@@ -15,38 +15,41 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const BATCH_BODY_LIMIT = 4 * 1024 * 1024;
 
 /**
- * Every public path of api.md and the service that owns it. Anything not matched here — notably
- * /internal/* — is a 404 at the gateway. More specific routes win in the router
- * (static > parametric > wildcard), which is how /me/quests reaches progress while /me reaches auth.
+ * Every public path of api.md (and our additions to it) and the service that owns it, each spelled
+ * out: no prefix wildcards, so a route a service adds later is not public until it is listed here.
+ * Anything not matched — notably /internal/* — is a 404 at the gateway and never reaches a service.
+ * The router prefers static segments to parameters, which is how /api/v1/admin/users/:userId/quests
+ * reaches progress while /api/v1/admin/users/:userId reaches auth.
  */
 export const ROUTES: PublicRoute[] = [
   { url: '/.well-known/jwks.json', upstream: 'auth', access: 'public' },
-  { url: '/api/v1/auth/logout', upstream: 'auth', access: 'user' },
-  { url: '/api/v1/auth/login', upstream: 'auth', access: 'public', strictRateLimit: true },
   { url: '/api/v1/auth/signup', upstream: 'auth', access: 'public', strictRateLimit: true },
-  { url: '/api/v1/auth/*', upstream: 'auth', access: 'public' },
+  { url: '/api/v1/auth/login', upstream: 'auth', access: 'public', strictRateLimit: true },
+  { url: '/api/v1/auth/refresh', upstream: 'auth', access: 'public' },
+  { url: '/api/v1/auth/logout', upstream: 'auth', access: 'user' },
   { url: '/api/v1/me', upstream: 'auth', access: 'user' },
-  { url: '/api/v1/me/*', upstream: 'auth', access: 'user' },
+  { url: '/api/v1/me/ledger', upstream: 'auth', access: 'user' },
   { url: '/api/v1/admin/users', upstream: 'auth', access: 'admin' },
-  { url: '/api/v1/admin/users/*', upstream: 'auth', access: 'admin' },
+  { url: '/api/v1/admin/users/:userId', upstream: 'auth', access: 'admin' },
+  { url: '/api/v1/admin/users/:userId/grants', upstream: 'auth', access: 'admin' },
 
   { url: '/api/v1/quests', upstream: 'catalog', access: 'public' },
-  { url: '/api/v1/quests/*', upstream: 'catalog', access: 'public' },
+  { url: '/api/v1/quests/:key', upstream: 'catalog', access: 'public' },
   { url: '/api/v1/rewards', upstream: 'catalog', access: 'public' },
-  { url: '/api/v1/rewards/*', upstream: 'catalog', access: 'public' },
+  { url: '/api/v1/rewards/:id', upstream: 'catalog', access: 'public' },
   { url: '/api/v1/currencies', upstream: 'catalog', access: 'public' },
-  { url: '/api/v1/currencies/*', upstream: 'catalog', access: 'public' },
   { url: '/api/v1/admin/quests', upstream: 'catalog', access: 'admin' },
-  { url: '/api/v1/admin/quests/*', upstream: 'catalog', access: 'admin' },
+  { url: '/api/v1/admin/quests/:key', upstream: 'catalog', access: 'admin' },
+  { url: '/api/v1/admin/quests/:key/publish', upstream: 'catalog', access: 'admin' },
+  { url: '/api/v1/admin/quests/:key/archive', upstream: 'catalog', access: 'admin' },
   { url: '/api/v1/admin/rewards', upstream: 'catalog', access: 'admin' },
-  { url: '/api/v1/admin/rewards/*', upstream: 'catalog', access: 'admin' },
+  { url: '/api/v1/admin/rewards/:id', upstream: 'catalog', access: 'admin' },
   { url: '/api/v1/admin/currencies', upstream: 'catalog', access: 'admin' },
-  { url: '/api/v1/admin/currencies/*', upstream: 'catalog', access: 'admin' },
   { url: '/api/v1/admin/audit', upstream: 'catalog', access: 'admin' },
 
   { url: '/api/v1/events', upstream: 'progress', access: 'user' },
   { url: '/api/v1/admin/events', upstream: 'progress', access: 'admin', bodyLimit: BATCH_BODY_LIMIT },
   { url: '/api/v1/me/quests', upstream: 'progress', access: 'user' },
-  { url: '/api/v1/me/quests/*', upstream: 'progress', access: 'user' },
+  { url: '/api/v1/me/quests/:key/claim', upstream: 'progress', access: 'user' },
   { url: '/api/v1/admin/users/:userId/quests', upstream: 'progress', access: 'admin' },
 ];
