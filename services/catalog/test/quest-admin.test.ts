@@ -207,6 +207,8 @@ describe('conflicts and deletion', () => {
     assertError(await admin('DELETE', '/api/v1/admin/quests/needed'), 409, 'QUEST_IN_USE');
     assert.equal((await admin('DELETE', '/api/v1/admin/quests/needs-it')).statusCode, 204);
     assert.equal((await admin('DELETE', '/api/v1/admin/quests/needed')).statusCode, 204);
+    const audit = (await admin('GET', '/api/v1/admin/audit?entity=quest&entityKey=needs-it')).json().items;
+    assert.deepEqual(audit.map((e: { action: string }) => e.action), ['quest.delete', 'quest.create']);
   });
 
   test('every admin write left an audit row, newest first', async () => {

@@ -43,6 +43,14 @@ describe('rewards', () => {
     assert.equal(deleted.statusCode, 204);
     assert.equal((await h.app.inject({ url: `/api/v1/rewards/${reward.id}` })).statusCode, 404);
     assertError(await admin('DELETE', `/api/v1/admin/rewards/${reward.id}`), 404, 'NOT_FOUND');
+
+    // Who changed it and when, newest first.
+    const audit = (await admin('GET', `/api/v1/admin/audit?entity=reward&entityKey=${reward.id}`)).json().items;
+    assert.deepEqual(audit.map((e: { action: string }) => e.action), ['reward.delete', 'reward.update', 'reward.create']);
+    for (const entry of audit) {
+      assert.equal(entry.actorId, h.adminId);
+      assert.match(entry.at, /Z$/);
+    }
   });
 
   const invalid: Array<[string, Record<string, unknown>, string, string]> = [
@@ -88,6 +96,8 @@ describe('currencies', () => {
     assert.deepEqual(codes, ['diamond', 'gold', 'ruby']);
     const reward = await admin('POST', '/api/v1/admin/rewards', { name: '1 ruby', items: [{ currency: 'ruby', amount: 1 }] });
     assert.equal(reward.statusCode, 201);
+    const audit = (await admin('GET', '/api/v1/admin/audit?entity=currency&entityKey=ruby')).json().items;
+    assert.deepEqual(audit.map((e: { action: string; actorId: string }) => [e.action, e.actorId]), [['currency.create', h.adminId]]);
   });
 
   test('an existing code is 409 CURRENCY_EXISTS', async () => {
