@@ -1,14 +1,17 @@
 /**
  * The catalog as product teams use it, end to end: a quest an admin publishes reaches players'
  * quest lists through progress's change-feed copy within seconds (default poll interval), an
- * archived one disappears, an edit makes a new version without touching what users earned, and
- * progress keeps working on its last copy while the catalog is down.
+ * archived one disappears (unless the user still has a reward to claim on it, which stays claimable
+ * and is paid once), an edit makes a new version without touching what users earned, and progress
+ * keeps working on its last copy while the catalog is down, across a restart of progress too.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiClient, eventually, startTestStack, type ApiCall, type TestStack } from '@questline/testkit';
 
 const GOLD_REWARD = '5e0d0000-0000-4000-8000-000000000001';
+const CATALOG_POLL_MS = 2000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let stack: TestStack;
 let api: ApiCall;
 let admin: string;
@@ -22,7 +25,7 @@ async function myQuest(key: string) {
 
 before(async () => {
   // Progress polls the catalog at its default interval (2 s), as in production.
-  stack = await startTestStack({ name: 'catalog', extraEnv: { progress: { CATALOG_POLL_MS: '2000' } } });
+  stack = await startTestStack({ name: 'catalog', extraEnv: { progress: { CATALOG_POLL_MS: String(CATALOG_POLL_MS) } } });
   api = apiClient(stack.gateway);
   admin = (await api('POST', '/api/v1/auth/login', { body: stack.admin })).body.accessToken;
   const signup = await api('POST', '/api/v1/auth/signup', { body: { username: 'quester', password: 'a-good-password' } });
@@ -107,13 +110,102 @@ describe('quest lifecycle across catalog and progress', () => {
     assert.ok(ofGems.every((e: { actorId: string }) => e.actorId === adminId));
   });
 
-  test('with the catalog down, progress keeps working on its last copy', async () => {
+  test('a manual-claim reward earned before an archive stays claimable and is paid exactly once', async () => {
+    const create = await api('POST', '/api/v1/admin/quests', {
+      token: admin,
+      body: {
+        key: 'find-relic',
+        name: 'Find a relic',
+        description: 'Dig one up',
+        tags: ['explore'],
+        objective: { event: 'relic.found', mode: 'count', target: 1 },
+        rewardId: GOLD_REWARD,
+        autoClaim: false,
+        repeat: 'daily',
+      },
+    });
+    assert.equal(create.status, 201, JSON.stringify(create.body));
+    assert.equal((await api('POST', '/api/v1/admin/quests/find-relic/publish', { token: admin })).status, 200);
+    await eventually(() => myQuest('find-relic'), 5000, 'the published quest in /me/quests');
+    const found = await api('POST', '/api/v1/events', { token: player.token, body: { type: 'relic.found' } });
+    assert.equal(found.status, 200, JSON.stringify(found.body));
+    assert.equal((await myQuest('find-relic'))?.status, 'claimable');
+
+    assert.equal((await api('POST', '/api/v1/admin/quests/find-relic/archive', { token: admin })).status, 200);
+    // A published daily quest shows its period end; the archived one has no period any more.
+    const archived = await eventually(async () => {
+      const q = await myQuest('find-relic');
+      return q?.periodEndsAt === null ? q : undefined;
+    }, 5000, 'progress to see the archive');
+    assert.deepEqual(
+      archived,
+      {
+        quest: { key: 'find-relic', name: 'Find a relic', description: 'Dig one up', tags: ['explore'] },
+        status: 'claimable',
+        progress: 0,
+        target: 1,
+        completions: 1,
+        maxCompletions: null,
+        streak: null,
+        periodEndsAt: null,
+        claimable: 1,
+      },
+    );
+
+    const claim = await api('POST', '/api/v1/me/quests/find-relic/claim', { token: player.token });
+    assert.equal(claim.status, 200, JSON.stringify(claim.body));
+    assert.deepEqual(claim.body.rewarded.items, [{ currency: 'gold', amount: 10 }]);
+    const again = await api('POST', '/api/v1/me/quests/find-relic/claim', { token: player.token });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.error.code, 'NOTHING_TO_CLAIM');
+    const ledgerOf = async () => {
+      const ledger = await api('GET', '/api/v1/me/ledger?limit=200', { token: player.token });
+      return ledger.body.items.filter((e: { source: { questKey?: string } }) => e.source.questKey === 'find-relic');
+    };
+    await eventually(async () => (await ledgerOf()).length > 0, 10_000, 'the payment in the ledger');
+    assert.equal(await myQuest('find-relic'), undefined, 'claimed: the archived quest is no longer listed');
+    const unknown = await api('POST', '/api/v1/me/quests/no-such-quest/claim', { token: player.token });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error.code, 'NOT_FOUND');
+    assert.equal((await ledgerOf()).length, 1, 'paid exactly once');
+  });
+
+  test('with the catalog down, progress keeps working on its last copy, across its own restart', async () => {
+    const create = await api('POST', '/api/v1/admin/quests', {
+      token: admin,
+      body: { key: 'tap-ten', name: 'Tap ten times', objective: { event: 'tap', mode: 'count', target: 10 }, rewardId: GOLD_REWARD, autoClaim: true },
+    });
+    assert.equal(create.status, 201, JSON.stringify(create.body));
+    assert.equal((await api('POST', '/api/v1/admin/quests/tap-ten/publish', { token: admin })).status, 200);
+    await eventually(() => myQuest('tap-ten'), 5000, 'the published quest in /me/quests');
+    const tap = async (expected: number) => {
+      const res = await api('POST', '/api/v1/events', { token: player.token, body: { type: 'tap' } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(
+        res.body.updates.map((u: { questKey: string; progress: number }) => [u.questKey, u.progress]),
+        [['tap-ten', expected]],
+      );
+      assert.equal((await myQuest('tap-ten'))?.progress, expected);
+    };
+
     assert.equal(await stack.services.catalog.stop(), 0);
     assertUnavailable(await api('GET', '/api/v1/quests'));
+    // Let progress's polls fail at least twice first (its copy must outlive failed refreshes, not
+    // merely the moment before the first one).
+    await sleep(CATALOG_POLL_MS * 2 + 1000);
     const ev = await api('POST', '/api/v1/events', { token: player.token, body: { type: 'login' } });
     assert.equal(ev.status, 200, JSON.stringify(ev.body));
     assert.ok(ev.body.updates.some((u: { questKey: string }) => u.questKey === 'sign-in-three-times'));
     assert.ok(await myQuest('daily-login'));
+
+    await tap(1);
+
+    // A restarted progress starts from the copy stored in its database: ready (restart waits for
+    // /readyz) and applying events although the catalog is still down.
+    await stack.services.progress.stop();
+    await stack.restart('progress');
+    await tap(2);
+
     await stack.restart('catalog');
     assert.equal((await api('GET', '/api/v1/quests')).status, 200);
   });

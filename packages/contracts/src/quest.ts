@@ -58,9 +58,30 @@ export const PublishedQuest = Type.Object({
 });
 export type PublishedQuest = Static<typeof PublishedQuest>;
 
-/** GET /internal/quests on the catalog → every published quest. `revision` changes whenever the set changes. */
+/**
+ * An archived quest as progress needs it: what users see of a quest they still have unclaimed
+ * completions on. It carries no event on purpose, so it can never be evaluated against events.
+ */
+export const RetiredQuest = Type.Object({
+  key: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  tags: Type.Array(Type.String()),
+  version: Type.Integer(),
+  mode: Objective.properties.mode,
+  target: Type.Integer({ minimum: 1 }),
+  maxCompletions: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+});
+export type RetiredQuest = Static<typeof RetiredQuest>;
+
+/**
+ * GET /internal/quests on the catalog → every published quest, plus the archived ones' display
+ * fields (`retired`; optional so that a catalog older than it still validates). `revision` changes
+ * whenever either changes.
+ */
 export const PublishedQuestsResponse = Type.Object({
   revision: Type.String(),
   quests: Type.Array(PublishedQuest),
+  retired: Type.Optional(Type.Array(RetiredQuest)),
 });
 export type PublishedQuestsResponse = Static<typeof PublishedQuestsResponse>;

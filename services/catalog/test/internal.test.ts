@@ -116,3 +116,52 @@ describe('metrics', () => {
     assert.equal(value('currency.create'), 1);
   });
 });
+
+// After the metrics test on purpose: these admin changes would change its counts.
+describe('archived quests in the feed (retired)', () => {
+  type Feed = { quests: Array<{ key: string }>; retired?: Array<{ key: string; name: string }> };
+  const retiredOf = (body: Feed, key: string) => body.retired?.find((q) => q.key === key);
+
+  test('an archived quest is listed with its display fields only, never among the quests', async () => {
+    assert.equal((await admin('POST', '/api/v1/admin/quests', questBody('old-quest', { description: 'Win 3', tags: ['pvp'], maxCompletions: 2 }))).statusCode, 201);
+    assert.equal((await admin('POST', '/api/v1/admin/quests/old-quest/publish')).statusCode, 200);
+    const etag = String((await poll()).headers.etag);
+    assert.equal((await admin('POST', '/api/v1/admin/quests/old-quest/archive')).statusCode, 200);
+    const res = await poll(etag);
+    assert.equal(res.statusCode, 200, 'archiving changes the revision');
+    const body = res.json();
+    assert.ok(Value.Check(PublishedQuestsResponse, body), JSON.stringify([...Value.Errors(PublishedQuestsResponse, body)][0]));
+    assert.equal(body.quests.find((q: { key: string }) => q.key === 'old-quest'), undefined);
+    assert.deepEqual(retiredOf(body, 'old-quest'), {
+      key: 'old-quest',
+      name: 'Quest old-quest',
+      description: 'Win 3',
+      tags: ['pvp'],
+      version: 1,
+      mode: 'count',
+      target: 3,
+      maxCompletions: 2,
+    });
+    assert.ok(!(body as Feed).retired!.some((q) => body.quests.some((p: { key: string }) => p.key === q.key)), 'a key is in one list only');
+  });
+
+  test('an edit of an archived quest, or a draft archived directly, changes the revision', async () => {
+    let etag = String((await poll()).headers.etag);
+    assert.equal((await admin('PUT', '/api/v1/admin/quests/old-quest', questBody('old-quest', { name: 'Renamed', maxCompletions: 2 }))).statusCode, 200);
+    let res = await poll(etag);
+    assert.equal(res.statusCode, 200);
+    assert.equal(retiredOf(res.json(), 'old-quest')?.name, 'Renamed');
+
+    etag = String(res.headers.etag);
+    assert.equal((await admin('POST', '/api/v1/admin/quests', questBody('never-live'))).statusCode, 201);
+    assert.equal((await poll(etag)).statusCode, 304, 'a draft is not in the feed');
+    assert.equal((await admin('POST', '/api/v1/admin/quests/never-live/archive')).statusCode, 200);
+    res = await poll(etag);
+    assert.equal(res.statusCode, 200);
+    assert.ok(retiredOf(res.json(), 'never-live'));
+  });
+
+  test('a feed without `retired` (an older catalog) still satisfies the contract', () => {
+    assert.ok(Value.Check(PublishedQuestsResponse, { revision: '7', quests: [] }));
+  });
+});

@@ -7,6 +7,7 @@ import { CatalogCache } from './clients/catalog-cache.js';
 import { UserDirectory } from './clients/user-directory.js';
 import { GrantRelay } from './workers/grant-relay.js';
 import { backlogStats } from './db/outbox.repository.js';
+import { loadCatalogSnapshot, saveCatalogSnapshot } from './db/catalog-snapshot.repository.js';
 import { createProgressMetrics } from './progress-metrics.js';
 import { registerEventRoutes } from './routes/events.routes.js';
 import { registerQuestRoutes } from './routes/quests.routes.js';
@@ -51,7 +52,10 @@ export async function buildApp(config: Config): Promise<App> {
   const authClient = createServiceClient({ service: 'auth', baseUrl: config.AUTH_URL, internalToken: config.INTERNAL_TOKEN });
   const catalogClient = createServiceClient({ service: 'catalog', baseUrl: config.CATALOG_URL, internalToken: config.INTERNAL_TOKEN, timeoutMs: 3000 });
   const counters = createProgressMetrics(metrics, () => backlogStats(db));
-  const catalog = new CatalogCache(catalogClient, config.CATALOG_POLL_MS, app.log.child({ component: 'catalog-cache' }));
+  const catalog = new CatalogCache(catalogClient, config.CATALOG_POLL_MS, app.log.child({ component: 'catalog-cache' }), {
+    load: () => loadCatalogSnapshot(db),
+    save: (copy) => saveCatalogSnapshot(db, copy),
+  });
   const users = new UserDirectory(db, authClient);
   const relay = new GrantRelay(db, authClient, {
     pollMs: config.OUTBOX_POLL_MS,
@@ -81,7 +85,8 @@ export async function buildApp(config: Config): Promise<App> {
     await database.close();
   });
 
-  // A first catalog copy before serving when the catalog is up; otherwise /readyz says why not.
+  // A catalog copy before serving: the stored one, then a fresh one when the catalog is up; with
+  // neither, /readyz says why not.
   await catalog.start();
   relay.start();
   return app;

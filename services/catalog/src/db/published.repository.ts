@@ -1,5 +1,5 @@
 import type { Executor } from '@questline/platform';
-import type { PublishedQuest, RewardItem } from '@questline/contracts';
+import type { PublishedQuest, RetiredQuest, RewardItem } from '@questline/contracts';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { questFromRow } from './quest.repository.js';
 import type { CatalogDatabase } from './schema.js';
@@ -52,4 +52,27 @@ export async function listPublishedWithRewards(db: Db): Promise<PublishedQuest[]
       prerequisites: q.prerequisites,
     };
   });
+}
+
+/**
+ * The display fields of every archived quest, for the same feed: progress shows users the
+ * completions they earned on a quest archived before they claimed them.
+ */
+export async function listRetired(db: Db): Promise<RetiredQuest[]> {
+  const rows = await db
+    .selectFrom('quests')
+    .select(['key', 'name', 'description', 'tags', 'version', 'objective', 'max_completions'])
+    .where('quests.status', '=', 'archived')
+    .orderBy('quests.key')
+    .execute();
+  return rows.map((row) => ({
+    key: row.key,
+    name: row.name,
+    description: row.description,
+    tags: row.tags,
+    version: row.version,
+    mode: row.objective.mode,
+    target: row.objective.target,
+    maxCompletions: row.max_completions,
+  }));
 }

@@ -1,7 +1,7 @@
 import { PublishedQuestsResponse } from '@questline/contracts';
 import { errorResponses, requireInternal, type App } from '@questline/platform';
 import type { Kysely } from 'kysely';
-import { listPublishedWithRewards } from '../db/published.repository.js';
+import { listPublishedWithRewards, listRetired } from '../db/published.repository.js';
 import { currentRevision } from '../db/revision.repository.js';
 import type { CatalogDatabase } from '../db/schema.js';
 import { etagMatches } from '../domain/etag.js';
@@ -25,7 +25,8 @@ export function registerInternalRoutes(app: App, deps: { db: Kysely<CatalogDatab
       const etag = `"${revision}"`;
       reply.header('etag', etag).header('cache-control', 'no-cache');
       if (etagMatches(request.headers['if-none-match'], etag)) return sendEmpty(reply, 304);
-      return { revision, quests: await listPublishedWithRewards(deps.db) };
+      const [quests, retired] = await Promise.all([listPublishedWithRewards(deps.db), listRetired(deps.db)]);
+      return { revision, quests, retired };
     },
   );
 }

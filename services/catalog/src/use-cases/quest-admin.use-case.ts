@@ -77,7 +77,8 @@ export async function updateQuest(ctx: CatalogContext, actor: Actor, key: string
     if (!changed) return success({ quest: current, changed });
     const version = versionAfterEdit(current, changed);
     const quest = await updateQuestDefinition(trx, def, version);
-    if (current.status === 'published') await bumpRevision(trx);
+    // Archived quests are in the feed too (their display fields), so their edits must reach progress.
+    if (current.status !== 'draft') await bumpRevision(trx);
     await insertAudit(trx, {
       actorId: actor.id,
       action: 'quest.update',
@@ -100,7 +101,8 @@ export async function changeQuestStatus(ctx: CatalogContext, actor: Actor, key: 
     const next = transition(current.status, action);
     if (!next.changed) return success({ quest: current, changed: false });
     const quest = await updateQuestStatus(trx, key, next.status);
-    if (current.status === 'published' || next.status === 'published') await bumpRevision(trx);
+    // Every transition changes the feed: the published set, or the archived quests it also lists.
+    await bumpRevision(trx);
     await insertAudit(trx, {
       actorId: actor.id,
       action: `quest.${action}`,

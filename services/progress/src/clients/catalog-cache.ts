@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { PublishedQuest, PublishedQuestsResponse } from '@questline/contracts';
+import type { PublishedQuest, PublishedQuestsResponse, RetiredQuest } from '@questline/contracts';
 import { UpstreamError, type ServiceClient } from '@questline/platform';
 import { describeSchemaErrors, isPublishedQuestsResponse } from './upstream-schemas.js';
 
@@ -7,7 +7,16 @@ export interface CatalogSnapshot {
   revision: string;
   quests: PublishedQuest[];
   byKey: ReadonlyMap<string, PublishedQuest>;
+  /** Published quests only: the one index events are evaluated through. */
   byEvent: ReadonlyMap<string, PublishedQuest[]>;
+  /** Archived quests' display fields, to show (never evaluate) what users earned on them. */
+  retiredByKey: ReadonlyMap<string, RetiredQuest>;
+}
+
+/** Where the last good copy outlives the process (progress's own database). */
+export interface CatalogStore {
+  load(): Promise<{ revision: string; body: unknown } | null>;
+  save(copy: { revision: string; body: PublishedQuestsResponse }): Promise<void>;
 }
 
 function index(response: PublishedQuestsResponse): CatalogSnapshot {
@@ -17,15 +26,22 @@ function index(response: PublishedQuestsResponse): CatalogSnapshot {
     list.push(q);
     byEvent.set(q.objective.event, list);
   }
-  return { revision: response.revision, quests: response.quests, byKey: new Map(response.quests.map((q) => [q.key, q])), byEvent };
+  const byKey = new Map(response.quests.map((q) => [q.key, q]));
+  // `retired` is optional in the contract (an older catalog sends none); a published key wins.
+  const retiredByKey = new Map((response.retired ?? []).filter((q) => !byKey.has(q.key)).map((q) => [q.key, q]));
+  return { revision: response.revision, quests: response.quests, byKey, byEvent, retiredByKey };
 }
 
 /**
  * The published quests, kept in memory and refreshed by polling the catalog with If-None-Match.
- * When the catalog is down or answers nonsense, the last good copy stays in use.
+ * When the catalog is down or answers nonsense, the last good copy stays in use. Each new revision
+ * is also stored, and the stored copy is loaded at start-up, so a progress restarted while the
+ * catalog is down still serves events on its last copy.
  */
 export class CatalogCache {
   private current: CatalogSnapshot | null = null;
+  private currentBody: PublishedQuestsResponse | null = null;
+  private storedRevision: string | null = null;
   private etag: string | null = null;
   private inFlight: Promise<CatalogSnapshot | null> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -36,10 +52,12 @@ export class CatalogCache {
     private readonly client: ServiceClient,
     private readonly pollMs: number,
     private readonly log: FastifyBaseLogger,
+    private readonly store: CatalogStore,
   ) {}
 
-  /** Loads a first copy (tolerating failure: readiness reports it) and starts polling. */
+  /** Loads the stored copy, then a fresh one (tolerating failure: readiness reports it), and starts polling. */
   async start(): Promise<void> {
+    await this.restore();
     await this.refresh().catch(() => undefined);
     this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.pollMs);
     this.timer.unref();
@@ -69,6 +87,7 @@ export class CatalogCache {
       const res = await this.client.request<unknown>('GET', '/internal/quests', { headers });
       if (res.status === 304 && this.current) {
         this.recovered();
+        await this.persist();
         return this.current;
       }
       if (res.status !== 200) throw new UpstreamError('catalog', `GET /internal/quests answered ${res.status}`, res.status);
@@ -79,12 +98,50 @@ export class CatalogCache {
         this.log.info({ revision: res.body.revision, quests: res.body.quests.length }, 'catalog loaded');
       }
       this.current = index(res.body);
+      this.currentBody = res.body;
       this.etag = res.headers.get('etag') ?? `"${res.body.revision}"`;
-      this.recovered();
-      return this.current;
     } catch (err) {
       this.failed(err as Error);
       throw err;
+    }
+    this.recovered();
+    await this.persist();
+    return this.current;
+  }
+
+  // The stored copy is trusted no more than a fetched one: the same schema check, else ignored.
+  private async restore(): Promise<void> {
+    let stored: Awaited<ReturnType<CatalogStore['load']>>;
+    try {
+      stored = await this.store.load();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not read the stored catalog copy');
+      return;
+    }
+    if (!stored) return;
+    const { revision, body } = stored;
+    if (!isPublishedQuestsResponse(body) || body.revision !== revision) {
+      const problem = isPublishedQuestsResponse.errors ? describeSchemaErrors(isPublishedQuestsResponse.errors) : 'revision mismatch';
+      this.log.warn({ revision, problem }, 'stored catalog copy is invalid; ignored');
+      return;
+    }
+    this.current = index(body);
+    this.currentBody = body;
+    this.storedRevision = revision;
+    // The catalog tags its feed "<revision>": a catalog unchanged since then answers 304.
+    this.etag = `"${revision}"`;
+    this.log.info({ revision, quests: body.quests.length }, 'catalog copy restored from the database');
+  }
+
+  // Failing to store is logged, never fatal: the copy in memory is good; the next poll tries again.
+  private async persist(): Promise<void> {
+    if (!this.currentBody || this.storedRevision === this.currentBody.revision) return;
+    const { revision } = this.currentBody;
+    try {
+      await this.store.save({ revision, body: this.currentBody });
+      this.storedRevision = revision;
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, revision }, 'could not store the catalog copy; will retry');
     }
   }
 

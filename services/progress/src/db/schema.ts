@@ -70,10 +70,19 @@ export interface UserProfilesTable {
   updated_at: ColumnType<Date, never, Date | string>;
 }
 
+/** One row (id is always true): the last catalog feed body loaded, checked again when read back. */
+export interface CatalogSnapshotTable {
+  id: ColumnType<boolean, boolean | undefined, boolean>;
+  revision: string;
+  body: Json<unknown>;
+  saved_at: ColumnType<Date, never, Date | string>;
+}
+
 export interface ProgressDatabase {
   user_profiles: UserProfilesTable;
   events: EventsTable;
   user_quests: UserQuestsTable;
   completions: CompletionsTable;
   grant_outbox: GrantOutboxTable;
+  catalog_snapshot: CatalogSnapshotTable;
 }

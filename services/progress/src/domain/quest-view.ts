@@ -1,4 +1,4 @@
-import type { PublishedQuest } from '@questline/contracts';
+import type { PublishedQuest, RetiredQuest } from '@questline/contracts';
 import { periodEndsAt, periodKey } from './calendar.js';
 import { isMaxed, prerequisitesMet, withinSchedule, type QuestState } from './evaluate.js';
 import { adoptVersion } from './quest-version.js';
@@ -99,5 +99,23 @@ export function buildQuestView(quest: PublishedQuest, stored: QuestState | null,
     streak: isStreak ? { current: streakNow, best: state?.streakBest ?? 0, lastDay: state?.streakLastDay ?? null } : null,
     periodEndsAt: ends ? ends.toISOString() : null,
     claimable: state ? state.completions - state.claimed : 0,
+  };
+}
+
+/**
+ * A quest archived while the user still had unclaimed completions on it: listed only so those can
+ * be claimed. Nothing can progress any more, so there is no progress, live streak or period.
+ */
+export function buildRetiredView(quest: RetiredQuest, state: QuestState): QuestView {
+  return {
+    quest: { key: quest.key, name: quest.name, description: quest.description, tags: quest.tags },
+    status: 'claimable',
+    progress: 0,
+    target: quest.target,
+    completions: state.completions,
+    maxCompletions: quest.maxCompletions,
+    streak: quest.mode === 'streak' ? { current: 0, best: state.streakBest, lastDay: state.streakLastDay } : null,
+    periodEndsAt: null,
+    claimable: state.completions - state.claimed,
   };
 }

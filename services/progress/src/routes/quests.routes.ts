@@ -54,11 +54,12 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
       const profile = await lookupUser(ctx.users, caller.id, request.id);
       if (!profile) throw new AppError(401, 'UNAUTHENTICATED', 'this account no longer exists');
       if (profile.status === 'banned') throw new AppError(403, 'USER_BANNED', 'this account is banned');
-      const quest = requireCatalog(ctx.catalog).byKey.get(request.params.key);
-      if (!quest) throw new AppError(404, 'NOT_FOUND', `no published quest ${request.params.key}`);
-
-      const result = await claimQuest(ctx.db, caller.id, quest.key);
-      if (result.kind === 'nothing-to-claim') throw new AppError(409, 'NOTHING_TO_CLAIM', `nothing to claim on ${quest.key}`);
+      // Paid from the stored completions, published or not; the catalog copy is asked only when
+      // there is nothing to pay and the user has no state on the key (409 or 404).
+      const { key } = request.params;
+      const result = await claimQuest(ctx.db, caller.id, key, (k) => requireCatalog(ctx.catalog).byKey.has(k));
+      if (result.kind === 'unknown-quest') throw new AppError(404, 'NOT_FOUND', `no quest ${key}`);
+      if (result.kind === 'nothing-to-claim') throw new AppError(409, 'NOTHING_TO_CLAIM', `nothing to claim on ${key}`);
       ctx.relay.nudge();
       return { rewarded: result.rewarded };
     },

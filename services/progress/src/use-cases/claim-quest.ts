@@ -5,20 +5,32 @@ import { listUnclaimed, markClaimed } from '../db/completions.repository.js';
 import { enqueueGrants } from '../db/outbox.repository.js';
 import { questGrant, sumRewards, type RewardTotal } from '../domain/grant.js';
 
-export type ClaimResult = { kind: 'claimed'; completions: number[]; rewarded: RewardTotal } | { kind: 'nothing-to-claim' };
+export type ClaimResult =
+  | { kind: 'claimed'; completions: number[]; rewarded: RewardTotal }
+  | { kind: 'nothing-to-claim' }
+  | { kind: 'unknown-quest' };
 
 /**
  * Pays every unclaimed completion of one quest: marks them claimed and queues one grant per
  * completion (each with its own idempotency key) in one transaction. The user lock and the row
  * lock make a second, racing claim wait and then find nothing left to claim.
+ *
+ * The completions table decides, not the catalog: each completion carries its reward snapshot, so
+ * a quest archived (or gone from the catalog copy) after it was earned is paid all the same. With
+ * nothing to pay, the quest is known — "nothing to claim" — when the user has state on it or it is
+ * published now (`isPublished`, asked only then); otherwise it is unknown.
  */
-export async function claimQuest(db: Kysely<ProgressDatabase>, userId: string, questKey: string): Promise<ClaimResult> {
-  return db.transaction().execute(async (trx) => {
+export async function claimQuest(
+  db: Kysely<ProgressDatabase>,
+  userId: string,
+  questKey: string,
+  isPublished: (questKey: string) => boolean,
+): Promise<ClaimResult> {
+  const result = await db.transaction().execute(async (trx) => {
     await lockUser(trx, userId);
     const state = await getStateForUpdate(trx, userId, questKey);
-    if (!state || state.completions <= state.claimed) return { kind: 'nothing-to-claim' } as const;
     const unclaimed = await listUnclaimed(trx, userId, questKey);
-    if (unclaimed.length === 0) return { kind: 'nothing-to-claim' } as const;
+    if (unclaimed.length === 0) return { kind: 'none', hadState: state !== null } as const;
 
     const numbers = unclaimed.map((c) => c.number);
     const updated = await markClaimed(trx, userId, questKey, numbers, new Date());
@@ -28,4 +40,6 @@ export async function claimQuest(db: Kysely<ProgressDatabase>, userId: string, q
     await enqueueGrants(trx, unclaimed.map((c) => questGrant(userId, questKey, c.number, c.reward)));
     return { kind: 'claimed', completions: numbers, rewarded: sumRewards(unclaimed.map((c) => c.reward)) } as const;
   });
+  if (result.kind === 'claimed') return result;
+  return result.hadState || isPublished(questKey) ? { kind: 'nothing-to-claim' } : { kind: 'unknown-quest' };
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT } from 'jose';
-import type { GrantRequest, InternalUser, PublishedQuest } from '@questline/contracts';
+import type { GrantRequest, InternalUser, PublishedQuest, RetiredQuest } from '@questline/contracts';
 import { NonceCache, verifyInternal } from '@questline/platform';
 import { generateSigningJwk } from '@questline/testkit';
 
@@ -129,7 +129,8 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
 /** A small real catalog: GET /internal/quests with ETag / If-None-Match. */
 export interface CatalogStandIn {
   url: string;
-  setQuests(quests: PublishedQuest[]): void;
+  /** A new revision; `retired` (archived quests' display fields) is sent only when given. */
+  setQuests(quests: PublishedQuest[], retired?: RetiredQuest[]): void;
   quests(): PublishedQuest[];
   notModifiedCount(): number;
   close(): Promise<void>;
@@ -137,6 +138,7 @@ export interface CatalogStandIn {
 
 export async function startCatalogStandIn(initial: PublishedQuest[]): Promise<CatalogStandIn> {
   let quests = initial;
+  let retired: RetiredQuest[] | undefined;
   let revision = 1;
   let notModified = 0;
   const nonces = new NonceCache();
@@ -148,13 +150,14 @@ export async function startCatalogStandIn(initial: PublishedQuest[]): Promise<Ca
       notModified++;
       return send(res, 304, undefined, { etag });
     }
-    return send(res, 200, { revision: String(revision), quests }, { etag });
+    return send(res, 200, { revision: String(revision), quests, ...(retired ? { retired } : {}) }, { etag });
   });
   const url = await listen(server);
   return {
     url,
-    setQuests(next) {
+    setQuests(next, nextRetired) {
       quests = next;
+      retired = nextRetired;
       revision++;
     },
     quests: () => quests,
