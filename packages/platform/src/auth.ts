@@ -1,6 +1,8 @@
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from './errors.js';
+import { UpstreamError } from './http-client.js';
+import { createJwksSource, KeysUnavailableError, type JwksSourceOptions } from './jwks-source.js';
 
 export const TOKEN_ISSUER = 'questline-auth';
 export const TOKEN_AUDIENCE = 'questline';
@@ -43,7 +45,8 @@ export interface VerifierOptions {
  * verification costs 100–300 µs of CPU on the request path (twice per request: the gateway and the
  * owning service each check). So successful verifications are remembered by the exact token string
  * (its signature included: a changed token is a different key) for at most a minute and never past
- * the token's exp. The price: a key retired from the JWKS stops working up to a minute later.
+ * the token's exp. The price: a token whose key was retired from the JWKS is still accepted for up
+ * to a minute after the key set dropped it (see createJwksSource for the whole bound).
  */
 export function createTokenVerifier(keys: JWTVerifyGetKey, opts: VerifierOptions = {}): TokenVerifier {
   const cacheSize = opts.cacheSize ?? 10_000;
@@ -76,9 +79,18 @@ export function createTokenVerifier(keys: JWTVerifyGetKey, opts: VerifierOptions
   };
 }
 
-/** A verifier that fetches the auth service's JWKS, caches it and refetches on an unknown kid. */
-export function remoteTokenVerifier(jwksUrl: string): TokenVerifier {
-  return createTokenVerifier(createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 2_000 }));
+export type RemoteTokenVerifier = TokenVerifier & { close(): void };
+
+/**
+ * A verifier against the auth service's JWKS, held in memory and refreshed in the background
+ * (createJwksSource): verification never waits on auth while a key set is held, keeps working
+ * through an auth outage, and a retired key stops working within the refresh interval + one fetch
+ * + the memory of verified tokens (60 + 2 + 60 s by default, while auth answers). close() stops the
+ * refresh (call it in the app's onClose).
+ */
+export function remoteTokenVerifier(jwksUrl: string, opts: JwksSourceOptions & VerifierOptions = {}): RemoteTokenVerifier {
+  const source = createJwksSource(jwksUrl, opts);
+  return Object.assign(createTokenVerifier(source.getKey, opts), { close: () => source.close() });
 }
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -88,28 +100,58 @@ function bearer(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
+/** A user's role and status as the deciding service knows them now; null = no such user. */
+export type LiveUser = Pick<AuthUser, 'role' | 'status'>;
+/** Looks up the live state of a user; an unreachable source throws UpstreamError (→ 503). */
+export type UserConfirmer = (userId: string, requestId: string) => Promise<LiveUser | null>;
+
 export interface GuardOptions {
   role?: Role;
+  /**
+   * Decide on the user's live role and status instead of the token's: a token lives 15 minutes,
+   * a ban or a demotion must not. Asked only once the token itself passed (a cheap reject first).
+   */
+  confirm?: UserConfirmer;
+}
+
+async function confirmLive(confirm: UserConfirmer, user: AuthUser, request: FastifyRequest, role?: Role): Promise<AuthUser> {
+  let live: LiveUser | null;
+  try {
+    live = await confirm(user.id, String(request.id));
+  } catch (err) {
+    if (err instanceof UpstreamError) throw new AppError(503, 'UPSTREAM_UNAVAILABLE', 'the auth service could not be reached; retry', undefined, { 'retry-after': '1' });
+    throw err;
+  }
+  if (!live) throw new AppError(401, 'UNAUTHENTICATED', 'the account of this token no longer exists');
+  if (live.status === 'banned') throw new AppError(403, 'USER_BANNED', 'this account is banned');
+  if (role && live.role !== role) throw new AppError(403, 'FORBIDDEN', `requires role ${role}`);
+  return { ...user, role: live.role, status: live.status };
 }
 
 /**
  * A preHandler that requires a valid access token (and optionally a role). Banned users are
- * refused here even while their token is still valid, as far as the token knows; services that
- * must see a ban immediately also ask the auth service (see each service's own checks).
+ * refused here even while their token is still valid, as far as the token knows; with `confirm`,
+ * the live role and status decide (admin routes of catalog and progress). A token that cannot be
+ * checked now (no key set and auth unreachable) is a 503, not a 401: the client did nothing wrong.
  */
-export function requireAuth(verify: TokenVerifier, opts: GuardOptions = {}) {
-  return async (request: FastifyRequest, _reply: FastifyReply) => {
+export type AuthGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+export function requireAuth(verify: TokenVerifier, opts: GuardOptions = {}): AuthGuard {
+  return async (request, _reply) => {
     const token = bearer(request);
     if (!token) throw new AppError(401, 'UNAUTHENTICATED', 'missing bearer token');
     let user: AuthUser;
     try {
       user = await verify(token);
-    } catch {
+    } catch (err) {
+      if (err instanceof KeysUnavailableError) {
+        throw new AppError(503, 'UPSTREAM_UNAVAILABLE', 'access tokens cannot be checked now; retry', undefined, { 'retry-after': '1' });
+      }
       throw new AppError(401, 'UNAUTHENTICATED', 'invalid or expired access token');
     }
     if (user.status === 'banned') throw new AppError(403, 'USER_BANNED', 'this account is banned');
     if (opts.role && user.role !== opts.role) throw new AppError(403, 'FORBIDDEN', `requires role ${opts.role}`);
-    request.user = user;
+    request.user = opts.confirm ? await confirmLive(opts.confirm, user, request, opts.role) : user;
   };
 }
 

@@ -1,7 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair } from 'jose';
-import { createTokenVerifier, TOKEN_AUDIENCE, TOKEN_ISSUER } from '../src/auth.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createTokenVerifier, requireAuth, TOKEN_AUDIENCE, TOKEN_ISSUER, type UserConfirmer } from '../src/auth.js';
+import { AppError } from '../src/errors.js';
+import { UpstreamError } from '../src/http-client.js';
 
 const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
 const verify = createTokenVerifier(createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA' }] }));
@@ -81,5 +84,38 @@ describe('remembered verifications', () => {
     assert.equal(keyLookups, 0, 'the two newest are remembered');
     await v(a);
     assert.equal(keyLookups, 1, 'the oldest was dropped');
+  });
+});
+
+describe('requireAuth with a live confirmation', () => {
+  const call = async (confirm: UserConfirmer, claims: Record<string, unknown> = { role: 'admin' }) => {
+    const request = { headers: { authorization: `Bearer ${await token({ claims })}` }, id: 'req-1' } as unknown as FastifyRequest;
+    try {
+      await requireAuth(verify, { role: 'admin', confirm })(request, {} as FastifyReply);
+      return request.user;
+    } catch (err) {
+      assert.ok(err instanceof AppError, String(err));
+      return `${err.statusCode} ${err.code}`;
+    }
+  };
+
+  test('the live role and status decide, not the token', async () => {
+    assert.deepEqual(await call(async () => ({ role: 'admin', status: 'active' })), { id: USER, role: 'admin', status: 'active', timezone: 'Asia/Tokyo' });
+    assert.equal(await call(async () => ({ role: 'player', status: 'active' })), '403 FORBIDDEN', 'demoted');
+    assert.equal(await call(async () => ({ role: 'admin', status: 'banned' })), '403 USER_BANNED', 'banned');
+    assert.equal(await call(async () => null), '401 UNAUTHENTICATED', 'the account is gone');
+    assert.equal(await call(async () => Promise.reject(new UpstreamError('auth', 'connect ECONNREFUSED'))), '503 UPSTREAM_UNAVAILABLE');
+  });
+
+  test('a token that already fails the role check is refused without asking', async () => {
+    let asked = 0;
+    assert.equal(await call(
+        async () => {
+          asked++;
+          return { role: 'admin', status: 'active' };
+        },
+        { role: 'player' },
+      ), '403 FORBIDDEN');
+    assert.equal(asked, 0);
   });
 });

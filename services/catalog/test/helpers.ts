@@ -1,9 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, importJWK, type JWK } from 'jose';
 import { createTestDatabase, generateSigningJwk, type TestDatabase } from '@questline/testkit';
-import type { App } from '@questline/platform';
+import { NonceCache, verifyInternal, type App, type LiveUser } from '@questline/platform';
 import { buildApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
 import { runMigrations } from '../src/db/migrations.js';
@@ -17,10 +17,19 @@ export interface TokenClaims {
   tz?: string;
 }
 
-/** A stand-in for auth's JWKS endpoint, plus a signer for tokens it vouches for. */
+/**
+ * A stand-in for auth: its JWKS, a signer for tokens it vouches for, and GET /internal/users/:id
+ * answering with the role and status of each signed token's subject (until `users` is changed).
+ */
 export interface Issuer {
   url: string;
   sign(claims?: TokenClaims): Promise<string>;
+  /** What GET /internal/users/:id answers, by user id; a missing id → 404. */
+  users: Map<string, LiveUser>;
+  /** GET /internal/users/:id calls received. */
+  lookups: string[];
+  /** Answers /internal/* with this status instead (e.g. 503), or normally with undefined. */
+  failInternal(status: number | undefined): void;
   close(): Promise<void>;
 }
 
@@ -28,9 +37,25 @@ export async function startIssuer(): Promise<Issuer> {
   const jwk = JSON.parse(await generateSigningJwk()) as JWK & { kid: string };
   const { d: _private, ...publicJwk } = jwk;
   const key = await importJWK(jwk, 'EdDSA');
+  const users = new Map<string, LiveUser>();
+  const lookups: string[] = [];
+  const nonces = new NonceCache();
+  let internalFailure: number | undefined;
+  const json = (res: ServerResponse, status: number, body: unknown) =>
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   const server: Server = createServer((req, res) => {
+    const userMatch = /^\/internal\/users\/([^/]+)$/.exec(req.url ?? '');
     if (req.url === '/.well-known/jwks.json') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [publicJwk] }));
+      json(res, 200, { keys: [publicJwk] });
+    } else if (req.method === 'GET' && userMatch) {
+      const signed = verifyInternal(INTERNAL_TOKEN, { method: 'GET', path: req.url ?? '', headers: req.headers }, nonces) === 'ok';
+      if (!signed) return json(res, 401, { error: { code: 'UNAUTHENTICATED' } });
+      if (internalFailure) return json(res, internalFailure, { error: { code: 'UNAVAILABLE' } });
+      const id = decodeURIComponent(userMatch[1]!);
+      lookups.push(id);
+      const user = users.get(id);
+      if (!user) return json(res, 404, { error: { code: 'NOT_FOUND' } });
+      json(res, 200, { id, username: `u${id.slice(0, 8)}`, timezone: 'UTC', ...user });
     } else {
       res.writeHead(404).end();
     }
@@ -39,16 +64,26 @@ export async function startIssuer(): Promise<Issuer> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    sign: ({ sub = randomUUID(), role = 'player', status = 'active', tz = 'UTC' } = {}) =>
-      new SignJWT({ role, status, tz })
+    users,
+    lookups,
+    failInternal(status) {
+      internalFailure = status;
+    },
+    sign({ sub = randomUUID(), role = 'player', status = 'active', tz = 'UTC' } = {}) {
+      users.set(sub, { role, status });
+      return new SignJWT({ role, status, tz })
         .setProtectedHeader({ alg: 'EdDSA', kid: jwk.kid })
         .setSubject(sub)
         .setIssuer('questline-auth')
         .setAudience('questline')
         .setIssuedAt()
         .setExpirationTime('15m')
-        .sign(key),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+        .sign(key);
+    },
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

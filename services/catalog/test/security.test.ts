@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { injectInternal } from '@questline/testkit';
+import { eventually, injectInternal } from '@questline/testkit';
 import { DIAMOND_REWARD_ID, INTERNAL_TOKEN, bearer, questBody, startCatalog, type Harness } from './helpers.js';
 
 let h: Harness;
@@ -70,6 +70,47 @@ describe('admin routes', () => {
     assert.equal(quest.status, 'published');
     const audit = (await h.app.inject({ url: '/api/v1/admin/audit', headers: bearer(h.adminToken) })).json();
     assert.deepEqual(audit.items, []);
+  });
+});
+
+describe('admin routes decide on the live role and status from auth, not the token', () => {
+  const call = (route: (typeof adminRoutes)[number], token: string) =>
+    h.app.inject({ method: route.method, url: route.url, headers: bearer(token), ...(route.payload ? { payload: route.payload } : {}) });
+
+  for (const route of adminRoutes) {
+    test(`${route.method} ${route.url}: demoted → 403 FORBIDDEN, banned → 403 USER_BANNED, unknown → 401, auth down → 503`, async () => {
+      const demoted = await h.issuer.sign({ role: 'admin' });
+      const banned = await h.issuer.sign({ role: 'admin' });
+      const gone = await h.issuer.sign({ role: 'admin' });
+      const idOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sub as string;
+      h.issuer.users.set(idOf(demoted), { role: 'player', status: 'active' });
+      h.issuer.users.set(idOf(banned), { role: 'admin', status: 'banned' });
+      h.issuer.users.delete(idOf(gone));
+      const verdict = async (token: string) => {
+        const res = await call(route, token);
+        return `${res.statusCode} ${res.json().error?.code}`;
+      };
+      assert.equal(await verdict(demoted), '403 FORBIDDEN');
+      assert.equal(await verdict(banned), '403 USER_BANNED');
+      assert.equal(await verdict(gone), '401 UNAUTHENTICATED');
+      h.issuer.failInternal(503);
+      try {
+        assert.equal(await verdict(await h.issuer.sign({ role: 'admin' })), '503 UPSTREAM_UNAVAILABLE');
+      } finally {
+        h.issuer.failInternal(undefined);
+      }
+    });
+  }
+
+  test("auth's answer is remembered for a few seconds only", async () => {
+    const token = await h.issuer.sign({ role: 'admin' });
+    const id = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sub as string;
+    const list = () => h.app.inject({ url: '/api/v1/admin/audit', headers: bearer(token) });
+    assert.equal((await list()).statusCode, 200);
+    assert.equal((await list()).statusCode, 200);
+    assert.equal(h.issuer.lookups.filter((l) => l === id).length, 1, 'the second call was answered from memory');
+    h.issuer.users.set(id, { role: 'player', status: 'active' });
+    await eventually(async () => (await list()).statusCode === 403, 5_000, 'the demotion to take effect');
   });
 });
 

@@ -49,8 +49,11 @@ export async function buildApp(config: Config): Promise<App> {
   });
   const limits = await installEdgeLimits(app, config);
 
-  // Auth's JWKS, cached; an unknown kid refetches it at most every 30 s (garbage kids cannot flood auth).
-  const verify = remoteTokenVerifier(`${config.AUTH_URL}/.well-known/jwks.json`);
+  // Auth's JWKS, refreshed in the background and kept through an auth outage; an unknown kid
+  // refetches it at most every 30 s (garbage kids cannot flood auth). The token check here is a fast
+  // reject only: the owning services decide on a caller's live role and status (admin routes).
+  const verify = remoteTokenVerifier(`${config.AUTH_URL}/.well-known/jwks.json`, { log: app.log.child({ component: 'jwks' }) });
+  app.addHook('onClose', async () => verify.close());
   await proxyRoutes(app, { config, verify, limits, metrics });
   await docsRoutes(app, config);
   await webRoutes(app, config.WEB_DIST_DIR);

@@ -65,13 +65,14 @@ export async function buildApp(config: Config): Promise<App> {
   });
   cacheRef.current = catalog;
 
+  const verify = remoteTokenVerifier(`${config.AUTH_URL.replace(/\/$/, '')}/.well-known/jwks.json`, { log: app.log.child({ component: 'jwks' }) });
   const ctx: ProgressContext = {
     config,
     db,
     catalog,
     users,
     relay,
-    verify: remoteTokenVerifier(`${config.AUTH_URL.replace(/\/$/, '')}/.well-known/jwks.json`),
+    verify,
     counters,
   };
   registerEventRoutes(app, ctx);
@@ -80,6 +81,7 @@ export async function buildApp(config: Config): Promise<App> {
   internals.set(app, { catalog, relay, users });
 
   app.addHook('onClose', async () => {
+    verify.close();
     catalog?.stop();
     await relay.stop();
     await database.close();

@@ -169,4 +169,24 @@ describe('user profiles (integration)', () => {
     assert.equal(nobody.statusCode, 404);
     assert.equal(nobody.json().error.code, 'NOT_FOUND');
   });
+
+  test('admin routes: the stored profile decides, so a demoted or banned admin with a valid admin token is refused', async () => {
+    const target = h.auth.addUser();
+    const verdict = async (res: { statusCode: number; json(): { error?: { code: string } } }) => `${res.statusCode} ${res.json().error?.code}`;
+    const tryBoth = async (who: InternalUser) => {
+      const headers = await bearer({ ...who, role: 'admin', status: 'active' });
+      const view = await h.app.inject({ method: 'GET', url: `/api/v1/admin/users/${target.id}/quests`, headers });
+      const events = await h.app.inject({ method: 'POST', url: '/api/v1/admin/events', headers, payload: { events: [{ id: randomUUID(), userId: target.id, type: 'click' }] } });
+      return [await verdict(view), await verdict(events)];
+    };
+    const demoted = h.auth.addUser({ role: 'admin' });
+    assert.deepEqual(await tryBoth(demoted), ['200 undefined', '200 undefined'], 'asked of auth once, then stored');
+    await h.pushProfile(profileOf(demoted, { role: 'player', version: 1 }));
+    assert.deepEqual(await tryBoth(demoted), ['403 FORBIDDEN', '403 FORBIDDEN']);
+
+    const banned = h.auth.addUser({ role: 'admin' });
+    await h.pushProfile(profileOf(banned, { status: 'banned', version: 1 }));
+    assert.deepEqual(await tryBoth(banned), ['403 USER_BANNED', '403 USER_BANNED']);
+    assert.equal((await h.sql('SELECT 1 FROM events WHERE user_id = $1', [target.id])).length, 1, 'only the first batch was applied');
+  });
 });

@@ -1,16 +1,16 @@
 import { Type } from '@sinclair/typebox';
-import { errorResponses, requireAuth, type App, type TokenVerifier } from '@questline/platform';
+import { errorResponses, type App, type AuthGuard } from '@questline/platform';
 import type { Kysely } from 'kysely';
 import { listAudit, type AuditEntry as AuditModel } from '../db/audit.repository.js';
 import type { CatalogDatabase } from '../db/schema.js';
 import { decodeIdCursor, toPage } from './http.js';
 import { AuditEntry, page, pageQuery } from './schemas.js';
 
-export function registerAuditRoutes(app: App, deps: { db: Kysely<CatalogDatabase>; verify: TokenVerifier }) {
+export function registerAuditRoutes(app: App, deps: { db: Kysely<CatalogDatabase>; adminOnly: AuthGuard }) {
   app.get(
     '/api/v1/admin/audit',
     {
-      onRequest: requireAuth(deps.verify, { role: 'admin' }),
+      onRequest: deps.adminOnly,
       schema: {
         tags: ['catalog-admin'],
         summary: 'Catalog audit trail, newest first',

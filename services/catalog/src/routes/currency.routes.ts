@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
-import { callerOf, errorResponses, requireAuth, type App, type TokenVerifier } from '@questline/platform';
+import { callerOf, errorResponses, type App, type AuthGuard } from '@questline/platform';
 import { listCurrencies, type Currency as CurrencyModel } from '../db/currency.repository.js';
 import { createCurrency } from '../use-cases/currency-admin.use-case.js';
 import type { CatalogContext } from '../use-cases/context.js';
 import { decodeKeyCursor, notModified, orFail, toPage } from './http.js';
 import { Currency, CurrencyBody, NotModified, page, pageQuery } from './schemas.js';
 
-export function registerCurrencyRoutes(app: App, deps: { ctx: CatalogContext; verify: TokenVerifier }) {
+export function registerCurrencyRoutes(app: App, deps: { ctx: CatalogContext; adminOnly: AuthGuard }) {
   const { ctx } = deps;
 
   app.get(
@@ -32,7 +32,7 @@ export function registerCurrencyRoutes(app: App, deps: { ctx: CatalogContext; ve
   app.post(
     '/api/v1/admin/currencies',
     {
-      onRequest: requireAuth(deps.verify, { role: 'admin' }),
+      onRequest: deps.adminOnly,
       schema: {
         tags: ['catalog-admin'],
         summary: 'Create a currency',

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, callerOf, errorResponses, requireAuth, type App, type TokenVerifier } from '@questline/platform';
+import { AppError, callerOf, errorResponses, type App, type AuthGuard } from '@questline/platform';
 import { QuestStatus } from '@questline/contracts';
 import { listQuests } from '../db/quest.repository.js';
 import { isQuestKey, type Quest as QuestModel } from '../domain/quest.js';
@@ -17,10 +17,10 @@ function knownKeyShape(key: string): string {
   return key;
 }
 
-export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; verify: TokenVerifier }) {
+export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; adminOnly: AuthGuard }) {
   const { ctx } = deps;
   // onRequest: the token is checked before the body is even parsed, so anonymous callers learn nothing.
-  const onRequest = requireAuth(deps.verify, { role: 'admin' });
+  const onRequest = deps.adminOnly;
 
   app.get(
     '/api/v1/admin/quests',

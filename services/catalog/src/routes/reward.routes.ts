@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, callerOf, errorResponses, requireAuth, type App, type TokenVerifier } from '@questline/platform';
+import { AppError, callerOf, errorResponses, type App, type AuthGuard } from '@questline/platform';
 import { findReward, listRewards } from '../db/reward.repository.js';
 import type { Reward as RewardModel } from '../domain/reward.js';
 import { createReward, editReward, removeReward } from '../use-cases/reward-admin.use-case.js';
@@ -10,9 +10,9 @@ import { IdParams, NotModified, Reward, RewardBody, page, pageQuery } from './sc
 const security = [{ bearerAuth: [] }];
 const RewardEnvelope = Type.Object({ reward: Reward });
 
-export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; verify: TokenVerifier }) {
+export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; adminOnly: AuthGuard }) {
   const { ctx } = deps;
-  const onRequest = requireAuth(deps.verify, { role: 'admin' });
+  const onRequest = deps.adminOnly;
 
   app.get(
     '/api/v1/rewards',

@@ -79,7 +79,9 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
   app.post(
     '/api/v1/admin/events',
     {
-      onRequest: requireAuth(ctx.verify, { role: 'admin' }),
+      // Pays rewards for any user: the stored profile (pushed by auth; auth is asked when there is
+      // none) must still say admin and not banned, whatever the token says.
+      onRequest: requireAuth(ctx.verify, { role: 'admin', confirm: (id, requestId) => ctx.users.get(id, requestId) }),
       bodyLimit: BATCH_BODY_LIMIT,
       schema: {
         tags: ['Progress'],

@@ -68,7 +68,8 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
   app.get(
     '/api/v1/admin/users/:userId/quests',
     {
-      onRequest: requireAuth(ctx.verify, { role: 'admin' }),
+      // The stored profile (not the token) must still say admin and not banned.
+      onRequest: requireAuth(ctx.verify, { role: 'admin', confirm: (id, requestId) => ctx.users.get(id, requestId) }),
       schema: {
         tags: ['Progress'],
         summary: "Any user's progress on every published quest",

@@ -1,0 +1,141 @@
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+
+/**
+ * No key set is held yet and the JWKS cannot be fetched now: a token cannot be checked at all,
+ * which is not the same as a bad token (requireAuth answers 503, not 401).
+ */
+export class KeysUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeysUnavailableError';
+  }
+}
+
+export interface JwksSourceOptions {
+  /** Background refresh after a successful fetch. Bounds how long a retired key keeps working. */
+  refreshMs?: number;
+  /** Fetches caused by an unknown kid: at most one per this gap (since the last fetch of any kind). */
+  unknownKidCooldownMs?: number;
+  /** After a failed fetch the next one comes this soon (doubling per failure up to refreshMs while a key set is held). */
+  retryMs?: number;
+  /** One fetch of the JWKS, at most. */
+  timeoutMs?: number;
+  log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+}
+
+export interface JwksSource {
+  /** For jwtVerify. Never waits for a fetch when it holds a key for the token's kid. */
+  getKey: JWTVerifyGetKey;
+  /** Fetches now (or joins the fetch in flight); true when a fresh key set is held. */
+  refresh(): Promise<boolean>;
+  /** Stops the background refresh. */
+  close(): void;
+}
+
+type LocalKeys = ReturnType<typeof createLocalJWKSet>;
+
+/**
+ * Auth's JWKS, held in memory and refreshed in the background, so that verification never waits
+ * on auth and survives an auth outage:
+ * - a fetch at creation, then every `refreshMs` (60 s); a failed fetch is retried sooner (every 1 s
+ *   without a key set; with one, doubling up to `refreshMs`) and, meanwhile, the last good key set
+ *   stays in use (stale-if-error);
+ * - an unknown kid refetches at once (a key published since the last refresh), but at most once per
+ *   `unknownKidCooldownMs` (30 s), so tokens with garbage kids cannot flood auth;
+ * - with no key set yet (auth was down since start-up), a request waits for one shared fetch (at
+ *   most one per `retryMs`) and otherwise fails with KeysUnavailableError.
+ *
+ * The bound on retiring a key: once no auth replica publishes it any more, the next refresh starts
+ * within `refreshMs` and ends within `timeoutMs`, and a token verified just before that is
+ * remembered by createTokenVerifier for up to its TTL. So a retired key's tokens are refused
+ * everywhere within refreshMs + timeoutMs + the verified-token TTL = 60 + 2 + 60 s by default.
+ * The price of stale-if-error: while auth is unreachable the last key set, a retired key included,
+ * stays in use (an outage must not log everyone out), so the bound holds only while auth answers.
+ */
+export function createJwksSource(jwksUrl: string, opts: JwksSourceOptions = {}): JwksSource {
+  const refreshMs = opts.refreshMs ?? 60_000;
+  const cooldownMs = opts.unknownKidCooldownMs ?? 30_000;
+  const retryMs = Math.min(opts.retryMs ?? 1_000, refreshMs);
+  const timeoutMs = opts.timeoutMs ?? 2_000;
+  let keys: LocalKeys | undefined;
+  let inFlight: Promise<boolean> | undefined;
+  let lastAttemptAt = -Infinity;
+  let failures = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  async function load(): Promise<LocalKeys> {
+    const res = await fetch(jwksUrl, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) throw new Error(`JWKS answered ${res.status}`);
+    // Throws on anything that is not a key set, so a broken answer never replaces a good one.
+    return createLocalJWKSet((await res.json()) as JSONWebKeySet);
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    if (closed) return;
+    // Without any key set nothing can be verified: keep trying every retryMs. With one, back off.
+    const delay = failures === 0 ? refreshMs : keys ? Math.min(refreshMs, retryMs * 2 ** (failures - 1)) : retryMs;
+    timer = setTimeout(() => void fetchNow(), delay);
+    // The refresh alone must not keep a process (or a test run) alive.
+    timer.unref();
+  }
+
+  function fetchNow(): Promise<boolean> {
+    inFlight ??= (async () => {
+      lastAttemptAt = Date.now();
+      try {
+        keys = await load();
+        if (failures > 0) opts.log?.info({ jwksUrl, failures }, 'JWKS fetched again');
+        failures = 0;
+        return true;
+      } catch (err) {
+        failures++;
+        // Once per outage, not once per retry.
+        if (failures === 1) opts.log?.warn({ err, jwksUrl }, keys ? 'JWKS refresh failed; keeping the last key set' : 'JWKS fetch failed; no key set yet');
+        return false;
+      } finally {
+        inFlight = undefined;
+        schedule();
+      }
+    })();
+    return inFlight;
+  }
+
+  /** Joins the fetch in flight, or starts one unless the last began less than minGapMs ago. */
+  function fetchOnDemand(minGapMs: number): Promise<boolean> {
+    if (inFlight) return inFlight;
+    if (Date.now() - lastAttemptAt < minGapMs) return Promise.resolve(false);
+    return fetchNow();
+  }
+
+  function held(): LocalKeys {
+    if (!keys) throw new KeysUnavailableError(`no key set yet and ${jwksUrl} cannot be fetched`);
+    return keys;
+  }
+
+  const getKey: JWTVerifyGetKey = async (header, token) => {
+    if (!keys) await fetchOnDemand(retryMs);
+    const known = held();
+    try {
+      return await known(header, token);
+    } catch (err) {
+      if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
+      // Perhaps a key published since the last refresh. If the refetch is not allowed yet or fails,
+      // the kid is unknown to the last good key set: a bad token (keys are published minutes
+      // before they sign, see the auth README), not an outage.
+      if (!(await fetchOnDemand(cooldownMs))) throw err;
+      return held()(header, token);
+    }
+  };
+
+  void fetchNow();
+  return {
+    getKey,
+    refresh: fetchNow,
+    close() {
+      closed = true;
+      clearTimeout(timer);
+    },
+  };
+}
