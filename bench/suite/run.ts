@@ -19,7 +19,7 @@ import path from 'node:path';
 import { repoRoot, takeOverShutdownSignals, type ServiceName } from '@questline/devstack';
 import { runMigrations } from '../../services/progress/src/db/migrations.js';
 import { outboxBacklog, rewardLag, type LagStats } from '../progress/lag.js';
-import { pgbenchBinary, runPgbench, type PgbenchResult } from '../progress/pgbench.js';
+import { findPgbench, runPgbench, type PgbenchResult } from '../progress/pgbench.js';
 import { pgVersion } from '../shared/machine.js';
 import { CLAIM_QUEST, EVENT_TYPES, completeClaimQuest, createQuests, mintTokens } from './data.js';
 import { runScenario, type Scenario, type ScenarioResult } from './load.js';
@@ -79,6 +79,8 @@ async function main() {
     await rm(baseDir, { recursive: true, force: true });
   };
   takeOverShutdownSignals(() => void cleanUp().finally(() => process.exit(130)));
+  // Found (or installed) first: a missing pgbench must not end a run after minutes of load.
+  const pgbenchTool = findPgbench(repoRoot);
   try {
     log(`mode ${QUICK ? 'quick' : 'full'}: ${USERS.toLocaleString('en-US')} users, ${SECONDS} s per timed scenario`);
     log(PG_URL ? 'using the PostgreSQL server given with --pg-url' : `starting a fresh embedded PostgreSQL in ${baseDir}`);
@@ -197,7 +199,7 @@ async function main() {
 
     log(`pgbench: 32 clients, ${SECONDS} s...`);
     await runMigrations({ DATABASE_URL: sys.databases.pgbench });
-    const pgbench: PgbenchResult = await runPgbench({ bin: pgbenchBinary(repoRoot), dbUrl: sys.databases.pgbench, workDir: baseDir, clients: 32, seconds: SECONDS, users: USERS });
+    const pgbench: PgbenchResult = await runPgbench({ pgbench: pgbenchTool, dbUrl: sys.databases.pgbench, workDir: baseDir, clients: 32, seconds: SECONDS, users: USERS });
     log(`  → ${Math.round(pgbench.tps).toLocaleString('en-US')} tx/s`);
 
     const report: SuiteReport = {
