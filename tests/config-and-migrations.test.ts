@@ -58,3 +58,26 @@ for (const service of ['auth', 'catalog', 'progress']) {
     }
   });
 }
+
+// A table in the way of the first migration: a database someone else has written to.
+const FIRST_TABLE: Record<string, string> = { auth: 'users', catalog: 'currencies', progress: 'events' };
+
+for (const service of ['auth', 'catalog', 'progress']) {
+  test(`${service}: a failing migration exits non-zero, names its file, and records nothing`, async () => {
+    const db = await createTestDatabase(`migrate_fail_${service}`);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query(`CREATE TABLE ${FIRST_TABLE[service]} (squatter int)`);
+      const env = { ...common, DATABASE_URL: db.url, JWT_PRIVATE_JWK: '{}' };
+      const res = await runTs(`services/${service}/src/migrate.ts`, env);
+      assert.notEqual(res.code, 0);
+      assert.match(res.stderr + res.stdout, /001_\w+\.sql/);
+      const { rows } = await client.query("SELECT count(*)::int AS n FROM schema_migrations WHERE version LIKE '001%'");
+      assert.equal(rows[0].n, 0);
+    } finally {
+      await client.end();
+      await db.drop();
+    }
+  });
+}
