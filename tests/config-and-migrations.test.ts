@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import { repoRoot } from '@questline/devstack';
-import { createTestDatabase } from '@questline/testkit';
+import { createTestDatabase, generateSigningJwk } from '@questline/testkit';
 
 function runTs(file: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((resolve) => {
@@ -37,6 +37,28 @@ test('a missing required key is named', async () => {
   const res = await runTs('services/catalog/src/server.ts', rest);
   assert.notEqual(res.code, 0);
   assert.match(res.stderr, /INTERNAL_TOKEN/);
+});
+
+test('auth: an ADMIN_USERNAME that names a player exits non-zero naming the key, and promotes nobody', async () => {
+  const db = await createTestDatabase('admin_squat');
+  try {
+    const env = { ...common, DATABASE_URL: db.url, JWT_PRIVATE_JWK: await generateSigningJwk(), PORT: '0', LOG_LEVEL: 'silent' };
+    assert.equal((await runTs('services/auth/src/migrate.ts', env)).code, 0);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query("INSERT INTO users (username, password_hash) VALUES ('squatter', 'not-a-real-hash')");
+      const res = await runTs('services/auth/src/server.ts', { ...env, ADMIN_USERNAME: 'Squatter', ADMIN_PASSWORD: 'admin-password-1' });
+      assert.equal(res.code, 78, res.stderr);
+      assert.match(res.stderr, /ADMIN_USERNAME.*not an admin/);
+      const { rows } = await client.query("SELECT role FROM users WHERE username = 'squatter'");
+      assert.deepEqual(rows, [{ role: 'player' }]);
+    } finally {
+      await client.end();
+    }
+  } finally {
+    await db.drop();
+  }
 });
 
 for (const service of ['auth', 'catalog', 'progress']) {

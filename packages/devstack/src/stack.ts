@@ -43,6 +43,7 @@ export function serviceEnv(s: StackSettings, name: ServiceName): Record<string, 
     auth: {
       DATABASE_URL: s.databases.auth,
       PROGRESS_URL: url('progress'),
+      CATALOG_URL: url('catalog'),
       JWT_PRIVATE_JWK: s.jwtPrivateJwk,
       ...(s.admin ? { ADMIN_USERNAME: s.admin.username, ADMIN_PASSWORD: s.admin.password } : {}),
     },

@@ -7,6 +7,7 @@ import { installValidators } from './validation.js';
 import { installBodyHandling } from './body.js';
 import { createMetrics, installHttpMetrics, type Metrics } from './metrics.js';
 import { requestIdFrom } from './request-id.js';
+import { requireInternal } from './internal.js';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -15,7 +16,7 @@ export interface ReadinessCheck {
   check: () => Promise<unknown>;
 }
 
-export interface AppOptions {
+interface CommonAppOptions {
   service: string;
   logLevel?: string;
   bodyLimit?: number;
@@ -23,9 +24,14 @@ export interface AppOptions {
   readiness?: ReadinessCheck[];
   /** Human title of the OpenAPI document this service contributes to the gateway's. */
   title?: string;
-  /** Serve /internal/openapi.json (default true); the public gateway must not. */
-  internalOpenApi?: boolean;
 }
+
+/**
+ * A service passes its INTERNAL_TOKEN, which guards /internal/openapi.json like every /internal
+ * route; the public gateway, which serves no such route, says `internalOpenApi: false`. One of the
+ * two is required, so no service can end up serving the document unguarded.
+ */
+export type AppOptions = CommonAppOptions & ({ internalToken: string; internalOpenApi?: never } | { internalOpenApi: false; internalToken?: never });
 
 export interface AppParts {
   app: App;
@@ -107,9 +113,10 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
     );
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks: results });
   });
-  // The gateway assembles the public OpenAPI document from these; never routed publicly.
-  if (opts.internalOpenApi !== false) {
-    app.get('/internal/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // The gateway assembles the public OpenAPI document from these (signing its requests); never
+  // routed publicly, and like every /internal route refused without the internal credential.
+  if (opts.internalToken !== undefined) {
+    app.get('/internal/openapi.json', { preValidation: requireInternal(opts.internalToken), schema: { hide: true } }, async () => app.swagger());
   }
 
   return { app, metrics };

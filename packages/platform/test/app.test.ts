@@ -1,12 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Type } from '@sinclair/typebox';
-import { AppError, createApp, type App } from '../src/index.js';
+import { AppError, createApp, signInternal, type App } from '../src/index.js';
 
 let app: App;
+const INTERNAL_TOKEN = 'app-test-internal-token';
 
 before(async () => {
-  ({ app } = await createApp({ service: 'test', logLevel: 'silent' }));
+  ({ app } = await createApp({ service: 'test', logLevel: 'silent', internalToken: INTERNAL_TOKEN }));
   app.post(
     '/things',
     {
@@ -113,7 +114,7 @@ test('a badly percent-encoded URL or an over-long path parameter is a 4xx in the
 });
 
 test('a database that went away is a 503 with Retry-After, not a 500', async () => {
-  const { app: local } = await createApp({ service: 'test', logLevel: 'silent' });
+  const { app: local } = await createApp({ service: 'test', logLevel: 'silent', internalOpenApi: false });
   local.get('/terminated', async () => {
     throw new Error('Connection terminated unexpectedly');
   });
@@ -139,5 +140,33 @@ test('a database that went away is a 503 with Retry-After, not a 500', async () 
     assert.equal(bug.statusCode, 500, 'a real bug stays a 500');
   } finally {
     await local.close();
+  }
+});
+
+test('/internal/openapi.json requires the internal credential, like every /internal route', async () => {
+  const unsigned = await app.inject({ method: 'GET', url: '/internal/openapi.json' });
+  assert.equal(unsigned.statusCode, 401);
+  assert.equal(unsigned.json().error.code, 'UNAUTHENTICATED');
+  const forged = await app.inject({
+    method: 'GET',
+    url: '/internal/openapi.json',
+    headers: signInternal('not-the-token', { method: 'GET', path: '/internal/openapi.json' }),
+  });
+  assert.equal(forged.statusCode, 401);
+  const signed = await app.inject({
+    method: 'GET',
+    url: '/internal/openapi.json',
+    headers: signInternal(INTERNAL_TOKEN, { method: 'GET', path: '/internal/openapi.json' }),
+  });
+  assert.equal(signed.statusCode, 200);
+  assert.equal(signed.json().openapi, '3.0.3');
+});
+
+test('without an internal token (the gateway) there is no /internal/openapi.json at all', async () => {
+  const { app: gateway } = await createApp({ service: 'edge', logLevel: 'silent', internalOpenApi: false });
+  try {
+    assert.equal((await gateway.inject({ method: 'GET', url: '/internal/openapi.json' })).statusCode, 404);
+  } finally {
+    await gateway.close();
   }
 });

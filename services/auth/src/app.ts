@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { createLocalJWKSet } from 'jose';
-import { createApp, createDatabase, createServiceClient, createTokenVerifier, type App } from '@questline/platform';
+import { ConfigError, createApp, createDatabase, createServiceClient, createTokenVerifier, type App } from '@questline/platform';
+import { createCatalogCurrencies } from './clients/catalog-currencies.js';
 import type { Config } from './config.js';
 import type { AuthDatabase } from './db/schema.js';
 import { countUndelivered } from './db/outbox.repository.js';
@@ -17,6 +18,8 @@ import { registerInternalRoutes } from './routes/internal.routes.js';
 import { registerMeRoutes } from './routes/me.routes.js';
 
 const THROTTLE_SWEEP_MS = 60_000;
+/** An admin grant in a currency we have not seen asks the catalog again at most this often. */
+const CURRENCY_REFRESH_MS = 2_000;
 
 /** Builds the auth service; the database must already be migrated (server.ts or the tests do it). */
 export async function buildApp(config: Config): Promise<App> {
@@ -30,13 +33,22 @@ export async function buildApp(config: Config): Promise<App> {
       service: 'auth',
       title: 'Questline accounts',
       logLevel: config.LOG_LEVEL,
+      internalToken: config.INTERNAL_TOKEN,
       // Progress is not required: logins and profile updates wait in the outbox until it is back.
       readiness: [{ name: 'database', check: () => sql`select 1`.execute(db) }],
     });
 
     if (config.ADMIN_USERNAME && config.ADMIN_PASSWORD) {
       const admin = await ensureAdmin(db, passwords, config.ADMIN_USERNAME, config.ADMIN_PASSWORD);
-      app.log.info({ userId: admin.id, username: admin.username }, 'admin account ensured');
+      if (admin.kind === 'not_admin') {
+        // Promoting would make whoever registered that name an admin with their own password.
+        throw new ConfigError(
+          'ADMIN_USERNAME',
+          `names the existing user "${admin.user.username}", who is not an admin; refusing to promote it. ` +
+            'Choose another ADMIN_USERNAME, or have an admin promote that user (PATCH /api/v1/admin/users/{userId}).',
+        );
+      }
+      app.log.info({ userId: admin.user.id, username: admin.user.username, created: admin.kind === 'created' }, 'admin account ensured');
     } else if (config.ADMIN_USERNAME || config.ADMIN_PASSWORD) {
       app.log.warn('ADMIN_USERNAME and ADMIN_PASSWORD must both be set to ensure an admin account; ignoring');
     }
@@ -82,7 +94,11 @@ export async function buildApp(config: Config): Promise<App> {
       });
     }
 
-    const deps = { db, accounts, signer, verify, relay, internalToken: config.INTERNAL_TOKEN, counters };
+    const currencies = createCatalogCurrencies(createServiceClient({ service: 'catalog', baseUrl: config.CATALOG_URL, timeoutMs: 2000 }), {
+      minRefreshMs: CURRENCY_REFRESH_MS,
+      log: app.log.child({ component: 'catalog-currencies' }),
+    });
+    const deps = { db, accounts, signer, verify, relay, currencies, internalToken: config.INTERNAL_TOKEN, counters };
     registerAuthRoutes(app, deps);
     registerMeRoutes(app, deps);
     registerAdminRoutes(app, deps);

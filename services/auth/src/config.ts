@@ -8,6 +8,8 @@ export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ default: 8081 }),
   /** Base URL of the progress service, which receives login events and profile updates. */
   PROGRESS_URL: Type.String({ pattern: '^https?://' }),
+  /** Base URL of the catalog, whose public currency list admin grants are checked against. */
+  CATALOG_URL: Type.String({ pattern: '^https?://' }),
   /** JSON of an Ed25519 private JWK with a `kid`; signs access tokens (the current key). */
   JWT_PRIVATE_JWK: Type.String({ minLength: 2 }),
   /**
@@ -27,7 +29,10 @@ export const ConfigSchema = Type.Object({
   /** Failed logins per client IP per window before further attempts get 429. */
   LOGIN_MAX_FAILURES_PER_IP: Type.Integer({ minimum: 1, default: 100 }),
   LOGIN_FAILURE_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600, default: 900 }),
-  /** With ADMIN_PASSWORD: an admin account ensured at start-up (an existing password is never changed). */
+  /**
+   * With ADMIN_PASSWORD: an admin account created at start-up if no user has the name. An existing
+   * admin is left as it is; an existing non-admin stops the start (never promoted).
+   */
   ADMIN_USERNAME: Type.Optional(Type.String({ pattern: USERNAME_PATTERN })),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
   OUTBOX_POLL_MS: Type.Integer({ minimum: 10, default: 1000 }),

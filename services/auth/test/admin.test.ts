@@ -1,7 +1,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { ConfigError } from '@questline/platform';
 import { buildApp } from '../src/app.js';
-import { ADMIN, bearer, login, loginAdmin, player, signup, startAuth, type Harness, type Tokens } from './support.js';
+import { ADMIN, YEAR_ZERO_CURSOR, bearer, login, loginAdmin, player, signup, startAuth, type Harness, type Tokens } from './support.js';
 
 let h: Harness;
 let admin: Tokens;
@@ -22,19 +23,38 @@ describe('admin bootstrap', () => {
     assert.equal(admin.user.status, 'active');
   });
 
-  test('restarting with an existing username promotes it without touching its password', async () => {
-    await signup(h.app, 'promote_me', 'original-password');
-    await h.db.updateTable('users').set({ status: 'banned' }).where('username', '=', 'promote_me').execute();
-    const restarted = await buildApp({ ...h.config, ADMIN_USERNAME: 'PROMOTE_ME', ADMIN_PASSWORD: 'a-different-password' });
+  test('restarting leaves an existing admin as it is: its password is never reset', async () => {
+    const before = await h.db.selectFrom('users').selectAll().where('username', '=', ADMIN.username).executeTakeFirstOrThrow();
+    const restarted = await buildApp({ ...h.config, ADMIN_USERNAME: ADMIN.username.toUpperCase(), ADMIN_PASSWORD: 'a-different-password' });
     await restarted.close();
-    const user = await h.db.selectFrom('users').selectAll().where('username', '=', 'promote_me').executeTakeFirstOrThrow();
-    assert.equal(user.role, 'admin');
-    assert.equal(user.status, 'active');
-    const tokens = await login(h.app, 'promote_me', 'original-password');
+    const after = await h.db.selectFrom('users').selectAll().where('id', '=', before.id).executeTakeFirstOrThrow();
+    assert.deepEqual(after, before);
+    assert.equal((await loginAdmin(h.app)).user.role, 'admin');
+    await assert.rejects(login(h.app, ADMIN.username, 'a-different-password'));
+  });
+
+  test('an ADMIN_USERNAME that names a player refuses to start, naming the key, and promotes nobody', async () => {
+    const squatter = await signup(h.app, 'squatter', 'squatters-password');
+    const outboxBefore = await h.db.selectFrom('outbox').select('id').where('user_id', '=', squatter.id).execute();
+    await assert.rejects(
+      buildApp({ ...h.config, ADMIN_USERNAME: 'SQUATTER', ADMIN_PASSWORD: 'a-different-password' }),
+      (err: unknown) => err instanceof ConfigError && err.key === 'ADMIN_USERNAME' && /ADMIN_USERNAME.*not an admin/.test(err.message),
+    );
+    const user = await h.db.selectFrom('users').selectAll().where('id', '=', squatter.id).executeTakeFirstOrThrow();
+    assert.equal(user.role, 'player');
+    assert.equal(user.status, 'new');
+    assert.equal((await h.db.selectFrom('outbox').select('id').where('user_id', '=', squatter.id).execute()).length, outboxBefore.length);
+    assert.equal((await login(h.app, 'squatter', 'squatters-password')).user.role, 'player');
+    await assert.rejects(login(h.app, 'squatter', 'a-different-password'));
+  });
+
+  test('a name nobody has is created as an admin with the configured password', async () => {
+    const restarted = await buildApp({ ...h.config, ADMIN_USERNAME: 'fresh_admin', ADMIN_PASSWORD: 'fresh-admin-pw' });
+    await restarted.close();
+    const tokens = await login(h.app, 'fresh_admin', 'fresh-admin-pw');
     assert.equal(tokens.user.role, 'admin');
-    await assert.rejects(login(h.app, 'promote_me', 'a-different-password'));
     // Restore: later tests count admins.
-    await h.db.updateTable('users').set({ role: 'player' }).where('id', '=', user.id).execute();
+    await h.db.updateTable('users').set({ role: 'player' }).where('id', '=', tokens.user.id).execute();
   });
 });
 
@@ -98,6 +118,13 @@ describe('GET /api/v1/admin/users', () => {
     assert.equal(new Set(seen.map((u) => u.id)).size, total);
     assert.equal(seen[0]!.username, ADMIN.username);
     assert.ok(seen.every((u) => typeof u.balances.gold === 'number' && typeof u.balances.diamond === 'number'));
+  });
+
+  test('a cursor holding an instant PostgreSQL cannot store (year 0000) → 400 naming cursor, not 500', async () => {
+    const res = await call('GET', `/api/v1/admin/users?cursor=${YEAR_ZERO_CURSOR}`, admin.accessToken);
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().error.code, 'VALIDATION_FAILED');
+    assert.equal(res.json().error.field, 'cursor');
   });
 });
 

@@ -1,6 +1,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { bearer, grant, player, startAuth, type Harness } from './support.js';
+import { YEAR_ZERO_CURSOR, bearer, grant, player, startAuth, type Harness } from './support.js';
 
 let h: Harness;
 before(async () => {
@@ -153,5 +153,13 @@ describe('GET /api/v1/me/ledger', () => {
       assert.equal(res.statusCode, 400, query);
       assert.equal(res.json().error.code, 'VALIDATION_FAILED');
     }
+  });
+
+  test('a cursor holding an instant PostgreSQL cannot store (year 0000) → 400 naming cursor, not 500', async () => {
+    const p = await player(h.app, 'ledger_year_zero');
+    const res = await get(`/api/v1/me/ledger?cursor=${YEAR_ZERO_CURSOR}`, p.accessToken);
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().error.code, 'VALIDATION_FAILED');
+    assert.equal(res.json().error.field, 'cursor');
   });
 });

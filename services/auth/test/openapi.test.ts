@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAuth, type Harness } from './support.js';
+import { injectInternal } from '@questline/testkit';
+import { INTERNAL_TOKEN, startAuth, type Harness } from './support.js';
 
 let h: Harness;
 before(async () => {
@@ -10,8 +11,17 @@ after(async () => {
   await h?.close();
 });
 
+test('the OpenAPI document is internal: without a valid internal signature it is 401', async () => {
+  const unsigned = await h.app.inject({ method: 'GET', url: '/internal/openapi.json' });
+  assert.equal(unsigned.statusCode, 401);
+  assert.equal(unsigned.json().error.code, 'UNAUTHENTICATED');
+  assert.equal(typeof unsigned.json().error.requestId, 'string');
+  const wrongKey = await injectInternal(h.app, 'not-the-internal-token', { url: '/internal/openapi.json' });
+  assert.equal(wrongKey.statusCode, 401);
+});
+
 test('the OpenAPI document describes every public route, and no internal one', async () => {
-  const res = await h.app.inject({ method: 'GET', url: '/internal/openapi.json' });
+  const res = await injectInternal(h.app, INTERNAL_TOKEN, { url: '/internal/openapi.json' });
   assert.equal(res.statusCode, 200);
   const doc = res.json();
   const paths = Object.keys(doc.paths).sort();
@@ -29,6 +39,8 @@ test('the OpenAPI document describes every public route, and no internal one', a
   assert.deepEqual(doc.paths['/api/v1/me'].get.security, [{ bearerAuth: [] }]);
   assert.equal(doc.paths['/api/v1/auth/signup'].post.security, undefined);
   assert.ok(doc.paths['/api/v1/auth/signup'].post.responses['409']);
+  // An admin grant asks the catalog about its currency, which can be down.
+  assert.ok(doc.paths['/api/v1/admin/users/{userId}/grants'].post.responses['503']);
 });
 
 test('health and readiness', async () => {

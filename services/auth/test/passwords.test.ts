@@ -23,7 +23,7 @@ describe('password storage', () => {
   });
 
   test('parameters below OWASP’s minimum are refused at start-up', () => {
-    const base = { DATABASE_URL: 'postgres://x/y', INTERNAL_TOKEN: 'x'.repeat(16), JWT_PRIVATE_JWK: '{}', PROGRESS_URL: 'http://p' };
+    const base = { DATABASE_URL: 'postgres://x/y', INTERNAL_TOKEN: 'x'.repeat(16), JWT_PRIVATE_JWK: '{}', PROGRESS_URL: 'http://p', CATALOG_URL: 'http://c' };
     assert.throws(() => parseConfig(ConfigSchema, { ...base, ARGON2_MEMORY_KIB: '4096' }), (e: unknown) => e instanceof ConfigError && e.key === 'ARGON2_MEMORY_KIB');
     assert.throws(() => parseConfig(ConfigSchema, { ...base, ARGON2_TIME_COST: '1' }), (e: unknown) => e instanceof ConfigError && e.key === 'ARGON2_TIME_COST');
     const defaults = parseConfig(ConfigSchema, base);

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { App } from '@questline/platform';
 import { buildApp } from '../src/app.js';
 import { deleteExpiredCounters } from '../src/db/login-failures.repository.js';
+import { throttleAddress } from '../src/domain/login-throttle.js';
 import { signup, startAuth, type Harness } from './support.js';
 
 const LIMITS = { LOGIN_MAX_FAILURES_PER_USERNAME: '3', LOGIN_MAX_FAILURES_PER_IP: '5', LOGIN_FAILURE_WINDOW_SECONDS: '900' };
@@ -91,6 +92,30 @@ describe('per-IP throttle', () => {
   });
 });
 
+describe('client address', () => {
+  test('an x-forwarded-for entry that is not an IP address is not counted as one (and is no 500)', async () => {
+    await signup(h.app, 'odd_address', 'correct-password-6');
+    const forwardedValues = ['a'.repeat(200), 'not-an-ip', `fe80::1%${'z'.repeat(150)}`];
+    for (const [i, forwarded] of forwardedValues.entries()) {
+      const res = await attempt(`odd_guess_${i}`, 'wrong-password', forwarded);
+      assert.equal(res.statusCode, 401, forwarded.slice(0, 20));
+      assert.equal(await counter('ip', forwarded), undefined);
+    }
+    // Counted against the peer's own address instead (inject's socket is 127.0.0.1).
+    assert.ok((await counter('ip', '127.0.0.1'))!.failures >= 3);
+    assert.equal((await attempt('odd_address', 'correct-password-6', 'b'.repeat(129))).statusCode, 200);
+  });
+
+  test('throttleAddress keeps real IPv4 and IPv6 addresses and nothing else', () => {
+    assert.equal(throttleAddress('203.0.113.7', '10.0.0.1'), '203.0.113.7');
+    assert.equal(throttleAddress('2001:db8::1', '10.0.0.1'), '2001:db8::1');
+    assert.equal(throttleAddress('::ffff:203.0.113.7', '10.0.0.1'), '::ffff:203.0.113.7');
+    assert.equal(throttleAddress('x'.repeat(129), '10.0.0.1'), '10.0.0.1');
+    assert.equal(throttleAddress('1.2.3.4 ', '10.0.0.1'), '10.0.0.1');
+    assert.equal(throttleAddress(undefined, undefined), 'unknown');
+  });
+});
+
 describe('shared between replicas', () => {
   test('failures counted by one replica throttle the other', async () => {
     await signup(h.app, 'two_replicas', 'correct-password-6');
@@ -118,7 +143,7 @@ describe('housekeeping', () => {
   test('defaults: 10 per username and 100 per IP in 15 minutes', async () => {
     const { parseConfig } = await import('@questline/platform');
     const { ConfigSchema } = await import('../src/config.js');
-    const config = parseConfig(ConfigSchema, { DATABASE_URL: 'postgres://x/y', INTERNAL_TOKEN: 'x'.repeat(16), JWT_PRIVATE_JWK: '{}', PROGRESS_URL: 'http://p' });
+    const config = parseConfig(ConfigSchema, { DATABASE_URL: 'postgres://x/y', INTERNAL_TOKEN: 'x'.repeat(16), JWT_PRIVATE_JWK: '{}', PROGRESS_URL: 'http://p', CATALOG_URL: 'http://c' });
     assert.equal(config.LOGIN_MAX_FAILURES_PER_USERNAME, 10);
     assert.equal(config.LOGIN_MAX_FAILURES_PER_IP, 100);
     assert.equal(config.LOGIN_FAILURE_WINDOW_SECONDS, 900);

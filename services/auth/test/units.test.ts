@@ -21,6 +21,8 @@ describe('isKeysetCursor', () => {
   const id = '0b8f6f2e-6a55-4c1d-9a77-3f1f0d5c2b10';
   test('accepts [microsecond timestamp, uuid]', () => {
     assert.equal(isKeysetCursor(['2024-05-01T10:20:30.123456Z', id]), true);
+    assert.equal(isKeysetCursor(['1970-01-01T00:00:00.000000Z', id]), true);
+    assert.equal(isKeysetCursor(['9999-12-31T23:59:59.999999Z', id]), true);
   });
   test('rejects anything the database would choke on', () => {
     for (const value of [
@@ -33,6 +35,10 @@ describe('isKeysetCursor', () => {
       ['2024-05-01', id],
       ['2024-05-01T10:20:30.123456Z', 'not-a-uuid'],
       ['2024-05-01T10:20:30.123456Z', id, 'extra'],
+      // Real-looking instants no row of ours can have; year 0000 is refused by timestamptz itself.
+      ['0000-01-01T00:00:00.000000Z', '00000000-0000-4000-8000-000000000000'],
+      ['0001-01-01T00:00:00.000000Z', id],
+      ['1969-12-31T23:59:59.999999Z', id],
     ]) {
       assert.equal(isKeysetCursor(value), false, JSON.stringify(value));
     }

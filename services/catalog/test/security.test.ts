@@ -126,4 +126,13 @@ describe('internal routes', () => {
     const ok = await injectInternal(h.app, INTERNAL_TOKEN, { url: '/internal/quests' });
     assert.equal(ok.statusCode, 200);
   });
+
+  test('/internal/openapi.json needs the internal token too', async () => {
+    const none = await h.app.inject({ url: '/internal/openapi.json' });
+    assert.equal(none.statusCode, 401);
+    assert.equal(none.json().error.code, 'UNAUTHENTICATED');
+    const ok = await injectInternal(h.app, INTERNAL_TOKEN, { url: '/internal/openapi.json' });
+    assert.equal(ok.statusCode, 200);
+    assert.ok(ok.json().paths['/api/v1/quests']);
+  });
 });

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { InternalUser } from '@questline/contracts';
 import { questGrantKey } from '@questline/contracts';
+import { injectInternal } from '@questline/testkit';
 import { startHarness, type Harness } from './support/harness.js';
+import { INTERNAL_TOKEN } from './support/stand-ins.js';
 import { dailyLogin, quest, signInThreeTimes, tenGold } from './support/quests.js';
 
 const race = quest({
@@ -252,9 +254,15 @@ describe('progress routes (integration)', () => {
   });
 
   test('public routes are documented; internal ones are not', async () => {
-    const doc = (await h.app.inject({ method: 'GET', url: '/internal/openapi.json' })).json();
+    const doc = (await injectInternal(h.app, INTERNAL_TOKEN, { url: '/internal/openapi.json' })).json();
     assert.ok(doc.paths['/api/v1/events']);
     assert.ok(doc.paths['/api/v1/me/quests/{key}/claim']);
     assert.equal(doc.paths['/internal/events'], undefined);
+  });
+
+  test('the OpenAPI document, like every /internal route, needs the internal credential', async () => {
+    const unsigned = await h.app.inject({ method: 'GET', url: '/internal/openapi.json' });
+    assert.equal(unsigned.statusCode, 401);
+    assert.equal(unsigned.json().error.code, 'UNAUTHENTICATED');
   });
 });

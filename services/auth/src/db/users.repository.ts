@@ -79,16 +79,17 @@ export async function lockActiveAdminIds(db: Db): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-/** Creates the configured admin, or promotes (and unbans) an existing user; never touches a password. */
-export async function upsertAdmin(db: Db, username: string, passwordHash: string): Promise<UserRow> {
+/**
+ * Creates the configured admin unless a user of that name (any case) exists; undefined when one
+ * does. Never promotes anyone: a player who registered the name must not become an admin.
+ */
+export async function insertAdminIfAbsent(db: Db, username: string, passwordHash: string): Promise<UserRow | undefined> {
   return db
     .insertInto('users')
     .values({ username, password_hash: passwordHash, role: 'admin', status: 'active' })
-    .onConflict((oc) =>
-      oc.expression(sql`lower(username)`).doUpdateSet({ role: 'admin', status: 'active', profile_version: sql<number>`users.profile_version + 1` }),
-    )
+    .onConflict((oc) => oc.expression(sql`lower(username)`).doNothing())
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
 }
 
 export async function addXpAndBadge(db: Db, id: string, xp: number, badge: string | null): Promise<void> {

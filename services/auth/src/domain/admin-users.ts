@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AuthDatabase, Role, UserRow } from '../db/schema.js';
-import { lockActiveAdminIds, lockUser, upsertAdmin } from '../db/users.repository.js';
+import { findUserByUsername, insertAdminIfAbsent, lockActiveAdminIds, lockUser } from '../db/users.repository.js';
 import { revokeAllForUser } from '../db/tokens.repository.js';
 import { insertOutboxRow } from '../db/outbox.repository.js';
 import { changeProfile } from './profiles.js';
@@ -40,12 +40,39 @@ export async function updateUserAsAdmin(db: Kysely<AuthDatabase>, userId: string
   });
 }
 
-/** Start-up: make sure the configured admin exists, is an admin and can log in. */
-export async function ensureAdmin(db: Kysely<AuthDatabase>, passwords: Passwords, username: string, password: string): Promise<UserRow> {
+export type EnsureAdminOutcome =
+  | { kind: 'created'; user: UserRow }
+  | { kind: 'exists'; user: UserRow }
+  /** The name belongs to a user who is not an admin: promoting them would hand a player the keys. */
+  | { kind: 'not_admin'; user: UserRow };
+
+function existing(user: UserRow): EnsureAdminOutcome {
+  return user.role === 'admin' ? { kind: 'exists', user } : { kind: 'not_admin', user };
+}
+
+/**
+ * Start-up: creates the configured admin if no user has the name. An existing admin is left as it
+ * is (its password, and a ban an admin gave it, are theirs to change); an existing non-admin is
+ * reported, never promoted.
+ */
+export async function ensureAdmin(
+  db: Kysely<AuthDatabase>,
+  passwords: Passwords,
+  username: string,
+  password: string,
+): Promise<EnsureAdminOutcome> {
+  const found = await findUserByUsername(db, username);
+  if (found) return existing(found);
   const passwordHash = await passwords.hash(password);
-  return db.transaction().execute(async (trx) => {
-    const admin = await upsertAdmin(trx, username, passwordHash);
-    await insertOutboxRow(trx, admin.id, 'profile');
-    return admin;
+  return db.transaction().execute(async (trx): Promise<EnsureAdminOutcome> => {
+    const created = await insertAdminIfAbsent(trx, username, passwordHash);
+    if (!created) {
+      // Another replica's start-up, or a signup, took the name since we looked.
+      const winner = await findUserByUsername(trx, username);
+      if (!winner) throw new Error(`admin ${username} conflicted but cannot be read`);
+      return existing(winner);
+    }
+    await insertOutboxRow(trx, created.id, 'profile');
+    return { kind: 'created', user: created };
   });
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Kysely } from 'kysely';
 import type { AuthDatabase } from '../db/schema.js';
 import {
@@ -16,6 +17,21 @@ export interface ThrottleLimits {
 }
 
 export type ThrottleVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/** The longest textual IP address (an IPv4-mapped IPv6 one); anything longer carries a zone id. */
+const MAX_IP_LENGTH = 45;
+
+/**
+ * The address an attempt is counted against. The forwarded one is a header value, so it is used
+ * only when it really is an IP address: an arbitrary string would make a fresh counter per guess
+ * (dodging the per-IP limit) or overflow the counter's key column (a 500 on login).
+ */
+export function throttleAddress(forwarded: string | undefined, socketAddress: string | undefined): string {
+  for (const candidate of [forwarded, socketAddress]) {
+    if (candidate && candidate.length <= MAX_IP_LENGTH && isIP(candidate) !== 0) return candidate;
+  }
+  return 'unknown';
+}
 
 /** Username first: the repository relies on one key order to take row locks in one order. */
 export function throttleKeys(username: string, ip: string): ThrottleKey[] {

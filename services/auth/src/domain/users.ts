@@ -46,7 +46,17 @@ export async function userView(db: Executor<AuthDatabase>, row: UserRow): Promis
 const SORT_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * Every row we page over was created after 1970, and PostgreSQL's timestamptz refuses year 0000
+ * (there is no year zero): a cursor outside 1970–9999 cannot be one we issued, so it is a 400
+ * here rather than a 500 from the database.
+ */
+const MIN_YEAR = 1970;
+const MAX_YEAR = 9999;
+
 function isRealInstant(text: string): boolean {
+  const year = Number(text.slice(0, 4));
+  if (year < MIN_YEAR || year > MAX_YEAR) return false;
   // Round-tripping rejects impossible dates (Feb 30) that the database would refuse with a 500.
   const millis = `${text.slice(0, 23)}Z`;
   const date = new Date(millis);

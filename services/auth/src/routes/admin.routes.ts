@@ -87,12 +87,23 @@ export function registerAdminRoutes(app: App, deps: RouteDeps) {
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ entry: LedgerEntry }), 201: Type.Object({ entry: LedgerEntry }), ...errorResponses(400, 401, 403, 404, 409) },
+        response: {
+          200: Type.Object({ entry: LedgerEntry }),
+          201: Type.Object({ entry: LedgerEntry }),
+          ...errorResponses(400, 401, 403, 404, 409, 503),
+        },
       },
     },
     async (request, reply) => {
       const { userId } = request.params;
       const { currency, amount, reason, idempotencyKey } = request.body;
+      const verdict = await deps.currencies.check(currency, request.id);
+      if (verdict === 'unknown') throw new AppError(400, 'VALIDATION_FAILED', `body.currency: no currency "${currency}" in the catalog`, 'currency');
+      if (verdict === 'unavailable') {
+        throw new AppError(503, 'UPSTREAM_UNAVAILABLE', 'the catalog could not be asked whether this currency exists; retry later', undefined, {
+          'retry-after': '2',
+        });
+      }
       const outcome = await applyGrant(db, {
         userId,
         idempotencyKey: adminGrantKey(userId, idempotencyKey),

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { AppError, callerOf, errorResponses, isValidTimezone, type App } from '@questline/platform';
+import { throttleAddress } from '../domain/login-throttle.js';
 import type { RouteDeps } from './deps.js';
 import { userGuard } from './guards.js';
 import { Password, Timezone, TokenPair, UserEnvelope, Username } from './schemas.js';
@@ -59,7 +60,8 @@ export function registerAuthRoutes(app: App, deps: RouteDeps) {
     async (request) => {
       // request.ip honours x-forwarded-for (platform sets trustProxy): services sit behind the
       // gateway, which must pass the client's address there; called directly, it is the peer's.
-      const outcome = await accounts.login({ ...request.body, ip: request.ip || 'unknown' });
+      const ip = throttleAddress(request.ip, request.socket.remoteAddress);
+      const outcome = await accounts.login({ ...request.body, ip });
       if (!outcome.ok) {
         if (outcome.reason === 'RATE_LIMITED') {
           deps.counters.throttled.inc();

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Counter } from 'prom-client';
 import type { TokenVerifier } from '@questline/platform';
+import type { CatalogCurrencies } from '../clients/catalog-currencies.js';
 import type { AuthDatabase } from '../db/schema.js';
 import type { Accounts } from '../domain/accounts.js';
 import type { AccessTokenSigner } from '../domain/tokens.js';
@@ -13,6 +14,8 @@ export interface RouteDeps {
   signer: AccessTokenSigner;
   verify: TokenVerifier;
   relay: OutboxRelay;
+  /** The catalog's currencies, for admin grants only (quest rewards must not wait on the catalog). */
+  currencies: CatalogCurrencies;
   internalToken: string;
   counters: {
     logins: Counter<string>;
