@@ -1,8 +1,8 @@
 /**
  * Building blocks for the API fuzz suite (tests/fuzz-api.test.ts): how many requests to send, the
- * seed, the public endpoints of api.md, and fast-check generators for hostile input. FUZZ_RUNS and
- * FUZZ_SEED are read here only, so `npm test` (small share) and `npm run fuzz` (full run) differ by
- * environment alone.
+ * seed, the public endpoints the gateway serves, fast-check generators for hostile input, and the
+ * check that no public route lacks a generator. FUZZ_RUNS and FUZZ_SEED are read here only, so
+ * `npm test` (small share) and `npm run fuzz` (full run) differ by environment alone.
  */
 import fc from 'fast-check';
 
@@ -36,12 +36,16 @@ export interface Endpoint {
 const QUEST_FIELDS = ['key', 'name', 'description', 'tags', 'objective', 'rewardId', 'autoClaim', 'maxCompletions', 'repeat', 'startsAt', 'endsAt', 'prerequisites'];
 const REWARD_FIELDS = ['name', 'items', 'xp', 'badge'];
 
-/** Every public endpoint of api.md (and the gateway's own), plus routes that do not exist. */
+/**
+ * Every public endpoint of the gateway's route table (and the gateway's own), plus routes that do not
+ * exist. The test fails when a route of the table has no entry here: see `unfuzzedOperations`.
+ */
 export const endpoints: Endpoint[] = [
   { name: 'POST /auth/signup', method: 'POST', path: '/api/v1/auth/signup', access: 'anyone', fields: ['username', 'password', 'timezone'], example: { username: 'fuzz.user', password: 'a-good-password', timezone: 'Europe/Paris' } },
   { name: 'POST /auth/login', method: 'POST', path: '/api/v1/auth/login', access: 'anyone', fields: ['username', 'password'], example: { username: 'fuzzer', password: 'a-good-password' } },
   { name: 'POST /auth/refresh', method: 'POST', path: '/api/v1/auth/refresh', access: 'anyone', fields: ['refreshToken'], example: { refreshToken: 'x'.repeat(40) } },
   { name: 'POST /auth/logout', method: 'POST', path: '/api/v1/auth/logout', access: 'user', fields: ['refreshToken'], example: { refreshToken: 'x'.repeat(40) } },
+  { name: 'GET /.well-known/jwks.json', method: 'GET', path: '/.well-known/jwks.json', access: 'anyone' },
   { name: 'GET /me', method: 'GET', path: '/api/v1/me', access: 'user' },
   { name: 'PATCH /me', method: 'PATCH', path: '/api/v1/me', access: 'user', fields: ['timezone'], example: { timezone: 'Asia/Tokyo' } },
   { name: 'GET /me/ledger', method: 'GET', path: '/api/v1/me/ledger', access: 'user', list: true },
@@ -61,6 +65,9 @@ export const endpoints: Endpoint[] = [
   { name: 'POST /admin/rewards', method: 'POST', path: '/api/v1/admin/rewards', access: 'admin', fields: REWARD_FIELDS, example: { name: 'Fuzz reward', items: [{ currency: 'gold', amount: 1 }], xp: 1, badge: 'fuzz' } },
   { name: 'PUT /admin/rewards/{id}', method: 'PUT', path: '/api/v1/admin/rewards/{p}', access: 'admin', fields: REWARD_FIELDS, example: { name: 'Fuzz reward', items: [{ currency: 'gold', amount: 1 }], xp: 1, badge: 'fuzz' } },
   { name: 'DELETE /admin/rewards/{id}', method: 'DELETE', path: '/api/v1/admin/rewards/{p}', access: 'admin' },
+  { name: 'GET /currencies', method: 'GET', path: '/api/v1/currencies', access: 'anyone', list: true },
+  { name: 'POST /admin/currencies', method: 'POST', path: '/api/v1/admin/currencies', access: 'admin', fields: ['code', 'name'], example: { code: 'fuzzcoin', name: 'Fuzz coin' } },
+  { name: 'GET /admin/audit', method: 'GET', path: '/api/v1/admin/audit', access: 'admin', list: true },
   { name: 'POST /events', method: 'POST', path: '/api/v1/events', access: 'user', fields: ['id', 'type', 'value', 'attributes'], example: { id: 'fuzz-event', type: 'login', value: 1, attributes: { level: 'a' } } },
   { name: 'POST /admin/events', method: 'POST', path: '/api/v1/admin/events', access: 'admin', fields: ['events'], example: { events: [{ id: 'fuzz-admin-event', userId: '00000000-0000-4000-8000-000000000000', type: 'login', value: 1, attributes: { k: 'v' }, occurredAt: '2026-01-01T00:00:00Z' }] } },
   { name: 'GET /me/quests', method: 'GET', path: '/api/v1/me/quests', access: 'user' },
@@ -197,6 +204,9 @@ const oneParam = fc.oneof(
   cursorValues.map((v) => `cursor=${v}`),
   fc.constantFrom('daily', 'x', '', '%00').map((v) => `tag=${v}`),
   fc.constantFrom('login', 'x', '').map((v) => `event=${v}`),
+  // The audit trail's filters (GET /admin/audit); elsewhere they are stray parameters.
+  fc.constantFrom('quest', 'reward', 'currency', 'user', '', 'QUEST').map((v) => `entity=${v}`),
+  fc.oneof(fc.constantFrom('daily-login', 'gold', ''), nastyString.map(encodeSegment), longString.map(encodeSegment)).map((v) => `entityKey=${v}`),
   fc.tuple(limitValues, cursorValues).map(([l, c]) => `limit=${l}&cursor=${c}`),
 );
 export const queryString: fc.Arbitrary<string> = fc.oneof(oneParam, oneParam, fc
@@ -206,6 +216,8 @@ export const queryString: fc.Arbitrary<string> = fc.oneof(oneParam, oneParam, fc
       cursor: cursorValues,
       tag: nastyString.map(encodeSegment),
       event: nastyString.map(encodeSegment),
+      entity: fc.constantFrom('quest', 'reward', 'currency', 'x'),
+      entityKey: nastyString.map(encodeSegment),
       dup: fc.constant('limit=1&limit=2'),
       stray: fc.tuple(nastyString, nastyString).map(([k, v]) => `${encodeSegment(k)}=${encodeSegment(v)}`),
     },
@@ -234,3 +246,41 @@ export const extraHeaders: fc.Arbitrary<Record<string, string>> = fc.record(
   },
   { requiredKeys: [] },
 );
+
+/** A path with its parameters written `{p}`, the way the generators above write them. */
+export function pathShape(path: string): string {
+  return path.replace(/:\w+|\{\w+\}/g, '{p}');
+}
+
+/** One (method, path) the gateway serves publicly; method '*' when the OpenAPI document hides the path. */
+export interface Operation {
+  method: string;
+  path: string;
+}
+
+const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
+ * The (method, path) pairs the gateway serves publicly. The gateway's route table has the paths (it
+ * proxies every method of a listed path); which methods answer is the owning service's business, so
+ * they come from the OpenAPI document the gateway serves. A path the document hides (the JWKS) is
+ * one operation of any method.
+ */
+export function publicOperations(routes: { url: string }[], openapi: { paths?: Record<string, Record<string, unknown>> }): Operation[] {
+  const documented = new Map<string, string[]>();
+  for (const [path, ops] of Object.entries(openapi.paths ?? {})) {
+    const methods = Object.keys(ops).map((m) => m.toUpperCase()).filter((m) => HTTP_METHODS.includes(m));
+    documented.set(pathShape(path), [...(documented.get(pathShape(path)) ?? []), ...methods]);
+  }
+  return routes.flatMap(({ url }) => {
+    const methods = documented.get(pathShape(url)) ?? [];
+    return methods.length ? methods.map((method) => ({ method, path: url })) : [{ method: '*', path: url }];
+  });
+}
+
+/** The operations that no endpoint in `fuzzed` covers, as "METHOD path". */
+export function unfuzzedOperations(operations: Operation[], fuzzed: Pick<Endpoint, 'method' | 'path'>[]): string[] {
+  return operations
+    .filter((op) => !fuzzed.some((e) => pathShape(e.path) === pathShape(op.path) && (op.method === '*' || e.method === op.method)))
+    .map((op) => `${op.method === '*' ? 'any method' : op.method} ${op.path}`);
+}

@@ -72,8 +72,10 @@ function render(r: Report, command: string, seconds: string, code: number): stri
     .map(([name, e]) => `| \`${name}\` | ${e.requests} | ${byCount(e.statuses).map(([k, n]) => `${k} ×${n}`).join(', ')} |`);
   return `# API fuzzing
 
-Property-based requests (fast-check) against every public endpoint of \`../shared/api.md\` through the real
-gateway and the four real services (\`tests/fuzz-api.test.ts\`, generators in \`tests/fuzz-support.ts\`): malformed JSON,
+Property-based requests (fast-check) against every public route of the gateway (its route table,
+\`services/gateway/src/routes/route-table.ts\`, with the methods of its OpenAPI document; the test fails when a route
+has no generator) through the real gateway and the four real services (\`tests/fuzz-api.test.ts\`, generators in
+\`tests/fuzz-support.ts\`), plus unknown routes, wrong methods and \`/internal\` paths: malformed JSON,
 wrong types, huge numbers (1e308, 1e400, -0, 2^63), numeric-looking strings, unicode (emoji, RTL marks, NUL, lone
 surrogates), nesting up to 20,000 deep, strings up to ~100 KB and bodies over the 1 MiB limit, wrong content types and
 encodings, missing/garbage/expired/forged/tampered/\`alg: none\` tokens and correctly signed tokens with odd claims,
