@@ -1,14 +1,15 @@
 /**
  * The web app in a real headless Chromium (Debian's, driven by playwright-core) against the four
- * real services: a player and an admin going through the seed's story, plus a 375 px check and a
+ * real services: a player and an admin going through the seed's story (through a ban, an unban and
+ * an archived quest, with a page's loading and error states on the way), plus a 375 px check and a
  * keyboard-only login. Screenshots of every page land in test-results/screenshots/.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { Browser, BrowserContextOptions, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { apiClient, eventually, startTestStack, type TestStack } from '@questline/testkit';
-import { buildWebAppIfStale, launchBrowser, screenshot, webBaseUrl } from './web-support.js';
+import { apiPath, buildWebAppIfStale, failRequests, holdRequests, launchBrowser, screenshot, textOf, waitForAttr, waitForText, webBaseUrl } from './web-support.js';
 
 // Names that exist in the page, where page.evaluate runs these functions (this file is type-checked
 // without the DOM library, like the rest of the repository).
@@ -47,20 +48,6 @@ async function newPage(options: BrowserContextOptions = {}): Promise<Page> {
   });
   page.on('pageerror', (e) => pageErrors.push(e.message));
   return page;
-}
-
-async function textOf(locator: Locator, timeout = 10_000): Promise<string> {
-  await locator.first().waitFor({ timeout });
-  return ((await locator.first().textContent()) ?? '').trim();
-}
-
-/** Waits until the locator's text is `want` (the pages refresh themselves every few seconds). */
-async function waitForText(locator: Locator, want: string, timeout = 15_000) {
-  await eventually(async () => (await locator.count()) > 0 && ((await locator.first().textContent()) ?? '').trim() === want, timeout, `text “${want}”`);
-}
-
-async function waitForAttr(locator: Locator, name: string, want: string, timeout = 10_000) {
-  await eventually(async () => (await locator.count()) > 0 && (await locator.first().getAttribute(name)) === want, timeout, `${name}=${want}`);
 }
 
 const balance = (page: Page, currency: string) => page.locator(`[data-testid=balances] [data-balance=${currency}] .amount-value`);
@@ -278,6 +265,64 @@ describe('a player and an admin, end to end', () => {
     await player.getByRole('button', { name: 'Log in' }).click();
     await player.locator('.notice-danger', { hasText: 'Your account has been banned.' }).last().waitFor();
     assert.ok(player.url().endsWith('/login'));
+  });
+
+  test('the users list says it is loading until it arrives; an admin unbans the player, who can log in again', async () => {
+    await admin.getByRole('link', { name: 'Admin: quests' }).click();
+    // The list request is held, not delayed: the loading state stays until the test has seen it.
+    const held = await holdRequests(admin, apiPath('/api/v1/admin/users'));
+    await admin.getByRole('link', { name: 'Users' }).click();
+    const loading = admin.getByRole('status').filter({ hasText: 'Loading users…' });
+    await loading.waitFor();
+    assert.equal(await admin.locator('[data-user]').count(), 0, 'no list while it loads');
+    await screenshot(admin, 'admin-users-loading');
+    await held.release();
+    const row = admin.locator(`[data-user="${username}"]`);
+    await row.waitFor();
+    assert.equal(await loading.count(), 0, 'the loading state is gone once the list is there');
+
+    await row.getByRole('button', { name: `Unban ${username}` }).click();
+    await admin.getByText(`${username} is no longer banned.`).waitFor();
+    await waitForText(row.locator('.badge-user-active'), 'active');
+    await screenshot(admin, 'admin-users-unbanned');
+
+    // Still on the login page that refused them.
+    await player.getByLabel('Password').fill(password);
+    await player.getByRole('button', { name: 'Log in' }).click();
+    await player.waitForURL('**/quests');
+    assert.equal(await textOf(player.getByTestId('username')), username);
+    await waitForText(balance(player, 'gold'), '42');
+    await player.locator('[data-quest=walk-the-dog]').waitFor();
+  });
+
+  test('the admin quests list shows an error with a working retry; an archived quest is listed as such and leaves the player’s quests', async () => {
+    const unavailable = { code: 'UPSTREAM_UNAVAILABLE', message: 'The catalog is not answering.', requestId: 'e2e-catalog-down' };
+    const restore = await failRequests(admin, apiPath('/api/v1/admin/quests'), 503, unavailable);
+    await admin.getByRole('link', { name: 'Admin: quests' }).click();
+    const alert = admin.getByRole('alert');
+    assert.match(await textOf(alert), /The catalog is not answering\. \(UPSTREAM_UNAVAILABLE\)/);
+    assert.match(await textOf(alert), /Request id: e2e-catalog-down/);
+    await screenshot(admin, 'admin-quests-error');
+    await restore();
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    const row = admin.locator('[data-quest=walk-the-dog]');
+    await waitForText(row.locator('.badge'), 'published');
+    assert.equal(await alert.count(), 0, 'the error is gone after the retry');
+
+    await row.getByRole('button', { name: 'Archive walk-the-dog' }).click();
+    await admin.getByText('Archived walk-the-dog.').waitFor();
+    await waitForText(row.locator('.badge'), 'archived');
+    const statuses = () => admin.locator('.admin-item .badge').allTextContents();
+    await admin.getByLabel('Status').selectOption('archived');
+    await eventually(async () => (await statuses()).join() === 'archived', 10_000, 'only the archived quest listed');
+    await screenshot(admin, 'admin-quests-archived');
+    await admin.getByLabel('Status').selectOption('published');
+    await eventually(async () => (await row.count()) === 0 && (await statuses()).length > 0, 10_000, 'the published list without it');
+
+    // Progress polls the catalog, and the page polls progress. The player had claimed it: nothing is left to show.
+    await eventually(async () => (await player.locator('[data-quest=walk-the-dog]').count()) === 0, 20_000, 'walk-the-dog gone from the player’s quests');
+    await player.locator('[data-quest=daily-login]').waitFor();
+    await screenshot(player, 'player-quests-archived');
   });
 });
 

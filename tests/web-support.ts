@@ -1,17 +1,16 @@
 /**
- * Support for the browser tests: builds the web app when needed, serves it for a test stack, and
- * launches Debian's headless Chromium through playwright-core.
+ * Support for the browser tests: builds the web app when dist is missing or stale, launches
+ * Debian's headless Chromium through playwright-core, saves screenshots, and small helpers for
+ * locators and for holding or failing the page's API calls (page.route).
  *
- * The web app is served here from apps/web/dist by a tiny static server that proxies /api/* and
- * /.well-known/* to the stack's real gateway, with the gateway's own Content-Security-Policy: the
- * same thing the gateway does at `/`. Once the gateway serves the app itself, `webBaseUrl` becomes
- * `return stack.gateway;` and nothing else changes.
+ * The browser opens the stack's real gateway, which serves the built app (apps/web/dist) at `/` with
+ * its own Content-Security-Policy and proxies /api/* to the services: what a user gets.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import type { TestStack } from '@questline/testkit';
+import { chromium, type Browser, type Locator, type Page, type Route } from 'playwright-core';
+import { eventually, type TestStack } from '@questline/testkit';
 import { repoRoot } from '@questline/devstack';
 
 export const webDir = path.join(repoRoot, 'apps/web');
@@ -61,4 +60,48 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(screenshotDir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+export async function textOf(locator: Locator, timeout = 10_000): Promise<string> {
+  await locator.first().waitFor({ timeout });
+  return ((await locator.first().textContent()) ?? '').trim();
+}
+
+/** Waits until the locator's text is `want` (the pages refresh themselves every few seconds). */
+export async function waitForText(locator: Locator, want: string, timeout = 15_000) {
+  await eventually(async () => (await locator.count()) > 0 && ((await locator.first().textContent()) ?? '').trim() === want, timeout, `text “${want}”`);
+}
+
+export async function waitForAttr(locator: Locator, name: string, want: string, timeout = 10_000) {
+  await eventually(async () => (await locator.count()) > 0 && (await locator.first().getAttribute(name)) === want, timeout, `${name}=${want}`);
+}
+
+/** Matches one API path exactly, whatever the query string (`/api/v1/admin/users` but not `/api/v1/admin/users/x`). */
+export const apiPath = (pathname: string) => (url: URL) => url.pathname === pathname;
+
+/**
+ * Holds the page's requests that `match` until `release()`, then lets them through to the real
+ * stack: the page stays in its loading state for as long as the test looks at it, no delay needed.
+ */
+export async function holdRequests(page: Page, match: (url: URL) => boolean): Promise<{ release: () => Promise<void> }> {
+  let open = () => {};
+  const released = new Promise<void>((resolve) => (open = resolve));
+  const handler = async (route: Route) => {
+    await released;
+    await route.continue();
+  };
+  await page.route(match, handler);
+  return {
+    release: async () => {
+      open();
+      await page.unroute(match, handler);
+    },
+  };
+}
+
+/** Answers the page's requests that `match` with an api.md error body until the returned function is called. */
+export async function failRequests(page: Page, match: (url: URL) => boolean, status: number, error: { code: string; message: string; requestId: string }): Promise<() => Promise<void>> {
+  const handler = (route: Route) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify({ error }) });
+  await page.route(match, handler);
+  return () => page.unroute(match, handler);
 }
