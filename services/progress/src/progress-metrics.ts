@@ -6,6 +6,10 @@ export interface ProgressCounters {
   eventsIngested: Counter<string>;
   questsCompleted: Counter<string>;
   rewardsPaid: Counter<string>;
+  /** Replays of a quest from a user's history (late events, prerequisites completed earlier). */
+  questReplays: Counter<string>;
+  /** Stored events read by those replays. */
+  replayEventsRead: Counter<string>;
 }
 
 /** Domain metrics next to the platform's HTTP ones; the outbox gauges are read from the table at scrape time. */
@@ -27,5 +31,7 @@ export function createProgressMetrics(metrics: Metrics, backlog: () => Promise<B
     eventsIngested: metrics.counter('questline_events_ingested_total', 'Events accepted (duplicates excluded)'),
     questsCompleted: metrics.counter('questline_quests_completed_total', 'Quest completions', ['quest']),
     rewardsPaid: metrics.counter('questline_rewards_paid_total', 'Grants delivered to auth'),
+    questReplays: metrics.counter('questline_quest_replays_total', 'Quest states recomputed from a user\'s history (late events)', ['quest']),
+    replayEventsRead: metrics.counter('questline_replay_events_read_total', 'Stored events read by quest replays'),
   };
 }

@@ -113,7 +113,7 @@ describe('a new quest version never rewrites earned progress', () => {
     const v2 = { ...v1, version: 2, autoClaim: true, objective: { event: 'tap', mode: 'count' as const, target: 2 } };
     const adopted = adoptVersion(v2, before, T1);
     const history: QuestEvent[] = ['2026-03-06T10:00:00Z', '2026-03-05T10:00:00Z'].map((at) => ({ type: 'tap', occurredAt: new Date(at) }));
-    const replay = replayQuest(v2, adopted, history.reverse(), 'UTC', () => 0);
+    const replay = replayQuest(v2, adopted, history.reverse(), 'UTC', () => null);
     assert.deepEqual(replay.newCompletions.map((c) => c.number), [4]);
     assert.deepEqual([replay.state.completions, replay.state.claimed, replay.state.progress], [4, 4, 0]);
   });

@@ -93,7 +93,7 @@ describe('a user who changes timezone mid-streak', () => {
       { type: 'login', occurredAt: new Date('2026-03-02T23:00:00Z'), zone: 'Asia/Tokyo' }, // Tokyo 3 Mar
       { type: 'login', occurredAt: new Date('2026-03-04T20:00:00Z'), zone: 'UTC' }, // UTC 4 Mar
     ];
-    const replay = replayQuest(streak5, null, history, 'America/Los_Angeles', () => 0);
+    const replay = replayQuest(streak5, null, history, 'America/Los_Angeles', () => null);
     // In Los Angeles alone these would be 1, 2 and 4 March (a gap); as ingested they are consecutive.
     assert.equal(replay.state.streakCurrent, 3);
     assert.equal(replay.state.streakLastDay, '2026-03-04');

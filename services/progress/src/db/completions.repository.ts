@@ -53,3 +53,42 @@ export async function markClaimed(ex: Executor<ProgressDatabase>, userId: string
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/**
+ * When each of the given users first completed each of the given quests (the earliest
+ * completed_at: a completion a backfill recorded later can lie before completion number 1), as
+ * user id → quest key → instant; quests never completed are absent. Judges prerequisites by time.
+ */
+export async function firstCompletionTimes(
+  ex: Executor<ProgressDatabase>,
+  userIds: string[],
+  questKeys: string[],
+): Promise<Map<string, Map<string, Date>>> {
+  const byUser = new Map<string, Map<string, Date>>();
+  if (userIds.length === 0 || questKeys.length === 0) return byUser;
+  const rows = await ex
+    .selectFrom('completions')
+    .select(['user_id', 'quest_key', (eb) => eb.fn.min('completed_at').as('first')])
+    .where('user_id', 'in', userIds)
+    .where('quest_key', 'in', questKeys)
+    .groupBy(['user_id', 'quest_key'])
+    .execute();
+  for (const r of rows) {
+    const map = byUser.get(r.user_id) ?? new Map<string, Date>();
+    map.set(r.quest_key, new Date(r.first));
+    byUser.set(r.user_id, map);
+  }
+  return byUser;
+}
+
+/** The instants of one user's completions of a quest numbered above `afterNumber` (a replay's window). */
+export async function completionTimes(ex: Executor<ProgressDatabase>, userId: string, questKey: string, afterNumber: number): Promise<Date[]> {
+  const rows = await ex
+    .selectFrom('completions')
+    .select('completed_at')
+    .where('user_id', '=', userId)
+    .where('quest_key', '=', questKey)
+    .where('number', '>', afterNumber)
+    .execute();
+  return rows.map((r) => r.completed_at);
+}

@@ -87,3 +87,26 @@ export async function listEventsOfType(ex: Executor<ProgressDatabase>, userId: s
     .execute();
   return rows.map((r) => ({ id: r.id, type: r.type, value: r.value, attributes: r.attributes, occurredAt: r.occurred_at, zone: r.zone }));
 }
+
+/**
+ * The latest occurredAt among one user's stored events of one type received since `since` (what a
+ * quest's counter counts), leaving out the given ids (this transaction's own events, which the
+ * caller tracks itself); null when there is none. One step down the (user, type, occurred_at) index.
+ */
+export async function latestOccurredAt(
+  ex: Executor<ProgressDatabase>,
+  userId: string,
+  type: string,
+  since: Date | null,
+  excludeIds: string[],
+): Promise<Date | null> {
+  let query = ex
+    .selectFrom('events')
+    .select('occurred_at')
+    .where('user_id', '=', userId)
+    .where('type', '=', type);
+  if (since) query = query.where('received_at', '>=', since);
+  if (excludeIds.length > 0) query = query.where(sql<boolean>`id <> ALL(${excludeIds}::text[])`);
+  const row = await query.orderBy('occurred_at', 'desc').limit(1).executeTakeFirst();
+  return row?.occurred_at ?? null;
+}

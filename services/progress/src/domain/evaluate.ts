@@ -56,7 +56,8 @@ export type IgnoreReason =
   /**
    * The event is older than what the quest state already reflects (an earlier period of a
    * repeating quest, or a day before the streak's last day): incremental evaluation cannot place
-   * it, so the caller replays the quest's history in time order (replay.ts).
+   * it, so the caller replays the quest's history in time order (replay.ts) — unless the event is
+   * the latest of its history (a date that a move west repeats), where a replay changes nothing.
    */
   | 'stale-period'
   | 'stale-day';
@@ -71,8 +72,13 @@ export interface EvaluationInput {
   state: QuestState | null;
   event: QuestEvent;
   timezone: string;
-  /** Completions per quest key before this event; decides prerequisites. */
-  completionsOf: (questKey: string) => number;
+  /**
+   * When each quest was first completed (null: never). When given, it decides prerequisites, at the
+   * event's own time (prerequisitesMetAt): ingestion and replays pass it.
+   */
+  firstCompletedAt?: (questKey: string) => Date | null;
+  /** Completions per quest key before this event; decides prerequisites when `firstCompletedAt` is not given. */
+  completionsOf?: (questKey: string) => number;
   /** When the event is ingested (the transaction's clock): starts the counting of a new or restarted counter. */
   now?: Date;
 }
@@ -123,6 +129,20 @@ export function prerequisitesMet(quest: Pick<QuestRules, 'prerequisites'>, compl
   return quest.prerequisites.every((key) => completionsOf(key) >= 1);
 }
 
+/**
+ * Prerequisites judged at an event's own time: each must have been completed (for the first time)
+ * strictly before `at`. So a late event is judged as it would have been had it arrived on time, the
+ * answer does not depend on arrival order or on the order quests are evaluated in, and the event
+ * that completes a prerequisite (whose instant is that completion's) never also counts toward the
+ * quest it unlocks.
+ */
+export function prerequisitesMetAt(quest: Pick<QuestRules, 'prerequisites'>, at: Date, firstCompletedAt: (key: string) => Date | null): boolean {
+  return quest.prerequisites.every((key) => {
+    const first = firstCompletedAt(key);
+    return first !== null && first.getTime() < at.getTime();
+  });
+}
+
 export function isMaxed(quest: Pick<QuestRules, 'maxCompletions'>, completions: number): boolean {
   return quest.maxCompletions !== null && completions >= quest.maxCompletions;
 }
@@ -134,6 +154,7 @@ export function isMaxed(quest: Pick<QuestRules, 'maxCompletions'>, completions: 
  * Events are applied incrementally in arrival order. An event older than the state (a streak day
  * before the last counted day, or an earlier period of a repeating quest) comes back as
  * ignored 'stale-day' / 'stale-period', and the caller replays history instead (replay.ts).
+ * Prerequisites are judged at the event's time when `firstCompletedAt` is given (prerequisitesMetAt).
  */
 export function evaluate(input: EvaluationInput): Evaluation {
   const { quest, event } = input;
@@ -147,7 +168,10 @@ export function evaluate(input: EvaluationInput): Evaluation {
 
   if (event.type !== objective.event) return ignored('filter-mismatch');
   if (!withinSchedule(quest, event.occurredAt)) return ignored('outside-schedule');
-  if (!prerequisitesMet(quest, input.completionsOf)) return ignored('locked');
+  const unlocked = input.firstCompletedAt
+    ? prerequisitesMetAt(quest, event.occurredAt, input.firstCompletedAt)
+    : prerequisitesMet(quest, input.completionsOf ?? (() => 0));
+  if (!unlocked) return ignored('locked');
   if (!matchesFilter(objective.filter, event.attributes)) return ignored('filter-mismatch');
   if (isMaxed(quest, current.completions)) return ignored('maxed');
 

@@ -1,15 +1,14 @@
-import type { GrantRequest, PublishedQuest, RewardItem } from '@questline/contracts';
+import type { PublishedQuest, RewardItem } from '@questline/contracts';
 import type { Transaction } from 'kysely';
 import type { ProgressDatabase } from '../db/schema.js';
 import type { CatalogSnapshot } from '../clients/catalog-cache.js';
-import { evaluate, type AttributeValue, type Outcome, type QuestState } from '../domain/evaluate.js';
-import { adoptVersion } from '../domain/quest-version.js';
-import { questGrant } from '../domain/grant.js';
-import { replayQuest } from '../domain/replay.js';
-import { insertEvents, listEventsOfType } from '../db/events.repository.js';
+import type { AttributeValue, Outcome, QuestState } from '../domain/evaluate.js';
+import { dependentsIndex } from '../domain/prerequisites.js';
+import { insertEvents } from '../db/events.repository.js';
 import { listStatesOf, lockUsers, upsertStates, type StateRow } from '../db/user-quests.repository.js';
-import { insertCompletions, type NewCompletion } from '../db/completions.repository.js';
+import { firstCompletionTimes, insertCompletions } from '../db/completions.repository.js';
 import { enqueueGrants } from '../db/outbox.repository.js';
+import { applyUserEvents, eventKey, type ApplyTx, type UserSlice } from './apply-user-events.js';
 
 export interface IncomingEvent {
   id: string;
@@ -50,9 +49,45 @@ export interface UserApplyResult {
   grants: number;
   /** One entry per completion recorded, by quest key. */
   completedKeys: string[];
+  /** One entry per replay of a quest from the user's history, by quest key. */
+  replays: string[];
+  /** Stored events those replays read. */
+  replayedEvents: number;
 }
 
-const keyOf = (userId: string, eventId: string) => `${userId}\u0000${eventId}`;
+// Dependents per catalog copy, worked out once per copy rather than once per transaction.
+const dependentsByCatalog = new WeakMap<CatalogSnapshot, Map<string, PublishedQuest[]>>();
+
+function dependentsOf(catalog: CatalogSnapshot): Map<string, PublishedQuest[]> {
+  let index = dependentsByCatalog.get(catalog);
+  if (!index) dependentsByCatalog.set(catalog, (index = dependentsIndex(catalog.quests)));
+  return index;
+}
+
+/**
+ * First completion times of the prerequisites, for the users that may need them: whose events reach
+ * a quest that has prerequisites or is one, and who have completed a prerequisite. One query, and
+ * none at all for a catalog without prerequisites (the seed's).
+ */
+async function loadFirstCompletions(
+  trx: Transaction<ProgressDatabase>,
+  catalog: CatalogSnapshot,
+  users: UserEvents[],
+  statesByUser: Map<string, Map<string, QuestState>>,
+): Promise<Map<string, Map<string, Date>>> {
+  const dependents = dependentsOf(catalog);
+  if (dependents.size === 0) return new Map();
+  const prerequisiteKeys = [...dependents.keys()];
+  const involved = (q: PublishedQuest) => q.prerequisites.length > 0 || dependents.has(q.key);
+  const userIds = new Set<string>();
+  for (const { userId, events } of users) {
+    if (userIds.has(userId)) continue;
+    const states = statesByUser.get(userId);
+    if (!prerequisiteKeys.some((k) => (states?.get(k)?.completions ?? 0) > 0)) continue;
+    if (events.some((e) => (catalog.byEvent.get(e.type) ?? []).some(involved))) userIds.add(userId);
+  }
+  return firstCompletionTimes(trx, [...userIds], prerequisiteKeys);
+}
 
 /**
  * Applies the events of one or more users inside the caller's transaction, each user's in the
@@ -63,9 +98,10 @@ const keyOf = (userId: string, eventId: string) => `${userId}\u0000${eventId}`;
  * Statements are shared across events and users (one insert of all events, one of all completions,
  * one of all grants, one upsert of all states), which is what makes batches and group commits cheap.
  *
- * A late event (older than the day or period a quest's state has reached) triggers a replay of
- * that quest from the user's history in time order, so streaks and daily counts come out as if it
- * had arrived on time; completions already earned are never taken back (domain/replay.ts).
+ * Late events (older than the day or period a quest's state has reached) make that quest replay
+ * from the user's history in time order, once per list of events (apply-user-events.ts), so
+ * streaks and daily counts come out as if they had arrived on time; completions already earned are
+ * never taken back (domain/replay.ts). Prerequisites are judged at each event's own time.
  */
 export async function applyEvents(
   trx: Transaction<ProgressDatabase>,
@@ -90,93 +126,38 @@ export async function applyEvents(
       })),
     ),
   );
-  // Events stored by this transaction but not applied yet: a replay must not count them early.
-  const pending = new Set(inserted);
-  const completions: NewCompletion[] = [];
-  const grants: GrantRequest[] = [];
-  // A user may come more than once (two single events in one group commit): one row per quest.
-  const dirtyByUser = new Map<string, Set<string>>();
-  const results: UserApplyResult[] = [];
+  const firstCompletions = await loadFirstCompletions(trx, catalog, users, statesByUser);
+  const tx: ApplyTx = { trx, catalog, dependents: dependentsOf(catalog), now, pending: new Set(inserted), completions: [], grants: [] };
 
-  for (const { userId, timezone, events } of users) {
-    const states = statesByUser.get(userId) ?? new Map<string, QuestState>();
-    statesByUser.set(userId, states);
-    const dirty = dirtyByUser.get(userId) ?? new Set<string>();
-    dirtyByUser.set(userId, dirty);
-    const result: UserApplyResult = { userId, applied: [], states, grants: 0, completedKeys: [] };
-
-    for (const event of events) {
-      const key = keyOf(userId, event.id);
-      if (!pending.delete(key)) {
-        result.applied.push({ eventId: event.id, duplicate: true, results: [], rewarded: [] });
-        continue;
-      }
-      // Prerequisites are judged on the state before this event, so the result does not
-      // depend on the order in which quests are evaluated.
-      const before = new Map([...states].map(([k, s]) => [k, s.completions]));
-      const completionsOf = (k: string) => before.get(k) ?? 0;
-      const questResults: QuestResult[] = [];
-      const rewarded: AppliedEvent['rewarded'] = [];
-      const questEvent = { ...event, zone: timezone };
-
-      for (const quest of catalog.byEvent.get(event.type) ?? []) {
-        const found = states.get(quest.key);
-        const stored = found ? adoptVersion(quest, found, now) : null;
-        let { state, outcome } = evaluate({ quest, state: stored, event: questEvent, timezone, completionsOf, now });
-        let earned: Array<{ number: number; completedAt: Date }> = [];
-        if (outcome.kind === 'ignored' && (outcome.reason === 'stale-day' || outcome.reason === 'stale-period')) {
-          // A late event: recompute this quest from the history its counter counts, in time order.
-          const all = await listEventsOfType(trx, userId, quest.objective.event, stored?.countingSince ?? null);
-          const history = all.filter((e) => !pending.has(keyOf(userId, e.id)));
-          const replay = replayQuest(quest, stored, history, timezone, completionsOf);
-          state = replay.state;
-          earned = replay.newCompletions;
-          const last = earned.at(-1);
-          outcome = last ? { kind: 'completed', completion: last.number, autoClaimed: quest.autoClaim } : { kind: 'progressed' };
-        } else if (outcome.kind === 'completed') {
-          earned = [{ number: outcome.completion, completedAt: event.occurredAt }];
-        }
-        questResults.push({ quest, outcome });
-        if (outcome.kind === 'ignored') continue;
-        states.set(quest.key, state);
-        dirty.add(quest.key);
-
-        for (const completion of earned) {
-          result.completedKeys.push(quest.key);
-          completions.push({
-            userId,
-            questKey: quest.key,
-            number: completion.number,
-            questVersion: quest.version,
-            reward: quest.reward,
-            completedAt: completion.completedAt,
-            claimedAt: quest.autoClaim ? now : null,
-          });
-          if (quest.autoClaim) {
-            grants.push(questGrant(userId, quest.key, completion.number, quest.reward));
-            rewarded.push({ questKey: quest.key, items: quest.reward.items });
-            result.grants++;
-          }
-        }
-      }
-      result.applied.push({
-        eventId: event.id,
-        duplicate: false,
-        results: questResults,
-        rewarded,
-        ...(opts.snapshots ? { statesAfter: new Map(states) } : {}),
-      });
+  // A user may come more than once (two single events in one group commit): one slice, one row per quest.
+  const slices = new Map<string, UserSlice>();
+  for (const { userId, events } of users) {
+    let slice = slices.get(userId);
+    if (!slice) {
+      slice = {
+        userId,
+        states: statesByUser.get(userId) ?? new Map<string, QuestState>(),
+        dirty: new Set(),
+        firstCompleted: firstCompletions.get(userId) ?? new Map(),
+        newEventIds: [],
+        appliedUntil: new Map(),
+        storedUntil: new Map(),
+        lockedUntil: new Map(),
+      };
+      slices.set(userId, slice);
     }
-    results.push(result);
+    for (const e of events) if (inserted.has(eventKey(userId, e.id))) slice.newEventIds.push(e.id);
   }
+
+  const results: UserApplyResult[] = [];
+  for (const entry of users) results.push(await applyUserEvents(tx, slices.get(entry.userId)!, entry, opts.snapshots ?? false));
 
   const stateRows: StateRow[] = [];
-  for (const [userId, dirty] of dirtyByUser) {
-    for (const questKey of dirty) stateRows.push({ userId, questKey, state: statesByUser.get(userId)!.get(questKey)! });
+  for (const slice of slices.values()) {
+    for (const questKey of slice.dirty) stateRows.push({ userId: slice.userId, questKey, state: slice.states.get(questKey)! });
   }
-
-  await insertCompletions(trx, completions);
-  await enqueueGrants(trx, grants);
+  await insertCompletions(trx, tx.completions);
+  await enqueueGrants(trx, tx.grants);
   await upsertStates(trx, stateRows);
   return results;
 }

@@ -48,12 +48,16 @@ export async function inTransaction<T>(db: Kysely<ProgressDatabase>, fn: (trx: T
 export function afterCommit(deps: IngestDeps, results: UserApplyResult[]): void {
   let accepted = 0;
   let grants = 0;
+  let replayedEvents = 0;
   for (const r of results) {
     accepted += r.applied.filter((a) => !a.duplicate).length;
     for (const key of r.completedKeys) deps.counters.questsCompleted.inc({ quest: key });
+    for (const key of r.replays) deps.counters.questReplays.inc({ quest: key });
+    replayedEvents += r.replayedEvents;
     grants += r.grants;
   }
   if (accepted > 0) deps.counters.eventsIngested.inc(accepted);
+  if (replayedEvents > 0) deps.counters.replayEventsRead.inc(replayedEvents);
   if (grants > 0) deps.onGrantsQueued();
 }
 

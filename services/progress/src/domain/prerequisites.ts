@@ -1,0 +1,37 @@
+import type { QuestRules } from './evaluate.js';
+
+/** For each quest key, the quests that list it as a prerequisite (what to look at again when it is completed earlier). */
+export function dependentsIndex<Q extends Pick<QuestRules, 'key' | 'prerequisites'>>(quests: readonly Q[]): Map<string, Q[]> {
+  const index = new Map<string, Q[]>();
+  for (const quest of quests) {
+    for (const key of new Set(quest.prerequisites)) {
+      const list = index.get(key) ?? [];
+      list.push(quest);
+      index.set(key, list);
+    }
+  }
+  return index;
+}
+
+/**
+ * Which of the keys waiting for a replay to take next: one none of whose prerequisites (direct or
+ * through other quests) is waiting too, so a prerequisite's completions are known before its
+ * dependents are judged against them and nothing is replayed twice for want of order. A cycle
+ * (whose quests can never unlock anyway) falls back to the first key.
+ */
+export function nextInPrerequisiteOrder(waiting: readonly string[], prerequisitesOf: (key: string) => readonly string[]): string | undefined {
+  const set = new Set(waiting);
+  const blocked = (key: string): boolean => {
+    const seen = new Set<string>([key]);
+    const stack = [...prerequisitesOf(key)];
+    while (stack.length > 0) {
+      const p = stack.pop()!;
+      if (seen.has(p)) continue;
+      if (set.has(p)) return true;
+      seen.add(p);
+      stack.push(...prerequisitesOf(p));
+    }
+    return false;
+  };
+  return waiting.find((key) => !blocked(key)) ?? waiting[0];
+}
