@@ -180,6 +180,36 @@ describe('validation', () => {
   });
 });
 
+describe('publishing after prerequisites', () => {
+  test('a quest cannot be published ahead of a draft prerequisite; once that is published it can', async () => {
+    assert.equal((await create(questBody('first-steps'))).statusCode, 201);
+    assert.equal((await create(questBody('next-steps', { prerequisites: ['first-steps', 'daily-login'] }))).statusCode, 201);
+    assertError(await admin('POST', '/api/v1/admin/quests/next-steps/publish'), 409, 'PREREQUISITE_NOT_PUBLISHED', 'prerequisites');
+    assert.equal((await admin('GET', '/api/v1/quests/next-steps')).json().quest.status, 'draft', 'nothing changed');
+    assert.equal((await admin('POST', '/api/v1/admin/quests/first-steps/publish')).statusCode, 200);
+    const published = await admin('POST', '/api/v1/admin/quests/next-steps/publish');
+    assert.equal(published.statusCode, 200);
+    assert.equal(published.json().quest.status, 'published');
+  });
+
+  test('an edit of a published quest cannot add a draft prerequisite; an archived one is allowed', async () => {
+    assert.equal((await create(questBody('live-quest'))).statusCode, 201);
+    assert.equal((await admin('POST', '/api/v1/admin/quests/live-quest/publish')).statusCode, 200);
+    assert.equal((await create(questBody('still-draft'))).statusCode, 201);
+    const res = await admin('PUT', '/api/v1/admin/quests/live-quest', questBody('live-quest', { prerequisites: ['still-draft'] }));
+    assertError(res, 409, 'PREREQUISITE_NOT_PUBLISHED', 'prerequisites');
+    assert.equal((await admin('GET', '/api/v1/quests/live-quest')).json().quest.version, 1, 'no new version');
+
+    assert.equal((await create(questBody('retired-one'))).statusCode, 201);
+    assert.equal((await admin('POST', '/api/v1/admin/quests/retired-one/publish')).statusCode, 200);
+    assert.equal((await admin('POST', '/api/v1/admin/quests/retired-one/archive')).statusCode, 200);
+    const ok = await admin('PUT', '/api/v1/admin/quests/live-quest', questBody('live-quest', { prerequisites: ['retired-one'] }));
+    assert.equal(ok.statusCode, 200, JSON.stringify(ok.json()));
+    // A draft may still name a draft: it is not live yet.
+    assert.equal((await admin('PUT', '/api/v1/admin/quests/still-draft', questBody('still-draft', { prerequisites: ['first-steps'] }))).statusCode, 200);
+  });
+});
+
 describe('conflicts and deletion', () => {
   test('a taken key is 409 QUEST_KEY_TAKEN, also under concurrent creates', async () => {
     assertError(await create(questBody('daily-login')), 409, 'QUEST_KEY_TAKEN', 'key');

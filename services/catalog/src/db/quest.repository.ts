@@ -106,6 +106,13 @@ export async function prerequisiteGraph(db: Db): Promise<Map<string, string[]>> 
   return new Map(rows.map((r) => [r.key, r.prerequisites]));
 }
 
+/** Those of `keys` that are drafts (never published), in key order. */
+export async function draftsAmong(db: Db, keys: readonly string[]): Promise<string[]> {
+  if (keys.length === 0) return [];
+  const rows = await db.selectFrom('quests').select('key').where('key', 'in', [...keys]).where('status', '=', 'draft').orderBy('key').execute();
+  return rows.map((r) => r.key);
+}
+
 /** Keys of the quests that list `key` as a prerequisite. */
 export async function questsRequiring(db: Db, key: string): Promise<string[]> {
   const rows = await db

@@ -71,7 +71,7 @@ export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; 
         security,
         params: QuestKeyParams,
         body: UpdateQuestBody,
-        response: { 200: QuestEnvelope, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: QuestEnvelope, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => {
@@ -91,7 +91,8 @@ export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; 
           description: 'Idempotent: repeating it returns the quest unchanged.',
           security,
           params: QuestKeyParams,
-          response: { 200: QuestEnvelope, ...errorResponses(401, 403, 404) },
+          // 409 PREREQUISITE_NOT_PUBLISHED: publishing ahead of a draft prerequisite.
+          response: { 200: QuestEnvelope, ...(action === 'publish' ? errorResponses(401, 403, 404, 409) : errorResponses(401, 403, 404)) },
         },
       },
       async (request) => {

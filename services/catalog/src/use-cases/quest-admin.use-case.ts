@@ -2,6 +2,7 @@ import { isUniqueViolation } from '@questline/platform';
 import { insertAudit } from '../db/audit.repository.js';
 import {
   deleteQuest,
+  draftsAmong,
   findQuestByKey,
   insertQuest,
   prerequisiteGraph,
@@ -39,6 +40,17 @@ async function checkReferences(trx: Transaction<CatalogDatabase>, def: QuestDefi
   return checkPrerequisites(def.key, def.prerequisites, await prerequisiteGraph(trx));
 }
 
+/**
+ * A published quest whose prerequisite is a draft is locked for every player until someone
+ * publishes that draft: almost always a mistake in the order of publishing, so it is refused.
+ * (An archived prerequisite is allowed: players who completed it keep what it unlocked.)
+ */
+async function checkPrerequisitesLive(trx: Transaction<CatalogDatabase>, key: string, prerequisites: string[]): Promise<Outcome<true>> {
+  const drafts = await draftsAmong(trx, prerequisites.filter((p) => p !== key));
+  if (drafts.length === 0) return success(true);
+  return failure(409, 'PREREQUISITE_NOT_PUBLISHED', `publish the prerequisite quest(s) first: ${drafts.join(', ')}`, 'prerequisites');
+}
+
 export async function createQuest(ctx: CatalogContext, actor: Actor, input: QuestDefinitionInput & { key: string }): Promise<Outcome<Quest>> {
   const checked = buildDefinition(input.key, input);
   if (!checked.ok) return checked;
@@ -73,6 +85,10 @@ export async function updateQuest(ctx: CatalogContext, actor: Actor, key: string
     if (!current) return notFound(`quest ${key}`);
     const refs = await checkReferences(trx, def);
     if (!refs.ok) return refs;
+    if (current.status === 'published') {
+      const live = await checkPrerequisitesLive(trx, key, def.prerequisites);
+      if (!live.ok) return live;
+    }
     const changed = definitionChanged(definitionOf(current), def);
     if (!changed) return success({ quest: current, changed });
     const version = versionAfterEdit(current, changed);
@@ -100,6 +116,10 @@ export async function changeQuestStatus(ctx: CatalogContext, actor: Actor, key: 
     if (!current) return notFound(`quest ${key}`);
     const next = transition(current.status, action);
     if (!next.changed) return success({ quest: current, changed: false });
+    if (next.status === 'published') {
+      const live = await checkPrerequisitesLive(trx, key, current.prerequisites);
+      if (!live.ok) return live;
+    }
     const quest = await updateQuestStatus(trx, key, next.status);
     // Every transition changes the feed: the published set, or the archived quests it also lists.
     await bumpRevision(trx);
