@@ -8,6 +8,7 @@ import { installBodyHandling } from './body.js';
 import { createMetrics, installHttpMetrics, type Metrics } from './metrics.js';
 import { requestIdFrom } from './request-id.js';
 import { requireInternal } from './internal.js';
+import { installDrainBehaviour, isDraining } from './drain.js';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -52,7 +53,10 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     trustProxy: true,
-    return503OnClosing: true,
+    // A request that still arrives on an open connection while the server closes is served (with
+    // `Connection: close`), not refused with a 503 that no client may safely retry; serve() stops
+    // listening only after its drain pause, so these are few.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
     // Errors the router raises before any hook runs (bad percent-encoding, an over-long path
@@ -66,6 +70,7 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  installDrainBehaviour(app);
   installValidators(app);
   installBodyHandling(app);
   installErrorHandling(app);
@@ -93,6 +98,8 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
   // dependency (e.g. the database) is unreachable.
   const readinessGauge = metrics.gauge('questline_readiness_check', 'Result of each readiness check at the last probe (1 ok, 0 failing)', ['check']);
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    // A draining instance is on its way out: not ready, whatever its dependencies say.
+    if (isDraining(app)) return reply.code(503).send({ status: 'draining', checks: {} });
     const results: Record<string, string> = {};
     let ready = true;
     await Promise.all(

@@ -13,4 +13,11 @@ export const BaseConfig = {
   INTERNAL_TOKEN: Type.String({ minLength: 16 }),
   /** Lets `npm start` and tests run migrations at start-up; Kubernetes runs them as a Job. */
   MIGRATE_ON_START: Type.Boolean({ default: true }),
+  /**
+   * After SIGTERM, how long the service keeps listening and serving (readiness failing, every
+   * response closing its connection) before it stops accepting and drains. Behind a load balancer
+   * that removes endpoints asynchronously (Kubernetes) this moves keep-alive clients to other
+   * instances without a failed request; 0 (local runs, tests) stops accepting at once.
+   */
+  SHUTDOWN_DELAY_MS: Type.Optional(Type.Integer({ default: 0, minimum: 0, maximum: 60_000 })),
 };

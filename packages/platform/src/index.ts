@@ -14,3 +14,4 @@ export * from './timezone.js';
 export * from './base-config.js';
 export * from './body.js';
 export * from './paths.js';
+export * from './drain.js';

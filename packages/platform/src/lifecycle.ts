@@ -3,30 +3,40 @@ import { Type } from '@sinclair/typebox';
 import { BaseConfig } from './base-config.js';
 import { loadConfigOrExit } from './config.js';
 import { migrateDatabase } from './migrate.js';
+import { beginDrain } from './drain.js';
 
 export interface ServeOptions {
   port: number;
   host: string;
   /** How long in-flight requests may take to finish after SIGTERM before the process gives up. */
   drainTimeoutMs?: number;
+  /** The pause before the drain (default: SHUTDOWN_DELAY_MS from the environment). */
+  shutdownDelayMs?: number;
 }
 
 /**
- * Listens and handles SIGTERM/SIGINT: stop accepting, let in-flight requests finish
- * (app.close), run the app's onClose hooks (which close pools and workers), then exit.
+ * Listens and handles SIGTERM/SIGINT: first a pause of shutdownDelayMs in which the service keeps
+ * serving but reports not ready and closes each connection after its response (drain.ts), so
+ * that clients move to other instances while the load balancer still sends traffic here; then
+ * stop accepting, let in-flight requests finish (app.close), run the app's onClose hooks (which
+ * close pools and workers), and exit.
  */
 export async function serve(app: FastifyInstance, opts: ServeOptions): Promise<void> {
+  const delayMs =
+    opts.shutdownDelayMs ?? loadConfigOrExit(Type.Object({ SHUTDOWN_DELAY_MS: BaseConfig.SHUTDOWN_DELAY_MS })).SHUTDOWN_DELAY_MS ?? 0;
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'draining');
+    beginDrain(app);
+    app.log.info({ signal, delayMs }, 'draining');
     const timer = setTimeout(() => {
       app.log.error('drain timed out; exiting');
       process.exit(1);
-    }, opts.drainTimeoutMs ?? 10_000);
+    }, delayMs + (opts.drainTimeoutMs ?? 10_000));
     timer.unref();
     try {
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       await app.close();
       app.log.info('stopped');
       process.exit(0);
