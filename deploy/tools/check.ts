@@ -1,6 +1,8 @@
 /**
- * Offline validation of rendered manifests: every object against the Kubernetes (and Prometheus
- * Operator) schemas, plus our own rules. Returns a list of problems; empty means fine.
+ * Offline validation of rendered manifests: every object against the Kubernetes, Prometheus
+ * Operator and CloudNativePG schemas, plus our own rules (workloads here; NetworkPolicies in
+ * network-policy-check.ts; dashboards and alerts in metrics-check.ts). Returns a list of problems;
+ * empty means fine.
  */
 import type { TObject } from '@sinclair/typebox';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
@@ -10,6 +12,9 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import type { K8sObject } from './kustomize.js';
+import { checkCnpgCluster } from './cnpg-cluster.js';
+import { checkMonitoring, type ExportedMetrics } from './metrics-check.js';
+import { checkNetworkPolicies } from './network-policy-check.js';
 
 type Model = new (data: any) => { validate(): void };
 const MODELS: Record<string, Model> = {
@@ -26,20 +31,16 @@ const MODELS: Record<string, Model> = {
   'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
 };
 
-/** CloudNativePG ships no JS models; check the fields our clusters rely on. */
-function checkCnpgCluster(o: K8sObject): string[] {
-  const s = o.spec ?? {};
-  const problems: string[] = [];
-  if (!(Number.isInteger(s.instances) && s.instances >= 1)) problems.push('spec.instances must be an integer >= 1');
-  if (typeof s.bootstrap?.initdb?.database !== 'string') problems.push('spec.bootstrap.initdb.database is required');
-  if (typeof s.storage?.size !== 'string') problems.push('spec.storage.size is required');
-  if (!/:\d/.test(String(s.imageName ?? ''))) problems.push('spec.imageName must pin a version');
-  return problems;
-}
-
 export interface ServiceSchemas {
   /** Config schema of each Questline service, keyed by service name (= Deployment name). */
   [service: string]: TObject;
+}
+
+/** What the manifests are checked against, read from the code (see the test). */
+export interface Project {
+  schemas: ServiceSchemas;
+  /** Every metric the services export (metrics-check.ts exportedMetrics). */
+  metrics: ExportedMetrics;
 }
 
 function requiredKeys(schema: TObject): string[] {
@@ -59,6 +60,17 @@ function envNames(container: any, configMaps: Map<string, K8sObject>): { names: 
     for (const key of Object.keys(cm?.data ?? {})) names.add(key);
   }
   return { names, problems };
+}
+
+/** A variable's value as the container gets it (literal env wins over envFrom ConfigMaps). */
+function envValue(container: any, name: string, configMaps: Map<string, K8sObject>): string | undefined {
+  const literal = (container.env ?? []).find((e: { name: string; value?: string }) => e.name === name);
+  if (literal) return literal.value;
+  for (const from of container.envFrom ?? []) {
+    const value = from.configMapRef && configMaps.get(from.configMapRef.name)?.data?.[name];
+    if (value !== undefined) return value;
+  }
+  return undefined;
 }
 
 function checkWorkload(o: K8sObject, schemas: ServiceSchemas, configMaps: Map<string, K8sObject>): string[] {
@@ -90,8 +102,10 @@ function checkWorkload(o: K8sObject, schemas: ServiceSchemas, configMaps: Map<st
     if (c.livenessProbe?.httpGet?.path !== '/healthz') problems.push(`${where}: livenessProbe must be GET /healthz`);
     const preStop = c.lifecycle?.preStop?.sleep?.seconds;
     if (!(typeof preStop === 'number' && preStop > 0)) problems.push(`${where}: a preStop pause is required`);
-    // The service drains for up to 10 s after SIGTERM (platform serve()); the grace period must cover both.
-    if (!(grace > (preStop ?? 0) + 10)) problems.push(`${where}: terminationGracePeriodSeconds must exceed preStop + 10 s drain`);
+    // After SIGTERM the service keeps serving for SHUTDOWN_DELAY_MS, then drains for up to 10 s
+    // (platform serve()); the grace period must cover the preStop pause and both.
+    const delay = Number(envValue(c, 'SHUTDOWN_DELAY_MS', configMaps) ?? 0) / 1000;
+    if (!(grace > (preStop ?? 0) + delay + 10)) problems.push(`${where}: terminationGracePeriodSeconds must exceed preStop + SHUTDOWN_DELAY_MS + 10 s drain`);
     const { names, problems: envProblems } = envNames(c, configMaps);
     problems.push(...envProblems.map((p) => `${where}: ${p}`));
     for (const n of names) if (!(n in schema.properties)) problems.push(`${where}: env ${n} is not a config key of ${o.metadata.name}`);
@@ -109,7 +123,7 @@ function matches(selector: Record<string, string>, labels: Record<string, string
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-export function checkObjects(objects: K8sObject[], schemas: ServiceSchemas): string[] {
+export function checkObjects(objects: K8sObject[], { schemas, metrics }: Project): string[] {
   const problems: string[] = [];
   const configMaps = new Map(objects.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, o]));
   const workloads = objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
@@ -147,5 +161,7 @@ export function checkObjects(objects: K8sObject[], schemas: ServiceSchemas): str
       }
     }
   }
+  problems.push(...checkNetworkPolicies(objects, schemas));
+  problems.push(...checkMonitoring(objects, metrics));
   return problems;
 }
