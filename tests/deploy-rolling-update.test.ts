@@ -126,7 +126,17 @@ test('restarting every progress instance one at a time under write load loses, f
     const res = await api('GET', '/api/v1/me/quests', { token });
     return res.body.items?.find((i: { quest: { key: string } }) => i.quest.key === 'rolling-steps')?.progress as number | undefined;
   };
-  await eventually(async () => (await progressOf()) === 0, 10_000, 'the quest reached progress');
+  // Every progress instance learns of the quest from its own catalog poll: an event taken by an
+  // instance that has not seen the publish yet is stored but counts for no quest (a publish reaches
+  // each replica within its poll interval). So the load starts once both instances list it.
+  const progressAt = async (base: string) => {
+    const res = await fetch(`${base}/api/v1/me/quests`, { headers: { authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as { items?: Array<{ quest: { key: string }; progress: number }> };
+    return body.items?.find((i) => i.quest.key === 'rolling-steps')?.progress;
+  };
+  const instances = [stack!.services.progress.url, seconds.progress!.url];
+  await eventually(async () => (await Promise.all(instances.map(progressAt))).every((p) => p === 0), 10_000, 'both progress instances list the quest');
+  assert.equal(await progressOf(), 0);
 
   const sent = new Set<string>();
   const accepted = new Set<string>();
