@@ -19,12 +19,17 @@ describe('upstream failures', () => {
     assert.equal(classifyUpstreamError(new Error('anything else')), 'unavailable');
   });
 
-  test('only idempotent reads are retried, once, and only on connection errors', () => {
+  test('reads are retried once on connection errors; writes only when the connection was refused', () => {
     const refused = { code: 'ECONNREFUSED' };
     assert.ok((retryDelay('GET', refused, 0) ?? 0) > 0);
     assert.ok((retryDelay('HEAD', { code: 'UND_ERR_SOCKET' }, 0) ?? 0) > 0);
     assert.equal(retryDelay('GET', refused, 1), null, 'one retry only');
-    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) assert.equal(retryDelay(method, refused, 0), null, method);
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+      assert.ok((retryDelay(method, wrapped('ECONNREFUSED'), 0) ?? 0) > 0, `${method}: a refused connection never carried the request`);
+      assert.equal(retryDelay(method, refused, 1), null, `${method}: one retry only`);
+      // The request may have reached the upstream before the connection broke: never repeated.
+      for (const code of ['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']) assert.equal(retryDelay(method, { code }, 0), null, `${method} ${code}`);
+    }
     assert.equal(retryDelay('GET', { code: 'UND_ERR_HEADERS_TIMEOUT' }, 0), null, 'never on a timeout');
     assert.equal(retryDelay('GET', undefined, 0), null, 'never on an HTTP answer');
   });

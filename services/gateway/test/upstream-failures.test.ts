@@ -4,6 +4,7 @@
  */
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { App } from '@questline/platform';
 import { json, startGateway, startUpstreams, type Upstreams } from './support/upstreams.js';
@@ -65,6 +66,23 @@ describe('answers pass through', () => {
     // What a draining Fastify answers: JSON, but not our shape.
     up.catalog.behave((_req, res) => json(res, 503, { error: 'Service Unavailable', message: 'Service Unavailable', statusCode: 503 }));
     await assertError(await fetch(`${url}/api/v1/quests`), 503, 'UPSTREAM_UNAVAILABLE');
+  });
+});
+
+describe('connection management stays per hop', () => {
+  test("an upstream closing its connection (a draining service) does not close the client's", async () => {
+    const url = await gateway();
+    up.catalog.behave((_req, res) => json(res, 200, { draining: true }, { connection: 'close' }));
+    const { status, connection } = await new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+      http
+        .get(`${url}/api/v1/quests`, { agent: new http.Agent({ keepAlive: true }) }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+        })
+        .on('error', reject);
+    });
+    assert.equal(status, 200);
+    assert.notEqual(connection, 'close');
   });
 });
 

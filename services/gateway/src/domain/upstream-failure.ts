@@ -36,12 +36,18 @@ export function classifyUpstreamError(err: unknown): UpstreamFailure {
   return errorCodes(err).some((c) => TIMEOUT_CODES.has(c)) ? 'timeout' : 'unavailable';
 }
 
+// The connection was refused: the request was never sent, so even a write can be sent again (to
+// another instance, when a Service balances them: a draining pod that stopped listening).
+const NEVER_SENT_CODES = new Set(['ECONNREFUSED']);
+
 /**
- * Retry policy: one retry, only for idempotent reads, only when the connection failed (never on a
- * timeout, which would double the load on a struggling upstream, and never on an HTTP answer).
+ * Retry policy: one retry, only when the connection failed (never on a timeout, which would double
+ * the load on a struggling upstream, and never on an HTTP answer): for idempotent reads on any
+ * connection error, for every other method only when the request was never sent.
  * Returns the delay before the retry in ms, or null for no retry.
  */
 export function retryDelay(method: string, err: unknown, attempt: number): number | null {
-  if (!err || attempt >= 1 || !RETRY_METHODS.has(method)) return null;
-  return errorCodes(err).some((c) => RETRYABLE_CODES.has(c)) ? 25 : null;
+  if (!err || attempt >= 1) return null;
+  const retryable = RETRY_METHODS.has(method) ? RETRYABLE_CODES : NEVER_SENT_CODES;
+  return errorCodes(err).some((c) => retryable.has(c)) ? 25 : null;
 }

@@ -19,6 +19,7 @@ export interface UpstreamTarget {
 // Identity and signature headers a client must not be able to set on our behalf, and hop-by-hop ones.
 const STRIPPED = new Set([...INTERNAL_HEADER_NAMES, 'x-user-id', 'x-user-role', 'connection', 'keep-alive', 'transfer-encoding', 'x-forwarded-for']);
 const MAX_ERROR_BODY = 64 * 1024;
+const HOP_BY_HOP_ANSWER = ['connection', 'keep-alive', 'proxy-connection', 'upgrade'];
 
 function requestHeaders(request: FastifyRequest, headers: Record<string, unknown>, target: UpstreamTarget) {
   const out: Record<string, unknown> = {};
@@ -82,6 +83,13 @@ export function forward(request: FastifyRequest, reply: FastifyReply, target: Up
     ...(body ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {}),
     retryDelay: ({ err, attempt }) => retryDelay(request.method, err, attempt),
     rewriteRequestHeaders: (_req, headers) => requestHeaders(request, headers, target) as typeof headers,
+    // The upstream's connection management is between it and us: a draining service asks us to close
+    // our connection to it, which must not close the client's connection to the gateway.
+    rewriteHeaders: (headers) => {
+      const out = { ...headers };
+      for (const h of HOP_BY_HOP_ANSWER) delete out[h];
+      return out;
+    },
     onResponse: (_req, _rep, res) => {
       breaker.onSuccess();
       const stream = res.stream as Readable;
