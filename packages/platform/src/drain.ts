@@ -16,10 +16,12 @@ const draining = new WeakMap<object, { on: boolean }>();
 export function installDrainBehaviour(app: FastifyInstance): void {
   const state = { on: false };
   draining.set(app, state);
-  // A callback hook: it runs on every request, and an async one costs a promise each time.
-  app.addHook('onRequest', (_request, reply, done) => {
+  // At send time, not on arrival: a request already in flight when SIGTERM came must close its
+  // connection too, or that connection stays open (idle, keep-alive) and the server never closes.
+  // A callback hook: it runs on every response, and an async one costs a promise each time.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (state.on) reply.header('connection', 'close');
-    done();
+    done(null, payload);
   });
 }
 

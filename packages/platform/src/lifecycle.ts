@@ -37,7 +37,13 @@ export async function serve(app: FastifyInstance, opts: ServeOptions): Promise<v
     timer.unref();
     try {
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      // server.close() closes the connections idle at that moment only; one that goes idle later
+      // (its response sent, the client keeping it alive) would hold the close open until its
+      // keep-alive timeout, past the drain timeout. Sweep them while the close waits.
+      const sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
+      sweeper.unref();
       await app.close();
+      clearInterval(sweeper);
       app.log.info('stopped');
       process.exit(0);
     } catch (err) {

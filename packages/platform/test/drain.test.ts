@@ -23,3 +23,29 @@ test('a draining app reports not ready and closes every connection after its res
     await app.close();
   }
 });
+
+test('a request already in flight when the drain begins also closes its connection after its response', async () => {
+  const { app } = await createApp({ service: 'test', logLevel: 'silent', internalOpenApi: false, readiness: [] });
+  let started!: () => void;
+  const inFlight = new Promise<void>((resolve) => (started = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  app.get('/slow', async () => {
+    started();
+    await released;
+    return { done: true };
+  });
+  await app.ready();
+  try {
+    const pending = app.inject({ method: 'GET', url: '/slow' });
+    await inFlight;
+    beginDrain(app);
+    release();
+    const res = await pending;
+    assert.equal(res.statusCode, 200);
+    // Otherwise its keep-alive connection stays open and holds the server's close until it times out.
+    assert.equal(res.headers.connection, 'close');
+  } finally {
+    await app.close();
+  }
+});
