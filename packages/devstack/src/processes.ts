@@ -89,8 +89,15 @@ export async function waitReady(proc: ServiceProcess, timeoutMs = 60_000): Promi
     if (exited) throw new Error(`${proc.name} exited with code ${proc.child.exitCode} before it was ready`);
     try {
       const res = await fetch(`${proc.url}/readyz`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
-      last = `${res.status} ${await res.text()}`;
+      const text = await res.text();
+      if (res.ok) {
+        // Ready, and really this service: not another process listening on the port it was given
+        // (which it then could not listen on itself).
+        const service = (JSON.parse(text) as { service?: unknown }).service;
+        if (service === proc.name) return;
+        throw new Error(`${proc.url} is answered by ${String(service ?? 'another process')}, not ${proc.name}`);
+      }
+      last = `${res.status} ${text}`;
     } catch (err) {
       last = (err as Error).message;
     }
@@ -99,15 +106,26 @@ export async function waitReady(proc: ServiceProcess, timeoutMs = 60_000): Promi
   throw new Error(`${proc.name} not ready after ${timeoutMs} ms: ${last}`);
 }
 
-/** A free TCP port on 127.0.0.1, from the kernel. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Below the kernel's ephemeral range (32768-60999 on Linux): a port handed out by bind(0) is also
+// what outgoing connections draw from, and another test process may be given the same one between
+// our check and the service's listen. Random picks from a range nothing else allocates make that
+// race vanishingly rare.
+const PORT_RANGE = { from: 15_000, to: 32_000 };
+
+function tryListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+/** A free TCP port on 127.0.0.1, picked at random below the ephemeral range. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from));
+    if (await tryListen(port)) return port;
+  }
+  throw new Error(`no free port in ${PORT_RANGE.from}-${PORT_RANGE.to}`);
 }

@@ -118,7 +118,9 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
         }
       }),
     );
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks: results });
+    // The service's name lets whoever waits for it (devstack) tell it from another process that
+    // happens to answer on the same port.
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', service: opts.service, checks: results });
   });
   // The gateway assembles the public OpenAPI document from these (signing its requests); never
   // routed publicly, and like every /internal route refused without the internal credential.

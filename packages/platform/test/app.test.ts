@@ -91,7 +91,10 @@ test('expected errors keep their code; unexpected ones never leak internals', as
 
 test('health and metrics', async () => {
   assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
-  assert.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+  const ready = await app.inject({ method: 'GET', url: '/readyz' });
+  assert.equal(ready.statusCode, 200);
+  // Names the service, so a starter waiting on a port can tell it from another process there.
+  assert.equal(ready.json().service, 'test');
   const metrics = await app.inject({ method: 'GET', url: '/metrics' });
   assert.match(metrics.body, /http_requests_total\{.*route="\/things".*\}/);
 });
