@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiClient, eventually, startTestStack, type ApiCall, type TestStack } from '@questline/testkit';
+import { apiClient, eventually, playerAccounts, startTestStack, type ApiCall, type TestStack } from '@questline/testkit';
 
 const PASSWORD = 'correct-horse-battery';
 const USERS = 4;
@@ -24,17 +24,8 @@ async function eventsIngested(): Promise<number> {
     .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
-async function signup(username: string): Promise<string> {
-  const res = await api('POST', '/api/v1/auth/signup', { body: { username, password: PASSWORD } });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  return res.body.user.id as string;
-}
-
-async function login(username: string): Promise<string> {
-  const res = await api('POST', '/api/v1/auth/login', { body: { username, password: PASSWORD } });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body.accessToken as string;
-}
+const signup = (username: string) => playerAccounts(api, PASSWORD).signup(username);
+const login = (username: string) => playerAccounts(api, PASSWORD).login(username);
 
 async function dailyLogin(userId: string) {
   const res = await api('GET', `/api/v1/admin/users/${userId}/quests`, { token: adminToken });

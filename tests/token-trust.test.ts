@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { apiClient, eventually, startTestStack, type ApiCall, type TestStack } from '@questline/testkit';
+import { apiClient, eventually, playerAccounts, startTestStack, type ApiCall, type TestStack } from '@questline/testkit';
 
 const PASSWORD = 'correct-horse-battery';
 
@@ -15,17 +15,8 @@ let stack: TestStack;
 let api: ApiCall;
 let rootToken: string;
 
-async function signup(username: string): Promise<string> {
-  const res = await api('POST', '/api/v1/auth/signup', { body: { username, password: PASSWORD } });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  return res.body.user.id as string;
-}
-
-async function login(username: string): Promise<string> {
-  const res = await api('POST', '/api/v1/auth/login', { body: { username, password: PASSWORD } });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body.accessToken as string;
-}
+const signup = (username: string) => playerAccounts(api, PASSWORD).signup(username);
+const login = (username: string) => playerAccounts(api, PASSWORD).login(username);
 
 async function patchUser(userId: string, body: Record<string, string>) {
   const res = await api('PATCH', `/api/v1/admin/users/${userId}`, { token: rootToken, body });

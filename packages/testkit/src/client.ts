@@ -50,3 +50,27 @@ export async function eventually<T>(check: () => Promise<T | undefined | false |
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
+
+/**
+ * Sign-up and login of test players through the public API (all with one password), failing
+ * loudly with the answer when either is refused.
+ */
+export function playerAccounts(api: ApiCall, password: string) {
+  const expect = (res: ApiResponse, status: number, what: string) => {
+    if (res.status !== status) throw new Error(`${what} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  };
+  return {
+    /** Creates the account; resolves with its user id. */
+    async signup(username: string): Promise<string> {
+      const res = await api('POST', '/api/v1/auth/signup', { body: { username, password } });
+      expect(res, 201, `signup of ${username}`);
+      return res.body.user.id as string;
+    },
+    /** Logs in; resolves with an access token. */
+    async login(username: string): Promise<string> {
+      const res = await api('POST', '/api/v1/auth/login', { body: { username, password } });
+      expect(res, 200, `login of ${username}`);
+      return res.body.accessToken as string;
+    },
+  };
+}
