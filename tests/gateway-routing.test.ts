@@ -24,7 +24,7 @@ interface Operation {
 
 const op = (method: string, p: string, service: Service, access: Access, body = false): Operation => ({ method, path: p, service, access, body });
 
-/** Every operation of ../shared/api.md, by owning service. */
+/** Every operation of docs/api.md, by owning service. */
 const API: Operation[] = [
   op('POST', '/api/v1/auth/signup', 'auth', 'public', true),
   op('POST', '/api/v1/auth/login', 'auth', 'public', true),

@@ -63,10 +63,10 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
     // parameter) would otherwise leave in Fastify's own shape without a request id.
     frameworkErrors: (err, request, reply) => {
       reply.header('x-request-id', request.id);
-      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 414, 'URI_TOO_LONG', 'a path parameter is too long');
-      if (err.code === 'FST_ERR_BAD_URL') return sendError(reply, 400, 'BAD_REQUEST', 'the URL is not validly percent-encoded');
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 'URI_TOO_LONG', 'a path parameter is too long');
+      if (err.code === 'FST_ERR_BAD_URL') return sendError(reply, 'BAD_REQUEST', 'the URL is not validly percent-encoded');
       request.log.error({ err }, 'router error');
-      return sendError(reply, 500, 'INTERNAL', 'internal error');
+      return sendError(reply, 'INTERNAL', 'internal error');
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -119,12 +119,12 @@ async function confirmLive(confirm: UserConfirmer, user: AuthUser, request: Fast
   try {
     live = await confirm(user.id, String(request.id));
   } catch (err) {
-    if (err instanceof UpstreamError) throw new AppError(503, 'UPSTREAM_UNAVAILABLE', 'the auth service could not be reached; retry', undefined, { 'retry-after': '1' });
+    if (err instanceof UpstreamError) throw new AppError('UPSTREAM_UNAVAILABLE', 'the auth service could not be reached; retry', undefined, { 'retry-after': '1' });
     throw err;
   }
-  if (!live) throw new AppError(401, 'UNAUTHENTICATED', 'the account of this token no longer exists');
-  if (live.status === 'banned') throw new AppError(403, 'USER_BANNED', 'this account is banned');
-  if (role && live.role !== role) throw new AppError(403, 'FORBIDDEN', `requires role ${role}`);
+  if (!live) throw new AppError('UNAUTHENTICATED', 'the account of this token no longer exists');
+  if (live.status === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
+  if (role && live.role !== role) throw new AppError('FORBIDDEN', `requires role ${role}`);
   return { ...user, role: live.role, status: live.status };
 }
 
@@ -139,24 +139,24 @@ export type AuthGuard = (request: FastifyRequest, reply: FastifyReply) => Promis
 export function requireAuth(verify: TokenVerifier, opts: GuardOptions = {}): AuthGuard {
   return async (request, _reply) => {
     const token = bearer(request);
-    if (!token) throw new AppError(401, 'UNAUTHENTICATED', 'missing bearer token');
+    if (!token) throw new AppError('UNAUTHENTICATED', 'missing bearer token');
     let user: AuthUser;
     try {
       user = await verify(token);
     } catch (err) {
       if (err instanceof KeysUnavailableError) {
-        throw new AppError(503, 'UPSTREAM_UNAVAILABLE', 'access tokens cannot be checked now; retry', undefined, { 'retry-after': '1' });
+        throw new AppError('UPSTREAM_UNAVAILABLE', 'access tokens cannot be checked now; retry', undefined, { 'retry-after': '1' });
       }
-      throw new AppError(401, 'UNAUTHENTICATED', 'invalid or expired access token');
+      throw new AppError('UNAUTHENTICATED', 'invalid or expired access token');
     }
-    if (user.status === 'banned') throw new AppError(403, 'USER_BANNED', 'this account is banned');
-    if (opts.role && user.role !== opts.role) throw new AppError(403, 'FORBIDDEN', `requires role ${opts.role}`);
+    if (user.status === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
+    if (opts.role && user.role !== opts.role) throw new AppError('FORBIDDEN', `requires role ${opts.role}`);
     request.user = opts.confirm ? await confirmLive(opts.confirm, user, request, opts.role) : user;
   };
 }
 
 /** The authenticated caller; only valid after a requireAuth preHandler. */
 export function callerOf(request: FastifyRequest): AuthUser {
-  if (!request.user) throw new AppError(401, 'UNAUTHENTICATED', 'not authenticated');
+  if (!request.user) throw new AppError('UNAUTHENTICATED', 'not authenticated');
   return request.user;
 }

@@ -61,7 +61,7 @@ export function installBodyHandling(app: FastifyInstance) {
   app.addHook('preValidation', async (request) => {
     for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
       const path = findNulPath(value);
-      if (path) throw new AppError(400, 'VALIDATION_FAILED', `${part}.${path} must not contain NUL characters`, path);
+      if (path) throw new AppError('VALIDATION_FAILED', `${part}.${path} must not contain NUL characters`, path);
     }
   });
 }

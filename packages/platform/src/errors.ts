@@ -1,17 +1,75 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-/** An expected failure with an HTTP status and a machine-readable code. */
+/**
+ * The closed set of error codes the API answers, each with the one HTTP status it always has
+ * (unkey's `pkg/errors` is the model): handlers name the code, never the status, so two routes
+ * cannot answer the same condition with different statuses. Every code of api.md is here.
+ */
+export const ERROR_STATUS = {
+  BAD_REQUEST: 400,
+  INVALID_JSON: 400,
+  VALIDATION_FAILED: 400,
+  UNKNOWN_CURRENCY: 400,
+  UNKNOWN_PREREQUISITE: 400,
+  UNKNOWN_REWARD: 400,
+  PREREQUISITE_CYCLE: 400,
+  WEBHOOK_URL_FORBIDDEN: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  INVALID_TOKEN: 401,
+  FORBIDDEN: 403,
+  USER_BANNED: 403,
+  EVENT_NOT_PLAYER_REPORTABLE: 403,
+  NOT_FOUND: 404,
+  ALREADY_DONE: 409,
+  CURRENCY_EXISTS: 409,
+  EVENT_TYPE_RESERVED: 409,
+  IDEMPOTENCY_KEY_REUSED: 409,
+  INSUFFICIENT_FUNDS: 409,
+  LAST_ADMIN: 409,
+  NOTHING_TO_CLAIM: 409,
+  PREREQUISITE_NOT_PUBLISHED: 409,
+  QUEST_IN_USE: 409,
+  QUEST_KEY_TAKEN: 409,
+  QUEST_NOT_DRAFT: 409,
+  REWARD_IN_USE: 409,
+  TIMEZONE_CHANGE_TOO_SOON: 409,
+  USERNAME_TAKEN: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  URI_TOO_LONG: 414,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  UPSTREAM_ERROR: 502,
+  CATALOG_UNAVAILABLE: 503,
+  SERVICE_UNAVAILABLE: 503,
+  UPSTREAM_UNAVAILABLE: 503,
+  UPSTREAM_TIMEOUT: 504,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
+
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
+
+export const statusOf = (code: ErrorCode): ErrorStatus => ERROR_STATUS[code];
+
+export const isErrorCode = (value: unknown): value is ErrorCode => typeof value === 'string' && Object.hasOwn(ERROR_STATUS, value);
+
+/** An expected failure, named by its code; the status follows from the code. */
 export class AppError extends Error {
+  readonly statusCode: ErrorStatus;
+
   constructor(
-    readonly statusCode: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly field?: string,
     readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = 'AppError';
+    this.statusCode = statusOf(code);
   }
 }
 
@@ -27,14 +85,22 @@ export const ErrorBody = Type.Object(
   { $id: 'ErrorBody', title: 'Error' },
 );
 
-/** Reusable response map entries for route schemas. */
-export const errorResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, Type.Ref('ErrorBody')])) as Record<number, ReturnType<typeof Type.Ref>>;
+/**
+ * Response map entries for route schemas, from the codes a route can answer: one entry per status,
+ * whose description lists the codes, so the OpenAPI document says which errors each route has.
+ */
+export const errorResponses = (...codes: ErrorCode[]) => {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) byStatus.set(statusOf(code), [...(byStatus.get(statusOf(code)) ?? []), code]);
+  return Object.fromEntries(
+    [...byStatus].map(([status, list]) => [status, Type.Ref('ErrorBody', { description: list.join(', ') })]),
+  ) as Record<number, ReturnType<typeof Type.Ref>>;
+};
 
-export function sendError(reply: FastifyReply, status: number, code: string, message: string, field?: string) {
+export function sendError(reply: FastifyReply, code: ErrorCode, message: string, field?: string) {
   const body: { error: Record<string, string> } = { error: { code, message, requestId: String(reply.request.id) } };
   if (field) body.error.field = field;
-  return reply.code(status).type('application/json; charset=utf-8').send(body);
+  return reply.code(statusOf(code)).type('application/json; charset=utf-8').send(body);
 }
 
 interface ValidationItem {
@@ -60,13 +126,13 @@ function describeValidation(err: FastifyError): { field: string; message: string
   return { field, message: `${context}${path ? '.' + path : ''} ${item.message ?? 'is invalid'}` };
 }
 
-const passthroughCodes: Record<string, [number, string]> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'INVALID_JSON'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'INVALID_JSON'],
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'PAYLOAD_TOO_LARGE'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'BAD_REQUEST'],
-  FST_ERR_CTP_EMPTY_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE'],
+const passthroughCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+  FST_ERR_CTP_EMPTY_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
 // The database went away (restart, failover, network): a transient condition for the caller,
@@ -87,28 +153,31 @@ export function installErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof AppError) {
       if (err.headers) reply.headers(err.headers);
-      return sendError(reply, err.statusCode, err.code, err.message, err.field);
+      return sendError(reply, err.code, err.message, err.field);
     }
     if (err.validation) {
       const { field, message } = describeValidation(err);
-      return sendError(reply, 400, 'VALIDATION_FAILED', message, field);
+      return sendError(reply, 'VALIDATION_FAILED', message, field);
     }
     const mapped = err.code ? passthroughCodes[err.code] : undefined;
-    if (mapped) return sendError(reply, mapped[0], mapped[1], err.message);
-    if (err instanceof SyntaxError) return sendError(reply, 400, 'INVALID_JSON', 'request body is not valid JSON');
+    if (mapped) return sendError(reply, mapped, err.message);
+    if (err instanceof SyntaxError) return sendError(reply, 'INVALID_JSON', 'request body is not valid JSON');
     if (isDatabaseUnavailable(err)) {
       request.log.warn({ err }, 'database unavailable');
       reply.header('retry-after', '1');
-      return sendError(reply, 503, 'SERVICE_UNAVAILABLE', 'temporarily unavailable, retry shortly');
+      return sendError(reply, 'SERVICE_UNAVAILABLE', 'temporarily unavailable, retry shortly');
     }
+    // Errors of Fastify and its plugins that carry only a status are mapped onto the closed set.
     const status = err.statusCode ?? 500;
-    if (status === 429) return sendError(reply, 429, 'RATE_LIMITED', 'too many requests, retry later');
-    if (status >= 400 && status < 500) return sendError(reply, status, 'BAD_REQUEST', err.message);
+    if (status === 429) return sendError(reply, 'RATE_LIMITED', 'too many requests, retry later');
+    if (status === 404) return sendError(reply, 'NOT_FOUND', err.message);
+    if (status >= 400 && status < 500) return sendError(reply, 'BAD_REQUEST', err.message);
+    if (status === 503) return sendError(reply, 'SERVICE_UNAVAILABLE', 'temporarily unavailable, retry shortly');
     request.log.error({ err }, 'unhandled error');
     // 5xx bodies never carry internals: the request id is the handle for the logs.
-    return sendError(reply, status >= 500 && status < 600 ? status : 500, 'INTERNAL', 'internal error');
+    return sendError(reply, 'INTERNAL', 'internal error');
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, 404, 'NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`),
+    sendError(reply, 'NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`),
   );
 }

@@ -86,6 +86,6 @@ export function requireInternal(secret: string) {
       { method: request.method, path: request.url, body: request.rawBody, headers: request.headers },
       nonces,
     );
-    if (verdict !== 'ok') throw new AppError(401, 'UNAUTHENTICATED', `internal credential ${verdict}`);
+    if (verdict !== 'ok') throw new AppError('UNAUTHENTICATED', `internal credential ${verdict}`);
   };
 }

@@ -20,5 +20,5 @@ export function decodeCursor<T>(cursor: string | undefined, isValid: (v: unknown
   } catch {
     // fall through
   }
-  throw new AppError(400, 'VALIDATION_FAILED', 'querystring.cursor is not a valid cursor', 'cursor');
+  throw new AppError('VALIDATION_FAILED', 'querystring.cursor is not a valid cursor', 'cursor');
 }

@@ -22,7 +22,7 @@ before(async () => {
     throw new Error('secret internals: password=hunter2');
   });
   app.get('/expected', async () => {
-    throw new AppError(409, 'ALREADY_DONE', 'done already', 'thing');
+    throw new AppError('ALREADY_DONE', 'done already', 'thing');
   });
   app.get('/things/:id', async (req) => ({ id: (req.params as { id: string }).id }));
   await app.ready();

@@ -1,4 +1,4 @@
-/** The shapes of the public API (../shared/api.md) that the web app reads and sends. */
+/** The shapes of the public API (docs/api.md) that the web app reads and sends. */
 
 export type Role = 'player' | 'admin';
 export type UserStatus = 'new' | 'active' | 'banned';

@@ -22,7 +22,7 @@ export function registerAdminRoutes(app: App, deps: RouteDeps) {
         summary: 'All users, oldest first',
         security,
         querystring: PageQuery,
-        response: { 200: page(User), ...errorResponses(400, 401, 403) },
+        response: { 200: page(User), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED') },
       },
     },
     async (request) => {
@@ -54,14 +54,14 @@ export function registerAdminRoutes(app: App, deps: RouteDeps) {
           },
           { additionalProperties: false, minProperties: 1 },
         ),
-        response: { 200: UserEnvelope, ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: UserEnvelope, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND', 'LAST_ADMIN') },
       },
     },
     async (request) => {
       const outcome = await updateUserAsAdmin(db, request.params.userId, request.body);
-      if (outcome.kind === 'not_found') throw new AppError(404, 'NOT_FOUND', 'no such user');
+      if (outcome.kind === 'not_found') throw new AppError('NOT_FOUND', 'no such user');
       if (outcome.kind === 'last_admin') {
-        throw new AppError(409, 'LAST_ADMIN', 'the last admin cannot be demoted or banned');
+        throw new AppError('LAST_ADMIN', 'the last admin cannot be demoted or banned');
       }
       // A ban should reach progress in moments, not at the next poll.
       deps.relay.nudge('profile');
@@ -90,7 +90,7 @@ export function registerAdminRoutes(app: App, deps: RouteDeps) {
         response: {
           200: Type.Object({ entry: LedgerEntry }),
           201: Type.Object({ entry: LedgerEntry }),
-          ...errorResponses(400, 401, 403, 404, 409, 503),
+          ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND', 'IDEMPOTENCY_KEY_REUSED', 'UPSTREAM_UNAVAILABLE'),
         },
       },
     },
@@ -98,9 +98,9 @@ export function registerAdminRoutes(app: App, deps: RouteDeps) {
       const { userId } = request.params;
       const { currency, amount, reason, idempotencyKey } = request.body;
       const verdict = await deps.currencies.check(currency, request.id);
-      if (verdict === 'unknown') throw new AppError(400, 'VALIDATION_FAILED', `body.currency: no currency "${currency}" in the catalog`, 'currency');
+      if (verdict === 'unknown') throw new AppError('VALIDATION_FAILED', `body.currency: no currency "${currency}" in the catalog`, 'currency');
       if (verdict === 'unavailable') {
-        throw new AppError(503, 'UPSTREAM_UNAVAILABLE', 'the catalog could not be asked whether this currency exists; retry later', undefined, {
+        throw new AppError('UPSTREAM_UNAVAILABLE', 'the catalog could not be asked whether this currency exists; retry later', undefined, {
           'retry-after': '2',
         });
       }
@@ -114,9 +114,9 @@ export function registerAdminRoutes(app: App, deps: RouteDeps) {
         source: { type: 'admin' },
         grantedBy: callerOf(request).id,
       });
-      if (outcome.kind === 'user_not_found') throw new AppError(404, 'NOT_FOUND', 'no such user');
+      if (outcome.kind === 'user_not_found') throw new AppError('NOT_FOUND', 'no such user');
       if (outcome.kind === 'duplicate' && !outcome.sameRequest) {
-        throw new AppError(409, 'IDEMPOTENCY_KEY_REUSED', 'this idempotencyKey was already used for a different grant', 'idempotencyKey');
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this idempotencyKey was already used for a different grant', 'idempotencyKey');
       }
       const entry = outcome.entries[0];
       if (!entry) throw new Error('admin grant produced no ledger entry');

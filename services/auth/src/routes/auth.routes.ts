@@ -23,20 +23,20 @@ export function registerAuthRoutes(app: App, deps: RouteDeps) {
           { username: Username, password: Password, timezone: Type.Optional(Timezone) },
           { additionalProperties: false },
         ),
-        response: { 201: UserEnvelope, ...errorResponses(400, 409) },
+        response: { 201: UserEnvelope, ...errorResponses('VALIDATION_FAILED', 'USERNAME_TAKEN') },
       },
     },
     async (request, reply) => {
       const { username, password, timezone = 'UTC' } = request.body;
       if (!isValidTimezone(timezone)) {
-        throw new AppError(400, 'VALIDATION_FAILED', 'body.timezone is not a known IANA time zone', 'timezone');
+        throw new AppError('VALIDATION_FAILED', 'body.timezone is not a known IANA time zone', 'timezone');
       }
       const outcome = await accounts.signup({ username, password, timezone });
       if (!outcome.ok) {
         if (outcome.reason === 'COMMON_PASSWORD') {
-          throw new AppError(400, 'VALIDATION_FAILED', 'body.password is too common; choose a less guessable password', 'password');
+          throw new AppError('VALIDATION_FAILED', 'body.password is too common; choose a less guessable password', 'password');
         }
-        throw new AppError(409, 'USERNAME_TAKEN', 'this username is already taken', 'username');
+        throw new AppError('USERNAME_TAKEN', 'this username is already taken', 'username');
       }
       deps.counters.signups.inc();
       deps.relay.nudge('profile');
@@ -54,7 +54,7 @@ export function registerAuthRoutes(app: App, deps: RouteDeps) {
           { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 128 }) },
           { additionalProperties: false },
         ),
-        response: { 200: TokenPair, ...errorResponses(400, 401, 403, 429) },
+        response: { 200: TokenPair, ...errorResponses('VALIDATION_FAILED', 'INVALID_CREDENTIALS', 'USER_BANNED', 'RATE_LIMITED') },
       },
     },
     async (request) => {
@@ -65,12 +65,12 @@ export function registerAuthRoutes(app: App, deps: RouteDeps) {
       if (!outcome.ok) {
         if (outcome.reason === 'RATE_LIMITED') {
           deps.counters.throttled.inc();
-          throw new AppError(429, 'RATE_LIMITED', 'too many failed logins; retry later', undefined, {
+          throw new AppError('RATE_LIMITED', 'too many failed logins; retry later', undefined, {
             'retry-after': String(outcome.retryAfterSeconds),
           });
         }
-        if (outcome.reason === 'USER_BANNED') throw new AppError(403, 'USER_BANNED', 'this account is banned');
-        throw new AppError(401, 'INVALID_CREDENTIALS', 'wrong username or password');
+        if (outcome.reason === 'USER_BANNED') throw new AppError('USER_BANNED', 'this account is banned');
+        throw new AppError('INVALID_CREDENTIALS', 'wrong username or password');
       }
       deps.counters.logins.inc();
       // The event is already committed in the outbox; this only saves waiting for the next poll.
@@ -87,14 +87,14 @@ export function registerAuthRoutes(app: App, deps: RouteDeps) {
         tags: ['auth'],
         summary: 'Exchange a refresh token for a new token pair (the old one stops working)',
         body: RefreshTokenBody,
-        response: { 200: TokenPair, ...errorResponses(400, 401, 403) },
+        response: { 200: TokenPair, ...errorResponses('VALIDATION_FAILED', 'INVALID_TOKEN', 'USER_BANNED') },
       },
     },
     async (request) => {
       const outcome = await accounts.refresh(request.body.refreshToken);
       if (!outcome.ok) {
-        if (outcome.reason === 'USER_BANNED') throw new AppError(403, 'USER_BANNED', 'this account is banned');
-        throw new AppError(401, 'INVALID_TOKEN', 'refresh token is invalid, expired or already used');
+        if (outcome.reason === 'USER_BANNED') throw new AppError('USER_BANNED', 'this account is banned');
+        throw new AppError('INVALID_TOKEN', 'refresh token is invalid, expired or already used');
       }
       return outcome.tokens;
     },
@@ -109,7 +109,7 @@ export function registerAuthRoutes(app: App, deps: RouteDeps) {
         summary: "End the session of a refresh token (all tokens rotated from it stop working)",
         security: [{ bearerAuth: [] }],
         body: RefreshTokenBody,
-        response: { 204: Type.Null(), ...errorResponses(400, 401, 403) },
+        response: { 204: Type.Null(), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'USER_BANNED') },
       },
     },
     async (request, reply) => {

@@ -12,8 +12,8 @@ const liveUsers = new WeakMap<FastifyRequest, UserRow>();
  */
 async function loadLiveCaller(db: Kysely<AuthDatabase>, request: FastifyRequest): Promise<UserRow> {
   const user = await findUserById(db, callerOf(request).id);
-  if (!user) throw new AppError(401, 'UNAUTHENTICATED', 'the account of this token no longer exists');
-  if (user.status === 'banned') throw new AppError(403, 'USER_BANNED', 'this account is banned');
+  if (!user) throw new AppError('UNAUTHENTICATED', 'the account of this token no longer exists');
+  if (user.status === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
   liveUsers.set(request, user);
   return user;
 }
@@ -21,7 +21,7 @@ async function loadLiveCaller(db: Kysely<AuthDatabase>, request: FastifyRequest)
 /** The caller's row as loaded by the guard of this request. */
 export function liveCaller(request: FastifyRequest): UserRow {
   const user = liveUsers.get(request);
-  if (!user) throw new AppError(401, 'UNAUTHENTICATED', 'not authenticated');
+  if (!user) throw new AppError('UNAUTHENTICATED', 'not authenticated');
   return user;
 }
 
@@ -39,7 +39,7 @@ export function adminGuard(db: Kysely<AuthDatabase>, verify: TokenVerifier) {
     requireAuth(verify, { role: 'admin' }),
     async (request: FastifyRequest) => {
       const user = await loadLiveCaller(db, request);
-      if (user.role !== 'admin') throw new AppError(403, 'FORBIDDEN', 'requires role admin');
+      if (user.role !== 'admin') throw new AppError('FORBIDDEN', 'requires role admin');
     },
   ];
 }

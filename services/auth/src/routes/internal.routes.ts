@@ -16,12 +16,12 @@ export function registerInternalRoutes(app: App, deps: RouteDeps) {
       schema: {
         hide: true,
         params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-        response: { 200: InternalUser, ...errorResponses(400, 401, 404) },
+        response: { 200: InternalUser, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND') },
       },
     },
     async (request, reply) => {
       const user = await findUserById(db, request.params.id);
-      if (!user) throw new AppError(404, 'NOT_FOUND', 'no such user');
+      if (!user) throw new AppError('NOT_FOUND', 'no such user');
       // Status and role must reach other services fresh: a ban takes effect within seconds.
       reply.header('cache-control', 'no-store');
       return { id: user.id, username: user.username, role: user.role, status: user.status, timezone: user.timezone };
@@ -35,7 +35,7 @@ export function registerInternalRoutes(app: App, deps: RouteDeps) {
       schema: {
         hide: true,
         body: GrantRequest,
-        response: { 200: GrantResponse, 201: GrantResponse, ...errorResponses(400, 401, 404) },
+        response: { 200: GrantResponse, 201: GrantResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND') },
       },
     },
     async (request, reply) => {
@@ -50,7 +50,7 @@ export function registerInternalRoutes(app: App, deps: RouteDeps) {
         source: body.source,
         grantedBy: null,
       });
-      if (outcome.kind === 'user_not_found') throw new AppError(404, 'NOT_FOUND', 'no such user');
+      if (outcome.kind === 'user_not_found') throw new AppError('NOT_FOUND', 'no such user');
       // The key alone decides: progress may retry with a reward definition that changed meanwhile,
       // and what was paid the first time stands.
       const entryIds = outcome.entries.map((e) => e.id);

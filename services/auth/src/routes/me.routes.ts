@@ -21,7 +21,7 @@ export function registerMeRoutes(app: App, deps: RouteDeps) {
         tags: ['me'],
         summary: 'The current user with balances',
         security,
-        response: { 200: UserEnvelope, ...errorResponses(401, 403) },
+        response: { 200: UserEnvelope, ...errorResponses('UNAUTHENTICATED', 'USER_BANNED') },
       },
     },
     async (request) => ({ user: await userView(db, liveCaller(request)) }),
@@ -36,13 +36,13 @@ export function registerMeRoutes(app: App, deps: RouteDeps) {
         summary: "Change the current user's time zone",
         security,
         body: Type.Object({ timezone: Timezone }, { additionalProperties: false }),
-        response: { 200: UserEnvelope, ...errorResponses(400, 401, 403) },
+        response: { 200: UserEnvelope, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'USER_BANNED') },
       },
     },
     async (request) => {
       const { timezone } = request.body;
       if (!isValidTimezone(timezone)) {
-        throw new AppError(400, 'VALIDATION_FAILED', 'body.timezone is not a known IANA time zone', 'timezone');
+        throw new AppError('VALIDATION_FAILED', 'body.timezone is not a known IANA time zone', 'timezone');
       }
       const caller = liveCaller(request);
       // Progress evaluates days in the user's timezone: the change reaches it through the outbox.
@@ -50,7 +50,7 @@ export function registerMeRoutes(app: App, deps: RouteDeps) {
         const locked = await lockUser(trx, caller.id);
         return locked ? changeProfile(trx, locked, { timezone }) : undefined;
       });
-      if (!updated) throw new AppError(401, 'UNAUTHENTICATED', 'the account of this token no longer exists');
+      if (!updated) throw new AppError('UNAUTHENTICATED', 'the account of this token no longer exists');
       deps.relay.nudge('profile');
       return { user: await userView(db, updated) };
     },
@@ -65,7 +65,7 @@ export function registerMeRoutes(app: App, deps: RouteDeps) {
         summary: "The current user's ledger, newest first",
         security,
         querystring: PageQuery,
-        response: { 200: page(LedgerEntry), ...errorResponses(400, 401, 403) },
+        response: { 200: page(LedgerEntry), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'USER_BANNED') },
       },
     },
     async (request) => {

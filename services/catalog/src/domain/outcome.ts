@@ -1,7 +1,8 @@
-/** An expected failure of a catalog operation; routes turn it into an AppError. */
+import type { ErrorCode } from '@questline/platform';
+
+/** An expected failure of a catalog operation, named by its code; routes turn it into the API's error. */
 export interface Failure {
-  status: 400 | 404 | 409;
-  code: string;
+  code: ErrorCode;
   message: string;
   field?: string;
 }
@@ -9,10 +10,10 @@ export interface Failure {
 export type Outcome<T> = { ok: true; value: T } | { ok: false; failure: Failure };
 
 export const success = <T>(value: T): Outcome<T> => ({ ok: true, value });
-export const failure = (status: Failure['status'], code: string, message: string, field?: string): Outcome<never> => ({
+export const failure = (code: ErrorCode, message: string, field?: string): Outcome<never> => ({
   ok: false,
-  failure: field === undefined ? { status, code, message } : { status, code, message, field },
+  failure: field === undefined ? { code, message } : { code, message, field },
 });
 
-export const invalid = (field: string, message: string): Outcome<never> => failure(400, 'VALIDATION_FAILED', message, field);
-export const notFound = (what: string): Outcome<never> => failure(404, 'NOT_FOUND', `${what} not found`);
+export const invalid = (field: string, message: string): Outcome<never> => failure('VALIDATION_FAILED', message, field);
+export const notFound = (what: string): Outcome<never> => failure('NOT_FOUND', `${what} not found`);

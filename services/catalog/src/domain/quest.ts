@@ -114,7 +114,7 @@ export function buildDefinition(key: string, input: QuestDefinitionInput): Outco
 export function checkPrerequisites(key: string, prerequisites: string[], graph: ReadonlyMap<string, readonly string[]>): Outcome<true> {
   const unknown = prerequisites.filter((p) => p !== key && !graph.has(p));
   if (unknown.length) {
-    return failure(400, 'UNKNOWN_PREREQUISITE', `unknown prerequisite quest(s): ${unknown.join(', ')}`, 'prerequisites');
+    return failure('UNKNOWN_PREREQUISITE', `unknown prerequisite quest(s): ${unknown.join(', ')}`, 'prerequisites');
   }
   const edges = (k: string) => (k === key ? prerequisites : graph.get(k) ?? []);
   // A cycle through the new edges exists exactly when `key` is reachable from its own prerequisites.
@@ -123,7 +123,7 @@ export function checkPrerequisites(key: string, prerequisites: string[], graph: 
   while (stack.length) {
     const current = stack.pop() as string;
     if (current === key) {
-      return failure(400, 'PREREQUISITE_CYCLE', `prerequisites of ${key} would lead back to ${key}`, 'prerequisites');
+      return failure('PREREQUISITE_CYCLE', `prerequisites of ${key} would lead back to ${key}`, 'prerequisites');
     }
     if (seen.has(current)) continue;
     seen.add(current);

@@ -32,7 +32,7 @@ export function checkReward(def: RewardDefinition, knownCurrencies: ReadonlySet<
     if (seen.has(item.currency)) return invalid(`items.${i}.currency`, `currency ${item.currency} appears more than once`);
     seen.add(item.currency);
     if (!knownCurrencies.has(item.currency)) {
-      return failure(400, 'UNKNOWN_CURRENCY', `unknown currency ${item.currency}`, `items.${i}.currency`);
+      return failure('UNKNOWN_CURRENCY', `unknown currency ${item.currency}`, `items.${i}.currency`);
     }
   }
   return success(def);

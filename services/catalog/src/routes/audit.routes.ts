@@ -19,7 +19,7 @@ export function registerAuditRoutes(app: App, deps: { db: Kysely<CatalogDatabase
           entity: Type.Optional(Type.Union([Type.Literal('quest'), Type.Literal('reward'), Type.Literal('currency')])),
           entityKey: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
         }),
-        response: { 200: page(AuditEntry), ...errorResponses(400, 401, 403) },
+        response: { 200: page(AuditEntry), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED') },
       },
     },
     async (request) => {

@@ -17,7 +17,7 @@ export function registerCurrencyRoutes(app: App, deps: { ctx: CatalogContext; ad
         summary: 'List currencies',
         description: 'Ordered by code.',
         querystring: pageQuery({}),
-        response: { 200: page(Currency), 304: NotModified, ...errorResponses(400) },
+        response: { 200: page(Currency), 304: NotModified, ...errorResponses('VALIDATION_FAILED') },
       },
     },
     async (request, reply) => {
@@ -38,7 +38,7 @@ export function registerCurrencyRoutes(app: App, deps: { ctx: CatalogContext; ad
         summary: 'Create a currency',
         security: [{ bearerAuth: [] }],
         body: CurrencyBody,
-        response: { 201: Type.Object({ currency: Currency }), ...errorResponses(400, 401, 403, 409) },
+        response: { 201: Type.Object({ currency: Currency }), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'CURRENCY_EXISTS') },
       },
     },
     async (request, reply) => {

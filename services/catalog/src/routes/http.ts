@@ -6,8 +6,8 @@ import type { Outcome } from '../domain/outcome.js';
 /** Unwraps an outcome, turning an expected failure into the api.md error. */
 export function orFail<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
-  const { status, code, message, field } = outcome.failure;
-  throw new AppError(status, code, message, field);
+  const { code, message, field } = outcome.failure;
+  throw new AppError(code, message, field);
 }
 
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=5';

@@ -15,7 +15,7 @@ export function registerInternalRoutes(app: App, deps: { db: Kysely<CatalogDatab
       preValidation: requireInternal(deps.internalToken),
       schema: {
         hide: true,
-        response: { 200: PublishedQuestsResponse, 304: NotModified, ...errorResponses(401) },
+        response: { 200: PublishedQuestsResponse, 304: NotModified, ...errorResponses('UNAUTHENTICATED') },
       },
     },
     async (request, reply) => {

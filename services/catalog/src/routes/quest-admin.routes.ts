@@ -13,7 +13,7 @@ const QuestEnvelope = Type.Object({ quest: Quest });
 
 /** A malformed key cannot name a quest: answer like any unknown key. */
 function knownKeyShape(key: string): string {
-  if (!isQuestKey(key)) throw new AppError(404, 'NOT_FOUND', `quest ${key} not found`);
+  if (!isQuestKey(key)) throw new AppError('NOT_FOUND', `quest ${key} not found`);
   return key;
 }
 
@@ -31,7 +31,7 @@ export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; 
         summary: 'List quests of any status',
         security,
         querystring: pageQuery({ status: Type.Optional(QuestStatus), ...QuestListFilters }),
-        response: { 200: page(Quest), ...errorResponses(400, 401, 403) },
+        response: { 200: page(Quest), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED') },
       },
     },
     async (request) => {
@@ -50,7 +50,7 @@ export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; 
         summary: 'Create a quest (as a draft, version 1)',
         security,
         body: CreateQuestBody,
-        response: { 201: QuestEnvelope, ...errorResponses(400, 401, 403, 409) },
+        response: { 201: QuestEnvelope, ...errorResponses('VALIDATION_FAILED', 'UNKNOWN_REWARD', 'UNKNOWN_PREREQUISITE', 'PREREQUISITE_CYCLE', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'QUEST_KEY_TAKEN', 'PREREQUISITE_NOT_PUBLISHED') },
       },
     },
     async (request, reply) => {
@@ -71,7 +71,7 @@ export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; 
         security,
         params: QuestKeyParams,
         body: UpdateQuestBody,
-        response: { 200: QuestEnvelope, ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: QuestEnvelope, ...errorResponses('VALIDATION_FAILED', 'UNKNOWN_REWARD', 'UNKNOWN_PREREQUISITE', 'PREREQUISITE_CYCLE', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND', 'PREREQUISITE_NOT_PUBLISHED') },
       },
     },
     async (request) => {
@@ -92,7 +92,7 @@ export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; 
           security,
           params: QuestKeyParams,
           // 409 PREREQUISITE_NOT_PUBLISHED: publishing ahead of a draft prerequisite.
-          response: { 200: QuestEnvelope, ...(action === 'publish' ? errorResponses(401, 403, 404, 409) : errorResponses(401, 403, 404)) },
+          response: { 200: QuestEnvelope, ...(action === 'publish' ? errorResponses('UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND', 'PREREQUISITE_NOT_PUBLISHED') : errorResponses('UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND')) },
         },
       },
       async (request) => {
@@ -112,7 +112,7 @@ export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; 
         description: '`409 QUEST_NOT_DRAFT` for published/archived quests; `409 QUEST_IN_USE` while another quest lists it as a prerequisite.',
         security,
         params: QuestKeyParams,
-        response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) },
+        response: { 204: Type.Null(), ...errorResponses('UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND', 'QUEST_NOT_DRAFT', 'QUEST_IN_USE') },
       },
     },
     async (request, reply) => {

@@ -31,7 +31,7 @@ export function registerPublicQuestRoutes(app: App, deps: { db: Kysely<CatalogDa
         summary: 'List published quests',
         description: 'Ordered by key. Filters: `tag` (quests carrying the tag), `event` (objective event type).',
         querystring: pageQuery(QuestListFilters),
-        response: { 200: page(Quest), 304: NotModified, ...errorResponses(400) },
+        response: { 200: page(Quest), 304: NotModified, ...errorResponses('VALIDATION_FAILED') },
       },
     },
     async (request, reply) => {
@@ -51,7 +51,7 @@ export function registerPublicQuestRoutes(app: App, deps: { db: Kysely<CatalogDa
         summary: 'Get a published quest by key',
         description: 'Drafts and archived quests are 404, except for a caller presenting an admin token.',
         params: QuestKeyParams,
-        response: { 200: Type.Object({ quest: Quest }), 304: NotModified, ...errorResponses(404) },
+        response: { 200: Type.Object({ quest: Quest }), 304: NotModified, ...errorResponses('NOT_FOUND') },
       },
     },
     async (request, reply) => {
@@ -67,7 +67,7 @@ export function registerPublicQuestRoutes(app: App, deps: { db: Kysely<CatalogDa
         void reply.header('cache-control', 'private, no-store');
         return { quest };
       }
-      throw new AppError(404, 'NOT_FOUND', `quest ${key} not found`);
+      throw new AppError('NOT_FOUND', `quest ${key} not found`);
     },
   );
 }

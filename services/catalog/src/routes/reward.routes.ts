@@ -22,7 +22,7 @@ export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; admi
         summary: 'List rewards',
         description: 'Ordered by name, then id.',
         querystring: pageQuery({}),
-        response: { 200: page(Reward), 304: NotModified, ...errorResponses(400) },
+        response: { 200: page(Reward), 304: NotModified, ...errorResponses('VALIDATION_FAILED') },
       },
     },
     async (request, reply) => {
@@ -41,12 +41,12 @@ export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; admi
         tags: ['catalog'],
         summary: 'Get a reward',
         params: IdParams,
-        response: { 200: RewardEnvelope, 304: NotModified, ...errorResponses(400, 404) },
+        response: { 200: RewardEnvelope, 304: NotModified, ...errorResponses('VALIDATION_FAILED', 'NOT_FOUND') },
       },
     },
     async (request, reply) => {
       const reward = await findReward(ctx.db, request.params.id);
-      if (!reward) throw new AppError(404, 'NOT_FOUND', `reward ${request.params.id} not found`);
+      if (!reward) throw new AppError('NOT_FOUND', `reward ${request.params.id} not found`);
       const body = { reward };
       if (notModified(request, reply, body)) return reply;
       return body;
@@ -63,7 +63,7 @@ export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; admi
         description: 'Each currency at most once; every currency must exist (`400 UNKNOWN_CURRENCY`).',
         security,
         body: RewardBody,
-        response: { 201: RewardEnvelope, ...errorResponses(400, 401, 403) },
+        response: { 201: RewardEnvelope, ...errorResponses('VALIDATION_FAILED', 'UNKNOWN_CURRENCY', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED') },
       },
     },
     async (request, reply) => {
@@ -83,7 +83,7 @@ export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; admi
         security,
         params: IdParams,
         body: RewardBody,
-        response: { 200: RewardEnvelope, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: RewardEnvelope, ...errorResponses('VALIDATION_FAILED', 'UNKNOWN_CURRENCY', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND') },
       },
     },
     async (request) => ({ reward: orFail(await editReward(ctx, callerOf(request), request.params.id, request.body)) }),
@@ -99,7 +99,7 @@ export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; admi
         description: '`409 REWARD_IN_USE` while any quest (draft, published or archived) pays it.',
         security,
         params: IdParams,
-        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 204: Type.Null(), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND', 'REWARD_IN_USE') },
       },
     },
     async (request, reply) => {

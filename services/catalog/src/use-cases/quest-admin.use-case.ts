@@ -30,12 +30,12 @@ import {
 } from '../domain/quest.js';
 import type { Actor, CatalogContext } from './context.js';
 
-const keyTaken = (key: string) => failure(409, 'QUEST_KEY_TAKEN', `a quest with key ${key} already exists`, 'key');
+const keyTaken = (key: string) => failure('QUEST_KEY_TAKEN', `a quest with key ${key} already exists`, 'key');
 
 /** Checks that need the database: the reward exists, prerequisites exist and form no cycle. */
 async function checkReferences(trx: Transaction<CatalogDatabase>, def: QuestDefinition): Promise<Outcome<true>> {
   if (!(await rewardExists(trx, def.rewardId))) {
-    return failure(400, 'UNKNOWN_REWARD', `no reward with id ${def.rewardId}`, 'rewardId');
+    return failure('UNKNOWN_REWARD', `no reward with id ${def.rewardId}`, 'rewardId');
   }
   return checkPrerequisites(def.key, def.prerequisites, await prerequisiteGraph(trx));
 }
@@ -48,7 +48,7 @@ async function checkReferences(trx: Transaction<CatalogDatabase>, def: QuestDefi
 async function checkPrerequisitesLive(trx: Transaction<CatalogDatabase>, key: string, prerequisites: string[]): Promise<Outcome<true>> {
   const drafts = await draftsAmong(trx, prerequisites.filter((p) => p !== key));
   if (drafts.length === 0) return success(true);
-  return failure(409, 'PREREQUISITE_NOT_PUBLISHED', `publish the prerequisite quest(s) first: ${drafts.join(', ')}`, 'prerequisites');
+  return failure('PREREQUISITE_NOT_PUBLISHED', `publish the prerequisite quest(s) first: ${drafts.join(', ')}`, 'prerequisites');
 }
 
 export async function createQuest(ctx: CatalogContext, actor: Actor, input: QuestDefinitionInput & { key: string }): Promise<Outcome<Quest>> {
@@ -142,10 +142,10 @@ export async function removeQuest(ctx: CatalogContext, actor: Actor, key: string
   const result = await inWriteTransaction(ctx.db, async (trx): Promise<Outcome<true>> => {
     const current = await findQuestByKey(trx, key);
     if (!current) return notFound(`quest ${key}`);
-    if (current.status !== 'draft') return failure(409, 'QUEST_NOT_DRAFT', `quest ${key} is ${current.status}; only drafts can be deleted`);
+    if (current.status !== 'draft') return failure('QUEST_NOT_DRAFT', `quest ${key} is ${current.status}; only drafts can be deleted`);
     const dependants = (await questsRequiring(trx, key)).filter((k) => k !== key);
     if (dependants.length) {
-      return failure(409, 'QUEST_IN_USE', `quest ${key} is a prerequisite of: ${dependants.join(', ')}`);
+      return failure('QUEST_IN_USE', `quest ${key} is a prerequisite of: ${dependants.join(', ')}`);
     }
     await deleteQuest(trx, key);
     await insertAudit(trx, { actorId: actor.id, action: 'quest.delete', entity: 'quest', entityKey: key, details: { definition: definitionOf(current) } });

@@ -53,7 +53,7 @@ export async function removeReward(ctx: CatalogContext, actor: Actor, id: string
     const reward = await findReward(trx, id);
     if (!reward) return notFound(`reward ${id}`);
     const users = await questsUsingReward(trx, id);
-    if (users.length) return failure(409, 'REWARD_IN_USE', `reward ${id} is used by quest(s): ${users.join(', ')}`);
+    if (users.length) return failure('REWARD_IN_USE', `reward ${id} is used by quest(s): ${users.join(', ')}`);
     await deleteReward(trx, id);
     await insertAudit(trx, { actorId: actor.id, action: 'reward.delete', entity: 'reward', entityKey: id, details: { name: reward.name, items: reward.items } });
     return success(true);

@@ -25,7 +25,7 @@ export interface EdgeLimits {
 
 const rateLimited = (ttlMs: number, what: string) => {
   const seconds = String(Math.max(1, Math.ceil(ttlMs / 1000)));
-  return new AppError(429, 'RATE_LIMITED', `${what} rate limit exceeded, retry in ${seconds} s`, undefined, { 'retry-after': seconds });
+  return new AppError('RATE_LIMITED', `${what} rate limit exceeded, retry in ${seconds} s`, undefined, { 'retry-after': seconds });
 };
 
 /** The api.md error shape, written straight to the socket: no request object exists yet. */
@@ -65,7 +65,7 @@ export async function installEdgeLimits(app: App, config: Config): Promise<EdgeL
   app.addHook('onRequest', async (request) => {
     const url = request.raw.url ?? '/';
     if (url.length > config.MAX_URL_LENGTH) {
-      throw new AppError(414, 'URI_TOO_LONG', `the request URL exceeds ${config.MAX_URL_LENGTH} characters`);
+      throw new AppError('URI_TOO_LONG', `the request URL exceeds ${config.MAX_URL_LENGTH} characters`);
     }
     // The upstream URL is built with WHATWG URL rules, which resolve `..`, `%2e%2e` and `\`; a
     // path that changes under them could escape its route (e.g. to /internal), so only canonical
@@ -77,7 +77,7 @@ export async function installEdgeLimits(app: App, config: Config): Promise<EdgeL
     } catch {
       canonical = undefined;
     }
-    if (canonical !== path) throw new AppError(404, 'NOT_FOUND', 'no route for a non-canonical path');
+    if (canonical !== path) throw new AppError('NOT_FOUND', 'no route for a non-canonical path');
   });
 
   const ipOf = (req: FastifyRequest) => clientIp(req.raw.socket.remoteAddress, req.headers['x-forwarded-for'], config.TRUST_PROXY_HOPS);

@@ -58,9 +58,9 @@ async function relayServerError(reply: FastifyReply, status: number, stream: Rea
   }
   if (size <= MAX_ERROR_BODY && typeof parsed?.error?.code === 'string') return reply.send(text);
   for (const h of ['content-length', 'content-encoding', 'content-type', 'etag', 'cache-control']) reply.removeHeader(h);
-  if (status === 503) return sendError(reply, 503, 'UPSTREAM_UNAVAILABLE', `${upstream} is unavailable, retry later`);
-  if (status === 504) return sendError(reply, 504, 'UPSTREAM_TIMEOUT', `${upstream} did not answer in time`);
-  return sendError(reply, 502, 'UPSTREAM_ERROR', `${upstream} failed to answer properly`);
+  if (status === 503) return sendError(reply, 'UPSTREAM_UNAVAILABLE', `${upstream} is unavailable, retry later`);
+  if (status === 504) return sendError(reply, 'UPSTREAM_TIMEOUT', `${upstream} did not answer in time`);
+  return sendError(reply, 'UPSTREAM_ERROR', `${upstream} failed to answer properly`);
 }
 
 /**
@@ -73,7 +73,7 @@ export function forward(request: FastifyRequest, reply: FastifyReply, target: Up
   if (!breaker.tryAcquire()) {
     target.rejections.inc({ upstream: name });
     reply.header('retry-after', String(breaker.retryAfterSeconds()));
-    return sendError(reply, 503, 'UPSTREAM_UNAVAILABLE', `${name} is unavailable, retry later`);
+    return sendError(reply, 'UPSTREAM_UNAVAILABLE', `${name} is unavailable, retry later`);
   }
   // Bodies were read (and size-limited) by the gateway; GET and HEAD have none.
   const body = Buffer.isBuffer(request.body) ? request.body : undefined;
@@ -96,7 +96,7 @@ export function forward(request: FastifyRequest, reply: FastifyReply, target: Up
       if (res.statusCode < 500) return void reply.send(stream);
       relayServerError(reply, res.statusCode, stream, name).catch((err: unknown) => {
         request.log.warn({ err, upstream: name }, 'could not read an upstream error answer');
-        if (!reply.sent) void sendError(reply, 502, 'UPSTREAM_ERROR', `${name} failed to answer properly`);
+        if (!reply.sent) void sendError(reply, 'UPSTREAM_ERROR', `${name} failed to answer properly`);
       });
     },
     onError: (_rep, { error }) => {
@@ -106,8 +106,8 @@ export function forward(request: FastifyRequest, reply: FastifyReply, target: Up
       request.log.warn({ err: error, upstream: name, kind }, 'upstream failed');
       // Headers copied from a failed attempt must not leak into our own answer.
       reply.removeHeader('content-length');
-      if (kind === 'timeout') return void sendError(reply, 504, 'UPSTREAM_TIMEOUT', `${name} did not answer in time`);
-      return void sendError(reply, 503, 'UPSTREAM_UNAVAILABLE', `${name} is unavailable, retry later`);
+      if (kind === 'timeout') return void sendError(reply, 'UPSTREAM_TIMEOUT', `${name} did not answer in time`);
+      return void sendError(reply, 'UPSTREAM_UNAVAILABLE', `${name} is unavailable, retry later`);
     },
   });
 }

@@ -36,7 +36,7 @@ export async function webRoutes(app: App, distDir: string) {
   app.get('/', { schema: { hide: true } }, page);
   app.get('/*', { schema: { hide: true } }, (request, reply) => {
     const url = request.url.split('?')[0] ?? '/';
-    if (NOT_THE_APP.test(url)) return sendError(reply, 404, 'NOT_FOUND', `no route for ${request.method} ${url}`);
+    if (NOT_THE_APP.test(url)) return sendError(reply, 'NOT_FOUND', `no route for ${request.method} ${url}`);
     return page(request, reply);
   });
 }

@@ -41,15 +41,15 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
         summary: 'Record an event for the caller and apply it to their quests',
         security: [{ bearerAuth: [] }],
         body: PlayerEventBody,
-        response: { 200: PlayerEventResponse, ...errorResponses(400, 401, 403, 413, 503) },
+        response: { 200: PlayerEventResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'USER_BANNED', 'PAYLOAD_TOO_LARGE', 'CATALOG_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE') },
       },
     },
     async (request) => {
       const caller = callerOf(request);
       // The token may predate a ban or a timezone change: the profile from auth decides.
       const profile = await lookupUser(ctx.users, caller.id, request.id);
-      if (!profile) throw new AppError(401, 'UNAUTHENTICATED', 'this account no longer exists');
-      if (profile.status === 'banned') throw new AppError(403, 'USER_BANNED', 'this account is banned');
+      if (!profile) throw new AppError('UNAUTHENTICATED', 'this account no longer exists');
+      if (profile.status === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
 
       const body = request.body;
       const eventId = body.id ?? randomUUID();
@@ -88,7 +88,7 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
         summary: 'Import events for any users (backfill); applied in occurredAt order per user',
         security: [{ bearerAuth: [] }],
         body: IngestEventsRequest,
-        response: { 200: IngestEventsResponse, ...errorResponses(400, 401, 403, 413, 503) },
+        response: { 200: IngestEventsResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'PAYLOAD_TOO_LARGE', 'CATALOG_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE') },
       },
     },
     async (request) => ingestBatch(deps, request.body.events, request.id),
@@ -103,7 +103,7 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
       schema: {
         hide: true,
         body: IngestEventsRequest,
-        response: { 200: IngestEventsResponse, ...errorResponses(400, 401, 413, 503) },
+        response: { 200: IngestEventsResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'PAYLOAD_TOO_LARGE', 'CATALOG_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE') },
       },
     },
     async (request) => ingestBatch(deps, request.body.events, request.id),

@@ -12,11 +12,11 @@ export function registerInternalRoutes(app: App, ctx: ProgressContext) {
     '/internal/catalog/refresh',
     {
       preValidation: requireInternal(ctx.config.INTERNAL_TOKEN),
-      schema: { hide: true, response: { 200: RefreshResponse, ...errorResponses(401, 503) } },
+      schema: { hide: true, response: { 200: RefreshResponse, ...errorResponses('UNAUTHENTICATED', 'CATALOG_UNAVAILABLE') } },
     },
     async () => {
       const snapshot = await ctx.catalog.refresh().catch(() => null);
-      if (!snapshot) throw new AppError(503, 'CATALOG_UNAVAILABLE', 'the catalog could not be read');
+      if (!snapshot) throw new AppError('CATALOG_UNAVAILABLE', 'the catalog could not be read');
       return { revision: snapshot.revision, quests: snapshot.quests.length };
     },
   );
@@ -31,13 +31,13 @@ export function registerInternalRoutes(app: App, ctx: ProgressContext) {
         hide: true,
         params: UserIdParams,
         body: UserProfileUpdate,
-        response: { 204: Type.Null(), ...errorResponses(400, 401) },
+        response: { 204: Type.Null(), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED') },
       },
     },
     async (request, reply) => {
       const profile = request.body;
-      if (profile.id !== request.params.userId) throw new AppError(400, 'VALIDATION_FAILED', 'body.id must equal the user id in the path', 'id');
-      if (!isValidTimezone(profile.timezone)) throw new AppError(400, 'VALIDATION_FAILED', 'body.timezone is not an IANA timezone', 'timezone');
+      if (profile.id !== request.params.userId) throw new AppError('VALIDATION_FAILED', 'body.id must equal the user id in the path', 'id');
+      if (!isValidTimezone(profile.timezone)) throw new AppError('VALIDATION_FAILED', 'body.timezone is not an IANA timezone', 'timezone');
       await ctx.users.update(profile);
       return reply.code(204).send(null);
     },

@@ -24,7 +24,7 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
         tags: ['Progress'],
         summary: "The caller's progress on every published quest",
         security: [{ bearerAuth: [] }],
-        response: { 200: QuestViewList, ...errorResponses(401, 403, 503) },
+        response: { 200: QuestViewList, ...errorResponses('UNAUTHENTICATED', 'USER_BANNED', 'CATALOG_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE') },
       },
     },
     async (request) => {
@@ -32,7 +32,7 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
       const caller = callerOf(request);
       const catalog = requireCatalog(ctx.catalog);
       const result = await callerQuestViews(ctx.db, catalog, caller);
-      if (result.kind === 'banned') throw new AppError(403, 'USER_BANNED', 'this account is banned');
+      if (result.kind === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
       return { items: result.items };
     },
   );
@@ -46,20 +46,20 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
         summary: 'Claim every unclaimed completion of a quest; repeated claims never pay twice',
         security: [{ bearerAuth: [] }],
         params: QuestKeyParams,
-        response: { 200: ClaimResponse, ...errorResponses(400, 401, 403, 404, 409, 503) },
+        response: { 200: ClaimResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'USER_BANNED', 'NOT_FOUND', 'NOTHING_TO_CLAIM', 'CATALOG_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE') },
       },
     },
     async (request) => {
       const caller = callerOf(request);
       const profile = await lookupUser(ctx.users, caller.id, request.id);
-      if (!profile) throw new AppError(401, 'UNAUTHENTICATED', 'this account no longer exists');
-      if (profile.status === 'banned') throw new AppError(403, 'USER_BANNED', 'this account is banned');
+      if (!profile) throw new AppError('UNAUTHENTICATED', 'this account no longer exists');
+      if (profile.status === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
       // Paid from the stored completions, published or not; the catalog copy is asked only when
       // there is nothing to pay and the user has no state on the key (409 or 404).
       const { key } = request.params;
       const result = await claimQuest(ctx.db, caller.id, key, (k) => requireCatalog(ctx.catalog).byKey.has(k));
-      if (result.kind === 'unknown-quest') throw new AppError(404, 'NOT_FOUND', `no quest ${key}`);
-      if (result.kind === 'nothing-to-claim') throw new AppError(409, 'NOTHING_TO_CLAIM', `nothing to claim on ${key}`);
+      if (result.kind === 'unknown-quest') throw new AppError('NOT_FOUND', `no quest ${key}`);
+      if (result.kind === 'nothing-to-claim') throw new AppError('NOTHING_TO_CLAIM', `nothing to claim on ${key}`);
       ctx.relay.nudge();
       return { rewarded: result.rewarded };
     },
@@ -75,13 +75,13 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
         summary: "Any user's progress on every published quest",
         security: [{ bearerAuth: [] }],
         params: UserIdParams,
-        response: { 200: QuestViewList, ...errorResponses(400, 401, 403, 404, 503) },
+        response: { 200: QuestViewList, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND', 'CATALOG_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE') },
       },
     },
     async (request) => {
       // The stored profile; only for a user progress has never heard of is auth asked (404 if unknown there too).
       const user = await lookupUser(ctx.users, request.params.userId, request.id);
-      if (!user) throw new AppError(404, 'NOT_FOUND', 'no such user');
+      if (!user) throw new AppError('NOT_FOUND', 'no such user');
       const catalog = requireCatalog(ctx.catalog);
       return { items: await questViewsFor(ctx.db, catalog, user.id, user.timezone) };
     },

@@ -21,7 +21,7 @@ async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Pro
 }
 
 function upstreamTo503(err: unknown): never {
-  if (err instanceof UpstreamError) throw new AppError(503, 'UPSTREAM_UNAVAILABLE', 'the auth service could not be reached; retry');
+  if (err instanceof UpstreamError) throw new AppError('UPSTREAM_UNAVAILABLE', 'the auth service could not be reached; retry');
   throw err;
 }
 

@@ -26,7 +26,7 @@ export interface IngestDeps {
 /** Events are refused until a first catalog copy exists: applying them against no quests would lose progress. */
 export function requireCatalog(catalog: CatalogCache): CatalogSnapshot {
   const snapshot = catalog.snapshot;
-  if (!snapshot) throw new AppError(503, 'CATALOG_UNAVAILABLE', 'quest catalog not loaded yet; retry shortly');
+  if (!snapshot) throw new AppError('CATALOG_UNAVAILABLE', 'quest catalog not loaded yet; retry shortly');
   return snapshot;
 }
 
