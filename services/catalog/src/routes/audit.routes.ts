@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { errorResponses, type App, type AuthGuard } from '@questline/platform';
-import type { Kysely } from 'kysely';
-import { listAudit, type AuditEntry as AuditModel } from '../db/audit.repository.js';
-import type { CatalogDatabase } from '../db/schema.js';
+import type { CatalogContext } from '../context.js';
+import type { AuditEntry as AuditModel } from '../db/audit.repository.js';
+import { listAuditPage } from '../use-cases/catalog-reads.use-case.js';
 import { decodeIdCursor, toPage } from './http.js';
 import { AuditEntry, page, pageQuery } from './schemas.js';
 
-export function registerAuditRoutes(app: App, deps: { db: Kysely<CatalogDatabase>; adminOnly: AuthGuard }) {
+export function registerAuditRoutes(app: App, deps: { ctx: CatalogContext; adminOnly: AuthGuard }) {
   app.get(
     '/api/v1/admin/audit',
     {
@@ -24,7 +24,7 @@ export function registerAuditRoutes(app: App, deps: { db: Kysely<CatalogDatabase
     },
     async (request) => {
       const { limit, cursor, entity, entityKey } = request.query;
-      const rows = await listAudit(deps.db, { beforeId: decodeIdCursor(cursor), entity, entityKey, limit: limit + 1 });
+      const rows = await listAuditPage(deps.ctx, { beforeId: decodeIdCursor(cursor), entity, entityKey, limit });
       return toPage(rows, limit, (e: AuditModel) => e.id);
     },
   );

@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { callerOf, errorResponses, type App, type AuthGuard } from '@questline/platform';
-import { listCurrencies, type Currency as CurrencyModel } from '../db/currency.repository.js';
+import type { Currency as CurrencyModel } from '../db/currency.repository.js';
+import { listCurrenciesPage } from '../use-cases/catalog-reads.use-case.js';
 import { createCurrency } from '../use-cases/currency-admin.use-case.js';
-import type { CatalogContext } from '../use-cases/context.js';
+import type { CatalogContext } from '../context.js';
 import { decodeKeyCursor, notModified, orFail, toPage } from './http.js';
 import { Currency, CurrencyBody, NotModified, page, pageQuery } from './schemas.js';
 
@@ -22,7 +23,7 @@ export function registerCurrencyRoutes(app: App, deps: { ctx: CatalogContext; ad
     },
     async (request, reply) => {
       const { limit, cursor } = request.query;
-      const rows = await listCurrencies(ctx.db, { afterCode: decodeKeyCursor(cursor), limit: limit + 1 });
+      const rows = await listCurrenciesPage(ctx, { afterCode: decodeKeyCursor(cursor), limit });
       const body = toPage(rows, limit, (c: CurrencyModel) => c.code);
       if (notModified(request, reply, body)) return reply;
       return body;

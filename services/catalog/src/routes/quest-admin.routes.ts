@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import { AppError, callerOf, errorResponses, type App, type AuthGuard } from '@questline/platform';
 import { QuestStatus } from '@questline/contracts';
-import { listQuests } from '../db/quest.repository.js';
 import { isQuestKey, type Quest as QuestModel } from '../domain/quest.js';
 import { changeQuestStatus, createQuest, removeQuest, updateQuest } from '../use-cases/quest-admin.use-case.js';
-import type { CatalogContext } from '../use-cases/context.js';
+import { listQuestsPage } from '../use-cases/catalog-reads.use-case.js';
+import type { CatalogContext } from '../context.js';
 import { decodeKeyCursor, orFail, sendEmpty, toPage } from './http.js';
 import { CreateQuestBody, Quest, QuestKeyParams, QuestListFilters, UpdateQuestBody, page, pageQuery } from './schemas.js';
 
@@ -36,7 +36,7 @@ export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; 
     },
     async (request) => {
       const { limit, cursor, status, tag, event } = request.query;
-      const rows = await listQuests(ctx.db, { status, tag, event, afterKey: decodeKeyCursor(cursor), limit: limit + 1 });
+      const rows = await listQuestsPage(ctx, { status, tag, event, afterKey: decodeKeyCursor(cursor), limit });
       return toPage(rows, limit, (q: QuestModel) => q.key);
     },
   );

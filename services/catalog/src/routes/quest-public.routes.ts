@@ -1,9 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { AppError, errorResponses, type App, type TokenVerifier } from '@questline/platform';
-import type { Kysely } from 'kysely';
-import type { CatalogDatabase } from '../db/schema.js';
-import { findQuestByKey, listQuests } from '../db/quest.repository.js';
-import { isQuestKey, type Quest as QuestModel } from '../domain/quest.js';
+import type { CatalogContext } from '../context.js';
+import type { Quest as QuestModel } from '../domain/quest.js';
+import { findQuestForCaller, listQuestsPage } from '../use-cases/catalog-reads.use-case.js';
 import { decodeKeyCursor, notModified, toPage } from './http.js';
 import { NotModified, Quest, QuestKeyParams, QuestListFilters, page, pageQuery } from './schemas.js';
 
@@ -20,8 +19,8 @@ async function callerIsAdmin(authorization: string | undefined, verify: TokenVer
   }
 }
 
-export function registerPublicQuestRoutes(app: App, deps: { db: Kysely<CatalogDatabase>; verify: TokenVerifier }) {
-  const { db, verify } = deps;
+export function registerPublicQuestRoutes(app: App, deps: { ctx: CatalogContext; verify: TokenVerifier }) {
+  const { ctx, verify } = deps;
 
   app.get(
     '/api/v1/quests',
@@ -36,7 +35,7 @@ export function registerPublicQuestRoutes(app: App, deps: { db: Kysely<CatalogDa
     },
     async (request, reply) => {
       const { limit, cursor, tag, event } = request.query;
-      const rows = await listQuests(db, { status: 'published', tag, event, afterKey: decodeKeyCursor(cursor), limit: limit + 1 });
+      const rows = await listQuestsPage(ctx, { status: 'published', tag, event, afterKey: decodeKeyCursor(cursor), limit });
       const body = toPage(rows, limit, (q: QuestModel) => q.key);
       if (notModified(request, reply, body)) return reply;
       return body;
@@ -56,18 +55,13 @@ export function registerPublicQuestRoutes(app: App, deps: { db: Kysely<CatalogDa
     },
     async (request, reply) => {
       const { key } = request.params;
-      const quest = isQuestKey(key) ? await findQuestByKey(db, key) : undefined;
-      if (quest && quest.status === 'published') {
-        const body = { quest };
-        if (notModified(request, reply, body)) return reply;
-        return body;
-      }
-      if (quest && (await callerIsAdmin(request.headers.authorization, verify))) {
-        // Unpublished definitions are for admins only: never let a shared cache keep them.
-        void reply.header('cache-control', 'private, no-store');
-        return { quest };
-      }
-      throw new AppError('NOT_FOUND', `quest ${key} not found`);
+      const lookup = await findQuestForCaller(ctx, key, () => callerIsAdmin(request.headers.authorization, verify));
+      if (lookup.found === 'none') throw new AppError('NOT_FOUND', `quest ${key} not found`);
+      const body = { quest: lookup.quest };
+      if (lookup.found === 'published') return notModified(request, reply, body) ? reply : body;
+      // Unpublished definitions are for admins only: never let a shared cache keep them.
+      void reply.header('cache-control', 'private, no-store');
+      return body;
     },
   );
 }

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { AppError, callerOf, errorResponses, type App, type AuthGuard } from '@questline/platform';
-import { findReward, listRewards } from '../db/reward.repository.js';
 import type { Reward as RewardModel } from '../domain/reward.js';
 import { createReward, editReward, removeReward } from '../use-cases/reward-admin.use-case.js';
-import type { CatalogContext } from '../use-cases/context.js';
+import { getReward, listRewardsPage } from '../use-cases/catalog-reads.use-case.js';
+import type { CatalogContext } from '../context.js';
 import { decodeNameIdCursor, notModified, orFail, sendEmpty, toPage } from './http.js';
 import { IdParams, NotModified, Reward, RewardBody, page, pageQuery } from './schemas.js';
 
@@ -27,7 +27,7 @@ export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; admi
     },
     async (request, reply) => {
       const { limit, cursor } = request.query;
-      const rows = await listRewards(ctx.db, { after: decodeNameIdCursor(cursor), limit: limit + 1 });
+      const rows = await listRewardsPage(ctx, { after: decodeNameIdCursor(cursor), limit });
       const body = toPage(rows, limit, (r: RewardModel) => [r.name, r.id]);
       if (notModified(request, reply, body)) return reply;
       return body;
@@ -45,7 +45,7 @@ export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; admi
       },
     },
     async (request, reply) => {
-      const reward = await findReward(ctx.db, request.params.id);
+      const reward = await getReward(ctx, request.params.id);
       if (!reward) throw new AppError('NOT_FOUND', `reward ${request.params.id} not found`);
       const body = { reward };
       if (notModified(request, reply, body)) return reply;

@@ -2,7 +2,7 @@ import { insertAudit } from '../db/audit.repository.js';
 import { insertCurrency, type Currency } from '../db/currency.repository.js';
 import { inWriteTransaction } from '../db/transaction.js';
 import { failure, success, type Outcome } from '../domain/outcome.js';
-import type { Actor, CatalogContext } from './context.js';
+import type { Actor, CatalogContext } from '../context.js';
 
 export async function createCurrency(ctx: CatalogContext, actor: Actor, input: { code: string; name: string }): Promise<Outcome<Currency>> {
   const result = await inWriteTransaction(ctx.db, async (trx): Promise<Outcome<Currency>> => {

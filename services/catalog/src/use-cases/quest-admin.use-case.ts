@@ -28,7 +28,7 @@ import {
   type QuestDefinitionInput,
   type Transition,
 } from '../domain/quest.js';
-import type { Actor, CatalogContext } from './context.js';
+import type { Actor, CatalogContext } from '../context.js';
 
 const keyTaken = (key: string) => failure('QUEST_KEY_TAKEN', `a quest with key ${key} already exists`, 'key');
 

@@ -6,7 +6,7 @@ import { bumpRevision } from '../db/revision.repository.js';
 import { inWriteTransaction } from '../db/transaction.js';
 import { failure, notFound, success, type Outcome } from '../domain/outcome.js';
 import { checkReward, normalizeReward, type Reward, type RewardDefinitionInput } from '../domain/reward.js';
-import type { Actor, CatalogContext } from './context.js';
+import type { Actor, CatalogContext } from '../context.js';
 
 export async function createReward(ctx: CatalogContext, actor: Actor, input: RewardDefinitionInput): Promise<Outcome<Reward>> {
   const result = await inWriteTransaction(ctx.db, async (trx): Promise<Outcome<Reward>> => {

@@ -1,0 +1,42 @@
+import { createServiceClient, remoteTokenVerifier, requireAuth, type AuthGuard, type Metrics, type TokenVerifier } from '@questline/platform';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Kysely } from 'kysely';
+import { createAuthUserConfirmer } from './clients/auth-user-confirmer.js';
+import type { Config } from './config.js';
+import type { CatalogDatabase } from './db/schema.js';
+
+/** What the use cases need: the database and a hook for the domain change counter. */
+export interface CatalogContext {
+  db: Kysely<CatalogDatabase>;
+  /** Called after commit, once per change that took effect (no-ops are not counted). */
+  recordChange(action: string): void;
+}
+
+export interface Actor {
+  id: string;
+}
+
+/** Everything the routes are built from, assembled once in buildApp. */
+export interface CatalogDependencies {
+  ctx: CatalogContext;
+  /** Verifies access tokens against auth's published keys (refreshed in the background). */
+  verify: TokenVerifier;
+  /** Guard of every /api/v1/admin/* route. */
+  adminOnly: AuthGuard;
+  close(): void;
+}
+
+export function createCatalogDependencies(config: Config, db: Kysely<CatalogDatabase>, metrics: Metrics, log: FastifyBaseLogger): CatalogDependencies {
+  const changes = metrics.counter('questline_catalog_changes_total', 'Catalog changes that took effect, by action', ['action']);
+  const verify = remoteTokenVerifier(`${config.AUTH_URL.replace(/\/$/, '')}/.well-known/jwks.json`, { log: log.child({ component: 'jwks' }) });
+  // A valid admin token is only the cheap reject: auth confirms the caller is still an admin and
+  // not banned, because a token outlives a demotion or a ban by up to 15 minutes.
+  const auth = createServiceClient({ service: 'auth', baseUrl: config.AUTH_URL, internalToken: config.INTERNAL_TOKEN, timeoutMs: 2000 });
+  const adminOnly = requireAuth(verify, { role: 'admin', confirm: createAuthUserConfirmer(auth) });
+  return {
+    ctx: { db, recordChange: (action) => changes.inc({ action }) },
+    verify,
+    adminOnly,
+    close: () => verify.close(),
+  };
+}
