@@ -91,6 +91,36 @@ const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String
 const nastyChars = fc.constantFrom('\u0000', '😀', '👩‍👩‍👧', '\u202e', 'مرحبا', 'שלום', '\uFEFF', '\u200b', '\\', '"', "'", '%', '/', '..', '\n', '\r\n', 'ǅ', '🏳️‍🌈');
 /** Strings with emoji, RTL marks, NUL, lone surrogates and plain text mixed. */
 export const nastyString = fc.string({ unit: fc.oneof(fc.constantFrom('a', 'Z', '0', '_', '-', '.'), nastyChars, loneSurrogate, fc.string({ unit: 'binary', maxLength: 1 })), maxLength: 40 });
+/**
+ * `value` with a lone surrogate put into one of its strings or object keys (the `pick`-th, at any
+ * depth; keys too): valid but for that, so that the request gets past the schema to where such a
+ * string would reach SQL (PostgreSQL's json refuses it, text columns would store U+FFFD).
+ */
+export function withLoneSurrogate(value: unknown, pick: number, surrogate: string): unknown {
+  let slots = 0;
+  const count = (v: unknown): void => {
+    if (typeof v === 'string') slots++;
+    else if (Array.isArray(v)) v.forEach(count);
+    else if (v !== null && typeof v === 'object') {
+      for (const inner of Object.values(v)) {
+        slots++; // its key
+        count(inner);
+      }
+    }
+  };
+  count(value);
+  if (slots === 0) return value;
+  let target = pick % slots;
+  const spoil = (s: string) => (target-- === 0 ? s.slice(0, 1) + surrogate + s.slice(1) : s);
+  const copy = (v: unknown): unknown => {
+    if (typeof v === 'string') return spoil(v);
+    if (Array.isArray(v)) return v.map(copy);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, inner]) => [spoil(k), copy(inner)]));
+    return v;
+  };
+  return copy(value);
+}
+
 /** Up to ~100 KB, sometimes just past a field's maximum. */
 export const longString = fc.oneof(
   fc.integer({ min: 30, max: 300 }).map((n) => 'x'.repeat(n)),
@@ -129,12 +159,17 @@ export function bodyFor(fields: string[] | undefined, example?: Record<string, u
           return { kind: 'json', value: copy };
         })
     : fc.constant<BodySpec | undefined>(undefined);
+  // The valid example with a lone surrogate in one of its strings or keys.
+  const surrogateInExample = example
+    ? fc.tuple(fc.nat(), loneSurrogate).map(([pick, surrogate]): BodySpec => ({ kind: 'json', value: withLoneSurrogate(example, pick, surrogate) }))
+    : fc.constant<BodySpec | undefined>(undefined);
   const fieldObject = fc
     .uniqueArray(fc.oneof(fc.constantFrom(...known), fc.constantFrom(...known), nastyString), { maxLength: 6 })
     .chain((keys) => fc.tuple(...keys.map((k) => fc.tuple(fc.constant(k), fuzzValue))))
     .map((pairs) => Object.fromEntries(pairs));
   return fc.oneof(
     { weight: example ? 6 : 0, arbitrary: mutated },
+    { weight: example ? 2 : 0, arbitrary: surrogateInExample },
     { weight: 6, arbitrary: fieldObject.map((value): BodySpec => ({ kind: 'json', value })) },
     { weight: 2, arbitrary: fuzzValue.map((value): BodySpec => ({ kind: 'json', value })) },
     { weight: 1, arbitrary: fc.constant(undefined) },

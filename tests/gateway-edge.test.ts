@@ -62,6 +62,19 @@ describe('bad input is a 4xx in the error shape, never a 500', () => {
     const patch = await api('PATCH', '/api/v1/me', { token: playerToken, body: { timezone: 'Not/AZone' } });
     assertError(patch, 400, 'VALIDATION_FAILED');
   });
+  test('a lone UTF-16 surrogate is 400 naming the field; in a batch only its event is rejected', async () => {
+    const single = await api('POST', '/api/v1/events', { token: playerToken, body: { id: 'edge-\ud800', type: 'edge.tap' } });
+    assertError(single, 400, 'VALIDATION_FAILED');
+    assert.match(single.body.error.message, /^body\.id /);
+    const userId = (await api('GET', '/api/v1/me', { token: playerToken })).body.user.id;
+    const events = [
+      { id: 'edge-good', userId, type: 'edge.tap' },
+      { id: 'edge-bad', userId, type: 'edge.tap', attributes: { ['k\udc00']: 'v' } },
+    ];
+    const batch = await api('POST', '/api/v1/admin/events', { token: adminToken, body: { events } });
+    assert.equal(batch.status, 200, JSON.stringify(batch.body));
+    assert.deepEqual(batch.body, { accepted: 1, duplicates: 0, rejected: [{ index: 1, code: 'VALIDATION_FAILED' }] });
+  });
   test('unknown quest keys and unknown routes are 404', async () => {
     assertError(await api('POST', '/api/v1/me/quests/no-such-quest/claim', { token: playerToken }), 404, 'NOT_FOUND');
     assertError(await api('GET', '/api/v1/quests/no-such-quest'), 404, 'NOT_FOUND');

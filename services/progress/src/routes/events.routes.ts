@@ -83,6 +83,8 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
       // none) must still say admin and not banned, whatever the token says.
       onRequest: requireAuth(ctx.verify, { role: 'admin', confirm: (id, requestId) => ctx.users.get(id, requestId) }),
       bodyLimit: BATCH_BODY_LIMIT,
+      // One event with a NUL or a lone surrogate is rejected alone (ingestBatch), not the batch.
+      config: { perItemStringCheck: 'events' },
       schema: {
         tags: ['Progress'],
         summary: 'Import events for any users (backfill); applied in occurredAt order per user',
@@ -100,6 +102,8 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
     {
       preValidation: requireInternal(ctx.config.INTERNAL_TOKEN),
       bodyLimit: BATCH_BODY_LIMIT,
+      // One event with a NUL or a lone surrogate is rejected alone (ingestBatch), not the batch.
+      config: { perItemStringCheck: 'events' },
       schema: {
         hide: true,
         body: IngestEventsRequest,

@@ -28,10 +28,16 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
       },
     },
     async (request) => {
-      // From progress's own data alone: the stored profile (pushed by auth), else the token's claims.
+      // From progress's own data: the stored profile (pushed by auth). Without one, auth is asked
+      // (and its answer stored), so a token whose user does not exist is 401 as on every /me route.
       const caller = callerOf(request);
       const catalog = requireCatalog(ctx.catalog);
-      const result = await callerQuestViews(ctx.db, catalog, caller);
+      let result = await callerQuestViews(ctx.db, catalog, caller);
+      if (result.kind === 'unknown-user') {
+        const profile = await lookupUser(ctx.users, caller.id, request.id);
+        if (!profile) throw new AppError('UNAUTHENTICATED', 'this account no longer exists');
+        result = profile.status === 'banned' ? { kind: 'banned' } : { kind: 'listed', items: await questViewsFor(ctx.db, catalog, profile.id, profile.timezone) };
+      }
       if (result.kind === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
       return { items: result.items };
     },

@@ -1,5 +1,5 @@
 import type { IngestEventsResponse, UserEvent } from '@questline/contracts';
-import { AppError, UpstreamError } from '@questline/platform';
+import { AppError, findUnstorableString, UpstreamError } from '@questline/platform';
 import type { UserDirectory } from '../clients/user-directory.js';
 import type { StoredProfile } from '../db/profiles.repository.js';
 import { ingestUsers, requireCatalog, type IncomingEvent, type IngestDeps, type UserEvents } from './ingest-events.js';
@@ -35,17 +35,21 @@ export async function lookupUser(users: UserDirectory, userId: string, requestId
  * occurredAt order (missing → now), all of one user's in the same transaction, each event's day in the user's
  * timezone as stored now. If auth must be asked about a user progress has never heard of and cannot
  * be reached, the whole request fails with 503 before anything is applied, so a retry is exact.
+ * An event holding a string PostgreSQL cannot store as sent (NUL, lone surrogate) is rejected alone
+ * (the routes leave `events` out of the whole-request check for this).
  */
 export async function ingestBatch(deps: IngestDeps & { users: UserDirectory }, events: UserEvent[], requestId?: string): Promise<IngestEventsResponse> {
   requireCatalog(deps.catalog);
   const now = Date.now();
   const rejected: IngestEventsResponse['rejected'] = [];
 
-  const userIds = [...new Set(events.map((e) => e.userId))];
+  const storable = events.map((e) => findUnstorableString(e) === undefined);
+  const userIds = [...new Set(events.filter((_, index) => storable[index]).map((e) => e.userId))];
   const profiles = await deps.users.getMany(userIds, requestId).catch(upstreamTo503);
 
   const perUser = new Map<string, Array<{ index: number; event: IncomingEvent }>>();
   events.forEach((e, index) => {
+    if (!storable[index]) return rejected.push({ index, code: 'VALIDATION_FAILED' });
     const profile = profiles.get(e.userId);
     if (!profile) return rejected.push({ index, code: 'UNKNOWN_USER' });
     if (profile.status === 'banned') return rejected.push({ index, code: 'USER_BANNED' });

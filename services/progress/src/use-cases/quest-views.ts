@@ -29,14 +29,16 @@ export async function questViewsFor(db: Kysely<ProgressDatabase>, catalog: Catal
   return viewsFromStates(catalog, states, timezone, new Date());
 }
 
-export type CallerQuestViews = { kind: 'banned' } | { kind: 'listed'; items: QuestView[] };
+export type CallerQuestViews = { kind: 'banned' } | { kind: 'unknown-user' } | { kind: 'listed'; items: QuestView[] };
 
 /**
  * GET /me/quests from progress's own data alone, in one query: the stored profile (pushed by auth;
- * its status and timezone win over the token's), else the token's claims, and the quest states.
+ * its status and timezone win over the token's) and the quest states. 'unknown-user' when progress
+ * has no profile: only auth can then say whether the user exists.
  */
 export async function callerQuestViews(db: Kysely<ProgressDatabase>, catalog: CatalogSnapshot, caller: { id: string; timezone: string }): Promise<CallerQuestViews> {
   const { profile, states } = await readQuestList(db, caller.id);
-  if (profile?.status === 'banned') return { kind: 'banned' };
-  return { kind: 'listed', items: viewsFromStates(catalog, states, profile?.timezone ?? caller.timezone, new Date()) };
+  if (!profile) return { kind: 'unknown-user' };
+  if (profile.status === 'banned') return { kind: 'banned' };
+  return { kind: 'listed', items: viewsFromStates(catalog, states, profile.timezone, new Date()) };
 }
