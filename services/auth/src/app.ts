@@ -5,7 +5,7 @@ import { createCatalogCurrencies } from './clients/catalog-currencies.js';
 import type { Config } from './config.js';
 import type { AuthDatabase } from './db/schema.js';
 import { countUndelivered } from './db/outbox.repository.js';
-import { createAccounts } from './domain/accounts.js';
+import { createAccounts } from './use-cases/accounts.use-case.js';
 import { ensureAdmin } from './domain/admin-users.js';
 import { createLoginThrottle } from './domain/login-throttle.js';
 import { loadCommonPasswords } from './domain/password-policy.js';

@@ -3,7 +3,7 @@ import type { Counter } from 'prom-client';
 import type { TokenVerifier } from '@questline/platform';
 import type { CatalogCurrencies } from '../clients/catalog-currencies.js';
 import type { AuthDatabase } from '../db/schema.js';
-import type { Accounts } from '../domain/accounts.js';
+import type { Accounts } from '../use-cases/accounts.use-case.js';
 import type { AccessTokenSigner } from '../domain/tokens.js';
 import type { OutboxRelay } from '../jobs/outbox-relay.js';
 
