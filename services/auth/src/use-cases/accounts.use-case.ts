@@ -16,7 +16,8 @@ import type { Passwords } from '../domain/passwords.js';
 import { isCommonPassword } from '../domain/password-policy.js';
 import type { LoginThrottle } from '../domain/login-throttle.js';
 import { hashRefreshToken, newRefreshToken, type AccessTokenSigner } from '../domain/tokens.js';
-import { userView, type UserView } from '../domain/users.js';
+import type { UserView } from '../domain/users.js';
+import { userView } from './users.use-case.js';
 
 export interface AccountsDeps {
   db: Kysely<AuthDatabase>;
