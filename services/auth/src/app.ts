@@ -1,31 +1,18 @@
 import { sql } from 'kysely';
-import { createLocalJWKSet } from 'jose';
-import { ConfigError, createApp, createDatabase, createServiceClient, createTokenVerifier, type App } from '@questline/platform';
-import { createCatalogCurrencies } from './clients/catalog-currencies.js';
+import type { FastifyBaseLogger } from 'fastify';
+import { ConfigError, createApp, createDatabase, type App } from '@questline/platform';
 import type { Config } from './config.js';
+import { createAuthDependencies, loadCredentials, type AuthDependencies } from './context.js';
 import type { AuthDatabase } from './db/schema.js';
-import { countUndelivered } from './db/outbox.repository.js';
-import { createAccounts } from './domain/accounts.js';
-import { ensureAdmin } from './domain/admin-users.js';
-import { createLoginThrottle } from './domain/login-throttle.js';
-import { loadCommonPasswords } from './domain/password-policy.js';
-import { createPasswords } from './domain/passwords.js';
-import { createAccessTokenSigner } from './domain/tokens.js';
-import { createOutboxRelay } from './jobs/outbox-relay.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
 import { registerAuthRoutes } from './routes/auth.routes.js';
 import { registerInternalRoutes } from './routes/internal.routes.js';
 import { registerMeRoutes } from './routes/me.routes.js';
-
-const THROTTLE_SWEEP_MS = 60_000;
-/** An admin grant in a currency we have not seen asks the catalog again at most this often. */
-const CURRENCY_REFRESH_MS = 2_000;
+import { ensureAdmin } from './use-cases/admin-users.use-case.js';
 
 /** Builds the auth service; the database must already be migrated (server.ts or the tests do it). */
 export async function buildApp(config: Config): Promise<App> {
-  const signer = await createAccessTokenSigner(config.JWT_PRIVATE_JWK, config.ACCESS_TOKEN_TTL_SECONDS, config.JWT_PREVIOUS_PUBLIC_JWKS);
-  const commonPasswords = await loadCommonPasswords();
-  const passwords = await createPasswords({ memoryKib: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST });
+  const credentials = await loadCredentials(config);
   const database = createDatabase<AuthDatabase>(config.DATABASE_URL);
   const { db } = database;
   try {
@@ -38,86 +25,40 @@ export async function buildApp(config: Config): Promise<App> {
       readiness: [{ name: 'database', check: () => sql`select 1`.execute(db) }],
     });
 
-    if (config.ADMIN_USERNAME && config.ADMIN_PASSWORD) {
-      const admin = await ensureAdmin(db, passwords, config.ADMIN_USERNAME, config.ADMIN_PASSWORD);
-      if (admin.kind === 'not_admin') {
-        // Promoting would make whoever registered that name an admin with their own password.
-        throw new ConfigError(
-          'ADMIN_USERNAME',
-          `names the existing user "${admin.user.username}", who is not an admin; refusing to promote it. ` +
-            'Choose another ADMIN_USERNAME, or have an admin promote that user (PATCH /api/v1/admin/users/{userId}).',
-        );
-      }
-      app.log.info({ userId: admin.user.id, username: admin.user.username, created: admin.kind === 'created' }, 'admin account ensured');
-    } else if (config.ADMIN_USERNAME || config.ADMIN_PASSWORD) {
-      app.log.warn('ADMIN_USERNAME and ADMIN_PASSWORD must both be set to ensure an admin account; ignoring');
-    }
-
-    // Auth's own routes verify with every published key, the previous ones of a rotation included.
-    const verify = createTokenVerifier(createLocalJWKSet(signer.jwks));
-    const throttle = createLoginThrottle(db, {
-      perUsername: config.LOGIN_MAX_FAILURES_PER_USERNAME,
-      perIp: config.LOGIN_MAX_FAILURES_PER_IP,
-      windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
-    });
-    const accounts = createAccounts({
-      db,
-      signer,
-      passwords,
-      commonPasswords,
-      throttle,
-      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-      refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
-    });
-    const relay = createOutboxRelay({
-      db,
-      progress: createServiceClient({ service: 'progress', baseUrl: config.PROGRESS_URL, internalToken: config.INTERNAL_TOKEN }),
-      pollMs: config.OUTBOX_POLL_MS,
-      log: app.log.child({ job: 'outbox-relay' }),
-    });
-    const counters = {
-      logins: metrics.counter('questline_logins_total', 'Successful logins'),
-      signups: metrics.counter('questline_signups_total', 'Accounts created'),
-      grants: metrics.counter('questline_grants_total', 'Grants paid (duplicates not counted), by source', ['source']),
-      throttled: metrics.counter('questline_logins_throttled_total', 'Login attempts refused by the failed-login throttle'),
-    };
-    for (const [kind, help] of [
-      ['login', 'Login events not yet delivered to progress'],
-      ['profile', 'Profile updates not yet delivered to progress'],
-    ] as const) {
-      metrics.gauge(`questline_${kind}_outbox_backlog`, help, [], async (gauge) => {
-        try {
-          gauge.set(await countUndelivered(db, kind));
-        } catch {
-          // A scrape during a database outage keeps the last value; /readyz reports the outage.
-        }
-      });
-    }
-
-    const currencies = createCatalogCurrencies(createServiceClient({ service: 'catalog', baseUrl: config.CATALOG_URL, timeoutMs: 2000 }), {
-      minRefreshMs: CURRENCY_REFRESH_MS,
-      log: app.log.child({ component: 'catalog-currencies' }),
-    });
-    const deps = { db, accounts, signer, verify, relay, currencies, internalToken: config.INTERNAL_TOKEN, counters };
+    const deps = createAuthDependencies(config, db, metrics, app.log, credentials);
+    await ensureConfiguredAdmin(config, deps, app.log);
     registerAuthRoutes(app, deps);
     registerMeRoutes(app, deps);
     registerAdminRoutes(app, deps);
     registerInternalRoutes(app, deps);
 
-    const sweeper = setInterval(() => {
-      throttle.sweep().catch((err: unknown) => app.log.warn({ err }, 'login throttle: sweep failed'));
-    }, THROTTLE_SWEEP_MS);
-    sweeper.unref();
-
     app.addHook('onClose', async () => {
-      clearInterval(sweeper);
-      await relay.stop();
+      await deps.stop();
       await database.close();
     });
-    relay.start();
+    deps.start();
     return app;
   } catch (err) {
     await database.close();
     throw err;
   }
+}
+
+async function ensureConfiguredAdmin(config: Config, deps: AuthDependencies, log: FastifyBaseLogger): Promise<void> {
+  if (!config.ADMIN_USERNAME || !config.ADMIN_PASSWORD) {
+    if (config.ADMIN_USERNAME || config.ADMIN_PASSWORD) {
+      log.warn('ADMIN_USERNAME and ADMIN_PASSWORD must both be set to ensure an admin account; ignoring');
+    }
+    return;
+  }
+  const admin = await ensureAdmin(deps.ctx, deps.passwords, config.ADMIN_USERNAME, config.ADMIN_PASSWORD);
+  if (admin.kind === 'not_admin') {
+    // Promoting would make whoever registered that name an admin with their own password.
+    throw new ConfigError(
+      'ADMIN_USERNAME',
+      `names the existing user "${admin.user.username}", who is not an admin; refusing to promote it. ` +
+        'Choose another ADMIN_USERNAME, or have an admin promote that user (PATCH /api/v1/admin/users/{userId}).',
+    );
+  }
+  log.info({ userId: admin.user.id, username: admin.user.username, created: admin.kind === 'created' }, 'admin account ensured');
 }

@@ -2,9 +2,9 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { RETRY_MAX_MS, retryDelayMs } from '../src/domain/retry.js';
 import { isKeysetCursor, toUserView } from '../src/domain/users.js';
-import { removesAdmin } from '../src/domain/admin-users.js';
-import { adminGrantKey } from '../src/domain/grants.js';
-import { hashRefreshToken, newRefreshToken } from '../src/domain/tokens.js';
+import { leavesNoAdmin, removesAdmin } from '../src/domain/admin-users.js';
+import { adminGrantKey, grantRequestHash, toLedgerEntryView, type GrantInput } from '../src/domain/grants.js';
+import { accessTokenClaims, hashRefreshToken, newRefreshToken } from '../src/domain/tokens.js';
 
 describe('retryDelayMs', () => {
   test('grows exponentially and is capped', () => {
@@ -55,6 +55,17 @@ describe('removesAdmin', () => {
   });
 });
 
+describe('leavesNoAdmin', () => {
+  const admin = { id: 'a1', role: 'admin', status: 'active' } as const;
+  test('refuses removing the only working admin, allows it when another remains', () => {
+    assert.equal(leavesNoAdmin(admin, { role: 'player' }, ['a1']), true);
+    assert.equal(leavesNoAdmin(admin, { status: 'banned' }, []), true);
+    assert.equal(leavesNoAdmin(admin, { role: 'player' }, ['a1', 'a2']), false);
+    assert.equal(leavesNoAdmin(admin, { status: 'active' }, ['a1']), false, 'not a removal');
+    assert.equal(leavesNoAdmin({ id: 'p1', role: 'player', status: 'active' }, { status: 'banned' }, ['a1']), false);
+  });
+});
+
 describe('user view', () => {
   test('always shows gold and diamond, plus every held currency', () => {
     const view = toUserView(
@@ -92,5 +103,62 @@ describe('keys and tokens', () => {
     assert.equal(a.hash, hashRefreshToken(a.token));
     assert.notEqual(a.hash, a.token);
     assert.match(a.token, /^[A-Za-z0-9_-]{43}$/);
+  });
+});
+
+describe('grants', () => {
+  const grant: GrantInput = {
+    userId: 'u1',
+    idempotencyKey: 'k1',
+    items: [{ currency: 'gold', amount: 10 }],
+    xp: 0,
+    badge: null,
+    reason: 'thanks',
+    source: { type: 'admin' },
+    grantedBy: 'admin-1',
+  };
+  test('the request hash covers what is paid, not the key or who ordered it', () => {
+    assert.equal(grantRequestHash(grant), grantRequestHash({ ...grant, idempotencyKey: 'k2', grantedBy: 'admin-2' }));
+    assert.notEqual(grantRequestHash(grant), grantRequestHash({ ...grant, items: [{ currency: 'gold', amount: 11 }] }));
+    assert.notEqual(grantRequestHash(grant), grantRequestHash({ ...grant, reason: 'other' }));
+    assert.notEqual(grantRequestHash(grant), grantRequestHash({ ...grant, userId: 'u2' }));
+  });
+
+  test('a ledger entry shows questKey and completion only when it has them', () => {
+    const row = {
+      id: 'e1',
+      user_id: 'u1',
+      currency: 'gold',
+      amount: 10,
+      reason: 'thanks',
+      source_type: 'admin' as const,
+      quest_key: null,
+      completion: null,
+      created_at: new Date('2024-01-01T00:00:00Z'),
+    };
+    assert.deepEqual(toLedgerEntryView(row), {
+      id: 'e1',
+      userId: 'u1',
+      currency: 'gold',
+      amount: 10,
+      reason: 'thanks',
+      source: { type: 'admin' },
+      createdAt: '2024-01-01T00:00:00.000Z',
+    });
+    assert.deepEqual(toLedgerEntryView({ ...row, source_type: 'quest', quest_key: 'daily-login', completion: 3 }).source, {
+      type: 'quest',
+      questKey: 'daily-login',
+      completion: 3,
+    });
+  });
+});
+
+describe('access token claims', () => {
+  test('carry role, status and time zone (as tz)', () => {
+    assert.deepEqual(accessTokenClaims({ id: 'u1', role: 'admin', status: 'active', timezone: 'Asia/Tokyo' }), {
+      role: 'admin',
+      status: 'active',
+      tz: 'Asia/Tokyo',
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '@questline/platform';
-import type { AuthDatabase, Role, UserRow, UserStatus } from './schema.js';
+import type { ProfilePatch } from '../domain/profiles.js';
+import type { AuthDatabase, UserRow } from './schema.js';
 
 type Db = Executor<AuthDatabase>;
 
@@ -33,12 +34,6 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
     .selectAll()
     .where(sql<string>`lower(username)`, '=', username.toLowerCase())
     .executeTakeFirst();
-}
-
-export interface ProfilePatch {
-  timezone?: string;
-  role?: Role;
-  status?: UserStatus;
 }
 
 /** Writes a profile change and bumps its version; the caller has decided that something changes. */

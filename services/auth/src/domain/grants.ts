@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { AuthDatabase, LedgerEntryRow, SourceType } from '../db/schema.js';
-import { lockUser, addXpAndBadge } from '../db/users.repository.js';
-import { addToBalance, entriesOfGrant, findGrantByKey, insertGrant, insertLedgerEntries } from '../db/ledger.repository.js';
+
+export type SourceType = 'quest' | 'admin';
+
+export interface GrantSource {
+  type: SourceType;
+  questKey?: string;
+  completion?: number;
+}
 
 export interface GrantInput {
   userId: string;
@@ -11,15 +15,23 @@ export interface GrantInput {
   xp: number;
   badge: string | null;
   reason: string;
-  source: { type: SourceType; questKey?: string; completion?: number };
+  source: GrantSource;
   /** The admin who ordered it; null for quest rewards. */
   grantedBy: string | null;
 }
 
-export type GrantOutcome =
-  | { kind: 'paid'; entries: LedgerEntryRow[] }
-  | { kind: 'duplicate'; entries: LedgerEntryRow[]; sameRequest: boolean }
-  | { kind: 'user_not_found' };
+/** A stored ledger entry as the domain reads it (the repositories' rows have this shape). */
+export interface LedgerEntryRecord {
+  id: string;
+  user_id: string;
+  currency: string;
+  amount: number;
+  reason: string;
+  source_type: SourceType;
+  quest_key: string | null;
+  completion: number | null;
+  created_at: Date;
+}
 
 export interface LedgerEntryView {
   id: string;
@@ -27,11 +39,11 @@ export interface LedgerEntryView {
   currency: string;
   amount: number;
   reason: string;
-  source: { type: SourceType; questKey?: string; completion?: number };
+  source: GrantSource;
   createdAt: string;
 }
 
-export function toLedgerEntryView(row: LedgerEntryRow): LedgerEntryView {
+export function toLedgerEntryView(row: LedgerEntryRecord): LedgerEntryView {
   const source: LedgerEntryView['source'] = { type: row.source_type };
   if (row.quest_key !== null) source.questKey = row.quest_key;
   if (row.completion !== null) source.completion = row.completion;
@@ -51,45 +63,11 @@ export function adminGrantKey(userId: string, idempotencyKey: string): string {
   return `admin:${userId}:${idempotencyKey}`;
 }
 
-function requestHash(input: GrantInput): string {
+/**
+ * What a grant asks for, minus its key and who ordered it: a repeated key with another hash is a
+ * different request (an admin reusing a key by mistake), not a retry.
+ */
+export function grantRequestHash(input: GrantInput): string {
   const { userId, items, xp, badge, reason, source } = input;
   return createHash('sha256').update(JSON.stringify({ userId, items, xp, badge, reason, source })).digest('hex');
-}
-
-/**
- * Pays a grant exactly once per idempotency key. The user row is locked first, then the key is
- * claimed with INSERT ... ON CONFLICT DO NOTHING: a concurrent identical grant blocks until this
- * one commits and then reads the existing entries instead of paying again.
- *
- * A banned user's grants are still paid: rewards they earned before the ban (or that were in
- * flight from progress) are theirs, balances stay intact per the API contract, and refusing
- * would make progress's relay retry the grant forever.
- */
-export async function applyGrant(db: Kysely<AuthDatabase>, input: GrantInput): Promise<GrantOutcome> {
-  const hash = requestHash(input);
-  return db.transaction().execute(async (trx): Promise<GrantOutcome> => {
-    const user = await lockUser(trx, input.userId);
-    if (!user) return { kind: 'user_not_found' };
-    const grantId = await insertGrant(trx, {
-      idempotencyKey: input.idempotencyKey,
-      userId: input.userId,
-      requestHash: hash,
-      xp: input.xp,
-      badge: input.badge,
-      grantedBy: input.grantedBy,
-    });
-    if (!grantId) {
-      const existing = await findGrantByKey(trx, input.idempotencyKey);
-      if (!existing) throw new Error(`grant ${input.idempotencyKey} conflicted but cannot be read`);
-      return { kind: 'duplicate', entries: await entriesOfGrant(trx, existing.id), sameRequest: existing.request_hash === hash };
-    }
-    const entries = await insertLedgerEntries(
-      trx,
-      { id: grantId, userId: input.userId, idempotencyKey: input.idempotencyKey, reason: input.reason, source: input.source },
-      input.items,
-    );
-    for (const item of input.items) await addToBalance(trx, input.userId, item.currency, item.amount);
-    await addXpAndBadge(trx, input.userId, input.xp, input.badge);
-    return { kind: 'paid', entries };
-  });
 }

@@ -20,6 +20,11 @@ export interface AccessTokenSigner {
   sign(user: TokenClaimsSource): Promise<string>;
 }
 
+/** The claims an access token carries besides the registered ones (sub = the user id). */
+export function accessTokenClaims(user: TokenClaimsSource): { role: Role; status: UserStatus; tz: string } {
+  return { role: user.role, status: user.status, tz: user.timezone };
+}
+
 const BASE64URL_32_BYTES = /^[A-Za-z0-9_-]{43}$/;
 
 /**
@@ -91,7 +96,7 @@ export async function createAccessTokenSigner(
   return {
     jwks: { keys: [publicJwkOf(privateJwkJson), ...previous] },
     sign: (user) =>
-      new SignJWT({ role: user.role, status: user.status, tz: user.timezone })
+      new SignJWT(accessTokenClaims(user))
         .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'JWT' })
         .setSubject(user.id)
         .setIssuer(TOKEN_ISSUER)

@@ -1,14 +1,31 @@
-import type { Executor } from '@questline/platform';
-import type { AuthDatabase, UserRow } from '../db/schema.js';
-import { balancesOf, type Balances } from '../db/ledger.repository.js';
+import type { InternalUser } from '@questline/contracts';
+import type { Role, UserStatus } from '@questline/platform';
+
+/** A stored user as the domain reads it (the repositories' rows have this shape). */
+export interface UserRecord {
+  id: string;
+  username: string;
+  password_hash: string;
+  role: Role;
+  status: UserStatus;
+  timezone: string;
+  xp: number;
+  badges: string[];
+  created_at: Date;
+  last_login_at: Date | null;
+  profile_version: number;
+}
+
+/** Amount per currency code. */
+export type Balances = Record<string, number>;
 
 export type UserBalances = { gold: number; diamond: number; [currency: string]: number };
 
 export interface UserView {
   id: string;
   username: string;
-  role: UserRow['role'];
-  status: UserRow['status'];
+  role: Role;
+  status: UserStatus;
   timezone: string;
   balances: UserBalances;
   xp: number;
@@ -17,7 +34,7 @@ export interface UserView {
   lastLoginAt: string | null;
 }
 
-export function toUserView(row: UserRow, balances: Balances = {}): UserView {
+export function toUserView(row: UserRecord, balances: Balances = {}): UserView {
   const all: UserBalances = { gold: 0, diamond: 0, ...balances };
   return {
     id: row.id,
@@ -31,16 +48,6 @@ export function toUserView(row: UserRow, balances: Balances = {}): UserView {
     createdAt: row.created_at.toISOString(),
     lastLoginAt: row.last_login_at ? row.last_login_at.toISOString() : null,
   };
-}
-
-export async function userViews(db: Executor<AuthDatabase>, rows: UserRow[]): Promise<UserView[]> {
-  const balances = await balancesOf(db, rows.map((r) => r.id));
-  return rows.map((row) => toUserView(row, balances.get(row.id)));
-}
-
-export async function userView(db: Executor<AuthDatabase>, row: UserRow): Promise<UserView> {
-  const [view] = await userViews(db, [row]);
-  return view!;
 }
 
 const SORT_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
@@ -74,4 +81,9 @@ export function isKeysetCursor(value: unknown): value is [string, string] {
     typeof value[1] === 'string' &&
     UUID.test(value[1])
   );
+}
+
+/** What other services may know about a user (GET /internal/users/:id). */
+export function toInternalUser(user: UserRecord): InternalUser {
+  return { id: user.id, username: user.username, role: user.role, status: user.status, timezone: user.timezone };
 }

@@ -1,16 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import { AppError, PageQuery, callerOf, decodeCursor, encodeCursor, errorResponses, type App } from '@questline/platform';
-import { listUsers } from '../db/users.repository.js';
-import { isKeysetCursor, userView, userViews } from '../domain/users.js';
-import { updateUserAsAdmin } from '../domain/admin-users.js';
-import { adminGrantKey, applyGrant, toLedgerEntryView } from '../domain/grants.js';
-import type { RouteDeps } from './deps.js';
+import type { AuthDependencies } from '../context.js';
+import { isKeysetCursor } from '../domain/users.js';
+import { updateUserAsAdmin } from '../use-cases/admin-users.use-case.js';
+import { applyAdminGrant } from '../use-cases/grants.use-case.js';
+import { usersPage } from '../use-cases/users.use-case.js';
 import { adminGuard } from './guards.js';
 import { Currency, LedgerEntry, User, UserEnvelope, UserIdParams, page } from './schemas.js';
 
-export function registerAdminRoutes(app: App, deps: RouteDeps) {
-  const { db } = deps;
-  const onRequest = adminGuard(db, deps.verify);
+export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' | 'verify'>) {
+  const { ctx } = deps;
+  const onRequest = adminGuard(ctx, deps.verify);
   const security = [{ bearerAuth: [] }];
 
   app.get(
@@ -27,14 +27,8 @@ export function registerAdminRoutes(app: App, deps: RouteDeps) {
     },
     async (request) => {
       const { limit, cursor } = request.query;
-      const after = decodeCursor(cursor, isKeysetCursor);
-      const rows = await listUsers(db, { limit: limit + 1, after });
-      const items = rows.slice(0, limit);
-      const last = items[items.length - 1];
-      return {
-        items: await userViews(db, items),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.sort_ts, last.id]) : null,
-      };
+      const page = await usersPage(ctx, { limit, after: decodeCursor(cursor, isKeysetCursor) });
+      return { items: page.items, nextCursor: page.next && encodeCursor(page.next) };
     },
   );
 
@@ -58,14 +52,10 @@ export function registerAdminRoutes(app: App, deps: RouteDeps) {
       },
     },
     async (request) => {
-      const outcome = await updateUserAsAdmin(db, request.params.userId, request.body);
+      const outcome = await updateUserAsAdmin(ctx, request.params.userId, request.body);
       if (outcome.kind === 'not_found') throw new AppError('NOT_FOUND', 'no such user');
-      if (outcome.kind === 'last_admin') {
-        throw new AppError('LAST_ADMIN', 'the last admin cannot be demoted or banned');
-      }
-      // A ban should reach progress in moments, not at the next poll.
-      deps.relay.nudge('profile');
-      return { user: await userView(db, outcome.user) };
+      if (outcome.kind === 'last_admin') throw new AppError('LAST_ADMIN', 'the last admin cannot be demoted or banned');
+      return { user: outcome.user };
     },
   );
 
@@ -95,33 +85,20 @@ export function registerAdminRoutes(app: App, deps: RouteDeps) {
       },
     },
     async (request, reply) => {
-      const { userId } = request.params;
-      const { currency, amount, reason, idempotencyKey } = request.body;
-      const verdict = await deps.currencies.check(currency, request.id);
-      if (verdict === 'unknown') throw new AppError('VALIDATION_FAILED', `body.currency: no currency "${currency}" in the catalog`, 'currency');
-      if (verdict === 'unavailable') {
-        throw new AppError('UPSTREAM_UNAVAILABLE', 'the catalog could not be asked whether this currency exists; retry later', undefined, {
-          'retry-after': '2',
-        });
+      const outcome = await applyAdminGrant(ctx, callerOf(request), { userId: request.params.userId, ...request.body }, request.id);
+      switch (outcome.kind) {
+        case 'currency_unknown':
+          throw new AppError('VALIDATION_FAILED', `body.currency: no currency "${request.body.currency}" in the catalog`, 'currency');
+        case 'catalog_unavailable':
+          throw new AppError('UPSTREAM_UNAVAILABLE', 'the catalog could not be asked whether this currency exists; retry later', undefined, {
+            'retry-after': '2',
+          });
+        case 'user_not_found':
+          throw new AppError('NOT_FOUND', 'no such user');
+        case 'key_reused':
+          throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this idempotencyKey was already used for a different grant', 'idempotencyKey');
       }
-      const outcome = await applyGrant(db, {
-        userId,
-        idempotencyKey: adminGrantKey(userId, idempotencyKey),
-        items: [{ currency, amount }],
-        xp: 0,
-        badge: null,
-        reason,
-        source: { type: 'admin' },
-        grantedBy: callerOf(request).id,
-      });
-      if (outcome.kind === 'user_not_found') throw new AppError('NOT_FOUND', 'no such user');
-      if (outcome.kind === 'duplicate' && !outcome.sameRequest) {
-        throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this idempotencyKey was already used for a different grant', 'idempotencyKey');
-      }
-      const entry = outcome.entries[0];
-      if (!entry) throw new Error('admin grant produced no ledger entry');
-      if (outcome.kind === 'paid') deps.counters.grants.inc({ source: 'admin' });
-      return reply.code(outcome.kind === 'paid' ? 201 : 200).send({ entry: toLedgerEntryView(entry) });
+      return reply.code(outcome.kind === 'paid' ? 201 : 200).send({ entry: outcome.entry });
     },
   );
 }

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { AppError, callerOf, errorResponses, isValidTimezone, type App } from '@questline/platform';
 import { throttleAddress } from '../domain/login-throttle.js';
-import type { RouteDeps } from './deps.js';
+import type { AuthDependencies } from '../context.js';
 import { userGuard } from './guards.js';
 import { Password, Timezone, TokenPair, UserEnvelope, Username } from './schemas.js';
 
@@ -10,7 +10,7 @@ const RefreshTokenBody = Type.Object(
   { additionalProperties: false },
 );
 
-export function registerAuthRoutes(app: App, deps: RouteDeps) {
+export function registerAuthRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' | 'accounts' | 'signer' | 'verify' | 'counters'>) {
   const { accounts } = deps;
 
   app.post(
@@ -39,7 +39,7 @@ export function registerAuthRoutes(app: App, deps: RouteDeps) {
         throw new AppError('USERNAME_TAKEN', 'this username is already taken', 'username');
       }
       deps.counters.signups.inc();
-      deps.relay.nudge('profile');
+      deps.ctx.nudge('profile');
       return reply.code(201).send({ user: outcome.user });
     },
   );
@@ -74,8 +74,8 @@ export function registerAuthRoutes(app: App, deps: RouteDeps) {
       }
       deps.counters.logins.inc();
       // The event is already committed in the outbox; this only saves waiting for the next poll.
-      deps.relay.nudge('login');
-      if (outcome.profileChanged) deps.relay.nudge('profile');
+      deps.ctx.nudge('login');
+      if (outcome.profileChanged) deps.ctx.nudge('profile');
       return outcome.tokens;
     },
   );
@@ -103,7 +103,7 @@ export function registerAuthRoutes(app: App, deps: RouteDeps) {
   app.post(
     '/api/v1/auth/logout',
     {
-      onRequest: userGuard(deps.db, deps.verify),
+      onRequest: userGuard(deps.ctx, deps.verify),
       schema: {
         tags: ['auth'],
         summary: "End the session of a refresh token (all tokens rotated from it stop working)",

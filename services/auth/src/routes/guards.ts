@@ -1,17 +1,17 @@
 import type { FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
 import { AppError, callerOf, requireAuth, type TokenVerifier } from '@questline/platform';
-import type { AuthDatabase, UserRow } from '../db/schema.js';
-import { findUserById } from '../db/users.repository.js';
+import type { AuthContext } from '../context.js';
+import type { UserRecord } from '../domain/users.js';
+import { findUser } from '../use-cases/users.use-case.js';
 
-const liveUsers = new WeakMap<FastifyRequest, UserRow>();
+const liveUsers = new WeakMap<FastifyRequest, UserRecord>();
 
 /**
  * The caller as the database knows them now. Tokens live for minutes; a ban or a demotion must
  * take effect at once, so auth's own routes never trust the token's status or role alone.
  */
-async function loadLiveCaller(db: Kysely<AuthDatabase>, request: FastifyRequest): Promise<UserRow> {
-  const user = await findUserById(db, callerOf(request).id);
+async function loadLiveCaller(ctx: AuthContext, request: FastifyRequest): Promise<UserRecord> {
+  const user = await findUser(ctx, callerOf(request).id);
   if (!user) throw new AppError('UNAUTHENTICATED', 'the account of this token no longer exists');
   if (user.status === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
   liveUsers.set(request, user);
@@ -19,7 +19,7 @@ async function loadLiveCaller(db: Kysely<AuthDatabase>, request: FastifyRequest)
 }
 
 /** The caller's row as loaded by the guard of this request. */
-export function liveCaller(request: FastifyRequest): UserRow {
+export function liveCaller(request: FastifyRequest): UserRecord {
   const user = liveUsers.get(request);
   if (!user) throw new AppError('UNAUTHENTICATED', 'not authenticated');
   return user;
@@ -30,15 +30,15 @@ export function liveCaller(request: FastifyRequest): UserRow {
  * valid token learns nothing about what a valid request would look like, and bodies of
  * unauthenticated requests are never parsed.
  */
-export function userGuard(db: Kysely<AuthDatabase>, verify: TokenVerifier) {
-  return [requireAuth(verify), async (request: FastifyRequest) => void (await loadLiveCaller(db, request))];
+export function userGuard(ctx: AuthContext, verify: TokenVerifier) {
+  return [requireAuth(verify), async (request: FastifyRequest) => void (await loadLiveCaller(ctx, request))];
 }
 
-export function adminGuard(db: Kysely<AuthDatabase>, verify: TokenVerifier) {
+export function adminGuard(ctx: AuthContext, verify: TokenVerifier) {
   return [
     requireAuth(verify, { role: 'admin' }),
     async (request: FastifyRequest) => {
-      const user = await loadLiveCaller(db, request);
+      const user = await loadLiveCaller(ctx, request);
       if (user.role !== 'admin') throw new AppError('FORBIDDEN', 'requires role admin');
     },
   ];

@@ -1,22 +1,22 @@
 import { Type } from '@sinclair/typebox';
 import { AppError, PageQuery, decodeCursor, encodeCursor, errorResponses, isValidTimezone, type App } from '@questline/platform';
-import { lockUser } from '../db/users.repository.js';
-import { listLedger } from '../db/ledger.repository.js';
-import { isKeysetCursor, userView } from '../domain/users.js';
-import { toLedgerEntryView } from '../domain/grants.js';
-import { changeProfile } from '../domain/profiles.js';
-import type { RouteDeps } from './deps.js';
+import type { AuthDependencies } from '../context.js';
+import { isKeysetCursor } from '../domain/users.js';
+import { ledgerPage } from '../use-cases/ledger.use-case.js';
+import { changeOwnProfile } from '../use-cases/profiles.use-case.js';
+import { currentUserView } from '../use-cases/users.use-case.js';
 import { liveCaller, userGuard } from './guards.js';
 import { LedgerEntry, Timezone, UserEnvelope, page } from './schemas.js';
 
-export function registerMeRoutes(app: App, deps: RouteDeps) {
-  const { db } = deps;
+export function registerMeRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' | 'verify'>) {
+  const { ctx } = deps;
+  const onRequest = userGuard(ctx, deps.verify);
   const security = [{ bearerAuth: [] }];
 
   app.get(
     '/api/v1/me',
     {
-      onRequest: userGuard(deps.db, deps.verify),
+      onRequest,
       schema: {
         tags: ['me'],
         summary: 'The current user with balances',
@@ -24,13 +24,13 @@ export function registerMeRoutes(app: App, deps: RouteDeps) {
         response: { 200: UserEnvelope, ...errorResponses('UNAUTHENTICATED', 'USER_BANNED') },
       },
     },
-    async (request) => ({ user: await userView(db, liveCaller(request)) }),
+    async (request) => ({ user: await currentUserView(ctx, liveCaller(request)) }),
   );
 
   app.patch(
     '/api/v1/me',
     {
-      onRequest: userGuard(deps.db, deps.verify),
+      onRequest,
       schema: {
         tags: ['me'],
         summary: "Change the current user's time zone",
@@ -44,22 +44,16 @@ export function registerMeRoutes(app: App, deps: RouteDeps) {
       if (!isValidTimezone(timezone)) {
         throw new AppError('VALIDATION_FAILED', 'body.timezone is not a known IANA time zone', 'timezone');
       }
-      const caller = liveCaller(request);
-      // Progress evaluates days in the user's timezone: the change reaches it through the outbox.
-      const updated = await db.transaction().execute(async (trx) => {
-        const locked = await lockUser(trx, caller.id);
-        return locked ? changeProfile(trx, locked, { timezone }) : undefined;
-      });
-      if (!updated) throw new AppError('UNAUTHENTICATED', 'the account of this token no longer exists');
-      deps.relay.nudge('profile');
-      return { user: await userView(db, updated) };
+      const outcome = await changeOwnProfile(ctx, liveCaller(request).id, { timezone });
+      if (outcome.kind === 'not_found') throw new AppError('UNAUTHENTICATED', 'the account of this token no longer exists');
+      return { user: outcome.user };
     },
   );
 
   app.get(
     '/api/v1/me/ledger',
     {
-      onRequest: userGuard(deps.db, deps.verify),
+      onRequest,
       schema: {
         tags: ['me'],
         summary: "The current user's ledger, newest first",
@@ -69,16 +63,9 @@ export function registerMeRoutes(app: App, deps: RouteDeps) {
       },
     },
     async (request) => {
-      const caller = liveCaller(request);
       const { limit, cursor } = request.query;
-      const before = decodeCursor(cursor, isKeysetCursor);
-      const rows = await listLedger(db, caller.id, { limit: limit + 1, before });
-      const items = rows.slice(0, limit);
-      const last = items[items.length - 1];
-      return {
-        items: items.map(toLedgerEntryView),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.sort_ts, last.id]) : null,
-      };
+      const page = await ledgerPage(ctx, liveCaller(request).id, { limit, before: decodeCursor(cursor, isKeysetCursor) });
+      return { items: page.items, nextCursor: page.next && encodeCursor(page.next) };
     },
   );
 }

@@ -12,11 +12,12 @@ import {
   revokeFamily,
 } from '../db/tokens.repository.js';
 import { insertOutboxRow } from '../db/outbox.repository.js';
-import type { Passwords } from './passwords.js';
-import { isCommonPassword } from './password-policy.js';
-import type { LoginThrottle } from './login-throttle.js';
-import { hashRefreshToken, newRefreshToken, type AccessTokenSigner } from './tokens.js';
-import { userView, type UserView } from './users.js';
+import type { Passwords } from '../domain/passwords.js';
+import { isCommonPassword } from '../domain/password-policy.js';
+import type { LoginThrottle } from '../domain/login-throttle.js';
+import { hashRefreshToken, newRefreshToken, type AccessTokenSigner } from '../domain/tokens.js';
+import type { UserView } from '../domain/users.js';
+import { userView } from './users.use-case.js';
 
 export interface AccountsDeps {
   db: Kysely<AuthDatabase>;

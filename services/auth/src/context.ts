@@ -1,0 +1,138 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { createLocalJWKSet } from 'jose';
+import type { Kysely } from 'kysely';
+import type { Counter } from 'prom-client';
+import { createServiceClient, createTokenVerifier, type Metrics, type TokenVerifier } from '@questline/platform';
+import { createCatalogCurrencies, type CatalogCurrencies } from './clients/catalog-currencies.js';
+import type { Config } from './config.js';
+import { loadCommonPasswords } from './data/common-passwords.loader.js';
+import { countUndelivered } from './db/outbox.repository.js';
+import type { AuthDatabase, OutboxKind } from './db/schema.js';
+import type { SourceType } from './domain/grants.js';
+import { createLoginThrottle } from './domain/login-throttle.js';
+import { createPasswords, type Passwords } from './domain/passwords.js';
+import { createAccessTokenSigner, type AccessTokenSigner } from './domain/tokens.js';
+import { createOutboxRelay } from './jobs/outbox-relay.js';
+import { createAccounts, type Accounts } from './use-cases/accounts.use-case.js';
+
+const THROTTLE_SWEEP_MS = 60_000;
+/** An admin grant in a currency we have not seen asks the catalog again at most this often. */
+const CURRENCY_REFRESH_MS = 2_000;
+
+/** What the use cases need besides their input. */
+export interface AuthContext {
+  db: Kysely<AuthDatabase>;
+  /** The catalog's currencies, for admin grants only (quest rewards must not wait on the catalog). */
+  currencies: CatalogCurrencies;
+  /** After commit: the change is in the outbox already; this saves progress waiting for the next poll. */
+  nudge(kind: OutboxKind): void;
+  /** After commit, once per grant that paid (a duplicate is not counted). */
+  recordGrant(source: SourceType): void;
+}
+
+export interface Actor {
+  id: string;
+}
+
+/** What a bad setting can break, built before any connection is opened (a bad key fails start-up). */
+export interface Credentials {
+  signer: AccessTokenSigner;
+  passwords: Passwords;
+  commonPasswords: ReadonlySet<string>;
+}
+
+export async function loadCredentials(config: Config): Promise<Credentials> {
+  const signer = await createAccessTokenSigner(config.JWT_PRIVATE_JWK, config.ACCESS_TOKEN_TTL_SECONDS, config.JWT_PREVIOUS_PUBLIC_JWKS);
+  const commonPasswords = await loadCommonPasswords();
+  const passwords = await createPasswords({ memoryKib: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST });
+  return { signer, passwords, commonPasswords };
+}
+
+/** Everything the routes are built from, assembled once in buildApp. */
+export interface AuthDependencies {
+  ctx: AuthContext;
+  accounts: Accounts;
+  passwords: Passwords;
+  signer: AccessTokenSigner;
+  /** Auth's own routes verify with every published key, the previous ones of a rotation included. */
+  verify: TokenVerifier;
+  internalToken: string;
+  counters: { logins: Counter<string>; signups: Counter<string>; throttled: Counter<string> };
+  /** Starts the background work: the outbox relay and the sweep of expired throttle counters. */
+  start(): void;
+  /** Stops it and waits for work in flight, so the pool can close after. */
+  stop(): Promise<void>;
+}
+
+export function createAuthDependencies(
+  config: Config,
+  db: Kysely<AuthDatabase>,
+  metrics: Metrics,
+  log: FastifyBaseLogger,
+  { signer, passwords, commonPasswords }: Credentials,
+): AuthDependencies {
+  const throttle = createLoginThrottle(db, {
+    perUsername: config.LOGIN_MAX_FAILURES_PER_USERNAME,
+    perIp: config.LOGIN_MAX_FAILURES_PER_IP,
+    windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+  });
+  const accounts = createAccounts({
+    db,
+    signer,
+    passwords,
+    commonPasswords,
+    throttle,
+    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+  });
+  const relay = createOutboxRelay({
+    db,
+    progress: createServiceClient({ service: 'progress', baseUrl: config.PROGRESS_URL, internalToken: config.INTERNAL_TOKEN }),
+    pollMs: config.OUTBOX_POLL_MS,
+    log: log.child({ job: 'outbox-relay' }),
+  });
+  const grants = metrics.counter('questline_grants_total', 'Grants paid (duplicates not counted), by source', ['source']);
+  const counters = {
+    logins: metrics.counter('questline_logins_total', 'Successful logins'),
+    signups: metrics.counter('questline_signups_total', 'Accounts created'),
+    throttled: metrics.counter('questline_logins_throttled_total', 'Login attempts refused by the failed-login throttle'),
+  };
+  for (const [kind, help] of [
+    ['login', 'Login events not yet delivered to progress'],
+    ['profile', 'Profile updates not yet delivered to progress'],
+  ] as const) {
+    metrics.gauge(`questline_${kind}_outbox_backlog`, help, [], async (gauge) => {
+      try {
+        gauge.set(await countUndelivered(db, kind));
+      } catch {
+        // A scrape during a database outage keeps the last value; /readyz reports the outage.
+      }
+    });
+  }
+  const currencies = createCatalogCurrencies(createServiceClient({ service: 'catalog', baseUrl: config.CATALOG_URL, timeoutMs: 2000 }), {
+    minRefreshMs: CURRENCY_REFRESH_MS,
+    log: log.child({ component: 'catalog-currencies' }),
+  });
+
+  let sweeper: NodeJS.Timeout | undefined;
+  return {
+    ctx: { db, currencies, nudge: (kind) => relay.nudge(kind), recordGrant: (source) => grants.inc({ source }) },
+    accounts,
+    passwords,
+    signer,
+    verify: createTokenVerifier(createLocalJWKSet(signer.jwks)),
+    internalToken: config.INTERNAL_TOKEN,
+    counters,
+    start() {
+      sweeper = setInterval(() => {
+        throttle.sweep().catch((err: unknown) => log.warn({ err }, 'login throttle: sweep failed'));
+      }, THROTTLE_SWEEP_MS);
+      sweeper.unref();
+      relay.start();
+    },
+    async stop() {
+      clearInterval(sweeper);
+      await relay.stop();
+    },
+  };
+}
