@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '@questline/platform';
-import type { QuestState } from '../domain/evaluate.js';
+import type { QuestState } from '../domain/quest-state.js';
 import type { Selectable } from 'kysely';
 import type { ProgressDatabase, UserQuestsTable } from './schema.js';
 import type { StoredProfile } from './profiles.repository.js';
@@ -65,7 +65,7 @@ function toState(row: StateRowColumns): QuestState {
     streakLastDay: row.streak_last_day,
     streakZone: row.streak_zone,
     questVersion: row.quest_version,
-    objectiveSig: row.objective_sig,
+    objectiveFingerprint: row.objective_sig,
     countingSince: row.counting_since,
     countingBase: row.counting_base,
   };
@@ -141,7 +141,7 @@ export async function upsertStates(ex: Executor<ProgressDatabase>, rows: StateRo
       ${col((r) => r.state.periodKey)}::text[], ${col((r) => r.state.completions)}::int[], ${col((r) => r.state.claimed)}::int[],
       ${col((r) => r.state.lastCompletedPeriod)}::text[], ${col((r) => r.state.streakCurrent)}::int[], ${col((r) => r.state.streakBest)}::int[],
       ${col((r) => r.state.streakLastDay)}::date[], ${col((r) => r.state.questVersion)}::int[], ${col((r) => r.state.streakZone)}::text[],
-      ${col((r) => r.state.objectiveSig)}::text[], ${col((r) => r.state.countingSince)}::timestamptz[], ${col((r) => r.state.countingBase)}::int[])
+      ${col((r) => r.state.objectiveFingerprint)}::text[], ${col((r) => r.state.countingSince)}::timestamptz[], ${col((r) => r.state.countingBase)}::int[])
     ON CONFLICT (user_id, quest_key) DO UPDATE SET
       progress = excluded.progress, period_key = excluded.period_key, completions = excluded.completions,
       claimed = excluded.claimed, last_completed_period = excluded.last_completed_period,
