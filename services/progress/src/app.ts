@@ -15,28 +15,23 @@ export interface ProgressApp {
 }
 
 export async function buildApp(config: Config): Promise<ProgressApp> {
-  // Readiness is declared before the context exists (the context needs the app's logger and metrics).
-  let ctx: ProgressContext | undefined;
-  const built = (): ProgressContext => {
-    if (!ctx) throw new Error('starting');
-    return ctx;
-  };
+  // Readiness is declared before the context exists (the context needs the app's logger and
+  // metrics); its checks run only once the app serves, when `context` is set.
   const { app, metrics } = await createApp({
     service: 'progress',
     logLevel: config.LOG_LEVEL,
     internalToken: config.INTERNAL_TOKEN,
     readiness: [
-      { name: 'database', check: () => sql`select 1`.execute(built().db) },
+      { name: 'database', check: () => sql`select 1`.execute(context.db) },
       {
         name: 'catalog',
         check: async () => {
-          if (!built().catalog.snapshot) throw new Error('no catalog copy loaded yet');
+          if (!context.catalog.snapshot) throw new Error('no catalog copy loaded yet');
         },
       },
     ],
   });
   const context = buildContext(config, { log: app.log, metrics });
-  ctx = context;
   registerEventRoutes(app, context);
   registerQuestRoutes(app, context);
   registerInternalRoutes(app, context);

@@ -1,5 +1,5 @@
 import type { PublishedQuest } from '@questline/contracts';
-import { comparePeriods, localDay, periodKey, type LocalDay } from './calendar.js';
+import { comparePeriods, localDay, periodKey } from './calendar.js';
 import { adoptVersion } from './quest-version.js';
 import { freshState, type QuestState } from './quest-state.js';
 import { streakStep } from './streak.js';

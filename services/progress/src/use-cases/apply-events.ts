@@ -18,7 +18,7 @@ import { eventKey, type ApplyTransaction, type UserApplyResult, type UserEvents,
 async function loadFirstCompletions(
   trx: Transaction<ProgressDatabase>,
   catalog: CatalogSnapshot,
-  users: UserEvents[],
+  lists: UserEvents[],
   statesByUser: Map<string, Map<string, QuestState>>,
 ): Promise<Map<string, Map<string, Date>>> {
   const { dependents } = catalog;
@@ -26,7 +26,7 @@ async function loadFirstCompletions(
   const prerequisiteKeys = [...dependents.keys()];
   const involved = (q: PublishedQuest) => q.prerequisites.length > 0 || dependents.has(q.key);
   const userIds = new Set<string>();
-  for (const { userId, events } of users) {
+  for (const { userId, events } of lists) {
     if (userIds.has(userId)) continue;
     const states = statesByUser.get(userId);
     if (!prerequisiteKeys.some((k) => (states?.get(k)?.completions ?? 0) > 0)) continue;
@@ -36,7 +36,7 @@ async function loadFirstCompletions(
 }
 
 /**
- * Applies the events of one or more users inside the caller's transaction, each user's in the
+ * Applies lists of events of one or more users inside the caller's transaction, each list in its
  * given order. The users' advisory locks (taken in id order, so concurrent transactions never
  * deadlock on each other) make concurrent transactions for the same user queue up instead of
  * losing updates; the events' primary key makes a repeated id a no-op; completions, claims of
@@ -52,15 +52,15 @@ async function loadFirstCompletions(
 export async function applyEvents(
   trx: Transaction<ProgressDatabase>,
   catalog: CatalogSnapshot,
-  users: UserEvents[],
+  lists: UserEvents[],
   opts: { snapshots?: boolean } = {},
 ): Promise<UserApplyResult[]> {
-  const userIds = [...new Set(users.map((u) => u.userId))].sort();
+  const userIds = [...new Set(lists.map((u) => u.userId))].sort();
   const now = await lockUsers(trx, userIds);
   const statesByUser = await listStatesOf(trx, userIds);
   const inserted = await insertEvents(
     trx,
-    users.flatMap((u) =>
+    lists.flatMap((u) =>
       u.events.map((e) => ({
         userId: u.userId,
         id: e.id,
@@ -72,12 +72,12 @@ export async function applyEvents(
       })),
     ),
   );
-  const firstCompletions = await loadFirstCompletions(trx, catalog, users, statesByUser);
+  const firstCompletions = await loadFirstCompletions(trx, catalog, lists, statesByUser);
   const transaction: ApplyTransaction = { db: trx, catalog, now, unappliedEvents: new Set(inserted), completionsToInsert: [], grantsToQueue: [] };
 
   // A user may come more than once (two single events in one group commit): one part, one row per quest.
   const parts = new Map<string, UserInTransaction>();
-  for (const { userId, events } of users) {
+  for (const { userId, events } of lists) {
     let part = parts.get(userId);
     if (!part) {
       part = {
@@ -96,7 +96,7 @@ export async function applyEvents(
   }
 
   const results: UserApplyResult[] = [];
-  for (const list of users) results.push(await applyUserEvents(transaction, parts.get(list.userId)!, list, opts.snapshots ?? false));
+  for (const list of lists) results.push(await applyUserEvents(transaction, parts.get(list.userId)!, list, opts.snapshots ?? false));
 
   const stateRows: StateRow[] = [];
   for (const part of parts.values()) {

@@ -6,7 +6,7 @@ import { applyEvents } from './apply-events.js';
 import type { UserApplyResult, UserEvents } from './apply-types.js';
 
 /** What committing events needs (ProgressContext provides it). */
-export interface IngestDeps {
+export interface CommitDeps {
   db: Kysely<ProgressDatabase>;
   catalog: CatalogCache;
   counters: ProgressCounters;
@@ -29,7 +29,7 @@ async function inTransaction<T>(db: Kysely<ProgressDatabase>, fn: (trx: Transact
 }
 
 /** After a commit: metrics, and a nudge to the relay when grants were queued. */
-function afterCommit(deps: IngestDeps, results: UserApplyResult[]): void {
+function afterCommit(deps: CommitDeps, results: UserApplyResult[]): void {
   let accepted = 0;
   let grants = 0;
   let replayedEvents = 0;
@@ -49,7 +49,7 @@ function afterCommit(deps: IngestDeps, results: UserApplyResult[]): void {
  * Applies the event lists of one or more users in one transaction (see applyEvents), then counts
  * them and nudges the grant relay. `snapshots`: each applied event carries the states right after it.
  */
-export async function commitEvents(deps: IngestDeps, lists: UserEvents[], opts: { snapshots?: boolean } = {}): Promise<UserApplyResult[]> {
+export async function commitEvents(deps: CommitDeps, lists: UserEvents[], opts: { snapshots?: boolean } = {}): Promise<UserApplyResult[]> {
   const catalog = requireCatalog(deps.catalog);
   const results = await inTransaction(deps.db, (trx) => applyEvents(trx, catalog, lists, opts));
   afterCommit(deps, results);

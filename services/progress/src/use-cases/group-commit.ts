@@ -1,6 +1,6 @@
 import { requireCatalog } from '../clients/catalog-cache.js';
 import type { UserApplyResult, UserEvents } from './apply-types.js';
-import { commitEvents, type IngestDeps } from './commit-events.js';
+import { commitEvents, type CommitDeps } from './commit-events.js';
 
 interface Pending {
   user: UserEvents;
@@ -29,7 +29,7 @@ export class GroupCommitter {
   private inFlight = 0;
 
   constructor(
-    private readonly deps: IngestDeps,
+    private readonly deps: CommitDeps,
     private readonly opts: GroupCommitOptions,
   ) {}
 

@@ -2,7 +2,7 @@ import type { IngestEventsResponse, UserEvent } from '@questline/contracts';
 import { requireCatalog } from '../clients/catalog-cache.js';
 import type { UserDirectory } from '../clients/user-directory.js';
 import type { IncomingEvent, UserEvents } from './apply-types.js';
-import { commitEvents, type IngestDeps } from './commit-events.js';
+import { commitEvents, type CommitDeps } from './commit-events.js';
 import { upstreamUnavailable } from './require-player.js';
 
 // Clocks differ a little between services; beyond this an occurredAt is a mistake, and letting it
@@ -27,7 +27,7 @@ async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Pro
  * timezone as stored now. If auth must be asked about a user progress has never heard of and cannot
  * be reached, the whole request fails with 503 before anything is applied, so a retry is exact.
  */
-export async function ingestBatch(deps: IngestDeps & { users: UserDirectory }, events: UserEvent[], requestId?: string): Promise<IngestEventsResponse> {
+export async function ingestBatch(deps: CommitDeps & { users: UserDirectory }, events: UserEvent[], requestId?: string): Promise<IngestEventsResponse> {
   requireCatalog(deps.catalog);
   const now = Date.now();
   const rejected: IngestEventsResponse['rejected'] = [];
