@@ -1,13 +1,17 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { TokenVerifier } from '@questline/platform';
+import { createDatabase, createServiceClient, remoteTokenVerifier, type Metrics, type TokenVerifier } from '@questline/platform';
 import type { Config } from './config.js';
 import type { ProgressDatabase } from './db/schema.js';
-import type { CatalogCache } from './clients/catalog-cache.js';
-import type { UserDirectory } from './clients/user-directory.js';
-import type { GrantRelay } from './workers/grant-relay.js';
-import type { ProgressCounters } from './progress-metrics.js';
+import { backlogStats } from './db/outbox.repository.js';
+import { loadCatalogSnapshot, saveCatalogSnapshot } from './db/catalog-snapshot.repository.js';
+import { CatalogCache } from './clients/catalog-cache.js';
+import { UserDirectory } from './clients/user-directory.js';
+import { GrantRelay } from './workers/grant-relay.js';
+import { createProgressMetrics, type ProgressCounters } from './progress-metrics.js';
+import { GroupCommitter } from './use-cases/group-commit.js';
 
-/** What the routes of this service are built from; assembled once in buildApp. */
+/** Everything the routes and use cases of this service are built from; assembled once, here. */
 export interface ProgressContext {
   config: Config;
   db: Kysely<ProgressDatabase>;
@@ -16,4 +20,55 @@ export interface ProgressContext {
   relay: GrantRelay;
   verify: TokenVerifier;
   counters: ProgressCounters;
+  /** Single events (POST /events), committed in groups under load. */
+  singleEvents: GroupCommitter;
+  /** Called after a commit that queued grants: the relay sends them now rather than at its next poll. */
+  onGrantsQueued: () => void;
+  /** Loads a catalog copy (the stored one, then a fresh one when the catalog is up) and starts the relay. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function buildContext(config: Config, app: { log: FastifyBaseLogger; metrics: Metrics }): ProgressContext {
+  const database = createDatabase<ProgressDatabase>(config.DATABASE_URL);
+  const { db } = database;
+  const authClient = createServiceClient({ service: 'auth', baseUrl: config.AUTH_URL, internalToken: config.INTERNAL_TOKEN });
+  const catalogClient = createServiceClient({ service: 'catalog', baseUrl: config.CATALOG_URL, internalToken: config.INTERNAL_TOKEN, timeoutMs: 3000 });
+  const counters = createProgressMetrics(app.metrics, () => backlogStats(db));
+  const catalog = new CatalogCache(catalogClient, config.CATALOG_POLL_MS, app.log.child({ component: 'catalog-cache' }), {
+    load: () => loadCatalogSnapshot(db),
+    save: (copy) => saveCatalogSnapshot(db, copy),
+  });
+  const users = new UserDirectory(db, authClient);
+  const relay = new GrantRelay(db, authClient, {
+    pollMs: config.OUTBOX_POLL_MS,
+    maxBackoffMs: config.OUTBOX_MAX_BACKOFF_MS,
+    log: app.log.child({ component: 'grant-relay' }),
+    onDelivered: (n) => counters.rewardsPaid.inc(n),
+  });
+  const verify = remoteTokenVerifier(`${config.AUTH_URL.replace(/\/$/, '')}/.well-known/jwks.json`, { log: app.log.child({ component: 'jwks' }) });
+  const onGrantsQueued = () => relay.nudge();
+  const singleEvents = new GroupCommitter({ db, catalog, counters, onGrantsQueued }, { maxInFlight: 4, maxGroup: 256 });
+
+  return {
+    config,
+    db,
+    catalog,
+    users,
+    relay,
+    verify,
+    counters,
+    singleEvents,
+    onGrantsQueued,
+    async start() {
+      await catalog.start();
+      relay.start();
+    },
+    async close() {
+      verify.close();
+      catalog.stop();
+      await relay.stop();
+      await database.close();
+    },
+  };
 }

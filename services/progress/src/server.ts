@@ -5,5 +5,5 @@ import { buildApp } from './app.js';
 
 const config = loadConfigOrExit(ConfigSchema);
 if (config.MIGRATE_ON_START) await runMigrations(config);
-const app = await buildApp(config);
+const { app } = await buildApp(config);
 await serve(app, { port: config.PORT, host: config.HOST });

@@ -7,7 +7,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InternalUser, PublishedQuest, RetiredQuest } from '@questline/contracts';
 import { questGrantKey } from '@questline/contracts';
-import { internalsOf } from '../src/app.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { dailyLogin, quest, tenDiamond } from './support/quests.js';
 
@@ -69,7 +68,7 @@ describe('claims of quests that are no longer published', () => {
 
     // The catalog archives both; only relic-hunt comes back with its display fields.
     h.catalog.setQuests([dailyLogin], [retiredOf(relic)]);
-    const snapshot = await internalsOf(h.app).catalog.refresh();
+    const snapshot = await h.ctx.catalog.refresh();
     assert.equal(snapshot?.byKey.has('relic-hunt'), false);
   });
   after(async () => {

@@ -6,9 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InternalUser } from '@questline/contracts';
 import { createDatabase, type Database } from '@questline/platform';
-import { internalsOf } from '../src/app.js';
 import type { ProgressDatabase } from '../src/db/schema.js';
-import { applyEvents, type IncomingEvent } from '../src/use-cases/apply-events.js';
+import { applyEvents } from '../src/use-cases/apply-events.js';
+import type { IncomingEvent } from '../src/use-cases/apply-types.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { dailyLogin, signInThreeTimes } from './support/quests.js';
 
@@ -42,7 +42,7 @@ describe('late events (integration)', () => {
 
   /** Applies one user's events in one transaction the way single events are (per-event answers). */
   const applyNow = async (userId: string, timezone: string, events: IncomingEvent[]) => {
-    const catalog = internalsOf(h.app).catalog.snapshot!;
+    const catalog = h.ctx.catalog.snapshot!;
     const [result] = await database.db.transaction().execute((trx) => applyEvents(trx, catalog, [{ userId, timezone, events }], { snapshots: true }));
     return result!;
   };
@@ -154,7 +154,7 @@ describe('late events (integration)', () => {
 
   test('per-event answers stay exact when a group holds a late event and a later one of the same user', async () => {
     const user = h.auth.addUser();
-    const catalog = internalsOf(h.app).catalog.snapshot!;
+    const catalog = h.ctx.catalog.snapshot!;
     await applyNow(user.id, 'UTC', [{ id: 'd3', type: 'login', occurredAt: new Date('2025-05-03T12:00:00Z') }]);
     // Two single events in one transaction (as a group commit applies them): a late day, then the next day.
     const results = await database.db.transaction().execute((trx) =>

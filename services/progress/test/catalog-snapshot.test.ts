@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InternalUser } from '@questline/contracts';
-import { internalsOf, type App } from '../src/app.js';
+import type { App } from '../src/app.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { dailyLogin, quest } from './support/quests.js';
 
@@ -32,7 +32,7 @@ describe('the stored catalog copy', () => {
   test('the copy loaded at start-up is stored, and so is every new revision', async () => {
     assert.equal((await stored())?.revision, '1');
     h.catalog.setQuests([dailyLogin, clicks, taps]);
-    await internalsOf(h.app).catalog.refresh();
+    await h.ctx.catalog.refresh();
     const row = await stored();
     assert.equal(row?.revision, '2');
     assert.deepEqual(row?.body.quests.map((q) => q.key), ['daily-login', 'clicks', 'taps']);
@@ -42,13 +42,13 @@ describe('the stored catalog copy', () => {
     const before304 = h.catalog.notModifiedCount();
     const replica = await h.buildReplica();
     assert.equal(h.catalog.notModifiedCount(), before304 + 1);
-    assert.equal(internalsOf(replica).catalog.snapshot?.revision, '2');
+    assert.equal(replica.ctx.catalog.snapshot?.revision, '2');
   });
 
   test('restarted while the catalog is down: ready, and events are applied on the stored copy', async () => {
     assert.equal((await post(h.app, 'click')).statusCode, 200);
     await h.catalog.close();
-    const restarted = await h.buildReplica();
+    const { app: restarted } = await h.buildReplica();
     const ready = await restarted.inject({ method: 'GET', url: '/readyz' });
     assert.equal(ready.statusCode, 200, ready.body);
     assert.deepEqual(ready.json().checks, { database: 'ok', catalog: 'ok' });
@@ -67,7 +67,7 @@ describe('the stored catalog copy', () => {
 
   test('a stored copy that fails the schema check is ignored: not ready, events refused', async () => {
     await h.sql(`UPDATE catalog_snapshot SET body = '{"revision":"2","quests":[{"key":"clicks"}]}'::jsonb`);
-    const restarted = await h.buildReplica();
+    const { app: restarted } = await h.buildReplica();
     assert.equal((await restarted.inject({ method: 'GET', url: '/readyz' })).statusCode, 503);
     const res = await post(restarted, 'click');
     assert.equal(res.statusCode, 503);

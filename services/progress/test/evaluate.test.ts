@@ -1,19 +1,20 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PublishedQuest } from '@questline/contracts';
-import { evaluate, initialState, matchesFilter, type Outcome, type QuestEvent, type QuestState } from '../src/domain/evaluate.js';
+import { evaluate, matchesFilter, type Outcome, type QuestEvent } from '../src/domain/evaluate.js';
+import { initialState, type QuestState } from '../src/domain/quest-state.js';
 import { dailyLogin, quest, signInThreeTimes } from './support/quests.js';
 
 type Step = string | (Partial<QuestEvent> & { at: string });
 
 /** Feeds events (ISO instants, or partial events) through evaluate, as ingestion does. */
-function run(q: PublishedQuest, steps: Step[], timezone = 'UTC', opts: { state?: QuestState; completionsOf?: (k: string) => number } = {}) {
+function run(q: PublishedQuest, steps: Step[], timezone = 'UTC', opts: { state?: QuestState; firstCompletedAt?: (k: string) => Date | null } = {}) {
   let state: QuestState | null = opts.state ?? null;
   const outcomes: Outcome[] = [];
   for (const step of steps) {
     const { at, ...rest } = typeof step === 'string' ? { at: step } : step;
     const event: QuestEvent = { type: q.objective.event, occurredAt: new Date(at), ...rest };
-    const result = evaluate({ quest: q, state, event, timezone, completionsOf: opts.completionsOf ?? (() => 0) });
+    const result = evaluate({ quest: q, state, event, timezone, firstCompletedAt: opts.firstCompletedAt ?? (() => null) });
     state = result.state;
     outcomes.push(result.outcome);
   }
@@ -234,12 +235,13 @@ describe('schedule window and prerequisites', () => {
 
   test('a quest is locked until every prerequisite has a completion', () => {
     const q = quest({ key: 'advanced', prerequisites: ['basic', 'intro'] });
-    const none = run(q, ['2026-03-01T10:00:00Z'], 'UTC', { completionsOf: () => 0 });
+    const earlier = new Date('2026-03-01T09:00:00Z');
+    const none = run(q, ['2026-03-01T10:00:00Z'], 'UTC', { firstCompletedAt: () => null });
     assert.deepEqual(kinds(none.outcomes), ['ignored:locked']);
     assert.equal(none.state.completions, 0);
-    const one = run(q, ['2026-03-01T10:00:00Z'], 'UTC', { completionsOf: (k) => (k === 'basic' ? 1 : 0) });
+    const one = run(q, ['2026-03-01T10:00:00Z'], 'UTC', { firstCompletedAt: (k) => (k === 'basic' ? earlier : null) });
     assert.deepEqual(kinds(one.outcomes), ['ignored:locked']);
-    const both = run(q, ['2026-03-01T10:00:00Z'], 'UTC', { completionsOf: () => 1 });
+    const both = run(q, ['2026-03-01T10:00:00Z'], 'UTC', { firstCompletedAt: () => earlier });
     assert.deepEqual(kinds(both.outcomes), ['completed#1']);
   });
 

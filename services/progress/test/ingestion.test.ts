@@ -5,7 +5,7 @@ import { DateTime } from 'luxon';
 import { injectInternal } from '@questline/testkit';
 import type { InternalUser } from '@questline/contracts';
 import { questGrantKey } from '@questline/contracts';
-import { internalsOf, type App } from '../src/app.js';
+import type { App } from '../src/app.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { dailyLogin, quest, signInThreeTimes } from './support/quests.js';
 import { INTERNAL_TOKEN } from './support/stand-ins.js';
@@ -47,8 +47,8 @@ describe('progress ingestion (integration)', () => {
     assert.deepEqual(updates.get('sign-in-three-times'), { questKey: 'sign-in-three-times', status: 'active', progress: 1, target: 3 });
 
     const replica = await h.buildReplica();
-    await Promise.all([h.drainOutbox(h.app), h.drainOutbox(replica)]);
-    await Promise.all([h.drainOutbox(h.app), h.drainOutbox(replica)]);
+    await Promise.all([h.drainOutbox(), h.drainOutbox(replica)]);
+    await Promise.all([h.drainOutbox(), h.drainOutbox(replica)]);
 
     const key = questGrantKey(user.id, 'daily-login', 1);
     const calls = h.auth.grantCalls.filter((c) => c.body.idempotencyKey === key);
@@ -74,7 +74,7 @@ describe('progress ingestion (integration)', () => {
     const user = h.auth.addUser();
     h.auth.failNextGrants(1000, 500);
     assert.equal((await postEvent(user, { type: 'login' })).statusCode, 200);
-    await h.drainOutbox(h.app).catch(() => undefined);
+    await h.drainOutbox().catch(() => undefined);
     const key = questGrantKey(user.id, 'daily-login', 1);
     assert.equal(h.auth.successfulGrants(key).length, 0);
 
@@ -237,7 +237,7 @@ describe('progress ingestion (integration)', () => {
 
   test('a quest published in the catalog shows up after a refresh; an unchanged catalog answers 304', async () => {
     const user = h.auth.addUser();
-    const { catalog } = internalsOf(h.app);
+    const { catalog } = h.ctx;
     const before304 = h.catalog.notModifiedCount();
     await catalog.refresh();
     assert.equal(h.catalog.notModifiedCount(), before304 + 1);
@@ -269,15 +269,15 @@ describe('progress without a catalog', () => {
   });
 
   test('keeps the last copy when the catalog goes away', async () => {
-    await assert.rejects(internalsOf(h.app).catalog.refresh());
-    assert.equal(internalsOf(h.app).catalog.snapshot?.quests.length, 1);
+    await assert.rejects(h.ctx.catalog.refresh());
+    assert.equal(h.ctx.catalog.snapshot?.quests.length, 1);
     assert.equal((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
   });
 
   test('a service that never loaded the catalog and has no stored copy is not ready and refuses events', async () => {
     // The first app stored its copy; without it a new process has nothing to start from.
     await h.sql('DELETE FROM catalog_snapshot');
-    const replica = await h.buildReplica();
+    const { app: replica } = await h.buildReplica();
     const ready = await replica.inject({ method: 'GET', url: '/readyz' });
     assert.equal(ready.statusCode, 503);
     assert.equal(ready.json().checks.database, 'ok');

@@ -91,7 +91,7 @@ describe('user profiles (integration)', () => {
     const rejected = await batch([{ id: 'after-ban', userId: user.id, type: 'click' }]);
     assert.deepEqual(rejected.json(), { accepted: 0, duplicates: 0, rejected: [{ index: 0, code: 'USER_BANNED' }] });
     // A replica sees the same table: no cache to wait for.
-    const replica = await h.buildReplica();
+    const { app: replica } = await h.buildReplica();
     const elsewhere = await replica.inject({ method: 'POST', url: '/api/v1/events', headers: token, payload: { type: 'click' } });
     assert.equal(elsewhere.statusCode, 403);
     // Unbanned by a newer version: events count again.

@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InternalUser, PublishedQuest } from '@questline/contracts';
-import { internalsOf } from '../src/app.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { quest, tenDiamond, tenGold } from './support/quests.js';
 
@@ -22,7 +21,7 @@ describe('quest edits (integration)', () => {
   };
   const publish = async (q: PublishedQuest) => {
     h.catalog.setQuests([q]);
-    await internalsOf(h.app).catalog.refresh();
+    await h.ctx.catalog.refresh();
   };
   const row = async () =>
     (await h.sql<{ progress: number; completions: number; quest_version: number }>(

@@ -1,10 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PublishedQuest } from '@questline/contracts';
-import { evaluate, freshState, type Outcome, type QuestEvent, type QuestState } from '../src/domain/evaluate.js';
-import { adoptVersion, objectiveSig } from '../src/domain/quest-version.js';
+import { evaluate, type Outcome, type QuestEvent } from '../src/domain/evaluate.js';
+import { freshState, objectiveFingerprint, type QuestState } from '../src/domain/quest-state.js';
+import { adoptVersion } from '../src/domain/quest-version.js';
 import { replayQuest } from '../src/domain/replay.js';
-import { buildQuestView } from '../src/domain/quest-view.js';
+import { buildQuestView, viewContext } from '../src/domain/quest-view.js';
 import { quest } from './support/quests.js';
 
 const T0 = new Date('2026-03-01T00:00:00Z');
@@ -17,7 +18,7 @@ function feed(q: PublishedQuest, state: QuestState | null, ats: string[], opts: 
   const outcomes: Outcome[] = [];
   for (const at of ats) {
     const event: QuestEvent = { type: opts.type ?? q.objective.event, occurredAt: new Date(at), attributes: opts.attributes, value: opts.value };
-    const r = evaluate({ quest: q, state, event, timezone: 'UTC', completionsOf: () => 0, now: opts.now ?? T1 });
+    const r = evaluate({ quest: q, state, event, timezone: 'UTC', firstCompletedAt: () => null, now: opts.now ?? T1 });
     state = r.state;
     outcomes.push(r.outcome);
   }
@@ -31,7 +32,7 @@ describe('a new quest version never rewrites earned progress', () => {
     assert.equal(before.progress, 7);
     const v2 = { ...v1, version: 2, objective: { ...v1.objective, target: 3 } };
     // Looking at it does not complete it (no retroactive completion) …
-    const view = buildQuestView(v2, before, { now: T1, timezone: 'UTC', completionsOf: () => 0 });
+    const view = buildQuestView(v2, before, viewContext(T1, 'UTC', () => 0));
     assert.deepEqual([view.progress, view.target, view.completions, view.status], [7, 3, 0, 'active']);
     // … the next matching event does, once.
     const { state, outcomes } = feed(v2, before, ['2026-03-03T10:00:00Z', '2026-03-03T10:01:00Z']);
@@ -71,7 +72,7 @@ describe('a new quest version never rewrites earned progress', () => {
         [adopted.completions, adopted.claimed, adopted.progress, adopted.questVersion, adopted.countingSince, adopted.countingBase],
         [1, 0, 0, 2, T1, 1],
       );
-      const view = buildQuestView(v2, before, { now: T1, timezone: 'UTC', completionsOf: () => 0 });
+      const view = buildQuestView(v2, before, viewContext(T1, 'UTC', () => 0));
       assert.deepEqual([view.progress, view.completions, view.claimable], [0, 1, 1]);
       const { state } = feed(v2, before, ['2026-03-04T10:00:00Z'], { ...eventOpts, now: T1 });
       assert.deepEqual([state.progress, state.completions, state.questVersion], [progressAfter, 1, 2]);
@@ -79,8 +80,8 @@ describe('a new quest version never rewrites earned progress', () => {
   }
 
   test('the signature ignores the target and the order of filter keys', () => {
-    assert.equal(objectiveSig({ event: 'e', mode: 'count', filter: { a: 1, b: 'x' } }), objectiveSig({ event: 'e', mode: 'count', filter: { b: 'x', a: 1 } }));
-    assert.notEqual(objectiveSig({ event: 'e', mode: 'count' }), objectiveSig({ event: 'e', mode: 'count', filter: { a: 1 } }));
+    assert.equal(objectiveFingerprint({ event: 'e', mode: 'count', filter: { a: 1, b: 'x' } }), objectiveFingerprint({ event: 'e', mode: 'count', filter: { b: 'x', a: 1 } }));
+    assert.notEqual(objectiveFingerprint({ event: 'e', mode: 'count' }), objectiveFingerprint({ event: 'e', mode: 'count', filter: { a: 1 } }));
   });
 
   test('maxCompletions lowered below the completions: maxed, never negative', () => {
@@ -89,9 +90,9 @@ describe('a new quest version never rewrites earned progress', () => {
     const { state, outcomes } = feed(v2, claimedAll, ['2026-03-04T10:00:00Z']);
     assert.deepEqual(outcomes, [{ kind: 'ignored', reason: 'maxed' }]);
     assert.equal(state.completions, 4);
-    const view = buildQuestView(v2, claimedAll, { now: T1, timezone: 'UTC', completionsOf: () => 0 });
+    const view = buildQuestView(v2, claimedAll, viewContext(T1, 'UTC', () => 0));
     assert.deepEqual([view.status, view.completions, view.maxCompletions, view.claimable], ['maxed', 4, 2, 0]);
-    const unclaimed = buildQuestView(v2, { ...claimedAll, claimed: 3 }, { now: T1, timezone: 'UTC', completionsOf: () => 0 });
+    const unclaimed = buildQuestView(v2, { ...claimedAll, claimed: 3 }, viewContext(T1, 'UTC', () => 0));
     assert.deepEqual([unclaimed.status, unclaimed.claimable], ['claimable', 1], 'earned completions stay claimable');
   });
 
@@ -102,10 +103,10 @@ describe('a new quest version never rewrites earned progress', () => {
   });
 
   test('rows stored before signatures existed are taken to count the current objective', () => {
-    const legacy: QuestState = { ...freshState(v1, null), objectiveSig: null, progress: 5 };
+    const legacy: QuestState = { ...freshState(v1, null), objectiveFingerprint: null, progress: 5 };
     const v2 = { ...v1, version: 2, objective: { ...v1.objective, event: 'tap' } };
     const adopted = adoptVersion(v2, legacy, T1);
-    assert.deepEqual([adopted.progress, adopted.objectiveSig], [5, objectiveSig(v2.objective)]);
+    assert.deepEqual([adopted.progress, adopted.objectiveFingerprint], [5, objectiveFingerprint(v2.objective)]);
   });
 
   test('a replay after an objective change starts from the completions before it and numbers on', () => {

@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initialState, type QuestState } from '../src/domain/evaluate.js';
-import { buildQuestView } from '../src/domain/quest-view.js';
+import { initialState, type QuestState } from '../src/domain/quest-state.js';
+import { buildQuestView, viewContext } from '../src/domain/quest-view.js';
 import { dailyLogin, quest, signInThreeTimes } from './support/quests.js';
 
-const ctx = (now: string, timezone = 'UTC', completionsOf: (k: string) => number = () => 0) => ({ now: new Date(now), timezone, completionsOf });
+const ctx = (now: string, timezone = 'UTC', completionsOf: (k: string) => number = () => 0) => viewContext(new Date(now), timezone, completionsOf);
 const state = (overrides: Partial<QuestState>): QuestState => ({ ...initialState(1), ...overrides });
 
 describe('quest view', () => {

@@ -1,17 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluate, type QuestEvent, type QuestState } from '../src/domain/evaluate.js';
+import { evaluate, type QuestEvent } from '../src/domain/evaluate.js';
+import type { QuestState } from '../src/domain/quest-state.js';
 import { replayQuest } from '../src/domain/replay.js';
 import { dailyLogin, quest, signInThreeTimes } from './support/quests.js';
 
 const login = (iso: string): QuestEvent => ({ type: 'login', occurredAt: new Date(iso) });
-const none = () => 0;
 // Prerequisites' first completions: none (these quests have no prerequisites).
 const never = () => null;
 
 function fold(quest: typeof signInThreeTimes, events: QuestEvent[], tz = 'UTC'): QuestState | null {
   let state: QuestState | null = null;
-  for (const event of events) state = evaluate({ quest, state, event, timezone: tz, completionsOf: none }).state;
+  for (const event of events) state = evaluate({ quest, state, event, timezone: tz, firstCompletedAt: never }).state;
   return state;
 }
 
@@ -19,7 +19,7 @@ test('a late streak day joins the days around it and earns the completion', () =
   // Stored: Nov 10 and Nov 12 (a gap, so the streak is 1). The late Nov 11 closes the gap.
   const stored = fold(signInThreeTimes, [login('2026-11-10T12:00:00Z'), login('2026-11-12T12:00:00Z')]);
   assert.equal(stored?.completions, 0);
-  const late = evaluate({ quest: signInThreeTimes, state: stored, event: login('2026-11-11T12:00:00Z'), timezone: 'UTC', completionsOf: none });
+  const late = evaluate({ quest: signInThreeTimes, state: stored, event: login('2026-11-11T12:00:00Z'), timezone: 'UTC', firstCompletedAt: never });
   assert.deepEqual(late.outcome, { kind: 'ignored', reason: 'stale-day' });
   const history = ['2026-11-10T12:00:00Z', '2026-11-11T12:00:00Z', '2026-11-12T12:00:00Z'].map(login);
   const replay = replayQuest(signInThreeTimes, stored, history, 'UTC', never);

@@ -1,9 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluate, type Outcome, type QuestEvent, type QuestState } from '../src/domain/evaluate.js';
+import { evaluate, type Outcome, type QuestEvent } from '../src/domain/evaluate.js';
+import type { QuestState } from '../src/domain/quest-state.js';
 import { replayQuest } from '../src/domain/replay.js';
 import { streakStep, type StreakStep } from '../src/domain/streak.js';
-import { buildQuestView } from '../src/domain/quest-view.js';
+import { buildQuestView, viewContext } from '../src/domain/quest-view.js';
 import { dailyLogin, quest } from './support/quests.js';
 
 const streak5 = quest({ key: 'streak5', objective: { event: 'login', mode: 'streak', target: 5 } });
@@ -14,7 +15,7 @@ function run(q: typeof streak5, steps: Array<[string, string]>, start: QuestStat
   const outcomes: string[] = [];
   for (const [at, zone] of steps) {
     const event: QuestEvent = { type: 'login', occurredAt: new Date(at), zone };
-    const r = evaluate({ quest: q, state, event, timezone: zone, completionsOf: () => 0 });
+    const r = evaluate({ quest: q, state, event, timezone: zone, firstCompletedAt: () => null });
     state = r.state;
     outcomes.push(kind(r.outcome));
   }
@@ -80,7 +81,7 @@ describe('a user who changes timezone mid-streak', () => {
       ['2026-03-02T20:00:00Z', 'America/Los_Angeles'], // LA 2 Mar: already completed
       ['2026-03-03T20:00:00Z', 'America/Los_Angeles'], // LA 3 Mar
     ] as const) {
-      const r = evaluate({ quest: dailyLogin, state, event: { type: 'login', occurredAt: new Date(at), zone }, timezone: zone, completionsOf: () => 0 });
+      const r = evaluate({ quest: dailyLogin, state, event: { type: 'login', occurredAt: new Date(at), zone }, timezone: zone, firstCompletedAt: () => null });
       state = r.state;
       outcomes.push(kind(r.outcome));
     }
@@ -105,9 +106,9 @@ describe('a user who changes timezone mid-streak', () => {
       ['2026-03-02T01:00:00Z', 'America/New_York'], // NY 1 Mar 20:00
     ]);
     // Now: 2 Mar 22:00 NY = 3 Mar 12:00 Tokyo; the user now lives in Tokyo.
-    const view = buildQuestView(streak5, state, { now: new Date('2026-03-03T03:00:00Z'), timezone: 'Asia/Tokyo', completionsOf: () => 0 });
+    const view = buildQuestView(streak5, state, viewContext(new Date('2026-03-03T03:00:00Z'), 'Asia/Tokyo', () => 0));
     assert.equal(view.streak!.current, 2);
-    const later = buildQuestView(streak5, state, { now: new Date('2026-03-04T03:00:00Z'), timezone: 'Asia/Tokyo', completionsOf: () => 0 });
+    const later = buildQuestView(streak5, state, viewContext(new Date('2026-03-04T03:00:00Z'), 'Asia/Tokyo', () => 0));
     assert.equal(later.streak!.current, 0, 'a day really missed');
   });
 });

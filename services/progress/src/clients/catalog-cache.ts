@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { PublishedQuest, PublishedQuestsResponse, RetiredQuest } from '@questline/contracts';
-import { UpstreamError, type ServiceClient } from '@questline/platform';
+import type { PublishedQuest, PublishedQuestsResponse } from '@questline/contracts';
+import { AppError, UpstreamError, type ServiceClient } from '@questline/platform';
+import { dependentsIndex } from '../domain/prerequisites.js';
+import type { ArchivedQuest } from '../domain/quest-view.js';
 import { describeSchemaErrors, isPublishedQuestsResponse } from './upstream-schemas.js';
 
 export interface CatalogSnapshot {
@@ -9,8 +11,10 @@ export interface CatalogSnapshot {
   byKey: ReadonlyMap<string, PublishedQuest>;
   /** Published quests only: the one index events are evaluated through. */
   byEvent: ReadonlyMap<string, PublishedQuest[]>;
-  /** Archived quests' display fields, to show (never evaluate) what users earned on them. */
-  retiredByKey: ReadonlyMap<string, RetiredQuest>;
+  /** Quest key → the published quests that list it as a prerequisite. */
+  dependents: ReadonlyMap<string, PublishedQuest[]>;
+  /** Archived quests' display fields (the feed's `retired` list), to show, never evaluate, what users earned on them. */
+  archivedByKey: ReadonlyMap<string, ArchivedQuest>;
 }
 
 /** Where the last good copy outlives the process (progress's own database). */
@@ -28,8 +32,18 @@ function index(response: PublishedQuestsResponse): CatalogSnapshot {
   }
   const byKey = new Map(response.quests.map((q) => [q.key, q]));
   // `retired` is optional in the contract (an older catalog sends none); a published key wins.
-  const retiredByKey = new Map((response.retired ?? []).filter((q) => !byKey.has(q.key)).map((q) => [q.key, q]));
-  return { revision: response.revision, quests: response.quests, byKey, byEvent, retiredByKey };
+  const archivedByKey = new Map((response.retired ?? []).filter((q) => !byKey.has(q.key)).map((q) => [q.key, q]));
+  return { revision: response.revision, quests: response.quests, byKey, byEvent, dependents: dependentsIndex(response.quests), archivedByKey };
+}
+
+/**
+ * The catalog copy, or 503 CATALOG_UNAVAILABLE until a first one exists: applying events to no
+ * quests would lose progress, and a view of no quests would show an empty list as if it were true.
+ */
+export function requireCatalog(cache: CatalogCache): CatalogSnapshot {
+  const snapshot = cache.snapshot;
+  if (!snapshot) throw new AppError('CATALOG_UNAVAILABLE', 'quest catalog not loaded yet; retry shortly');
+  return snapshot;
 }
 
 /**

@@ -13,25 +13,6 @@ export interface NewEvent {
   zone: string;
 }
 
-/** Records an event once; false when (userId, id) was seen before, which makes the event a duplicate. */
-export async function insertEvent(ex: Executor<ProgressDatabase>, e: NewEvent): Promise<boolean> {
-  const rows = await ex
-    .insertInto('events')
-    .values({
-      user_id: e.userId,
-      id: e.id,
-      type: e.type,
-      value: e.value,
-      attributes: JSON.stringify(e.attributes),
-      occurred_at: e.occurredAt,
-      zone: e.zone,
-    })
-    .onConflict((oc) => oc.columns(['user_id', 'id']).doNothing())
-    .returning('id')
-    .execute();
-  return rows.length === 1;
-}
-
 /**
  * Records many events (of several users) in one statement (one array parameter per column, so
  * any number of rows); returns the `userId + '\u0000' + id` keys that were new. An id already

@@ -3,7 +3,6 @@ import type { GrantRequest } from '@questline/contracts';
 import type { Executor } from '@questline/platform';
 import type { ProgressDatabase } from './schema.js';
 
-/** Queues grants; a second row for the same idempotency key is a no-op. */
 /** Queues grants in one statement (one array parameter per column); a key already queued is kept as it is. */
 export async function enqueueGrants(ex: Executor<ProgressDatabase>, grants: GrantRequest[]): Promise<void> {
   if (grants.length === 0) return;
@@ -15,10 +14,6 @@ export async function enqueueGrants(ex: Executor<ProgressDatabase>, grants: Gran
       ${col((g) => g.idempotencyKey)}::text[], ${col((g) => JSON.stringify(g))}::text[]
     ) AS t(u, k, c, i, p)
     ON CONFLICT (idempotency_key) DO NOTHING`.execute(ex);
-}
-
-export function enqueueGrant(ex: Executor<ProgressDatabase>, grant: GrantRequest): Promise<void> {
-  return enqueueGrants(ex, [grant]);
 }
 
 export interface PendingGrant {

@@ -31,6 +31,7 @@ export interface UserQuestsTable {
   streak_last_day: string | null;
   quest_version: number;
   streak_zone: string | null;
+  /** QuestState.objectiveFingerprint (the column keeps its first name: renaming it would break replicas still running the old code). */
   objective_sig: string | null;
   counting_since: ColumnType<Date | null, Date | string | null, Date | string | null>;
   counting_base: number;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '@questline/platform';
-import type { QuestState } from '../domain/evaluate.js';
+import type { QuestState } from '../domain/quest-state.js';
 import type { Selectable } from 'kysely';
 import type { ProgressDatabase, UserQuestsTable } from './schema.js';
 import type { StoredProfile } from './profiles.repository.js';
@@ -31,8 +31,8 @@ export async function lockUsers(ex: Executor<ProgressDatabase>, userIds: string[
   return rows[0]!.now;
 }
 
-// Every column a state is made of; updated_at is left out (parsing a timestamp per row is a
-// measurable share of reading a user's 50 states).
+// Every column a state is made of; updated_at is left out: no state needs it, and parsing a
+// timestamp per row is paid on every read of a user's states (docs/BENCHMARKS.md, "Progress: measured choices").
 const STATE_COLUMNS = [
   'user_id',
   'quest_key',
@@ -65,7 +65,7 @@ function toState(row: StateRowColumns): QuestState {
     streakLastDay: row.streak_last_day,
     streakZone: row.streak_zone,
     questVersion: row.quest_version,
-    objectiveSig: row.objective_sig,
+    objectiveFingerprint: row.objective_sig,
     countingSince: row.counting_since,
     countingBase: row.counting_base,
   };
@@ -79,8 +79,8 @@ export async function listStates(ex: Executor<ProgressDatabase>, userId: string)
 
 /**
  * What a user's quest list needs, in one round trip: their stored profile (null if progress has
- * never heard of them) and all their quest states. On this kind of machine a query's syscalls cost
- * more than its work, so GET /me/quests makes one query, not two.
+ * never heard of them) and all their quest states. A round trip costs more than the work of either
+ * query, so GET /me/quests makes one, not two.
  */
 export async function readQuestList(
   ex: Executor<ProgressDatabase>,
@@ -126,9 +126,9 @@ export interface StateRow {
 
 /**
  * Writes many states in one statement whatever their number: one array parameter per column,
- * unnested by PostgreSQL (a VALUES list would take 15 parameters a row, and a statement at most
- * 65,535: a big batch over many quests once crossed that). Keys must be unique (callers pass each
- * user's dirty quests once).
+ * unnested by PostgreSQL (a VALUES list would take 15 parameters a row, and a statement takes at
+ * most 65,535, which a big batch over many quests reaches). Keys must be unique (callers pass each
+ * user's changed quests once).
  */
 export async function upsertStates(ex: Executor<ProgressDatabase>, rows: StateRow[]): Promise<void> {
   if (rows.length === 0) return;
@@ -141,7 +141,7 @@ export async function upsertStates(ex: Executor<ProgressDatabase>, rows: StateRo
       ${col((r) => r.state.periodKey)}::text[], ${col((r) => r.state.completions)}::int[], ${col((r) => r.state.claimed)}::int[],
       ${col((r) => r.state.lastCompletedPeriod)}::text[], ${col((r) => r.state.streakCurrent)}::int[], ${col((r) => r.state.streakBest)}::int[],
       ${col((r) => r.state.streakLastDay)}::date[], ${col((r) => r.state.questVersion)}::int[], ${col((r) => r.state.streakZone)}::text[],
-      ${col((r) => r.state.objectiveSig)}::text[], ${col((r) => r.state.countingSince)}::timestamptz[], ${col((r) => r.state.countingBase)}::int[])
+      ${col((r) => r.state.objectiveFingerprint)}::text[], ${col((r) => r.state.countingSince)}::timestamptz[], ${col((r) => r.state.countingBase)}::int[])
     ON CONFLICT (user_id, quest_key) DO UPDATE SET
       progress = excluded.progress, period_key = excluded.period_key, completions = excluded.completions,
       claimed = excluded.claimed, last_completed_period = excluded.last_completed_period,

@@ -1,6 +1,7 @@
 import type { PublishedQuest } from '@questline/contracts';
-import { comparePeriods, localDay, periodKey, type LocalDay } from './calendar.js';
-import { adoptVersion, objectiveSig } from './quest-version.js';
+import { comparePeriods, localDay, periodKey } from './calendar.js';
+import { adoptVersion } from './quest-version.js';
+import { freshState, type QuestState } from './quest-state.js';
 import { streakStep } from './streak.js';
 
 /** The parts of a published quest that decide how an event counts. */
@@ -8,29 +9,6 @@ export type QuestRules = Pick<
   PublishedQuest,
   'key' | 'version' | 'objective' | 'autoClaim' | 'maxCompletions' | 'repeat' | 'startsAt' | 'endsAt' | 'prerequisites'
 >;
-
-/** A user's stored state for one quest (one user_quests row). */
-export interface QuestState {
-  progress: number;
-  /** The period `progress` belongs to, for repeating quests; null otherwise. */
-  periodKey: string | null;
-  completions: number;
-  claimed: number;
-  lastCompletedPeriod: string | null;
-  streakCurrent: number;
-  streakBest: number;
-  streakLastDay: LocalDay | null;
-  /** The zone streakLastDay was counted in. */
-  streakZone: string | null;
-  /** The quest version progress was last made under. */
-  questVersion: number;
-  /** What the counter counts (quest-version.ts); null on rows older than the signature. */
-  objectiveSig: string | null;
-  /** Events received from this instant on count (row creation or last objective change); null = all. */
-  countingSince: Date | null;
-  /** Completions already recorded at countingSince (a replay starts from there). */
-  countingBase: number;
-}
 
 export type AttributeValue = string | number | boolean;
 
@@ -72,13 +50,8 @@ export interface EvaluationInput {
   state: QuestState | null;
   event: QuestEvent;
   timezone: string;
-  /**
-   * When each quest was first completed (null: never). When given, it decides prerequisites, at the
-   * event's own time (prerequisitesMetAt): ingestion and replays pass it.
-   */
-  firstCompletedAt?: (questKey: string) => Date | null;
-  /** Completions per quest key before this event; decides prerequisites when `firstCompletedAt` is not given. */
-  completionsOf?: (questKey: string) => number;
+  /** When each quest was first completed (null: never): prerequisites are judged by it, at the event's own time. */
+  firstCompletedAt: (questKey: string) => Date | null;
   /** When the event is ingested (the transaction's clock): starts the counting of a new or restarted counter. */
   now?: Date;
 }
@@ -86,29 +59,6 @@ export interface EvaluationInput {
 export interface Evaluation {
   state: QuestState;
   outcome: Outcome;
-}
-
-export function initialState(questVersion: number): QuestState {
-  return {
-    progress: 0,
-    periodKey: null,
-    completions: 0,
-    claimed: 0,
-    lastCompletedPeriod: null,
-    streakCurrent: 0,
-    streakBest: 0,
-    streakLastDay: null,
-    streakZone: null,
-    questVersion,
-    objectiveSig: null,
-    countingSince: null,
-    countingBase: 0,
-  };
-}
-
-/** A user's first state for a quest, counting events received from `now` on. */
-export function freshState(quest: Pick<QuestRules, 'version' | 'objective'>, now: Date | null): QuestState {
-  return { ...initialState(quest.version), objectiveSig: objectiveSig(quest.objective), countingSince: now };
 }
 
 /** Every filter key must equal the event's attribute (strictly: 5 and "5" differ). */
@@ -125,6 +75,7 @@ export function withinSchedule(quest: Pick<QuestRules, 'startsAt' | 'endsAt'>, a
   return true;
 }
 
+/** Whether each prerequisite has a completion now (what a view shows; events are judged by prerequisitesMetAt). */
 export function prerequisitesMet(quest: Pick<QuestRules, 'prerequisites'>, completionsOf: (key: string) => number): boolean {
   return quest.prerequisites.every((key) => completionsOf(key) >= 1);
 }
@@ -136,7 +87,7 @@ export function prerequisitesMet(quest: Pick<QuestRules, 'prerequisites'>, compl
  * that completes a prerequisite (whose instant is that completion's) never also counts toward the
  * quest it unlocks.
  */
-export function prerequisitesMetAt(quest: Pick<QuestRules, 'prerequisites'>, at: Date, firstCompletedAt: (key: string) => Date | null): boolean {
+function prerequisitesMetAt(quest: Pick<QuestRules, 'prerequisites'>, at: Date, firstCompletedAt: (key: string) => Date | null): boolean {
   return quest.prerequisites.every((key) => {
     const first = firstCompletedAt(key);
     return first !== null && first.getTime() < at.getTime();
@@ -154,7 +105,7 @@ export function isMaxed(quest: Pick<QuestRules, 'maxCompletions'>, completions: 
  * Events are applied incrementally in arrival order. An event older than the state (a streak day
  * before the last counted day, or an earlier period of a repeating quest) comes back as
  * ignored 'stale-day' / 'stale-period', and the caller replays history instead (replay.ts).
- * Prerequisites are judged at the event's time when `firstCompletedAt` is given (prerequisitesMetAt).
+ * Prerequisites are judged at the event's own time (prerequisitesMetAt).
  */
 export function evaluate(input: EvaluationInput): Evaluation {
   const { quest, event } = input;
@@ -168,10 +119,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
 
   if (event.type !== objective.event) return ignored('filter-mismatch');
   if (!withinSchedule(quest, event.occurredAt)) return ignored('outside-schedule');
-  const unlocked = input.firstCompletedAt
-    ? prerequisitesMetAt(quest, event.occurredAt, input.firstCompletedAt)
-    : prerequisitesMet(quest, input.completionsOf ?? (() => 0));
-  if (!unlocked) return ignored('locked');
+  if (!prerequisitesMetAt(quest, event.occurredAt, input.firstCompletedAt)) return ignored('locked');
   if (!matchesFilter(objective.filter, event.attributes)) return ignored('filter-mismatch');
   if (isMaxed(quest, current.completions)) return ignored('maxed');
 

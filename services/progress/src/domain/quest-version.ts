@@ -1,14 +1,5 @@
 import type { Objective } from '@questline/contracts';
-import type { QuestState } from './evaluate.js';
-
-/**
- * What an objective counts, independent of its target: the event type, the mode and the filter
- * (keys sorted, so the same filter always gives the same text).
- */
-export function objectiveSig(objective: Pick<Objective, 'event' | 'mode' | 'filter'>): string {
-  const filter = objective.filter ? Object.keys(objective.filter).sort().map((k) => [k, objective.filter![k]]) : [];
-  return JSON.stringify([objective.event, objective.mode, filter]);
-}
+import { objectiveFingerprint, type QuestState } from './quest-state.js';
 
 /**
  * Moves a stored state onto the quest version the catalog publishes now. Earned things are never
@@ -24,14 +15,16 @@ export function adoptVersion(
   now: Date | null,
 ): QuestState {
   if (quest.version < state.questVersion) return state;
-  const sig = objectiveSig(quest.objective);
-  if (state.objectiveSig === sig && state.questVersion === quest.version) return state;
-  // Rows stored before the signature existed are taken to count the current objective.
-  if (state.objectiveSig === null || state.objectiveSig === sig) return { ...state, questVersion: quest.version, objectiveSig: sig };
+  const fingerprint = objectiveFingerprint(quest.objective);
+  if (state.objectiveFingerprint === fingerprint && state.questVersion === quest.version) return state;
+  // Rows stored before fingerprints were recorded are taken to count the current objective.
+  if (state.objectiveFingerprint === null || state.objectiveFingerprint === fingerprint) {
+    return { ...state, questVersion: quest.version, objectiveFingerprint: fingerprint };
+  }
   return {
     ...state,
     questVersion: quest.version,
-    objectiveSig: sig,
+    objectiveFingerprint: fingerprint,
     progress: 0,
     streakCurrent: 0,
     streakLastDay: null,

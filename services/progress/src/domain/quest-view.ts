@@ -1,6 +1,7 @@
 import type { PublishedQuest, RetiredQuest } from '@questline/contracts';
 import { periodEndsAt, periodKey } from './calendar.js';
-import { isMaxed, prerequisitesMet, withinSchedule, type QuestState } from './evaluate.js';
+import { isMaxed, prerequisitesMet, withinSchedule } from './evaluate.js';
+import type { QuestState } from './quest-state.js';
 import { adoptVersion } from './quest-version.js';
 import { streakStep } from './streak.js';
 
@@ -28,30 +29,35 @@ export interface QuestView {
   claimable: number;
 }
 
-export interface ViewContext {
-  now: Date;
-  timezone: string;
-  completionsOf: (questKey: string) => number;
-}
+/** An archived quest as the catalog feed lists it (its `retired` list): display fields only. */
+export type ArchivedQuest = RetiredQuest;
 
 interface Period {
   key: string | null;
   endsAt: Date | null;
 }
 
-/**
- * The current day and week of a context, worked out once per context rather than once per quest:
- * the zone arithmetic is most of a view's cost, and a list of 50 quests shares one `now` and zone.
- */
-const periodsOf = new WeakMap<ViewContext, Map<PublishedQuest['repeat'], Period>>();
+/** What the views of one user's list share: the instant, the user's zone, their completions. */
+export interface ViewContext {
+  now: Date;
+  timezone: string;
+  completionsOf: (questKey: string) => number;
+  /**
+   * The current day and week, worked out once per list rather than once per quest: the zone
+   * arithmetic is most of a view's cost, and every quest of a list shares one `now` and zone.
+   */
+  periods: Map<PublishedQuest['repeat'], Period>;
+}
+
+export function viewContext(now: Date, timezone: string, completionsOf: (questKey: string) => number): ViewContext {
+  return { now, timezone, completionsOf, periods: new Map() };
+}
 
 function currentPeriod(repeat: PublishedQuest['repeat'], ctx: ViewContext): Period {
-  let memo = periodsOf.get(ctx);
-  if (!memo) periodsOf.set(ctx, (memo = new Map()));
-  let period = memo.get(repeat);
+  let period = ctx.periods.get(repeat);
   if (!period) {
     period = { key: periodKey(repeat, ctx.now, ctx.timezone), endsAt: periodEndsAt(repeat, ctx.now, ctx.timezone) };
-    memo.set(repeat, period);
+    ctx.periods.set(repeat, period);
   }
   return period;
 }
@@ -66,7 +72,7 @@ function liveStreak(state: QuestState, now: Date, zone: string): number {
   return step === 'same' || step === 'earlier' || step === 'next' ? state.streakCurrent : 0;
 }
 
-export function statusOf(quest: PublishedQuest, state: QuestState | null, ctx: ViewContext): QuestViewStatus {
+function statusOf(quest: PublishedQuest, state: QuestState | null, ctx: ViewContext): QuestViewStatus {
   const completions = state?.completions ?? 0;
   const claimed = state?.claimed ?? 0;
   // Earned rewards stay claimable even when the quest is locked or its window closed.
@@ -106,7 +112,7 @@ export function buildQuestView(quest: PublishedQuest, stored: QuestState | null,
  * A quest archived while the user still had unclaimed completions on it: listed only so those can
  * be claimed. Nothing can progress any more, so there is no progress, live streak or period.
  */
-export function buildRetiredView(quest: RetiredQuest, state: QuestState): QuestView {
+export function buildArchivedView(quest: ArchivedQuest, state: QuestState): QuestView {
   return {
     quest: { key: quest.key, name: quest.name, description: quest.description, tags: quest.tags },
     status: 'claimable',

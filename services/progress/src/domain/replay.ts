@@ -1,5 +1,6 @@
 import { comparePeriods } from './calendar.js';
-import { evaluate, freshState, type Outcome, type QuestEvent, type QuestRules, type QuestState } from './evaluate.js';
+import { evaluate, type Outcome, type QuestEvent, type QuestRules } from './evaluate.js';
+import { freshState, type QuestState } from './quest-state.js';
 import { adoptVersion } from './quest-version.js';
 
 export interface Replay {
@@ -112,7 +113,7 @@ export function sameState(a: QuestState, b: QuestState): boolean {
     a.streakLastDay === b.streakLastDay &&
     a.streakZone === b.streakZone &&
     a.questVersion === b.questVersion &&
-    a.objectiveSig === b.objectiveSig &&
+    a.objectiveFingerprint === b.objectiveFingerprint &&
     sameInstant(a.countingSince, b.countingSince) &&
     a.countingBase === b.countingBase
   );

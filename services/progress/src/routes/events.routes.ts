@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { IngestEventsRequest, IngestEventsResponse, UserEvent } from '@questline/contracts';
-import { AppError, callerOf, errorResponses, requireAuth, requireInternal, type App } from '@questline/platform';
+import { callerOf, errorResponses, requireAuth, requireInternal, type App } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
-import { buildQuestView } from '../domain/quest-view.js';
-import { GroupCommitter } from '../use-cases/group-commit.js';
-import { ingestBatch, lookupUser } from '../use-cases/ingest-batch.js';
+import { ingestBatch } from '../use-cases/ingest-batch.js';
+import { recordPlayerEvent } from '../use-cases/record-event.js';
 import { QuestViewStatus, RewardedItems } from './schemas.js';
 
 const BATCH_BODY_LIMIT = 4 * 1024 * 1024;
@@ -29,9 +27,6 @@ const PlayerEventResponse = Type.Object({
 });
 
 export function registerEventRoutes(app: App, ctx: ProgressContext) {
-  const deps = { db: ctx.db, catalog: ctx.catalog, counters: ctx.counters, users: ctx.users, onGrantsQueued: () => ctx.relay.nudge() };
-  const singles = new GroupCommitter(deps, { maxInFlight: 4, maxGroup: 256 });
-
   app.post(
     '/api/v1/events',
     {
@@ -44,36 +39,7 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
         response: { 200: PlayerEventResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'USER_BANNED', 'PAYLOAD_TOO_LARGE', 'CATALOG_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE') },
       },
     },
-    async (request) => {
-      const caller = callerOf(request);
-      // The token may predate a ban or a timezone change: the profile from auth decides.
-      const profile = await lookupUser(ctx.users, caller.id, request.id);
-      if (!profile) throw new AppError('UNAUTHENTICATED', 'this account no longer exists');
-      if (profile.status === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
-
-      const body = request.body;
-      const eventId = body.id ?? randomUUID();
-      const now = new Date();
-      const { applied, states: latest } = await singles.submit({
-        userId: caller.id,
-        timezone: profile.timezone,
-        events: [{ id: eventId, type: body.type, value: body.value, attributes: body.attributes, occurredAt: now }],
-      });
-      const event = applied[0]!;
-      // This event's own effect, even when later events of the same user were committed with it.
-      const states = event.statesAfter ?? latest;
-      const view = { now, timezone: profile.timezone, completionsOf: (key: string) => states.get(key)?.completions ?? 0 };
-      return {
-        eventId,
-        duplicate: event.duplicate,
-        updates: event.results.map(({ quest }) => {
-          const { status, progress, target } = buildQuestView(quest, states.get(quest.key) ?? null, view);
-          return { questKey: quest.key, status, progress, target };
-        }),
-        completed: event.results.filter((r) => r.outcome.kind === 'completed').map((r) => r.quest.key),
-        rewarded: event.rewarded,
-      };
-    },
+    async (request) => recordPlayerEvent(ctx, callerOf(request).id, request.body, request.id),
   );
 
   app.post(
@@ -93,7 +59,7 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
         response: { 200: IngestEventsResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'PAYLOAD_TOO_LARGE', 'CATALOG_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE') },
       },
     },
-    async (request) => ingestBatch(deps, request.body.events, request.id),
+    async (request) => ingestBatch(ctx, request.body.events, request.id),
   );
 
   // How auth delivers login events from its outbox; idempotent per (userId, id).
@@ -110,6 +76,6 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
         response: { 200: IngestEventsResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'PAYLOAD_TOO_LARGE', 'CATALOG_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE') },
       },
     },
-    async (request) => ingestBatch(deps, request.body.events, request.id),
+    async (request) => ingestBatch(ctx, request.body.events, request.id),
   );
 }

@@ -2,9 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { AppError, callerOf, errorResponses, requireAuth, type App } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
 import { claimQuest } from '../use-cases/claim-quest.js';
-import { callerQuestViews, questViewsFor } from '../use-cases/quest-views.js';
-import { lookupUser } from '../use-cases/ingest-batch.js';
-import { requireCatalog } from '../use-cases/ingest-events.js';
+import { callerQuestViews, userQuestViews } from '../use-cases/quest-views.js';
 import { QuestKeyParams, QuestViewList, RewardedItems, UserIdParams } from './schemas.js';
 
 const ClaimResponse = Type.Object({
@@ -28,16 +26,8 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
       },
     },
     async (request) => {
-      // From progress's own data: the stored profile (pushed by auth). Without one, auth is asked
-      // (and its answer stored), so a token whose user does not exist is 401 as on every /me route.
-      const caller = callerOf(request);
-      const catalog = requireCatalog(ctx.catalog);
-      let result = await callerQuestViews(ctx.db, catalog, caller);
-      if (result.kind === 'unknown-user') {
-        const profile = await lookupUser(ctx.users, caller.id, request.id);
-        if (!profile) throw new AppError('UNAUTHENTICATED', 'this account no longer exists');
-        result = profile.status === 'banned' ? { kind: 'banned' } : { kind: 'listed', items: await questViewsFor(ctx.db, catalog, profile.id, profile.timezone) };
-      }
+      const result = await callerQuestViews(ctx, callerOf(request).id, request.id);
+      if (result.kind === 'unknown-user') throw new AppError('UNAUTHENTICATED', 'this account no longer exists');
       if (result.kind === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
       return { items: result.items };
     },
@@ -56,17 +46,10 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
       },
     },
     async (request) => {
-      const caller = callerOf(request);
-      const profile = await lookupUser(ctx.users, caller.id, request.id);
-      if (!profile) throw new AppError('UNAUTHENTICATED', 'this account no longer exists');
-      if (profile.status === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
-      // Paid from the stored completions, published or not; the catalog copy is asked only when
-      // there is nothing to pay and the user has no state on the key (409 or 404).
       const { key } = request.params;
-      const result = await claimQuest(ctx.db, caller.id, key, (k) => requireCatalog(ctx.catalog).byKey.has(k));
+      const result = await claimQuest(ctx, callerOf(request).id, key, request.id);
       if (result.kind === 'unknown-quest') throw new AppError('NOT_FOUND', `no quest ${key}`);
       if (result.kind === 'nothing-to-claim') throw new AppError('NOTHING_TO_CLAIM', `nothing to claim on ${key}`);
-      ctx.relay.nudge();
       return { rewarded: result.rewarded };
     },
   );
@@ -85,11 +68,9 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
       },
     },
     async (request) => {
-      // The stored profile; only for a user progress has never heard of is auth asked (404 if unknown there too).
-      const user = await lookupUser(ctx.users, request.params.userId, request.id);
-      if (!user) throw new AppError('NOT_FOUND', 'no such user');
-      const catalog = requireCatalog(ctx.catalog);
-      return { items: await questViewsFor(ctx.db, catalog, user.id, user.timezone) };
+      const result = await userQuestViews(ctx, request.params.userId, request.id);
+      if (result.kind === 'unknown-user') throw new AppError('NOT_FOUND', 'no such user');
+      return { items: result.items };
     },
   );
 }

@@ -1,68 +1,14 @@
-import type { PublishedQuest, RewardItem } from '@questline/contracts';
+import type { PublishedQuest } from '@questline/contracts';
 import type { Transaction } from 'kysely';
 import type { ProgressDatabase } from '../db/schema.js';
 import type { CatalogSnapshot } from '../clients/catalog-cache.js';
-import type { AttributeValue, Outcome, QuestState } from '../domain/evaluate.js';
-import { dependentsIndex } from '../domain/prerequisites.js';
+import type { QuestState } from '../domain/quest-state.js';
 import { insertEvents } from '../db/events.repository.js';
 import { listStatesOf, lockUsers, upsertStates, type StateRow } from '../db/user-quests.repository.js';
 import { firstCompletionTimes, insertCompletions } from '../db/completions.repository.js';
 import { enqueueGrants } from '../db/outbox.repository.js';
-import { applyUserEvents, eventKey, type ApplyTx, type UserSlice } from './apply-user-events.js';
-
-export interface IncomingEvent {
-  id: string;
-  type: string;
-  value?: number;
-  attributes?: Record<string, AttributeValue>;
-  occurredAt: Date;
-}
-
-export interface QuestResult {
-  quest: PublishedQuest;
-  outcome: Outcome;
-}
-
-export interface AppliedEvent {
-  eventId: string;
-  duplicate: boolean;
-  /** Every published quest whose objective listens to the event's type. */
-  results: QuestResult[];
-  rewarded: Array<{ questKey: string; items: RewardItem[] }>;
-  /** The user's quest states right after this event (only when asked for: single-event answers). */
-  statesAfter?: Map<string, QuestState>;
-}
-
-/** One user's events, applied in the given order, with the zone their days are computed in. */
-export interface UserEvents {
-  userId: string;
-  timezone: string;
-  events: IncomingEvent[];
-}
-
-export interface UserApplyResult {
-  userId: string;
-  applied: AppliedEvent[];
-  /** The user's quest states after the last event. */
-  states: Map<string, QuestState>;
-  /** Grants queued (auto-claimed completions). */
-  grants: number;
-  /** One entry per completion recorded, by quest key. */
-  completedKeys: string[];
-  /** One entry per replay of a quest from the user's history, by quest key. */
-  replays: string[];
-  /** Stored events those replays read. */
-  replayedEvents: number;
-}
-
-// Dependents per catalog copy, worked out once per copy rather than once per transaction.
-const dependentsByCatalog = new WeakMap<CatalogSnapshot, Map<string, PublishedQuest[]>>();
-
-function dependentsOf(catalog: CatalogSnapshot): Map<string, PublishedQuest[]> {
-  let index = dependentsByCatalog.get(catalog);
-  if (!index) dependentsByCatalog.set(catalog, (index = dependentsIndex(catalog.quests)));
-  return index;
-}
+import { applyUserEvents } from './apply-user-events.js';
+import { eventKey, type ApplyTransaction, type UserApplyResult, type UserEvents, type UserInTransaction } from './apply-types.js';
 
 /**
  * First completion times of the prerequisites, for the users that may need them: whose events reach
@@ -72,15 +18,15 @@ function dependentsOf(catalog: CatalogSnapshot): Map<string, PublishedQuest[]> {
 async function loadFirstCompletions(
   trx: Transaction<ProgressDatabase>,
   catalog: CatalogSnapshot,
-  users: UserEvents[],
+  lists: UserEvents[],
   statesByUser: Map<string, Map<string, QuestState>>,
 ): Promise<Map<string, Map<string, Date>>> {
-  const dependents = dependentsOf(catalog);
+  const { dependents } = catalog;
   if (dependents.size === 0) return new Map();
   const prerequisiteKeys = [...dependents.keys()];
   const involved = (q: PublishedQuest) => q.prerequisites.length > 0 || dependents.has(q.key);
   const userIds = new Set<string>();
-  for (const { userId, events } of users) {
+  for (const { userId, events } of lists) {
     if (userIds.has(userId)) continue;
     const states = statesByUser.get(userId);
     if (!prerequisiteKeys.some((k) => (states?.get(k)?.completions ?? 0) > 0)) continue;
@@ -90,7 +36,7 @@ async function loadFirstCompletions(
 }
 
 /**
- * Applies the events of one or more users inside the caller's transaction, each user's in the
+ * Applies lists of events of one or more users inside the caller's transaction, each list in its
  * given order. The users' advisory locks (taken in id order, so concurrent transactions never
  * deadlock on each other) make concurrent transactions for the same user queue up instead of
  * losing updates; the events' primary key makes a repeated id a no-op; completions, claims of
@@ -106,15 +52,15 @@ async function loadFirstCompletions(
 export async function applyEvents(
   trx: Transaction<ProgressDatabase>,
   catalog: CatalogSnapshot,
-  users: UserEvents[],
+  lists: UserEvents[],
   opts: { snapshots?: boolean } = {},
 ): Promise<UserApplyResult[]> {
-  const userIds = [...new Set(users.map((u) => u.userId))].sort();
+  const userIds = [...new Set(lists.map((u) => u.userId))].sort();
   const now = await lockUsers(trx, userIds);
   const statesByUser = await listStatesOf(trx, userIds);
   const inserted = await insertEvents(
     trx,
-    users.flatMap((u) =>
+    lists.flatMap((u) =>
       u.events.map((e) => ({
         userId: u.userId,
         id: e.id,
@@ -126,38 +72,38 @@ export async function applyEvents(
       })),
     ),
   );
-  const firstCompletions = await loadFirstCompletions(trx, catalog, users, statesByUser);
-  const tx: ApplyTx = { trx, catalog, dependents: dependentsOf(catalog), now, pending: new Set(inserted), completions: [], grants: [] };
+  const firstCompletions = await loadFirstCompletions(trx, catalog, lists, statesByUser);
+  const transaction: ApplyTransaction = { db: trx, catalog, now, unappliedEvents: new Set(inserted), completionsToInsert: [], grantsToQueue: [] };
 
-  // A user may come more than once (two single events in one group commit): one slice, one row per quest.
-  const slices = new Map<string, UserSlice>();
-  for (const { userId, events } of users) {
-    let slice = slices.get(userId);
-    if (!slice) {
-      slice = {
+  // A user may come more than once (two single events in one group commit): one part, one row per quest.
+  const parts = new Map<string, UserInTransaction>();
+  for (const { userId, events } of lists) {
+    let part = parts.get(userId);
+    if (!part) {
+      part = {
         userId,
         states: statesByUser.get(userId) ?? new Map<string, QuestState>(),
-        dirty: new Set(),
+        changedQuests: new Set(),
         firstCompleted: firstCompletions.get(userId) ?? new Map(),
         newEventIds: [],
-        appliedUntil: new Map(),
-        storedUntil: new Map(),
-        lockedUntil: new Map(),
+        latestAppliedAt: new Map(),
+        latestStoredAt: new Map(),
+        latestLockedAt: new Map(),
       };
-      slices.set(userId, slice);
+      parts.set(userId, part);
     }
-    for (const e of events) if (inserted.has(eventKey(userId, e.id))) slice.newEventIds.push(e.id);
+    for (const e of events) if (inserted.has(eventKey(userId, e.id))) part.newEventIds.push(e.id);
   }
 
   const results: UserApplyResult[] = [];
-  for (const entry of users) results.push(await applyUserEvents(tx, slices.get(entry.userId)!, entry, opts.snapshots ?? false));
+  for (const list of lists) results.push(await applyUserEvents(transaction, parts.get(list.userId)!, list, opts.snapshots ?? false));
 
   const stateRows: StateRow[] = [];
-  for (const slice of slices.values()) {
-    for (const questKey of slice.dirty) stateRows.push({ userId: slice.userId, questKey, state: slice.states.get(questKey)! });
+  for (const part of parts.values()) {
+    for (const questKey of part.changedQuests) stateRows.push({ userId: part.userId, questKey, state: part.states.get(questKey)! });
   }
-  await insertCompletions(trx, tx.completions);
-  await enqueueGrants(trx, tx.grants);
+  await insertCompletions(trx, transaction.completionsToInsert);
+  await enqueueGrants(trx, transaction.grantsToQueue);
   await upsertStates(trx, stateRows);
   return results;
 }

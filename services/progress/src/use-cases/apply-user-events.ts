@@ -1,48 +1,22 @@
-import type { GrantRequest, PublishedQuest } from '@questline/contracts';
-import type { Transaction } from 'kysely';
-import type { ProgressDatabase } from '../db/schema.js';
-import type { CatalogSnapshot } from '../clients/catalog-cache.js';
-import { evaluate, freshState, type Outcome, type QuestEvent, type QuestState } from '../domain/evaluate.js';
+import type { PublishedQuest } from '@questline/contracts';
+import { evaluate, type Outcome, type QuestEvent } from '../domain/evaluate.js';
+import { freshState, type QuestState } from '../domain/quest-state.js';
 import { adoptVersion } from '../domain/quest-version.js';
 import { questGrant } from '../domain/grant.js';
 import { nextInPrerequisiteOrder } from '../domain/prerequisites.js';
 import { replayQuest, sameState } from '../domain/replay.js';
 import { latestOccurredAt, listEventsOfType } from '../db/events.repository.js';
-import { completionTimes, type NewCompletion } from '../db/completions.repository.js';
-import type { AppliedEvent, IncomingEvent, QuestResult, UserApplyResult, UserEvents } from './apply-events.js';
-
-/** What one transaction shares across its users: the clock, the catalog, and the rows it will write. */
-export interface ApplyTx {
-  trx: Transaction<ProgressDatabase>;
-  catalog: CatalogSnapshot;
-  /** Quest key → the published quests that list it as a prerequisite. */
-  dependents: ReadonlyMap<string, PublishedQuest[]>;
-  now: Date;
-  /** `userId\0eventId` of events stored by this transaction and not applied yet: a replay must not count them early. */
-  pending: Set<string>;
-  completions: NewCompletion[];
-  grants: GrantRequest[];
-}
-
-/** One user's part of the transaction (a user may come with several lists: single events of a group commit). */
-export interface UserSlice {
-  userId: string;
-  states: Map<string, QuestState>;
-  /** Quests whose state must be written. */
-  dirty: Set<string>;
-  /** Each prerequisite's first completion (the clock prerequisites are judged by), as stored and as earned since. */
-  firstCompleted: Map<string, Date>;
-  /** Ids of the events this transaction stored for the user. */
-  newEventIds: string[];
-  /** Per event type: the latest occurredAt among this transaction's events applied so far. */
-  appliedUntil: Map<string, Date>;
-  /** Per event type and counting window: the latest occurredAt stored before this transaction (read once). */
-  storedUntil: Map<string, Date | null>;
-  /** Per quest key: the latest occurredAt among this transaction's events refused as `locked`. */
-  lockedUntil: Map<string, Date>;
-}
-
-export const eventKey = (userId: string, eventId: string) => `${userId}\u0000${eventId}`;
+import { completionTimes } from '../db/completions.repository.js';
+import {
+  eventKey,
+  type AppliedEvent,
+  type ApplyTransaction,
+  type IncomingEvent,
+  type QuestResult,
+  type UserApplyResult,
+  type UserEvents,
+  type UserInTransaction,
+} from './apply-types.js';
 
 /** Where an effect is reported: an event's answer, and its result for the quest concerned when it has one. */
 interface Owner {
@@ -75,29 +49,29 @@ function noteLatest(map: Map<string, Date>, key: string, at: Date) {
  * runs once per quest after the list (after each event when per-event answers are needed) instead of
  * once per late event: a backfill of N old events costs one history read per quest, not N.
  */
-export class UserRun {
+class UserEventApplier {
   readonly result: UserApplyResult;
   private readonly waiting = new Map<string, Waiting>();
-  private readonly firstCompletedAt = (key: string) => this.slice.firstCompleted.get(key) ?? null;
+  private readonly firstCompletedAt = (key: string) => this.user.firstCompleted.get(key) ?? null;
 
   constructor(
-    private readonly tx: ApplyTx,
-    private readonly slice: UserSlice,
+    private readonly transaction: ApplyTransaction,
+    private readonly user: UserInTransaction,
     private readonly timezone: string,
   ) {
-    this.result = { userId: slice.userId, applied: [], states: slice.states, grants: 0, completedKeys: [], replays: [], replayedEvents: 0 };
+    this.result = { userId: user.userId, applied: [], states: user.states, grants: 0, completedKeys: [], replays: [], replayedEvents: 0 };
   }
 
   async applyEvent(event: IncomingEvent, snapshots: boolean): Promise<void> {
-    const { tx, slice } = this;
-    if (!tx.pending.delete(eventKey(slice.userId, event.id))) {
+    const { transaction, user } = this;
+    if (!transaction.unappliedEvents.delete(eventKey(user.userId, event.id))) {
       this.result.applied.push({ eventId: event.id, duplicate: true, results: [], rewarded: [] });
       return;
     }
     const applied: AppliedEvent = { eventId: event.id, duplicate: false, results: [], rewarded: [] };
     this.result.applied.push(applied);
     const questEvent = { ...event, zone: this.timezone };
-    for (const quest of tx.catalog.byEvent.get(event.type) ?? []) {
+    for (const quest of transaction.catalog.byEvent.get(event.type) ?? []) {
       const result: QuestResult = { quest, outcome: { kind: 'progressed' } };
       applied.results.push(result);
       const waiting = this.waiting.get(quest.key);
@@ -109,18 +83,18 @@ export class UserRun {
       }
       await this.evaluateOne(quest, questEvent, applied, result);
     }
-    noteLatest(slice.appliedUntil, event.type, event.occurredAt);
+    noteLatest(user.latestAppliedAt, event.type, event.occurredAt);
     if (snapshots) {
       // This event's answer must show its own effect, replays included.
       await this.flush();
-      applied.statesAfter = new Map(slice.states);
+      applied.statesAfter = new Map(user.states);
     }
   }
 
   /** Runs the replays still waiting, prerequisites first (a replay may make dependents wait). */
   async flush(): Promise<void> {
     while (this.waiting.size > 0) {
-      const key = nextInPrerequisiteOrder([...this.waiting.keys()], (k) => this.tx.catalog.byKey.get(k)?.prerequisites ?? [])!;
+      const key = nextInPrerequisiteOrder([...this.waiting.keys()], (k) => this.transaction.catalog.byKey.get(k)?.prerequisites ?? [])!;
       const waiting = this.waiting.get(key)!;
       this.waiting.delete(key);
       await this.replay(waiting);
@@ -128,20 +102,20 @@ export class UserRun {
   }
 
   private async evaluateOne(quest: PublishedQuest, event: QuestEvent & IncomingEvent, applied: AppliedEvent, result: QuestResult): Promise<void> {
-    const { tx, slice } = this;
-    const found = slice.states.get(quest.key);
-    const stored = found ? adoptVersion(quest, found, tx.now) : null;
-    const { state, outcome } = evaluate({ quest, state: stored, event, timezone: this.timezone, firstCompletedAt: this.firstCompletedAt, now: tx.now });
+    const { transaction, user } = this;
+    const found = user.states.get(quest.key);
+    const stored = found ? adoptVersion(quest, found, transaction.now) : null;
+    const { state, outcome } = evaluate({ quest, state: stored, event, timezone: this.timezone, firstCompletedAt: this.firstCompletedAt, now: transaction.now });
     result.outcome = outcome;
     if (outcome.kind === 'ignored') {
-      if (outcome.reason === 'locked') noteLatest(slice.lockedUntil, quest.key, event.occurredAt);
+      if (outcome.reason === 'locked') noteLatest(user.latestLockedAt, quest.key, event.occurredAt);
       else if (isStale(outcome) && !(await this.isLatest(quest, stored, event))) {
         this.waiting.set(quest.key, { quest, trigger: applied, deferred: [{ eventId: event.id, applied, result }], placeholder: outcome });
       }
       return;
     }
-    slice.states.set(quest.key, state);
-    slice.dirty.add(quest.key);
+    user.states.set(quest.key, state);
+    user.changedQuests.add(quest.key);
     if (outcome.kind === 'completed') this.record(quest, [{ number: outcome.completion, completedAt: event.occurredAt, owner: { applied, result } }]);
   }
 
@@ -151,16 +125,16 @@ export class UserRun {
    * met, and ignore it again: the event is a no-op (a date that a move west repeats), not a late one.
    */
   private async isLatest(quest: PublishedQuest, stored: QuestState | null, event: IncomingEvent): Promise<boolean> {
-    const { tx, slice } = this;
+    const { transaction, user } = this;
     const type = quest.objective.event;
     const since = stored?.countingSince ?? null;
     const cacheKey = `${type}\u0000${since?.getTime() ?? ''}`;
-    let storedUntil = slice.storedUntil.get(cacheKey);
+    let storedUntil = user.latestStoredAt.get(cacheKey);
     if (storedUntil === undefined) {
-      storedUntil = await latestOccurredAt(tx.trx, slice.userId, type, since, slice.newEventIds);
-      slice.storedUntil.set(cacheKey, storedUntil);
+      storedUntil = await latestOccurredAt(transaction.db, user.userId, type, since, user.newEventIds);
+      user.latestStoredAt.set(cacheKey, storedUntil);
     }
-    const appliedUntil = slice.appliedUntil.get(type);
+    const appliedUntil = user.latestAppliedAt.get(type);
     // With no other event in the window, the state's day or period predates the window (a counter
     // restarted by a new objective keeps its period): only a replay knows what the event does.
     if (storedUntil === null && appliedUntil === undefined) return false;
@@ -169,13 +143,13 @@ export class UserRun {
   }
 
   private async replay(waiting: Waiting): Promise<void> {
-    const { tx, slice } = this;
+    const { transaction, user } = this;
     const { quest } = waiting;
-    const found = slice.states.get(quest.key);
+    const found = user.states.get(quest.key);
     // No state yet: the counter starts now, as for a first counted event (this transaction's events only).
-    const stored = found ? adoptVersion(quest, found, tx.now) : freshState(quest, tx.now);
-    const all = await listEventsOfType(tx.trx, slice.userId, quest.objective.event, stored.countingSince);
-    const history = all.filter((e) => !tx.pending.has(eventKey(slice.userId, e.id)));
+    const stored = found ? adoptVersion(quest, found, transaction.now) : freshState(quest, transaction.now);
+    const all = await listEventsOfType(transaction.db, user.userId, quest.objective.event, stored.countingSince);
+    const history = all.filter((e) => !transaction.unappliedEvents.has(eventKey(user.userId, e.id)));
     this.result.replays.push(quest.key);
     this.result.replayedEvents += all.length;
     const replay = replayQuest(quest, stored, history, this.timezone, this.firstCompletedAt, await this.recordedTimes(quest.key, stored));
@@ -188,11 +162,11 @@ export class UserRun {
       const verdict = replay.verdicts[i]!;
       d.result.outcome = verdict;
       owners.set(i, { applied: d.applied, result: d.result });
-      if (verdict.kind === 'ignored' && verdict.reason === 'locked') noteLatest(slice.lockedUntil, quest.key, history[i]!.occurredAt);
+      if (verdict.kind === 'ignored' && verdict.reason === 'locked') noteLatest(user.latestLockedAt, quest.key, history[i]!.occurredAt);
     }
     if (replay.newCompletions.length === 0 && sameState(replay.state, stored)) return; // nothing to change, nothing to write
-    slice.states.set(quest.key, replay.state);
-    slice.dirty.add(quest.key);
+    user.states.set(quest.key, replay.state);
+    user.changedQuests.add(quest.key);
 
     // A completion earned by an older event (a late event filled a gap before it) is this replay's
     // effect: it is reported on the event that triggered the replay.
@@ -206,34 +180,34 @@ export class UserRun {
   /** Instants of the completions recorded in the quest's counting window: stored ones and this transaction's. */
   private async recordedTimes(questKey: string, stored: QuestState): Promise<Date[]> {
     if (stored.completions <= stored.countingBase) return [];
-    const { tx, slice } = this;
-    const earlier = await completionTimes(tx.trx, slice.userId, questKey, stored.countingBase);
-    const now = tx.completions.filter((c) => c.userId === slice.userId && c.questKey === questKey && c.number > stored.countingBase);
+    const { transaction, user } = this;
+    const earlier = await completionTimes(transaction.db, user.userId, questKey, stored.countingBase);
+    const now = transaction.completionsToInsert.filter((c) => c.userId === user.userId && c.questKey === questKey && c.number > stored.countingBase);
     return [...earlier, ...now.map((c) => c.completedAt)];
   }
 
   /** Records completions (and the grants of auto-claim quests) and reacts to a prerequisite completed earlier than known. */
   private record(quest: PublishedQuest, earned: Array<{ number: number; completedAt: Date; owner: Owner }>): void {
-    const { tx, slice, result } = this;
+    const { transaction, user, result } = this;
     for (const c of earned) {
       result.completedKeys.push(quest.key);
-      tx.completions.push({
-        userId: slice.userId,
+      transaction.completionsToInsert.push({
+        userId: user.userId,
         questKey: quest.key,
         number: c.number,
         questVersion: quest.version,
         reward: quest.reward,
         completedAt: c.completedAt,
-        claimedAt: quest.autoClaim ? tx.now : null,
+        claimedAt: quest.autoClaim ? transaction.now : null,
       });
       if (quest.autoClaim) {
-        tx.grants.push(questGrant(slice.userId, quest.key, c.number, quest.reward));
+        transaction.grantsToQueue.push(questGrant(user.userId, quest.key, c.number, quest.reward));
         c.owner.applied.rewarded.push({ questKey: quest.key, items: quest.reward.items });
         result.grants++;
       }
-      const first = slice.firstCompleted.get(quest.key);
+      const first = user.firstCompleted.get(quest.key);
       if (!first || c.completedAt < first) {
-        slice.firstCompleted.set(quest.key, c.completedAt);
+        user.firstCompleted.set(quest.key, c.completedAt);
         this.reconsiderDependents(quest.key, c.completedAt, c.owner.applied);
       }
     }
@@ -246,19 +220,24 @@ export class UserRun {
    * replayed when either may hold one.
    */
   private reconsiderDependents(key: string, completedAt: Date, trigger: AppliedEvent): void {
-    for (const dependent of this.tx.dependents.get(key) ?? []) {
+    for (const dependent of this.transaction.catalog.dependents.get(key) ?? []) {
       if (dependent.key === key || this.waiting.has(dependent.key)) continue;
-      const refusedUntil = this.slice.lockedUntil.get(dependent.key);
-      if (!this.slice.states.has(dependent.key) && !(refusedUntil && refusedUntil > completedAt)) continue;
+      const refusedUntil = this.user.latestLockedAt.get(dependent.key);
+      if (!this.user.states.has(dependent.key) && !(refusedUntil && refusedUntil > completedAt)) continue;
       this.waiting.set(dependent.key, { quest: dependent, trigger, deferred: [], placeholder: { kind: 'ignored', reason: 'locked' } });
     }
   }
 }
 
-/** Applies one user's list of events in order (see UserRun); replays still waiting run at the end of the list. */
-export async function applyUserEvents(tx: ApplyTx, slice: UserSlice, entry: UserEvents, snapshots: boolean): Promise<UserApplyResult> {
-  const run = new UserRun(tx, slice, entry.timezone);
-  for (const event of entry.events) await run.applyEvent(event, snapshots);
-  await run.flush();
-  return run.result;
+/** Applies one user's list of events in order (see UserEventApplier); replays still waiting run at the end of the list. */
+export async function applyUserEvents(
+  transaction: ApplyTransaction,
+  user: UserInTransaction,
+  list: UserEvents,
+  snapshots: boolean,
+): Promise<UserApplyResult> {
+  const applier = new UserEventApplier(transaction, user, list.timezone);
+  for (const event of list.events) await applier.applyEvent(event, snapshots);
+  await applier.flush();
+  return applier.result;
 }

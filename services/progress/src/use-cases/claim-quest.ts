@@ -3,12 +3,23 @@ import type { ProgressDatabase } from '../db/schema.js';
 import { getStateForUpdate, addClaimed, lockUser } from '../db/user-quests.repository.js';
 import { listUnclaimed, markClaimed } from '../db/completions.repository.js';
 import { enqueueGrants } from '../db/outbox.repository.js';
+import { requireCatalog, type CatalogCache } from '../clients/catalog-cache.js';
+import type { UserDirectory } from '../clients/user-directory.js';
 import { questGrant, sumRewards, type RewardTotal } from '../domain/grant.js';
+import { requirePlayer } from './require-player.js';
 
 export type ClaimResult =
   | { kind: 'claimed'; completions: number[]; rewarded: RewardTotal }
   | { kind: 'nothing-to-claim' }
   | { kind: 'unknown-quest' };
+
+export interface ClaimDeps {
+  db: Kysely<ProgressDatabase>;
+  users: UserDirectory;
+  catalog: CatalogCache;
+  /** Called after a commit that queued grants. */
+  onGrantsQueued: () => void;
+}
 
 /**
  * Pays every unclaimed completion of one quest: marks them claimed and queues one grant per
@@ -16,17 +27,14 @@ export type ClaimResult =
  * lock make a second, racing claim wait and then find nothing left to claim.
  *
  * The completions table decides, not the catalog: each completion carries its reward snapshot, so
- * a quest archived (or gone from the catalog copy) after it was earned is paid all the same. With
- * nothing to pay, the quest is known — "nothing to claim" — when the user has state on it or it is
- * published now (`isPublished`, asked only then); otherwise it is unknown.
+ * a quest archived (or gone from the catalog copy) after it was earned is paid all the same, even
+ * while no catalog copy is loaded. With nothing to pay, the quest is known — "nothing to claim" —
+ * when the user has state on it or it is published now (the catalog copy is asked only then);
+ * otherwise it is unknown.
  */
-export async function claimQuest(
-  db: Kysely<ProgressDatabase>,
-  userId: string,
-  questKey: string,
-  isPublished: (questKey: string) => boolean,
-): Promise<ClaimResult> {
-  const result = await db.transaction().execute(async (trx) => {
+export async function claimQuest(deps: ClaimDeps, userId: string, questKey: string, requestId?: string): Promise<ClaimResult> {
+  await requirePlayer(deps.users, userId, requestId);
+  const result = await deps.db.transaction().execute(async (trx) => {
     await lockUser(trx, userId);
     const state = await getStateForUpdate(trx, userId, questKey);
     const unclaimed = await listUnclaimed(trx, userId, questKey);
@@ -40,6 +48,9 @@ export async function claimQuest(
     await enqueueGrants(trx, unclaimed.map((c) => questGrant(userId, questKey, c.number, c.reward)));
     return { kind: 'claimed', completions: numbers, rewarded: sumRewards(unclaimed.map((c) => c.reward)) } as const;
   });
-  if (result.kind === 'claimed') return result;
-  return result.hadState || isPublished(questKey) ? { kind: 'nothing-to-claim' } : { kind: 'unknown-quest' };
+  if (result.kind === 'claimed') {
+    deps.onGrantsQueued();
+    return result;
+  }
+  return result.hadState || requireCatalog(deps.catalog).byKey.has(questKey) ? { kind: 'nothing-to-claim' } : { kind: 'unknown-quest' };
 }

@@ -1,9 +1,10 @@
-import type { UserEvents } from './apply-events.js';
-import { ingestUsers, requireCatalog, type IngestDeps, type UserIngestResult } from './ingest-events.js';
+import { requireCatalog } from '../clients/catalog-cache.js';
+import type { UserApplyResult, UserEvents } from './apply-types.js';
+import { commitEvents, type CommitDeps } from './commit-events.js';
 
 interface Pending {
   user: UserEvents;
-  resolve: (result: UserIngestResult) => void;
+  resolve: (result: UserApplyResult) => void;
   reject: (err: unknown) => void;
 }
 
@@ -28,11 +29,12 @@ export class GroupCommitter {
   private inFlight = 0;
 
   constructor(
-    private readonly deps: IngestDeps,
+    private readonly deps: CommitDeps,
     private readonly opts: GroupCommitOptions,
   ) {}
 
-  submit(user: UserEvents): Promise<UserIngestResult> {
+  /** Applies one user's events (each carrying the states right after it) once their group has committed. */
+  submit(user: UserEvents): Promise<UserApplyResult> {
     requireCatalog(this.deps.catalog);
     return new Promise((resolve, reject) => {
       this.queue.push({ user, resolve, reject });
@@ -53,13 +55,12 @@ export class GroupCommitter {
 
   private async run(group: Pending[]): Promise<void> {
     try {
-      const catalog = requireCatalog(this.deps.catalog);
-      const results = await ingestUsers(
+      const results = await commitEvents(
         this.deps,
         group.map((p) => p.user),
         { snapshots: true },
       );
-      group.forEach((p, i) => p.resolve({ applied: results[i]!.applied, states: results[i]!.states, catalog }));
+      group.forEach((p, i) => p.resolve(results[i]!));
     } catch (err) {
       if (group.length === 1) return group[0]!.reject(err);
       await Promise.all(group.map((p) => this.run([p])));

@@ -1,8 +1,10 @@
 import type { IngestEventsResponse, UserEvent } from '@questline/contracts';
-import { AppError, findUnstorableString, UpstreamError } from '@questline/platform';
+import { findUnstorableString } from '@questline/platform';
+import { requireCatalog } from '../clients/catalog-cache.js';
 import type { UserDirectory } from '../clients/user-directory.js';
-import type { StoredProfile } from '../db/profiles.repository.js';
-import { ingestUsers, requireCatalog, type IncomingEvent, type IngestDeps, type UserEvents } from './ingest-events.js';
+import type { IncomingEvent, UserEvents } from './apply-types.js';
+import { commitEvents, type CommitDeps } from './commit-events.js';
+import { upstreamUnavailable } from './require-player.js';
 
 // Clocks differ a little between services; beyond this an occurredAt is a mistake, and letting it
 // in would move period keys into the future and make every real event look stale.
@@ -20,16 +22,6 @@ async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Pro
   await Promise.all(workers);
 }
 
-function upstreamTo503(err: unknown): never {
-  if (err instanceof UpstreamError) throw new AppError('UPSTREAM_UNAVAILABLE', 'the auth service could not be reached; retry');
-  throw err;
-}
-
-/** The stored profile; auth is asked only about a user progress has never heard of. */
-export async function lookupUser(users: UserDirectory, userId: string, requestId?: string): Promise<StoredProfile | null> {
-  return users.get(userId, requestId).catch(upstreamTo503);
-}
-
 /**
  * The admin batch and auth's login deliveries: events for many users, each user's applied in
  * occurredAt order (missing → now), all of one user's in the same transaction, each event's day in the user's
@@ -38,14 +30,14 @@ export async function lookupUser(users: UserDirectory, userId: string, requestId
  * An event holding a string PostgreSQL cannot store as sent (NUL, lone surrogate) is rejected alone
  * (the routes leave `events` out of the whole-request check for this).
  */
-export async function ingestBatch(deps: IngestDeps & { users: UserDirectory }, events: UserEvent[], requestId?: string): Promise<IngestEventsResponse> {
+export async function ingestBatch(deps: CommitDeps & { users: UserDirectory }, events: UserEvent[], requestId?: string): Promise<IngestEventsResponse> {
   requireCatalog(deps.catalog);
   const now = Date.now();
   const rejected: IngestEventsResponse['rejected'] = [];
 
   const storable = events.map((e) => findUnstorableString(e) === undefined);
   const userIds = [...new Set(events.filter((_, index) => storable[index]).map((e) => e.userId))];
-  const profiles = await deps.users.getMany(userIds, requestId).catch(upstreamTo503);
+  const profiles = await deps.users.getMany(userIds, requestId).catch(upstreamUnavailable);
 
   const perUser = new Map<string, Array<{ index: number; event: IncomingEvent }>>();
   events.forEach((e, index) => {
@@ -79,7 +71,7 @@ export async function ingestBatch(deps: IngestDeps & { users: UserDirectory }, e
   let accepted = 0;
   let duplicates = 0;
   await forEachLimited(chunks, TRANSACTION_CONCURRENCY, async (users) => {
-    for (const { applied } of await ingestUsers(deps, users)) {
+    for (const { applied } of await commitEvents(deps, users)) {
       for (const a of applied) {
         if (a.duplicate) duplicates++;
         else accepted++;

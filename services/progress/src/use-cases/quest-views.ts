@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { ProgressDatabase } from '../db/schema.js';
-import type { CatalogSnapshot } from '../clients/catalog-cache.js';
+import { requireCatalog, type CatalogCache, type CatalogSnapshot } from '../clients/catalog-cache.js';
+import type { UserDirectory } from '../clients/user-directory.js';
 import { listStates, readQuestList } from '../db/user-quests.repository.js';
-import { buildQuestView, buildRetiredView, type QuestView } from '../domain/quest-view.js';
-import type { QuestState } from '../domain/evaluate.js';
+import { buildArchivedView, buildQuestView, viewContext, type QuestView } from '../domain/quest-view.js';
+import type { QuestState } from '../domain/quest-state.js';
+import { findUser } from './require-player.js';
 
 /**
  * The view of every published quest for one user, from stored states, then of every archived quest
@@ -12,21 +14,34 @@ import type { QuestState } from '../domain/evaluate.js';
  * be claimed).
  */
 export function viewsFromStates(catalog: CatalogSnapshot, states: Map<string, QuestState>, timezone: string, now: Date): QuestView[] {
-  const ctx = { now, timezone, completionsOf: (key: string) => states.get(key)?.completions ?? 0 };
+  const ctx = viewContext(now, timezone, (key) => states.get(key)?.completions ?? 0);
   const views = catalog.quests.map((quest) => buildQuestView(quest, states.get(quest.key) ?? null, ctx));
-  const retired: QuestView[] = [];
+  const archived: QuestView[] = [];
   for (const [key, state] of states) {
     if (state.completions <= state.claimed || catalog.byKey.has(key)) continue;
-    const quest = catalog.retiredByKey.get(key);
-    if (quest) retired.push(buildRetiredView(quest, state));
+    const quest = catalog.archivedByKey.get(key);
+    if (quest) archived.push(buildArchivedView(quest, state));
   }
-  retired.sort((a, b) => (a.quest.key < b.quest.key ? -1 : 1));
-  return views.concat(retired);
+  archived.sort((a, b) => (a.quest.key < b.quest.key ? -1 : 1));
+  return views.concat(archived);
 }
 
-export async function questViewsFor(db: Kysely<ProgressDatabase>, catalog: CatalogSnapshot, userId: string, timezone: string): Promise<QuestView[]> {
-  const states = await listStates(db, userId);
-  return viewsFromStates(catalog, states, timezone, new Date());
+export type UserQuestViews = { kind: 'unknown-user' } | { kind: 'listed'; items: QuestView[] };
+
+/**
+ * Any user's views (the admin route): from the stored profile; only for a user progress has never
+ * heard of is auth asked, so that an unknown id is reported only when auth does not know it either.
+ */
+export async function userQuestViews(
+  deps: { db: Kysely<ProgressDatabase>; catalog: CatalogCache; users: UserDirectory },
+  userId: string,
+  requestId?: string,
+): Promise<UserQuestViews> {
+  const user = await findUser(deps.users, userId, requestId);
+  if (!user) return { kind: 'unknown-user' };
+  const catalog = requireCatalog(deps.catalog);
+  const states = await listStates(deps.db, user.id);
+  return { kind: 'listed', items: viewsFromStates(catalog, states, user.timezone, new Date()) };
 }
 
 export type CallerQuestViews = { kind: 'banned' } | { kind: 'unknown-user' } | { kind: 'listed'; items: QuestView[] };
@@ -34,11 +49,23 @@ export type CallerQuestViews = { kind: 'banned' } | { kind: 'unknown-user' } | {
 /**
  * GET /me/quests from progress's own data alone, in one query: the stored profile (pushed by auth;
  * its status and timezone win over the token's) and the quest states. 'unknown-user' when progress
- * has no profile: only auth can then say whether the user exists.
+ * has no profile and auth does not know the user either.
  */
-export async function callerQuestViews(db: Kysely<ProgressDatabase>, catalog: CatalogSnapshot, caller: { id: string; timezone: string }): Promise<CallerQuestViews> {
-  const { profile, states } = await readQuestList(db, caller.id);
-  if (!profile) return { kind: 'unknown-user' };
-  if (profile.status === 'banned') return { kind: 'banned' };
-  return { kind: 'listed', items: viewsFromStates(catalog, states, profile.timezone, new Date()) };
+export async function callerQuestViews(
+  deps: { db: Kysely<ProgressDatabase>; catalog: CatalogCache; users: UserDirectory },
+  callerId: string,
+  requestId?: string,
+): Promise<CallerQuestViews> {
+  const catalog = requireCatalog(deps.catalog);
+  const { profile, states } = await readQuestList(deps.db, callerId);
+  if (profile) {
+    if (profile.status === 'banned') return { kind: 'banned' };
+    return { kind: 'listed', items: viewsFromStates(catalog, states, profile.timezone, new Date()) };
+  }
+  // No stored profile: auth is asked (and its answer stored), so a token whose user does not exist
+  // is refused as on every other /me route; a user who exists simply has no quest state yet.
+  const user = await findUser(deps.users, callerId, requestId);
+  if (!user) return { kind: 'unknown-user' };
+  if (user.status === 'banned') return { kind: 'banned' };
+  return { kind: 'listed', items: viewsFromStates(catalog, new Map(), user.timezone, new Date()) };
 }

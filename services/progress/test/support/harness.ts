@@ -3,25 +3,28 @@ import type { PublishedQuest, UserProfileUpdate } from '@questline/contracts';
 import { injectInternal } from '@questline/testkit';
 import { parseConfig } from '@questline/platform';
 import { createTestDatabase, type TestDatabase } from '@questline/testkit';
-import { buildApp, internalsOf, type App } from '../../src/app.js';
+import { buildApp, type App, type ProgressApp } from '../../src/app.js';
+import type { ProgressContext } from '../../src/context.js';
 import { ConfigSchema, type Config } from '../../src/config.js';
 import { runMigrations } from '../../src/db/migrations.js';
 import { INTERNAL_TOKEN, startAuthStandIn, startCatalogStandIn, type AuthStandIn, type CatalogStandIn } from './stand-ins.js';
 
 export interface Harness {
   app: App;
+  /** What the app was built from: its catalog cache, relay, user directory. */
+  ctx: ProgressContext;
   auth: AuthStandIn;
   catalog: CatalogStandIn;
   db: TestDatabase;
   config: Config;
   /** Another app instance on the same database (a second replica, or the service after a restart). */
-  buildReplica(): Promise<App>;
+  buildReplica(): Promise<ProgressApp>;
   /** Runs one query on the service's database (to look at what was stored). */
   sql<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>;
   /** Delivers a profile update as auth's outbox does (signed POST /internal/users/:id/profile). */
   pushProfile(profile: UserProfileUpdate, app?: App): Promise<number>;
-  /** Runs the relay of an app until nothing is due, ignoring backoff waits. */
-  drainOutbox(app?: App): Promise<void>;
+  /** Runs the relay of an app (default: the first) until nothing is due, ignoring backoff waits. */
+  drainOutbox(target?: ProgressApp): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,12 +47,14 @@ export async function startHarness(prefix: string, quests: PublishedQuest[], env
     ...env,
   });
   await runMigrations(config);
-  const app = await buildApp(config);
+  const main = await buildApp(config);
+  const { app, ctx } = main;
   const replicas: App[] = [];
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
 
   return {
     app,
+    ctx,
     auth,
     catalog,
     db,
@@ -63,11 +68,11 @@ export async function startHarness(prefix: string, quests: PublishedQuest[], env
     },
     async buildReplica() {
       const replica = await buildApp(config);
-      replicas.push(replica);
+      replicas.push(replica.app);
       return replica;
     },
-    async drainOutbox(target = app) {
-      const relay = internalsOf(target).relay;
+    async drainOutbox(target = main) {
+      const { relay } = target.ctx;
       for (let i = 0; i < 20; i++) {
         const { delivered, failed } = await relay.runOnce({ dueBy: FAR_FUTURE() });
         if (delivered === 0 && failed === 0) return;
