@@ -56,8 +56,10 @@ export async function buildApp(config: Config): Promise<App> {
     // Auth's own routes verify with every published key, the previous ones of a rotation included.
     const verify = createTokenVerifier(createLocalJWKSet(signer.jwks));
     const throttle = createLoginThrottle(db, {
-      perUsername: config.LOGIN_MAX_FAILURES_PER_USERNAME,
+      perUsernameAndIp: config.LOGIN_MAX_FAILURES_PER_USERNAME_AND_IP,
       perIp: config.LOGIN_MAX_FAILURES_PER_IP,
+      usernameFreeFailures: config.LOGIN_USERNAME_FAILURES_BEFORE_DELAY,
+      usernameMaxDelaySeconds: config.LOGIN_USERNAME_MAX_DELAY_SECONDS,
       windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
     });
     const accounts = createAccounts({
