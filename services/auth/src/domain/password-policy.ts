@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { packageRoot } from '@questline/platform';
+import { isWellFormed, normalizePassword } from './passwords.js';
 
 /** Shipped with the service: 1,000 common passwords that are long enough to pass the length rule. */
 export const COMMON_PASSWORDS_FILE = path.join(packageRoot(import.meta.url), 'data/common-passwords.txt');
@@ -25,5 +26,13 @@ export async function loadCommonPasswords(file = COMMON_PASSWORDS_FILE): Promise
 
 /** Case-insensitive: "Password1" is as guessable as "password1". */
 export function isCommonPassword(common: ReadonlySet<string>, password: string): boolean {
-  return common.has(password.toLowerCase());
+  return common.has(normalizePassword(password).toLowerCase());
+}
+
+/**
+ * A password must be well-formed Unicode (no unpaired surrogate): hashed as UTF-8, every lone
+ * surrogate becomes U+FFFD, so "pass\ud800" and "pass\udc00" would be the same password.
+ */
+export function isAcceptablePasswordText(password: string): boolean {
+  return isWellFormed(password);
 }
