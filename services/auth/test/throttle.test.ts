@@ -75,6 +75,22 @@ describe('one attacker address hammering one account', () => {
     assert.equal((await attempt('burst_target', 'correct-password-4', '198.51.100.51')).statusCode, 200);
   });
 
+  test('parallel right and wrong passwords from one address, with sweeps, all get an answer (no deadlock, no 500)', async () => {
+    await signup(h.app, 'busy_owner', 'correct-password-9');
+    // A replica with limits nobody reaches here, so that every attempt gets to its password check.
+    const roomy = await buildApp({ ...h.config, LOGIN_MAX_FAILURES_PER_USERNAME_AND_IP: 1000, LOGIN_MAX_FAILURES_PER_IP: 1000, LOGIN_USERNAME_FAILURES_BEFORE_DELAY: 1000 });
+    try {
+      await h.db.insertInto('login_failures').values({ scope: 'ip', key: '198.51.100.70', failures: 1, window_start: sql<Date>`now() - interval '2 hours'` }).execute();
+      const [codes] = await Promise.all([
+        Promise.all(Array.from({ length: 10 }, async (_, i) => (await attempt('busy_owner', i % 2 ? 'correct-password-9' : `wrong-${i}`, '198.51.100.70', roomy)).statusCode)),
+        Promise.all(Array.from({ length: 3 }, () => deleteExpiredCounters(h.db, 900))),
+      ]);
+      assert.deepEqual([...codes].sort(), [...Array(5).fill(200), ...Array(5).fill(401)], String(codes));
+    } finally {
+      await roomy.close();
+    }
+  });
+
   test('unknown usernames are throttled exactly like real ones (nothing tells them apart)', async () => {
     await signup(h.app, 'real_name', 'correct-password-7');
     for (const name of ['real_name', 'nobody_at_all']) {
@@ -237,6 +253,7 @@ describe('decisions', () => {
   test('the username only delays: 1 s, doubling, capped; measured from its last attempt', () => {
     assert.deepEqual([3, 4, 5, 6, 7, 8, 40, 10_000].map((n) => usernameDelaySeconds(n, limits)), [0, 1, 2, 4, 8, 10, 10, 10]);
     assert.deepEqual(judge([c('username', 3, 900, 0)], limits), { allowed: true });
+    assert.deepEqual(judge([c('username', 3, 900, -0.5)], limits), { allowed: true });
     assert.deepEqual(judge([c('username', 7, 900, 2.5)], limits), { allowed: false, retryAfterSeconds: 6 });
     assert.deepEqual(judge([c('username', 7, 900, 8)], limits), { allowed: true });
     // The window ends first: the count restarts then.

@@ -48,37 +48,48 @@ export async function lockCounters(trx: Db, keys: ThrottleKey[], windowSeconds: 
       'key',
       'failures',
       sql<number>`greatest(1, ceil(extract(epoch from (${windowEnd('window_start', windowSeconds)} - now()))))::int`.as('retry_after'),
-      sql<number>`extract(epoch from (now() - last_attempt_at))::float8`.as('since_last_attempt'),
+      sql<number>`greatest(0, extract(epoch from (clock_timestamp() - last_attempt_at)))::float8`.as('since_last_attempt'),
     ])
     .execute();
 }
 
-/** Counts one attempt on each counter (before its password is checked). */
+/**
+ * Counts one attempt on each counter (before its password is checked). The time is the clock's,
+ * not now() (the transaction's start): a transaction that waited for the row lock must not stamp
+ * a time earlier than the attempt it waited for.
+ */
 export async function countAttempt(trx: Db, keys: ThrottleKey[]): Promise<void> {
   await trx
     .updateTable('login_failures')
-    .set({ failures: sql<number>`failures + 1`, last_attempt_at: sql<Date>`now()` })
+    .set({ failures: sql<number>`failures + 1`, last_attempt_at: sql<Date>`clock_timestamp()` })
     .where(matchesAny(keys))
     .execute();
 }
 
 /**
- * After a correct password: the (username, address) counter is deleted, and the attempt is taken
- * back from the others (it was no failure). The username's and the address's earlier failures
- * stay: an attacker must not be able to wipe them by logging in to an account of their own.
+ * After a correct password, on counters the caller's transaction has locked (lockCounters): the
+ * (username, address) counter is deleted, and the attempt is taken back from the others (it was
+ * no failure). The username's and the address's earlier failures stay: an attacker must not be
+ * able to wipe them by logging in to an account of their own.
  */
-export async function recordSuccess(db: Db, cleared: ThrottleKey, takenBack: ThrottleKey[]): Promise<void> {
+export async function recordSuccess(trx: Db, cleared: ThrottleKey, takenBack: ThrottleKey[]): Promise<void> {
   await sql`
     WITH cleared AS (DELETE FROM login_failures WHERE scope = ${cleared.scope} AND key = ${cleared.key})
     UPDATE login_failures SET failures = greatest(failures - 1, 0) WHERE ${matchesAny(takenBack)}
-  `.execute(db);
+  `.execute(trx);
 }
 
-/** Removes counters whose window has ended; they would restart from zero anyway. */
+/**
+ * Removes counters whose window has ended; they would restart from zero anyway. Rows an attempt
+ * holds are skipped (the next sweep gets them): waiting for them, in whatever order the scan
+ * meets them, could deadlock with an attempt locking its rows in its own order.
+ */
 export async function deleteExpiredCounters(db: Db, windowSeconds: number): Promise<number> {
-  const result = await db
-    .deleteFrom('login_failures')
-    .where(sql<boolean>`${windowEnd('window_start', windowSeconds)} <= now()`)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  const expired = sql<boolean>`${windowEnd('window_start', windowSeconds)} <= now()`;
+  const result = await sql`
+    DELETE FROM login_failures WHERE (scope, key) IN (
+      SELECT scope, key FROM login_failures WHERE ${expired} FOR UPDATE SKIP LOCKED
+    ) AND ${expired}
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }

@@ -75,8 +75,9 @@ export function judge(counters: CounterState[], limits: ThrottleLimits): Throttl
     let wait = 0;
     if (c.scope === 'username_ip' && c.failures >= limits.perUsernameAndIp) wait = c.retry_after;
     if (c.scope === 'ip' && c.failures >= limits.perIp) wait = c.retry_after;
-    if (c.scope === 'username') {
-      const remaining = usernameDelaySeconds(c.failures, limits) - c.since_last_attempt;
+    const delay = c.scope === 'username' ? usernameDelaySeconds(c.failures, limits) : 0;
+    if (delay > 0) {
+      const remaining = delay - c.since_last_attempt;
       // The window's end restarts the count, which ends the delay too.
       if (remaining > 0) wait = Math.min(c.retry_after, Math.ceil(remaining));
     }
@@ -109,8 +110,13 @@ export function createLoginThrottle(db: Kysely<AuthDatabase>, limits: ThrottleLi
       });
     },
     async succeeded(username, ip) {
-      const [address, name, pair] = throttleKeys(username, ip);
-      await recordSuccess(db, pair, [address, name]);
+      const keys = throttleKeys(username, ip);
+      const [address, name, pair] = keys;
+      // Locked in the same order as begin() first, so a success never deadlocks with an attempt.
+      await db.transaction().execute(async (trx) => {
+        await lockCounters(trx, keys, limits.windowSeconds);
+        await recordSuccess(trx, pair, [address, name]);
+      });
     },
     sweep: () => deleteExpiredCounters(db, limits.windowSeconds),
   };
