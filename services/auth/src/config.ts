@@ -24,10 +24,15 @@ export const ConfigSchema = Type.Object({
   ARGON2_MEMORY_KIB: Type.Integer({ minimum: 19456, maximum: 4 * 1024 * 1024, default: 19456 }),
   /** argon2id passes; OWASP's minimum with 19 MiB is 2. Raising it re-hashes each password at its next login. */
   ARGON2_TIME_COST: Type.Integer({ minimum: 2, maximum: 100, default: 2 }),
-  /** Failed logins per username (any case) per window before further attempts get 429. */
-  LOGIN_MAX_FAILURES_PER_USERNAME: Type.Integer({ minimum: 1, default: 10 }),
-  /** Failed logins per client IP per window before further attempts get 429. */
+  // The login throttle (README.md, "Login throttling"). Every counter is kept per window.
+  /** Failed logins per (username, client IP) per window; then that pair gets 429 until the window ends. */
+  LOGIN_MAX_FAILURES_PER_USERNAME_AND_IP: Type.Integer({ minimum: 1, default: 10 }),
+  /** Failed logins per client IP (any usernames) per window; then that IP gets 429 until the window ends. */
   LOGIN_MAX_FAILURES_PER_IP: Type.Integer({ minimum: 1, default: 100 }),
+  /** Failed logins per username (any case, all IPs) per window before its attempts are spaced out. */
+  LOGIN_USERNAME_FAILURES_BEFORE_DELAY: Type.Integer({ minimum: 1, default: 30 }),
+  /** Past that allowance, one attempt per 1 s, 2 s, 4 s … up to this many seconds: slowed, never locked. */
+  LOGIN_USERNAME_MAX_DELAY_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
   LOGIN_FAILURE_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600, default: 900 }),
   /**
    * With ADMIN_PASSWORD: an admin account created at start-up if no user has the name. An existing

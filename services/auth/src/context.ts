@@ -72,8 +72,10 @@ export function createAuthDependencies(
   { signer, passwords, commonPasswords }: Credentials,
 ): AuthDependencies {
   const throttle = createLoginThrottle(db, {
-    perUsername: config.LOGIN_MAX_FAILURES_PER_USERNAME,
+    perUsernameAndIp: config.LOGIN_MAX_FAILURES_PER_USERNAME_AND_IP,
     perIp: config.LOGIN_MAX_FAILURES_PER_IP,
+    usernameFreeFailures: config.LOGIN_USERNAME_FAILURES_BEFORE_DELAY,
+    usernameMaxDelaySeconds: config.LOGIN_USERNAME_MAX_DELAY_SECONDS,
     windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
   });
   const accounts = createAccounts({

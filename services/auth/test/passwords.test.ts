@@ -1,9 +1,11 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { hash, verify, type Algorithm } from '@node-rs/argon2';
 import { ConfigError, parseConfig } from '@questline/platform';
 import { buildApp } from '../src/app.js';
 import { ConfigSchema } from '../src/config.js';
 import { findUserByUsername } from '../src/db/users.repository.js';
+import { isCommonPassword } from '../src/domain/password-policy.js';
 import { login, signup, startAuth, type Harness } from './support.js';
 
 let h: Harness;
@@ -91,5 +93,70 @@ describe('unknown usernames', () => {
     assert.equal(res.statusCode, 401);
     assert.equal(res.json().error.code, 'INVALID_CREDENTIALS');
     assert.equal(await findUserByUsername(h.db, 'ghost_user'), undefined);
+  });
+});
+
+const loginWith = (username: string, password: string) =>
+  h.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password }, headers: { 'x-forwarded-for': '198.51.100.200' } });
+
+const assertPasswordRefused = (res: Awaited<ReturnType<typeof loginWith>>) => {
+  assert.equal(res.statusCode, 400, res.body);
+  assert.equal(res.json().error.code, 'VALIDATION_FAILED');
+  assert.equal(res.json().error.field, 'password');
+};
+
+describe('passwords must be well-formed Unicode', () => {
+  test('signup refuses a lone surrogate, high or low, and stores nothing', async () => {
+    for (const [i, password] of ['pass\ud800word-long', 'pass\udc00word-long', 'trailing-high-\ud83d'].entries()) {
+      const res = await h.app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: { username: `lone_${i}`, password } });
+      assertPasswordRefused(res);
+      assert.equal(await findUserByUsername(h.db, `lone_${i}`), undefined);
+    }
+    // A real pair (an emoji) is fine.
+    await signup(h.app, 'emoji_user', 'rocket-\ud83d\ude80-launch');
+    await login(h.app, 'emoji_user', 'rocket-\ud83d\ude80-launch');
+  });
+
+  test('a login with an ill-formed password is 400 before any check: it cannot open an account whose password has U+FFFD', async () => {
+    // UTF-8 turns a lone surrogate into U+FFFD, so without the check this password would log in.
+    await signup(h.app, 'replacement_char', 'correct-\ufffd-horse');
+    for (const password of ['correct-\ud800-horse', 'correct-\udc00-horse']) assertPasswordRefused(await loginWith('replacement_char', password));
+    // Nothing was counted by the throttle: the attempt tested no password.
+    const counted = await h.db.selectFrom('login_failures').select('key').where('key', 'like', '%replacement_char').execute();
+    assert.deepEqual(counted, []);
+    assert.equal((await loginWith('replacement_char', 'correct-\ufffd-horse')).statusCode, 200);
+  });
+});
+
+describe('passwords are normalised to NFC', () => {
+  const composed = 'caf\u00e9-au-lait-noir';
+  const decomposed = 'cafe\u0301-au-lait-noir';
+
+  test('é composed and decomposed are the same password, whichever was used at signup', async () => {
+    await signup(h.app, 'nfc_composed', composed);
+    await signup(h.app, 'nfc_decomposed', decomposed);
+    for (const username of ['nfc_composed', 'nfc_decomposed']) {
+      for (const password of [composed, decomposed]) assert.equal((await loginWith(username, password)).statusCode, 200, `${username} ${password}`);
+      assert.equal(await verify(await storedHash(username), composed), true, 'the hash is of the NFC form');
+    }
+  });
+
+  test('a hash made before normalisation (from the decomposed string) still logs in, and is re-hashed from the NFC form', async () => {
+    await signup(h.app, 'nfc_legacy', 'placeholder-password');
+    const legacy = await hash(decomposed, { algorithm: 2 as Algorithm, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+    await h.db.updateTable('users').set({ password_hash: legacy }).where('username', '=', 'nfc_legacy').execute();
+    assert.equal(await verify(legacy, composed), false);
+
+    assert.equal((await loginWith('nfc_legacy', decomposed)).statusCode, 200);
+    const rehashed = await storedHash('nfc_legacy');
+    assert.notEqual(rehashed, legacy);
+    assert.equal(await verify(rehashed, composed), true);
+    // Now either form logs in; a wrong password still does not.
+    assert.equal((await loginWith('nfc_legacy', composed)).statusCode, 200);
+    assert.equal((await loginWith('nfc_legacy', 'cafe-au-lait-noir')).statusCode, 401);
+  });
+
+  test('the common-password check sees the normalised form', () => {
+    assert.equal(isCommonPassword(new Set(['caf\u00e9caf\u00e9']), 'CAFE\u0301CAFE\u0301'), true);
   });
 });

@@ -5,7 +5,6 @@ import { generateSigningJwk } from '@questline/testkit';
 import { createPasswords, needsRehash, parsePhc } from '../src/domain/passwords.js';
 import { isCommonPassword, parsePasswordList } from '../src/domain/password-policy.js';
 import { COMMON_PASSWORDS_FILE, loadCommonPasswords } from '../src/data/common-passwords.loader.js';
-import { judge, throttleKeys } from '../src/domain/login-throttle.js';
 import { profileChanges, toProfileUpdate } from '../src/domain/profiles.js';
 import { parsePreviousPublicJwks, publicJwkOf } from '../src/domain/tokens.js';
 
@@ -46,22 +45,6 @@ describe('common password list', () => {
     assert.deepEqual([...list], ['sunshine1', 'qwertyuiop']);
     assert.equal(isCommonPassword(list, 'SUNSHINE1'), true);
     assert.equal(isCommonPassword(list, 'sunshine12'), false);
-  });
-});
-
-describe('login throttle decisions', () => {
-  const limits = { perUsername: 3, perIp: 5, windowSeconds: 900 };
-  test('keys: lower-cased username first, then the IP', () => {
-    assert.deepEqual(throttleKeys('Alice', '203.0.113.9'), [
-      { scope: 'username', key: 'alice' },
-      { scope: 'ip', key: '203.0.113.9' },
-    ]);
-  });
-  test('the attempt after the last allowed failure is refused, with the longest wait', () => {
-    const c = (scope: 'username' | 'ip', failures: number, retry_after: number) => ({ scope, key: 'k', failures, retry_after });
-    assert.deepEqual(judge([c('username', 3, 100), c('ip', 5, 100)], limits), { allowed: true });
-    assert.deepEqual(judge([c('username', 4, 100), c('ip', 1, 800)], limits), { allowed: false, retryAfterSeconds: 100 });
-    assert.deepEqual(judge([c('username', 4, 100), c('ip', 6, 800)], limits), { allowed: false, retryAfterSeconds: 800 });
   });
 });
 

@@ -12,28 +12,35 @@ export interface ThrottleKey {
 export interface CounterState {
   scope: ThrottleScope;
   key: string;
+  /** Attempts counted in the current window, before the one being judged. */
   failures: number;
   /** Whole seconds until the counter's window ends (at least 1). */
   retry_after: number;
+  /** Seconds since the last counted attempt began (fractional). */
+  since_last_attempt: number;
 }
 
 const windowEnd = (column: string, windowSeconds: number) =>
   sql`${sql.ref(column)} + make_interval(secs => ${windowSeconds})`;
 
+const matchesAny = (keys: ThrottleKey[]) =>
+  sql<boolean>`(scope, key) IN (${sql.join(keys.map((k) => sql`(${k.scope}, ${k.key})`))})`;
+
 /**
- * Adds one to each counter in a single statement, starting a fresh window where the old one has
- * ended, and returns the counts after. Atomic per row, so concurrent attempts on other replicas
- * are all counted. Keys are always given username first, so row locks are taken in one order.
+ * Locks the counters for the rest of the caller's transaction and returns their state: missing
+ * counters are created at zero, ended windows restart at zero. Rows are inserted (and so locked)
+ * in the order of `keys`; every caller gives them in one global order (scope, then key), so two
+ * attempts sharing counters cannot deadlock.
  */
-export async function incrementCounters(db: Db, keys: ThrottleKey[], windowSeconds: number): Promise<CounterState[]> {
+export async function lockCounters(trx: Db, keys: ThrottleKey[], windowSeconds: number): Promise<CounterState[]> {
   const expired = sql<boolean>`${windowEnd('login_failures.window_start', windowSeconds)} <= now()`;
-  return db
+  return trx
     .insertInto('login_failures')
-    .values(keys.map((k) => ({ scope: k.scope, key: k.key, failures: 1, window_start: sql<Date>`now()` })))
+    .values(keys.map((k) => ({ scope: k.scope, key: k.key, failures: 0, window_start: sql<Date>`now()`, last_attempt_at: sql<Date>`now()` })))
     .onConflict((oc) =>
       oc.columns(['scope', 'key']).doUpdateSet({
         window_start: sql<Date>`CASE WHEN ${expired} THEN now() ELSE login_failures.window_start END`,
-        failures: sql<number>`CASE WHEN ${expired} THEN 1 ELSE login_failures.failures + 1 END`,
+        failures: sql<number>`CASE WHEN ${expired} THEN 0 ELSE login_failures.failures END`,
       }),
     )
     .returning([
@@ -41,35 +48,48 @@ export async function incrementCounters(db: Db, keys: ThrottleKey[], windowSecon
       'key',
       'failures',
       sql<number>`greatest(1, ceil(extract(epoch from (${windowEnd('window_start', windowSeconds)} - now()))))::int`.as('retry_after'),
+      sql<number>`greatest(0, extract(epoch from (clock_timestamp() - last_attempt_at)))::float8`.as('since_last_attempt'),
     ])
     .execute();
 }
 
-/** Takes back one count from each counter (never below zero). */
-export async function decrementCounters(db: Db, keys: ThrottleKey[]): Promise<void> {
-  for (const k of keys) {
-    await db
-      .updateTable('login_failures')
-      .set({ failures: sql<number>`greatest(failures - 1, 0)` })
-      .where('scope', '=', k.scope)
-      .where('key', '=', k.key)
-      .execute();
-  }
+/**
+ * Counts one attempt on each counter (before its password is checked). The time is the clock's,
+ * not now() (the transaction's start): a transaction that waited for the row lock must not stamp
+ * a time earlier than the attempt it waited for.
+ */
+export async function countAttempt(trx: Db, keys: ThrottleKey[]): Promise<void> {
+  await trx
+    .updateTable('login_failures')
+    .set({ failures: sql<number>`failures + 1`, last_attempt_at: sql<Date>`clock_timestamp()` })
+    .where(matchesAny(keys))
+    .execute();
 }
 
-/** After a correct password: the username's failures are forgotten, the IP's attempt is taken back. */
-export async function clearUsernameAndDecrementIp(db: Db, username: string, ip: string): Promise<void> {
+/**
+ * After a correct password, on counters the caller's transaction has locked (lockCounters): the
+ * (username, address) counter is deleted, and the attempt is taken back from the others (it was
+ * no failure). The username's and the address's earlier failures stay: an attacker must not be
+ * able to wipe them by logging in to an account of their own.
+ */
+export async function recordSuccess(trx: Db, cleared: ThrottleKey, takenBack: ThrottleKey[]): Promise<void> {
   await sql`
-    WITH cleared AS (DELETE FROM login_failures WHERE scope = 'username' AND key = ${username})
-    UPDATE login_failures SET failures = greatest(failures - 1, 0) WHERE scope = 'ip' AND key = ${ip}
-  `.execute(db);
+    WITH cleared AS (DELETE FROM login_failures WHERE scope = ${cleared.scope} AND key = ${cleared.key})
+    UPDATE login_failures SET failures = greatest(failures - 1, 0) WHERE ${matchesAny(takenBack)}
+  `.execute(trx);
 }
 
-/** Removes counters whose window has ended; they would restart from zero anyway. */
+/**
+ * Removes counters whose window has ended; they would restart from zero anyway. Rows an attempt
+ * holds are skipped (the next sweep gets them): waiting for them, in whatever order the scan
+ * meets them, could deadlock with an attempt locking its rows in its own order.
+ */
 export async function deleteExpiredCounters(db: Db, windowSeconds: number): Promise<number> {
-  const result = await db
-    .deleteFrom('login_failures')
-    .where(sql<boolean>`${windowEnd('window_start', windowSeconds)} <= now()`)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  const expired = sql<boolean>`${windowEnd('window_start', windowSeconds)} <= now()`;
+  const result = await sql`
+    DELETE FROM login_failures WHERE (scope, key) IN (
+      SELECT scope, key FROM login_failures WHERE ${expired} FOR UPDATE SKIP LOCKED
+    ) AND ${expired}
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }

@@ -78,13 +78,14 @@ export interface OutboxTable {
   last_error: string | null;
 }
 
-export type ThrottleScope = 'username' | 'ip';
+export type ThrottleScope = 'username' | 'ip' | 'username_ip';
 
 export interface LoginFailuresTable {
   scope: ThrottleScope;
   key: string;
   window_start: Timestamp;
   failures: ColumnType<number, number | undefined, number>;
+  last_attempt_at: Timestamp;
 }
 
 export interface AuthDatabase {

@@ -2,17 +2,24 @@ import { isIP } from 'node:net';
 import type { Kysely } from 'kysely';
 import type { AuthDatabase } from '../db/schema.js';
 import {
-  clearUsernameAndDecrementIp,
-  decrementCounters,
+  countAttempt,
   deleteExpiredCounters,
-  incrementCounters,
+  lockCounters,
+  recordSuccess,
   type CounterState,
   type ThrottleKey,
 } from '../db/login-failures.repository.js';
 
+/** See README.md, "Login throttling": what each limit protects against. */
 export interface ThrottleLimits {
-  perUsername: number;
+  /** Failures per (username, address) per window; then that pair waits for the window's end. */
+  perUsernameAndIp: number;
+  /** Failures per address per window, whatever the usernames; then the address waits for the window's end. */
   perIp: number;
+  /** Failures per username per window from all addresses together before attempts are spaced out. */
+  usernameFreeFailures: number;
+  /** The longest wait between two attempts on one username (the doubling delay stops growing there). */
+  usernameMaxDelaySeconds: number;
   windowSeconds: number;
 }
 
@@ -33,35 +40,60 @@ export function throttleAddress(forwarded: string | undefined, socketAddress: st
   return 'unknown';
 }
 
-/** Username first: the repository relies on one key order to take row locks in one order. */
-export function throttleKeys(username: string, ip: string): ThrottleKey[] {
+/**
+ * One key per scope, in the global order (scope, then key) that the repository locks rows in.
+ * The pair's key puts the address first: an address never contains '|', so no two pairs collide.
+ */
+export function throttleKeys(username: string, ip: string): [ip: ThrottleKey, username: ThrottleKey, pair: ThrottleKey] {
+  const name = username.toLowerCase();
   return [
-    { scope: 'username', key: username.toLowerCase() },
     { scope: 'ip', key: ip },
+    { scope: 'username', key: name },
+    { scope: 'username_ip', key: `${ip}|${name}` },
   ];
 }
 
 /**
- * Refused when any counter, this attempt included, exceeds its limit: with a limit of 10, ten
- * failures are allowed in a window and the eleventh attempt waits until the window ends.
+ * The wait a username imposes between two attempts once it has `failures` in the window: none
+ * within the allowance, then 1 s doubling with each further failure, up to the configured maximum.
+ */
+export function usernameDelaySeconds(failures: number, limits: ThrottleLimits): number {
+  if (failures < limits.usernameFreeFailures) return 0;
+  const doublings = Math.min(failures - limits.usernameFreeFailures, 30);
+  return Math.min(limits.usernameMaxDelaySeconds, 2 ** doublings);
+}
+
+/**
+ * Judges an attempt on the counters as they were before it. The pair and the address are hard
+ * limits (with 10, ten failures are allowed and the eleventh attempt waits for the window's end);
+ * the username only ever asks for its delay since the last attempt, so its owner is slowed, never
+ * locked out for a window.
  */
 export function judge(counters: CounterState[], limits: ThrottleLimits): ThrottleVerdict {
   let retryAfterSeconds = 0;
   for (const c of counters) {
-    const limit = c.scope === 'username' ? limits.perUsername : limits.perIp;
-    if (c.failures > limit) retryAfterSeconds = Math.max(retryAfterSeconds, c.retry_after);
+    let wait = 0;
+    if (c.scope === 'username_ip' && c.failures >= limits.perUsernameAndIp) wait = c.retry_after;
+    if (c.scope === 'ip' && c.failures >= limits.perIp) wait = c.retry_after;
+    const delay = c.scope === 'username' ? usernameDelaySeconds(c.failures, limits) : 0;
+    if (delay > 0) {
+      const remaining = delay - c.since_last_attempt;
+      // The window's end restarts the count, which ends the delay too.
+      if (remaining > 0) wait = Math.min(c.retry_after, Math.ceil(remaining));
+    }
+    retryAfterSeconds = Math.max(retryAfterSeconds, wait);
   }
   return retryAfterSeconds > 0 ? { allowed: false, retryAfterSeconds } : { allowed: true };
 }
 
 export interface LoginThrottle {
   /**
-   * Counts the attempt as a failure *before* the password is checked, so that a burst of parallel
-   * guesses cannot all pass the check while none has failed yet. A refused attempt is taken back
-   * (it tested no password); a successful one is taken back by `succeeded`.
+   * Judges the attempt and, when allowed, counts it as a failure *before* the password is checked,
+   * all under the counters' row locks: a burst of parallel guesses (on any replica) is judged one
+   * by one, each seeing the ones before it. A refused attempt is not counted (it tests nothing).
    */
   begin(username: string, ip: string): Promise<ThrottleVerdict>;
-  /** The password was right: the username's counter is cleared, the IP's attempt taken back. */
+  /** The password was right: the pair's counter is cleared, the attempt taken back from the others. */
   succeeded(username: string, ip: string): Promise<void>;
   /** Deletes counters whose window has ended. */
   sweep(): Promise<number>;
@@ -69,14 +101,22 @@ export interface LoginThrottle {
 
 export function createLoginThrottle(db: Kysely<AuthDatabase>, limits: ThrottleLimits): LoginThrottle {
   return {
-    async begin(username, ip) {
+    begin(username, ip) {
       const keys = throttleKeys(username, ip);
-      const verdict = judge(await incrementCounters(db, keys, limits.windowSeconds), limits);
-      if (!verdict.allowed) await decrementCounters(db, keys);
-      return verdict;
+      return db.transaction().execute(async (trx) => {
+        const verdict = judge(await lockCounters(trx, keys, limits.windowSeconds), limits);
+        if (verdict.allowed) await countAttempt(trx, keys);
+        return verdict;
+      });
     },
     async succeeded(username, ip) {
-      await clearUsernameAndDecrementIp(db, username.toLowerCase(), ip);
+      const keys = throttleKeys(username, ip);
+      const [address, name, pair] = keys;
+      // Locked in the same order as begin() first, so a success never deadlocks with an attempt.
+      await db.transaction().execute(async (trx) => {
+        await lockCounters(trx, keys, limits.windowSeconds);
+        await recordSuccess(trx, pair, [address, name]);
+      });
     },
     sweep: () => deleteExpiredCounters(db, limits.windowSeconds),
   };

@@ -38,18 +38,35 @@ export function needsRehash(passwordHash: string, params: Argon2Params): boolean
   return stored.memoryKib < params.memoryKib || stored.timeCost < params.timeCost;
 }
 
+/**
+ * The form a password is hashed in: NFC, so that "é" typed as one code point or as "e" plus a
+ * combining accent (keyboards and platforms differ) is the same password.
+ */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFC');
+}
+
+/** ES2024's String.prototype.isWellFormed (Node 20 has it; the project's TypeScript lib is ES2023). */
+export function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
 export interface PasswordCheck {
   ok: boolean;
-  /** The password was right and its hash is weaker than the configured cost. */
+  /** The password was right and its hash is weaker than the configured cost, or not of its NFC form. */
   needsRehash: boolean;
 }
 
 export interface Passwords {
   params: Argon2Params;
+  /** Hashes the NFC form. Refuses ill-formed strings: UTF-8 would turn every lone surrogate into U+FFFD. */
   hash(password: string): Promise<string>;
   /**
    * Costs the same whether or not the user exists: unknown usernames (undefined hash) are checked
    * against a dummy hash so that response timing does not reveal which usernames are taken.
+   * Hashes stored before passwords were normalised were made from the string as typed, so when
+   * that differs from its NFC form and the NFC form fails, the raw string is tried too (the
+   * number of verifications depends only on the password given, never on the account).
    */
   check(passwordHash: string | undefined, password: string): Promise<PasswordCheck>;
 }
@@ -66,15 +83,23 @@ async function verifySafely(passwordHash: string, password: string): Promise<boo
 /** argon2id with the configured parameters; hashing and verifying run on the libuv threadpool. */
 export async function createPasswords(params: Argon2Params = OWASP_MINIMUM): Promise<Passwords> {
   const options = { algorithm: ARGON2ID, memoryCost: params.memoryKib, timeCost: params.timeCost, parallelism: 1 } as const;
-  const hashPassword = (password: string) => hash(password, options);
+  const hashPassword = (password: string) => {
+    if (!isWellFormed(password)) return Promise.reject(new TypeError('refusing to hash a password that is not well-formed Unicode'));
+    return hash(normalizePassword(password), options);
+  };
   const dummyHash = await hashPassword(`dummy-${Math.random()}`);
   return {
     params,
     hash: hashPassword,
     async check(passwordHash, password) {
-      const ok = await verifySafely(passwordHash ?? dummyHash, password);
+      if (!isWellFormed(password)) return { ok: false, needsRehash: false };
+      const target = passwordHash ?? dummyHash;
+      const normalized = normalizePassword(password);
+      let ok = await verifySafely(target, normalized);
+      let legacy = false;
+      if (!ok && normalized !== password) ok = legacy = await verifySafely(target, password);
       if (passwordHash === undefined || !ok) return { ok: false, needsRehash: false };
-      return { ok: true, needsRehash: needsRehash(passwordHash, params) };
+      return { ok: true, needsRehash: legacy || needsRehash(passwordHash, params) };
     },
   };
 }

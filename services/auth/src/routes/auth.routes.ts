@@ -10,6 +10,9 @@ const RefreshTokenBody = Type.Object(
   { additionalProperties: false },
 );
 
+const illFormedPassword = () =>
+  new AppError('VALIDATION_FAILED', 'body.password is not well-formed Unicode (it contains an unpaired surrogate)', 'password');
+
 export function registerAuthRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' | 'accounts' | 'signer' | 'verify' | 'counters'>) {
   const { accounts } = deps;
 
@@ -33,6 +36,7 @@ export function registerAuthRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' 
       }
       const outcome = await accounts.signup({ username, password, timezone });
       if (!outcome.ok) {
+        if (outcome.reason === 'ILL_FORMED_PASSWORD') throw illFormedPassword();
         if (outcome.reason === 'COMMON_PASSWORD') {
           throw new AppError('VALIDATION_FAILED', 'body.password is too common; choose a less guessable password', 'password');
         }
@@ -69,6 +73,7 @@ export function registerAuthRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' 
             'retry-after': String(outcome.retryAfterSeconds),
           });
         }
+        if (outcome.reason === 'ILL_FORMED_PASSWORD') throw illFormedPassword();
         if (outcome.reason === 'USER_BANNED') throw new AppError('USER_BANNED', 'this account is banned');
         throw new AppError('INVALID_CREDENTIALS', 'wrong username or password');
       }

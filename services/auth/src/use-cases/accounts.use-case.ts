@@ -13,7 +13,7 @@ import {
 } from '../db/tokens.repository.js';
 import { insertOutboxRow } from '../db/outbox.repository.js';
 import type { Passwords } from '../domain/passwords.js';
-import { isCommonPassword } from '../domain/password-policy.js';
+import { isAcceptablePasswordText, isCommonPassword } from '../domain/password-policy.js';
 import type { LoginThrottle } from '../domain/login-throttle.js';
 import { hashRefreshToken, newRefreshToken, type AccessTokenSigner } from '../domain/tokens.js';
 import type { UserView } from '../domain/users.js';
@@ -37,10 +37,12 @@ export interface TokenPair {
   user: UserView;
 }
 
-export type SignupOutcome = { ok: true; user: UserView } | { ok: false; reason: 'USERNAME_TAKEN' | 'COMMON_PASSWORD' };
+export type SignupOutcome =
+  | { ok: true; user: UserView }
+  | { ok: false; reason: 'USERNAME_TAKEN' | 'COMMON_PASSWORD' | 'ILL_FORMED_PASSWORD' };
 export type LoginOutcome =
   | { ok: true; tokens: TokenPair; profileChanged: boolean }
-  | { ok: false; reason: 'INVALID_CREDENTIALS' | 'USER_BANNED' }
+  | { ok: false; reason: 'INVALID_CREDENTIALS' | 'USER_BANNED' | 'ILL_FORMED_PASSWORD' }
   | { ok: false; reason: 'RATE_LIMITED'; retryAfterSeconds: number };
 export type RefreshOutcome = { ok: true; tokens: TokenPair } | { ok: false; reason: 'INVALID_TOKEN' | 'USER_BANNED' };
 
@@ -59,6 +61,7 @@ export function createAccounts(deps: AccountsDeps) {
 
   /** The user and its first profile update for progress commit together. */
   async function signup(input: { username: string; password: string; timezone: string }): Promise<SignupOutcome> {
+    if (!isAcceptablePasswordText(input.password)) return { ok: false, reason: 'ILL_FORMED_PASSWORD' };
     if (isCommonPassword(deps.commonPasswords, input.password)) return { ok: false, reason: 'COMMON_PASSWORD' };
     const passwordHash = await passwords.hash(input.password);
     try {
@@ -78,9 +81,12 @@ export function createAccounts(deps: AccountsDeps) {
   /**
    * Throttled before the password is looked at, so a throttled attacker learns nothing more. On
    * success the login, its outbox event(s), the refresh token and any re-hash commit together
-   * (commitLogin), or not at all when the user was banned in the meantime.
+   * (commitLogin), or not at all when the user was banned in the meantime. An ill-formed password
+   * is bad input, refused before anything is counted or verified: as UTF-8 it would verify like
+   * the same text with U+FFFD in place of each lone surrogate.
    */
   async function login(input: { username: string; password: string; ip: string }): Promise<LoginOutcome> {
+    if (!isAcceptablePasswordText(input.password)) return { ok: false, reason: 'ILL_FORMED_PASSWORD' };
     const verdict = await throttle.begin(input.username, input.ip);
     if (!verdict.allowed) return { ok: false, reason: 'RATE_LIMITED', retryAfterSeconds: verdict.retryAfterSeconds };
 
@@ -92,7 +98,8 @@ export function createAccounts(deps: AccountsDeps) {
     await throttle.succeeded(input.username, input.ip);
     if (found.status === 'banned') return { ok: false, reason: 'USER_BANNED' };
 
-    // Before the write, which then holds the user row only for one statement.
+    // Before the write, which then holds the user row only for one statement. Hashes the NFC form,
+    // which also moves a hash made from an un-normalised password to the normalised one.
     const upgradedHash = check.needsRehash ? await passwords.hash(input.password) : undefined;
     const refresh = newRefreshToken();
     const user = await commitLogin(db, {
