@@ -1,4 +1,4 @@
-import type { Executor } from '@questline/platform';
+import { isUuid, type Executor } from '@questline/platform';
 import type { AuthDatabase, UserRow } from '../db/schema.js';
 import { balancesOf, type Balances } from '../db/ledger.repository.js';
 
@@ -44,7 +44,6 @@ export async function userView(db: Executor<AuthDatabase>, row: UserRow): Promis
 }
 
 const SORT_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Every row we page over was created after 1970, and PostgreSQL's timestamptz refuses year 0000
@@ -71,7 +70,6 @@ export function isKeysetCursor(value: unknown): value is [string, string] {
     typeof value[0] === 'string' &&
     SORT_TS.test(value[0]) &&
     isRealInstant(value[0]) &&
-    typeof value[1] === 'string' &&
-    UUID.test(value[1])
+    isUuid(value[1])
   );
 }

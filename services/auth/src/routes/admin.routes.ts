@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, PageQuery, callerOf, decodeCursor, encodeCursor, errorResponses, type App } from '@questline/platform';
+import { AppError, PageQuery, callerOf, decodeCursor, errorResponses, toPage, type App } from '@questline/platform';
 import { listUsers } from '../db/users.repository.js';
 import { isKeysetCursor, userView, userViews } from '../domain/users.js';
 import { updateUserAsAdmin } from '../domain/admin-users.js';
@@ -29,12 +29,8 @@ export function registerAdminRoutes(app: App, deps: RouteDeps) {
       const { limit, cursor } = request.query;
       const after = decodeCursor(cursor, isKeysetCursor);
       const rows = await listUsers(db, { limit: limit + 1, after });
-      const items = rows.slice(0, limit);
-      const last = items[items.length - 1];
-      return {
-        items: await userViews(db, items),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.sort_ts, last.id]) : null,
-      };
+      const { items, nextCursor } = toPage(rows, limit, (last) => [last.sort_ts, last.id]);
+      return { items: await userViews(db, items), nextCursor };
     },
   );
 

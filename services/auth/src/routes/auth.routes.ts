@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, callerOf, errorResponses, isValidTimezone, type App } from '@questline/platform';
+import { AppError, callerOf, errorResponses, userBanned, type App } from '@questline/platform';
 import { throttleAddress } from '../domain/login-throttle.js';
 import type { RouteDeps } from './deps.js';
 import { userGuard } from './guards.js';
@@ -28,9 +28,6 @@ export function registerAuthRoutes(app: App, deps: RouteDeps) {
     },
     async (request, reply) => {
       const { username, password, timezone = 'UTC' } = request.body;
-      if (!isValidTimezone(timezone)) {
-        throw new AppError('VALIDATION_FAILED', 'body.timezone is not a known IANA time zone', 'timezone');
-      }
       const outcome = await accounts.signup({ username, password, timezone });
       if (!outcome.ok) {
         if (outcome.reason === 'COMMON_PASSWORD') {
@@ -69,7 +66,7 @@ export function registerAuthRoutes(app: App, deps: RouteDeps) {
             'retry-after': String(outcome.retryAfterSeconds),
           });
         }
-        if (outcome.reason === 'USER_BANNED') throw new AppError('USER_BANNED', 'this account is banned');
+        if (outcome.reason === 'USER_BANNED') throw userBanned();
         throw new AppError('INVALID_CREDENTIALS', 'wrong username or password');
       }
       deps.counters.logins.inc();
@@ -93,7 +90,7 @@ export function registerAuthRoutes(app: App, deps: RouteDeps) {
     async (request) => {
       const outcome = await accounts.refresh(request.body.refreshToken);
       if (!outcome.ok) {
-        if (outcome.reason === 'USER_BANNED') throw new AppError('USER_BANNED', 'this account is banned');
+        if (outcome.reason === 'USER_BANNED') throw userBanned();
         throw new AppError('INVALID_TOKEN', 'refresh token is invalid, expired or already used');
       }
       return outcome.tokens;

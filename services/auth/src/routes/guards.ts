@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { AppError, callerOf, requireAuth, type TokenVerifier } from '@questline/platform';
+import { AppError, callerOf, requireAuth, userBanned, type TokenVerifier } from '@questline/platform';
 import type { AuthDatabase, UserRow } from '../db/schema.js';
 import { findUserById } from '../db/users.repository.js';
 
@@ -13,7 +13,7 @@ const liveUsers = new WeakMap<FastifyRequest, UserRow>();
 async function loadLiveCaller(db: Kysely<AuthDatabase>, request: FastifyRequest): Promise<UserRow> {
   const user = await findUserById(db, callerOf(request).id);
   if (!user) throw new AppError('UNAUTHENTICATED', 'the account of this token no longer exists');
-  if (user.status === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
+  if (user.status === 'banned') throw userBanned();
   liveUsers.set(request, user);
   return user;
 }

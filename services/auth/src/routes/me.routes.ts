@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, PageQuery, decodeCursor, encodeCursor, errorResponses, isValidTimezone, type App } from '@questline/platform';
+import { AppError, PageQuery, decodeCursor, errorResponses, toPage, type App } from '@questline/platform';
 import { lockUser } from '../db/users.repository.js';
 import { listLedger } from '../db/ledger.repository.js';
 import { isKeysetCursor, userView } from '../domain/users.js';
@@ -41,9 +41,6 @@ export function registerMeRoutes(app: App, deps: RouteDeps) {
     },
     async (request) => {
       const { timezone } = request.body;
-      if (!isValidTimezone(timezone)) {
-        throw new AppError('VALIDATION_FAILED', 'body.timezone is not a known IANA time zone', 'timezone');
-      }
       const caller = liveCaller(request);
       // Progress evaluates days in the user's timezone: the change reaches it through the outbox.
       const updated = await db.transaction().execute(async (trx) => {
@@ -73,12 +70,8 @@ export function registerMeRoutes(app: App, deps: RouteDeps) {
       const { limit, cursor } = request.query;
       const before = decodeCursor(cursor, isKeysetCursor);
       const rows = await listLedger(db, caller.id, { limit: limit + 1, before });
-      const items = rows.slice(0, limit);
-      const last = items[items.length - 1];
-      return {
-        items: items.map(toLedgerEntryView),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.sort_ts, last.id]) : null,
-      };
+      const { items, nextCursor } = toPage(rows, limit, (last) => [last.sort_ts, last.id]);
+      return { items: items.map(toLedgerEntryView), nextCursor };
     },
   );
 }

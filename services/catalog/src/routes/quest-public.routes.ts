@@ -1,15 +1,15 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, errorResponses, type App, type TokenVerifier } from '@questline/platform';
+import { AppError, errorResponses, parseBearer, toPage, type App, type TokenVerifier } from '@questline/platform';
 import type { Kysely } from 'kysely';
 import type { CatalogDatabase } from '../db/schema.js';
 import { findQuestByKey, listQuests } from '../db/quest.repository.js';
 import { isQuestKey, type Quest as QuestModel } from '../domain/quest.js';
-import { decodeKeyCursor, notModified, toPage } from './http.js';
+import { decodeKeyCursor, notModified } from './http.js';
 import { NotModified, Quest, QuestKeyParams, QuestListFilters, page, pageQuery } from './schemas.js';
 
 /** Admins may look at drafts through the public route; anyone else sees published quests only. */
 async function callerIsAdmin(authorization: string | undefined, verify: TokenVerifier): Promise<boolean> {
-  const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+  const token = parseBearer(authorization);
   if (!token) return false;
   try {
     const user = await verify(token);

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { PublishedQuest, PublishedQuestsResponse, RetiredQuest } from '@questline/contracts';
-import { UpstreamError, type ServiceClient } from '@questline/platform';
+import { singleFlight, UpstreamError, type ServiceClient } from '@questline/platform';
 import { describeSchemaErrors, isPublishedQuestsResponse } from './upstream-schemas.js';
 
 export interface CatalogSnapshot {
@@ -43,7 +43,7 @@ export class CatalogCache {
   private currentBody: PublishedQuestsResponse | null = null;
   private storedRevision: string | null = null;
   private etag: string | null = null;
-  private inFlight: Promise<CatalogSnapshot | null> | null = null;
+  private readonly fetchShared = singleFlight(() => this.fetch());
   private timer: NodeJS.Timeout | null = null;
   private failingSince: number | null = null;
   private lastFailureLog = 0;
@@ -74,10 +74,7 @@ export class CatalogCache {
 
   /** Fetches now (joining a fetch already under way). Throws when the catalog could not be read. */
   refresh(): Promise<CatalogSnapshot | null> {
-    this.inFlight ??= this.fetch().finally(() => {
-      this.inFlight = null;
-    });
-    return this.inFlight;
+    return this.fetchShared();
   }
 
   private async fetch(): Promise<CatalogSnapshot | null> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { IngestEventsRequest, IngestEventsResponse, UserEvent } from '@questline/contracts';
-import { AppError, callerOf, errorResponses, requireAuth, requireInternal, type App } from '@questline/platform';
+import { AppError, callerOf, errorResponses, requireAuth, requireInternal, userBanned, type App } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
 import { buildQuestView } from '../domain/quest-view.js';
 import { GroupCommitter } from '../use-cases/group-commit.js';
@@ -49,7 +49,7 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
       // The token may predate a ban or a timezone change: the profile from auth decides.
       const profile = await lookupUser(ctx.users, caller.id, request.id);
       if (!profile) throw new AppError('UNAUTHENTICATED', 'this account no longer exists');
-      if (profile.status === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
+      if (profile.status === 'banned') throw userBanned();
 
       const body = request.body;
       const eventId = body.id ?? randomUUID();

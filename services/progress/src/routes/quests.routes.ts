@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, callerOf, errorResponses, requireAuth, type App } from '@questline/platform';
+import { AppError, callerOf, errorResponses, requireAuth, userBanned, type App } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
 import { claimQuest } from '../use-cases/claim-quest.js';
 import { callerQuestViews, questViewsFor } from '../use-cases/quest-views.js';
@@ -32,7 +32,7 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
       const caller = callerOf(request);
       const catalog = requireCatalog(ctx.catalog);
       const result = await callerQuestViews(ctx.db, catalog, caller);
-      if (result.kind === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
+      if (result.kind === 'banned') throw userBanned();
       return { items: result.items };
     },
   );
@@ -53,7 +53,7 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
       const caller = callerOf(request);
       const profile = await lookupUser(ctx.users, caller.id, request.id);
       if (!profile) throw new AppError('UNAUTHENTICATED', 'this account no longer exists');
-      if (profile.status === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
+      if (profile.status === 'banned') throw userBanned();
       // Paid from the stored completions, published or not; the catalog copy is asked only when
       // there is nothing to pay and the user has no state on the key (409 or 404).
       const { key } = request.params;
