@@ -90,6 +90,21 @@ export function parseBearer(header: string | undefined): string | undefined {
   return header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
 }
 
+/**
+ * The caller on a route where a token is optional: a valid token's user; a missing, invalid or
+ * banned one is treated as no token at all (a public route answers it as anyone else).
+ */
+export async function optionalCaller(verify: TokenVerifier, authorization: string | undefined): Promise<AuthUser | undefined> {
+  const token = parseBearer(authorization);
+  if (!token) return undefined;
+  try {
+    const user = await verify(token);
+    return user.status === 'banned' ? undefined : user;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A user's role and status as the deciding service knows them now; null = no such user. */
 export type LiveUser = Pick<AuthUser, 'role' | 'status'>;
 /** Looks up the live state of a user; an unreachable source throws UpstreamError (→ 503). */

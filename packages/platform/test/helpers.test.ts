@@ -7,12 +7,15 @@ import {
   createDatabase,
   decodeCursor,
   isUuid,
+  optionalCaller,
   parseBearer,
   toPage,
   unnestColumns,
   userBanned,
   type App,
+  type AuthUser,
   type Database,
+  type TokenVerifier,
 } from '../src/index.js';
 import { sql } from 'kysely';
 
@@ -94,4 +97,20 @@ test('unnestColumns: many rows in one statement, typed per column, nulls kept', 
     ${col('bigint', (r) => r.big)}, ${col('date', (r) => r.day)}, ${col('timestamptz', (r) => r.at)})`.execute(db);
   const { rows: stored } = await sql<Record<string, unknown>>`SELECT * FROM unnest_t ORDER BY n`.execute(db);
   assert.deepEqual(stored, rows);
+});
+
+test('optionalCaller: a valid token is the caller; none, a bad one or a banned user count as no token', async () => {
+  const users: Record<string, AuthUser> = {
+    good: { id: '0190c3e4-8a9b-7cde-8f01-23456789abcd', role: 'admin', status: 'active', timezone: 'UTC' },
+    banned: { id: '0190c3e4-8a9b-7cde-8f01-23456789abce', role: 'admin', status: 'banned', timezone: 'UTC' },
+  };
+  const verify: TokenVerifier = async (token) => {
+    const user = users[token];
+    if (!user) throw new Error('bad token');
+    return user;
+  };
+  assert.deepEqual(await optionalCaller(verify, 'Bearer good'), users.good);
+  for (const header of [undefined, 'Bearer banned', 'Bearer forged', 'Basic good']) {
+    assert.equal(await optionalCaller(verify, header), undefined, String(header));
+  }
 });

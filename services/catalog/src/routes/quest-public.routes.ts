@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, errorResponses, parseBearer, toPage, type App, type TokenVerifier } from '@questline/platform';
+import { AppError, errorResponses, optionalCaller, toPage, type App, type TokenVerifier } from '@questline/platform';
 import type { Kysely } from 'kysely';
 import type { CatalogDatabase } from '../db/schema.js';
 import { findQuestByKey, listQuests } from '../db/quest.repository.js';
@@ -9,15 +9,7 @@ import { NotModified, Quest, QuestKeyParams, QuestListFilters, page, pageQuery }
 
 /** Admins may look at drafts through the public route; anyone else sees published quests only. */
 async function callerIsAdmin(authorization: string | undefined, verify: TokenVerifier): Promise<boolean> {
-  const token = parseBearer(authorization);
-  if (!token) return false;
-  try {
-    const user = await verify(token);
-    return user.role === 'admin' && user.status !== 'banned';
-  } catch {
-    // A bad token on a public route is treated like no token at all.
-    return false;
-  }
+  return (await optionalCaller(verify, authorization))?.role === 'admin';
 }
 
 export function registerPublicQuestRoutes(app: App, deps: { db: Kysely<CatalogDatabase>; verify: TokenVerifier }) {
