@@ -72,7 +72,7 @@ for (const service of ['auth', 'catalog', 'progress']) {
       assert.equal(second.code, 0, second.stderr);
       const client = new pg.Client({ connectionString: db.url });
       await client.connect();
-      const { rows } = await client.query('SELECT count(*)::int AS n FROM schema_migrations');
+      const { rows } = await client.query('SELECT count(*)::int AS n FROM kysely_migration');
       await client.end();
       assert.ok(rows[0].n >= 1);
     } finally {
@@ -95,7 +95,7 @@ for (const service of ['auth', 'catalog', 'progress']) {
       const res = await runTs(`services/${service}/src/migrate.ts`, env);
       assert.notEqual(res.code, 0);
       assert.match(res.stderr + res.stdout, /001_\w+\.sql/);
-      const { rows } = await client.query("SELECT count(*)::int AS n FROM schema_migrations WHERE version LIKE '001%'");
+      const { rows } = await client.query("SELECT count(*)::int AS n FROM kysely_migration WHERE name LIKE '001%'");
       assert.equal(rows[0].n, 0);
     } finally {
       await client.end();

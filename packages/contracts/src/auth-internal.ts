@@ -61,7 +61,7 @@ export const UserProfileUpdate = Type.Object(
     id: Type.String({ format: 'uuid' }),
     role: Type.Union([Type.Literal('player'), Type.Literal('admin')]),
     status: Type.Union([Type.Literal('new'), Type.Literal('active'), Type.Literal('banned')]),
-    timezone: Type.String({ minLength: 1, maxLength: 64 }),
+    timezone: Type.String({ minLength: 1, maxLength: 64, format: 'iana-timezone' }),
     version: Type.Integer({ minimum: 1 }),
   },
   { additionalProperties: false },

@@ -1,8 +1,10 @@
 import { jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from './errors.js';
+import { AppError, userBanned } from './errors.js';
 import { UpstreamError } from './http-client.js';
 import { createJwksSource, KeysUnavailableError, type JwksSourceOptions } from './jwks-source.js';
+import { ExpiringMemory } from './single-flight.js';
+import { isUuid } from './uuid.js';
 
 export const TOKEN_ISSUER = 'questline-auth';
 export const TOKEN_AUDIENCE = 'questline';
@@ -26,10 +28,6 @@ declare module 'fastify' {
 
 export type TokenVerifier = (token: string) => Promise<AuthUser>;
 
-// Users are keyed by uuid everywhere; a token with any other subject is refused here rather than
-// failing inside SQL.
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export interface VerifierOptions {
   /** Verified tokens remembered (oldest dropped first); 0 turns the cache off. */
   cacheSize?: number;
@@ -52,13 +50,10 @@ export function createTokenVerifier(keys: JWTVerifyGetKey, opts: VerifierOptions
   const cacheSize = opts.cacheSize ?? 10_000;
   const ttlMs = opts.cacheTtlMs ?? 60_000;
   const now = opts.now ?? Date.now;
-  const verified = new Map<string, { user: AuthUser; until: number }>();
+  const verified = new ExpiringMemory<string, AuthUser>(cacheSize, now);
   return async (token) => {
     const hit = verified.get(token);
-    if (hit) {
-      if (now() < hit.until) return hit.user;
-      verified.delete(token);
-    }
+    if (hit) return hit;
     const { payload } = await jwtVerify(token, keys, {
       issuer: TOKEN_ISSUER,
       audience: TOKEN_AUDIENCE,
@@ -66,15 +61,12 @@ export function createTokenVerifier(keys: JWTVerifyGetKey, opts: VerifierOptions
       currentDate: new Date(now()),
     });
     const { sub, role, status, tz } = payload as Record<string, unknown>;
-    if (typeof sub !== 'string' || !UUID.test(sub) || (role !== 'player' && role !== 'admin') || typeof tz !== 'string') {
+    if (!isUuid(sub) || (role !== 'player' && role !== 'admin') || typeof tz !== 'string') {
       throw new Error('token claims incomplete');
     }
     if (status !== 'new' && status !== 'active' && status !== 'banned') throw new Error('token status invalid');
     const user: AuthUser = { id: sub, role, status, timezone: tz };
-    if (cacheSize > 0 && typeof payload.exp === 'number') {
-      if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
-      verified.set(token, { user, until: Math.min(now() + ttlMs, payload.exp * 1000) });
-    }
+    if (typeof payload.exp === 'number') verified.set(token, user, Math.min(now() + ttlMs, payload.exp * 1000));
     return user;
   };
 }
@@ -93,11 +85,24 @@ export function remoteTokenVerifier(jwksUrl: string, opts: JwksSourceOptions & V
   return Object.assign(createTokenVerifier(source.getKey, opts), { close: () => source.close() });
 }
 
-function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match?.[1];
+/** The token of an `Authorization: Bearer <token>` header; undefined for any other header or none. */
+export function parseBearer(header: string | undefined): string | undefined {
+  return header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
+}
+
+/**
+ * The caller on a route where a token is optional: a valid token's user; a missing, invalid or
+ * banned one is treated as no token at all (a public route answers it as anyone else).
+ */
+export async function optionalCaller(verify: TokenVerifier, authorization: string | undefined): Promise<AuthUser | undefined> {
+  const token = parseBearer(authorization);
+  if (!token) return undefined;
+  try {
+    const user = await verify(token);
+    return user.status === 'banned' ? undefined : user;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A user's role and status as the deciding service knows them now; null = no such user. */
@@ -123,7 +128,7 @@ async function confirmLive(confirm: UserConfirmer, user: AuthUser, request: Fast
     throw err;
   }
   if (!live) throw new AppError('UNAUTHENTICATED', 'the account of this token no longer exists');
-  if (live.status === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
+  if (live.status === 'banned') throw userBanned();
   if (role && live.role !== role) throw new AppError('FORBIDDEN', `requires role ${role}`);
   return { ...user, role: live.role, status: live.status };
 }
@@ -138,7 +143,7 @@ export type AuthGuard = (request: FastifyRequest, reply: FastifyReply) => Promis
 
 export function requireAuth(verify: TokenVerifier, opts: GuardOptions = {}): AuthGuard {
   return async (request, _reply) => {
-    const token = bearer(request);
+    const token = parseBearer(request.headers.authorization);
     if (!token) throw new AppError('UNAUTHENTICATED', 'missing bearer token');
     let user: AuthUser;
     try {
@@ -149,7 +154,7 @@ export function requireAuth(verify: TokenVerifier, opts: GuardOptions = {}): Aut
       }
       throw new AppError('UNAUTHENTICATED', 'invalid or expired access token');
     }
-    if (user.status === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
+    if (user.status === 'banned') throw userBanned();
     if (opts.role && user.role !== opts.role) throw new AppError('FORBIDDEN', `requires role ${opts.role}`);
     request.user = opts.confirm ? await confirmLive(opts.confirm, user, request, opts.role) : user;
   };

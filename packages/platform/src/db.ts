@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely';
 
 // BIGINT and NUMERIC come back as strings by default; our counters fit in JS numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -32,4 +32,16 @@ export type Executor<DB> = Kysely<DB> | Transaction<DB>;
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const e = err as { code?: string; constraint?: string };
   return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}
+
+/** Element types of the array parameters given to unnest (a closed list: the name is spliced into SQL). */
+export type UnnestType = 'uuid' | 'text' | 'int' | 'bigint' | 'boolean' | 'date' | 'timestamptz';
+
+/**
+ * Many rows in one statement whatever their number: `INSERT … SELECT … FROM unnest(col(…), col(…))`
+ * takes one array parameter per column, where a VALUES list takes one parameter per cell (and a
+ * statement at most 65,535). `col(type, pick)` is the column `pick` of every row as `$n::type[]`.
+ */
+export function unnestColumns<R>(rows: readonly R[]): <T>(type: UnnestType, pick: (row: R) => T) => RawBuilder<T[]> {
+  return (type, pick) => sql<never>`${rows.map(pick)}::${sql.raw(type)}[]`;
 }

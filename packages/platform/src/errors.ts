@@ -73,6 +73,9 @@ export class AppError extends Error {
   }
 }
 
+/** The refusal of a banned account, the same wherever the ban is found (token, live status, stored profile). */
+export const userBanned = (): AppError => new AppError('USER_BANNED', 'this account is banned');
+
 export const ErrorBody = Type.Object(
   {
     error: Type.Object({

@@ -1,4 +1,5 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { singleFlight } from './single-flight.js';
 
 /**
  * No key set is held yet and the JWKS cannot be fetched now: a token cannot be checked at all,
@@ -58,7 +59,6 @@ export function createJwksSource(jwksUrl: string, opts: JwksSourceOptions = {}):
   const retryMs = Math.min(opts.retryMs ?? 1_000, refreshMs);
   const timeoutMs = opts.timeoutMs ?? 2_000;
   let keys: LocalKeys | undefined;
-  let inFlight: Promise<boolean> | undefined;
   let lastAttemptAt = -Infinity;
   let failures = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -81,30 +81,26 @@ export function createJwksSource(jwksUrl: string, opts: JwksSourceOptions = {}):
     timer.unref();
   }
 
-  function fetchNow(): Promise<boolean> {
-    inFlight ??= (async () => {
-      lastAttemptAt = Date.now();
-      try {
-        keys = await load();
-        if (failures > 0) opts.log?.info({ jwksUrl, failures }, 'JWKS fetched again');
-        failures = 0;
-        return true;
-      } catch (err) {
-        failures++;
-        // Once per outage, not once per retry.
-        if (failures === 1) opts.log?.warn({ err, jwksUrl }, keys ? 'JWKS refresh failed; keeping the last key set' : 'JWKS fetch failed; no key set yet');
-        return false;
-      } finally {
-        inFlight = undefined;
-        schedule();
-      }
-    })();
-    return inFlight;
-  }
+  const fetchNow = singleFlight(async (): Promise<boolean> => {
+    lastAttemptAt = Date.now();
+    try {
+      keys = await load();
+      if (failures > 0) opts.log?.info({ jwksUrl, failures }, 'JWKS fetched again');
+      failures = 0;
+      return true;
+    } catch (err) {
+      failures++;
+      // Once per outage, not once per retry.
+      if (failures === 1) opts.log?.warn({ err, jwksUrl }, keys ? 'JWKS refresh failed; keeping the last key set' : 'JWKS fetch failed; no key set yet');
+      return false;
+    } finally {
+      schedule();
+    }
+  });
 
   /** Joins the fetch in flight, or starts one unless the last began less than minGapMs ago. */
   function fetchOnDemand(minGapMs: number): Promise<boolean> {
-    if (inFlight) return inFlight;
+    if (fetchNow.inFlight) return fetchNow.inFlight;
     if (Date.now() - lastAttemptAt < minGapMs) return Promise.resolve(false);
     return fetchNow();
   }

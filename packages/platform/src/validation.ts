@@ -1,6 +1,7 @@
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
+import { isValidTimezone } from './timezone.js';
 
 /**
  * Two validators: request bodies are checked strictly (no type coercion, unknown fields
@@ -13,7 +14,11 @@ export function installValidators(app: FastifyInstance) {
   const formats = addFormats as unknown as typeof addFormats.default;
   const strictAjv = formats(new AjvCtor({ ...base, coerceTypes: false }));
   const coercingAjv = formats(new AjvCtor({ ...base, coerceTypes: 'array' }));
-  for (const ajv of [strictAjv, coercingAjv]) ajv.addKeyword('example').addKeyword('x-examples');
+  for (const ajv of [strictAjv, coercingAjv]) {
+    ajv.addKeyword('example').addKeyword('x-examples');
+    // `Type.String({ format: 'iana-timezone' })`: a zone name the runtime knows, so handlers need not check.
+    ajv.addFormat('iana-timezone', { type: 'string', validate: isValidTimezone });
+  }
   app.setValidatorCompiler(({ schema, httpPart }) =>
     (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema),
   );

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isUuid } from '@questline/platform';
 import { injectInternal } from '@questline/testkit';
 import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -7,7 +8,7 @@ import { PublishedQuestsResponse } from '@questline/contracts';
 import { DIAMOND_REWARD_ID, GOLD_REWARD_ID, INTERNAL_TOKEN, bearer, questBody, startCatalog, type Harness } from './helpers.js';
 
 // TypeBox's checker knows no formats by default; these match what the services' Ajv enforces.
-FormatRegistry.Set('uuid', (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v));
+FormatRegistry.Set('uuid', isUuid);
 FormatRegistry.Set('date-time', (v) => !Number.isNaN(Date.parse(v)) && /T.*(Z|[+-]\d\d:\d\d)$/.test(v));
 
 let h: Harness;

@@ -1,5 +1,5 @@
 import type { Counter } from 'prom-client';
-import type { Metrics } from '@questline/platform';
+import { singleFlight, type Metrics } from '@questline/platform';
 import type { BacklogStats } from './db/outbox.repository.js';
 
 export interface ProgressCounters {
@@ -15,11 +15,7 @@ export interface ProgressCounters {
 /** Domain metrics next to the platform's HTTP ones; the outbox gauges are read from the table at scrape time. */
 export function createProgressMetrics(metrics: Metrics, backlog: () => Promise<BacklogStats>): ProgressCounters {
   // One query serves both gauges of a scrape.
-  let pending: Promise<BacklogStats> | null = null;
-  const read = () => {
-    pending ??= backlog().finally(() => setTimeout(() => (pending = null), 0));
-    return pending;
-  };
+  const read = singleFlight(backlog, { holdMs: 0 });
   // A database hiccup must not break the whole scrape: the gauges keep their last values.
   metrics.gauge('questline_outbox_backlog', 'Grants waiting to be delivered to auth', [], async (g) => {
     await read().then((s) => g.set(s.backlog), () => undefined);

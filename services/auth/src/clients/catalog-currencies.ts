@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { UpstreamError, type ServiceClient, type ServiceResponse } from '@questline/platform';
+import { singleFlight, UpstreamError, type ServiceClient, type ServiceResponse } from '@questline/platform';
 
 /** `unavailable`: not among the currencies we know, and the catalog could not be asked. */
 export type CurrencyVerdict = 'known' | 'unknown' | 'unavailable';
@@ -46,7 +46,6 @@ export function createCatalogCurrencies(catalog: ServiceClient, opts: CatalogCur
   let known = new Set<string>();
   let lastAttemptAt = Number.NEGATIVE_INFINITY;
   let lastAttemptOk = false;
-  let inFlight: Promise<void> | undefined;
 
   async function fetchAll(requestId: string | undefined): Promise<Set<string>> {
     const codes = new Set<string>();
@@ -64,27 +63,22 @@ export function createCatalogCurrencies(catalog: ServiceClient, opts: CatalogCur
     throw new UpstreamError('catalog', `currency list longer than ${MAX_PAGES} pages`);
   }
 
-  function refresh(requestId: string | undefined): Promise<void> {
-    inFlight ??= (async () => {
-      lastAttemptAt = now();
-      try {
-        known = await fetchAll(requestId);
-        lastAttemptOk = true;
-      } catch (err) {
-        lastAttemptOk = false;
-        opts.log.warn({ err }, 'could not read the currency list from the catalog');
-      } finally {
-        inFlight = undefined;
-      }
-    })();
-    return inFlight;
-  }
+  const refresh = singleFlight(async (requestId: string | undefined): Promise<void> => {
+    lastAttemptAt = now();
+    try {
+      known = await fetchAll(requestId);
+      lastAttemptOk = true;
+    } catch (err) {
+      lastAttemptOk = false;
+      opts.log.warn({ err }, 'could not read the currency list from the catalog');
+    }
+  });
 
   return {
     async check(code, requestId) {
       if (known.has(code)) return 'known';
       // Join a refresh under way; start one only if the last is old enough.
-      if (inFlight) await inFlight;
+      if (refresh.inFlight) await refresh.inFlight;
       else if (now() - lastAttemptAt >= opts.minRefreshMs) await refresh(requestId);
       if (known.has(code)) return 'known';
       return lastAttemptOk ? 'unknown' : 'unavailable';

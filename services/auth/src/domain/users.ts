@@ -1,5 +1,5 @@
 import type { InternalUser } from '@questline/contracts';
-import type { Role, UserStatus } from '@questline/platform';
+import { isUuid, type Role, type UserStatus } from '@questline/platform';
 
 /** A stored user as the domain reads it (the repositories' rows have this shape). */
 export interface UserRecord {
@@ -51,7 +51,6 @@ export function toUserView(row: UserRecord, balances: Balances = {}): UserView {
 }
 
 const SORT_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Every row we page over was created after 1970, and PostgreSQL's timestamptz refuses year 0000
@@ -78,8 +77,7 @@ export function isKeysetCursor(value: unknown): value is [string, string] {
     typeof value[0] === 'string' &&
     SORT_TS.test(value[0]) &&
     isRealInstant(value[0]) &&
-    typeof value[1] === 'string' &&
-    UUID.test(value[1])
+    isUuid(value[1])
   );
 }
 

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, PageQuery, callerOf, decodeCursor, encodeCursor, errorResponses, type App } from '@questline/platform';
+import { AppError, PageQuery, callerOf, decodeCursor, errorResponses, type App } from '@questline/platform';
 import type { AuthDependencies } from '../context.js';
 import { isKeysetCursor } from '../domain/users.js';
 import { updateUserAsAdmin } from '../use-cases/admin-users.use-case.js';
@@ -27,8 +27,7 @@ export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx'
     },
     async (request) => {
       const { limit, cursor } = request.query;
-      const page = await usersPage(ctx, { limit, after: decodeCursor(cursor, isKeysetCursor) });
-      return { items: page.items, nextCursor: page.next && encodeCursor(page.next) };
+      return usersPage(ctx, { limit, after: decodeCursor(cursor, isKeysetCursor) });
     },
   );
 

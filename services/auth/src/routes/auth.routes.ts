@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, callerOf, errorResponses, isValidTimezone, type App } from '@questline/platform';
+import { AppError, callerOf, errorResponses, userBanned, type App } from '@questline/platform';
 import { throttleAddress } from '../domain/login-throttle.js';
 import type { AuthDependencies } from '../context.js';
 import { userGuard } from './guards.js';
@@ -31,9 +31,6 @@ export function registerAuthRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' 
     },
     async (request, reply) => {
       const { username, password, timezone = 'UTC' } = request.body;
-      if (!isValidTimezone(timezone)) {
-        throw new AppError('VALIDATION_FAILED', 'body.timezone is not a known IANA time zone', 'timezone');
-      }
       const outcome = await accounts.signup({ username, password, timezone });
       if (!outcome.ok) {
         if (outcome.reason === 'ILL_FORMED_PASSWORD') throw illFormedPassword();
@@ -74,7 +71,7 @@ export function registerAuthRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' 
           });
         }
         if (outcome.reason === 'ILL_FORMED_PASSWORD') throw illFormedPassword();
-        if (outcome.reason === 'USER_BANNED') throw new AppError('USER_BANNED', 'this account is banned');
+        if (outcome.reason === 'USER_BANNED') throw userBanned();
         throw new AppError('INVALID_CREDENTIALS', 'wrong username or password');
       }
       deps.counters.logins.inc();
@@ -98,7 +95,7 @@ export function registerAuthRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' 
     async (request) => {
       const outcome = await accounts.refresh(request.body.refreshToken);
       if (!outcome.ok) {
-        if (outcome.reason === 'USER_BANNED') throw new AppError('USER_BANNED', 'this account is banned');
+        if (outcome.reason === 'USER_BANNED') throw userBanned();
         throw new AppError('INVALID_TOKEN', 'refresh token is invalid, expired or already used');
       }
       return outcome.tokens;

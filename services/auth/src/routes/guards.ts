@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { AppError, callerOf, requireAuth, type TokenVerifier } from '@questline/platform';
+import { AppError, callerOf, userBanned, requireAuth, type TokenVerifier } from '@questline/platform';
 import type { AuthContext } from '../context.js';
 import type { UserRecord } from '../domain/users.js';
 import { findUser } from '../use-cases/users.use-case.js';
@@ -13,7 +13,7 @@ const liveUsers = new WeakMap<FastifyRequest, UserRecord>();
 async function loadLiveCaller(ctx: AuthContext, request: FastifyRequest): Promise<UserRecord> {
   const user = await findUser(ctx, callerOf(request).id);
   if (!user) throw new AppError('UNAUTHENTICATED', 'the account of this token no longer exists');
-  if (user.status === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
+  if (user.status === 'banned') throw userBanned();
   liveUsers.set(request, user);
   return user;
 }

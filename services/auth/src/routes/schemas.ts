@@ -3,7 +3,7 @@ import { USERNAME_PATTERN } from '../config.js';
 
 export const Username = Type.String({ minLength: 3, maxLength: 32, pattern: USERNAME_PATTERN, example: 'ada_lovelace' });
 export const Password = Type.String({ minLength: 8, maxLength: 128 });
-export const Timezone = Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone name', example: 'Europe/Paris' });
+export const Timezone = Type.String({ minLength: 1, maxLength: 64, format: 'iana-timezone', description: 'IANA time zone name', example: 'Europe/Paris' });
 export const Currency = Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z][a-z0-9_-]*$', example: 'gold' });
 export const Timestamp = Type.String({ format: 'date-time' });
 
@@ -56,7 +56,6 @@ export const LedgerEntry = Type.Object(
   { title: 'LedgerEntry' },
 );
 
-export const page = <T extends ReturnType<typeof Type.Object>>(item: T) =>
-  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export { pageOf as page } from '@questline/platform';
 
 export const UserIdParams = Type.Object({ userId: Type.String({ format: 'uuid' }) });

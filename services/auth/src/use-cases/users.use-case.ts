@@ -1,15 +1,9 @@
-import type { Executor } from '@questline/platform';
+import { toPage, type Executor, type Page } from '@questline/platform';
 import type { AuthContext } from '../context.js';
 import { balancesOf } from '../db/ledger.repository.js';
 import type { AuthDatabase, UserRow } from '../db/schema.js';
 import { findUserById, listUsers } from '../db/users.repository.js';
 import { toUserView, type UserRecord, type UserView } from '../domain/users.js';
-
-/** A page of a keyset-paged list; `next` is the key of its last item when more follow. */
-export interface KeysetPage<T> {
-  items: T[];
-  next: [string, string] | null;
-}
 
 /** Users as the API shows them, with their balances (one query for all of them). */
 export async function userViews(db: Executor<AuthDatabase>, rows: UserRecord[]): Promise<UserView[]> {
@@ -28,15 +22,11 @@ export function findUser(ctx: AuthContext, userId: string): Promise<UserRow | un
 }
 
 /** All users, oldest first, after the key of the previous page's last user. */
-export async function usersPage(ctx: AuthContext, page: { limit: number; after?: [string, string] }): Promise<KeysetPage<UserView>> {
+export async function usersPage(ctx: AuthContext, page: { limit: number; after?: [string, string] }): Promise<Page<UserView>> {
   // One more than asked: its presence says another page follows.
   const rows = await listUsers(ctx.db, { limit: page.limit + 1, after: page.after });
-  const items = rows.slice(0, page.limit);
-  const last = items[items.length - 1];
-  return {
-    items: await userViews(ctx.db, items),
-    next: rows.length > page.limit && last ? [last.sort_ts, last.id] : null,
-  };
+  const { items, nextCursor } = toPage(rows, page.limit, (last) => [last.sort_ts, last.id]);
+  return { items: await userViews(ctx.db, items), nextCursor };
 }
 
 /** GET /me: the caller as loaded by the route's guard, with balances. */

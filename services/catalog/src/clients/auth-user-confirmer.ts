@@ -1,4 +1,4 @@
-import { UpstreamError, type LiveUser, type ServiceClient, type UserConfirmer } from '@questline/platform';
+import { cached, UpstreamError, type LiveUser, type ServiceClient, type UserConfirmer } from '@questline/platform';
 
 export interface ConfirmerOptions {
   /** How long an answer of auth is trusted. A demotion or ban reaches the catalog within this. */
@@ -24,36 +24,14 @@ function liveUserOf(body: unknown): LiveUser | undefined {
  * never falls back to the token's claims for a write.
  */
 export function createAuthUserConfirmer(auth: ServiceClient, opts: ConfirmerOptions = {}): UserConfirmer {
-  const ttlMs = opts.ttlMs ?? 3_000;
-  const maxEntries = opts.maxEntries ?? 1_000;
-  const now = opts.now ?? Date.now;
-  const answers = new Map<string, { user: LiveUser | null; until: number }>();
-  const inFlight = new Map<string, Promise<LiveUser | null>>();
-
-  function remember(userId: string, user: LiveUser | null): LiveUser | null {
-    if (answers.size >= maxEntries) answers.delete(answers.keys().next().value!);
-    answers.set(userId, { user, until: now() + ttlMs });
-    return user;
-  }
-
   async function ask(userId: string, requestId: string): Promise<LiveUser | null> {
     const res = await auth.request<unknown>('GET', `/internal/users/${encodeURIComponent(userId)}`, { requestId });
-    if (res.status === 404) return remember(userId, null);
+    if (res.status === 404) return null;
     if (res.status !== 200) throw new UpstreamError('auth', `GET /internal/users/:id answered ${res.status}`, res.status);
     const user = liveUserOf(res.body);
     if (!user) throw new UpstreamError('auth', 'GET /internal/users/:id: no valid role and status');
-    return remember(userId, user);
+    return user;
   }
 
-  return async (userId, requestId) => {
-    const hit = answers.get(userId);
-    if (hit && now() < hit.until) return hit.user;
-    answers.delete(userId);
-    let pending = inFlight.get(userId);
-    if (!pending) {
-      pending = ask(userId, requestId).finally(() => inFlight.delete(userId));
-      inFlight.set(userId, pending);
-    }
-    return pending;
-  };
+  return cached(ask, { ttlMs: opts.ttlMs ?? 3_000, maxEntries: opts.maxEntries ?? 1_000, now: opts.now });
 }

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { errorResponses, type App, type AuthGuard } from '@questline/platform';
+import { errorResponses, toPage, type App, type AuthGuard } from '@questline/platform';
 import type { CatalogContext } from '../context.js';
 import type { AuditEntry as AuditModel } from '../db/audit.repository.js';
 import { listAuditPage } from '../use-cases/catalog-reads.use-case.js';
-import { decodeIdCursor, toPage } from './http.js';
+import { decodeIdCursor } from './http.js';
 import { AuditEntry, page, pageQuery } from './schemas.js';
 
 export function registerAuditRoutes(app: App, deps: { ctx: CatalogContext; adminOnly: AuthGuard }) {

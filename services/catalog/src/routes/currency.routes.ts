@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { callerOf, errorResponses, type App, type AuthGuard } from '@questline/platform';
+import { callerOf, errorResponses, toPage, type App, type AuthGuard } from '@questline/platform';
 import type { Currency as CurrencyModel } from '../db/currency.repository.js';
 import { listCurrenciesPage } from '../use-cases/catalog-reads.use-case.js';
 import { createCurrency } from '../use-cases/currency-admin.use-case.js';
 import type { CatalogContext } from '../context.js';
-import { decodeKeyCursor, notModified, orFail, toPage } from './http.js';
+import { decodeKeyCursor, notModified, orFail } from './http.js';
 import { Currency, CurrencyBody, NotModified, page, pageQuery } from './schemas.js';
 
 export function registerCurrencyRoutes(app: App, deps: { ctx: CatalogContext; adminOnly: AuthGuard }) {

@@ -1,4 +1,4 @@
-import { AppError, decodeCursor, encodeCursor } from '@questline/platform';
+import { AppError, decodeCursor, isUuid } from '@questline/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bodyEtag, etagMatches } from '../domain/etag.js';
 import type { Outcome } from '../domain/outcome.js';
@@ -29,16 +29,8 @@ export function sendEmpty(reply: FastifyReply, status: 204 | 304): FastifyReply 
   return reply.code(status).send();
 }
 
-/** A page of at most `limit` items from a query that fetched `limit + 1` (the extra one says "there is more"). */
-export function toPage<T>(rows: T[], limit: number, cursorOf: (last: T) => unknown): { items: T[]; nextCursor: string | null } {
-  if (rows.length <= limit) return { items: rows, nextCursor: null };
-  const items = rows.slice(0, limit);
-  return { items, nextCursor: encodeCursor(cursorOf(items[items.length - 1] as T)) };
-}
-
 // eslint-disable-next-line no-control-regex -- NUL is exactly what a cursor must not carry into SQL
 const SAFE_TEXT = /^[^\u0000]{0,200}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const decodeKeyCursor = (cursor: string | undefined) =>
   decodeCursor(cursor, (v): v is string => typeof v === 'string' && SAFE_TEXT.test(v));
@@ -47,7 +39,7 @@ export const decodeNameIdCursor = (cursor: string | undefined) =>
   decodeCursor(
     cursor,
     (v): v is [string, string] =>
-      Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && SAFE_TEXT.test(v[0]) && typeof v[1] === 'string' && UUID.test(v[1]),
+      Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && SAFE_TEXT.test(v[0]) && isUuid(v[1]),
   );
 
 export const decodeIdCursor = (cursor: string | undefined) =>

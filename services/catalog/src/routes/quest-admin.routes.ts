@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, callerOf, errorResponses, type App, type AuthGuard } from '@questline/platform';
+import { AppError, callerOf, errorResponses, toPage, type App, type AuthGuard } from '@questline/platform';
 import { QuestStatus } from '@questline/contracts';
 import { isQuestKey, type Quest as QuestModel } from '../domain/quest.js';
 import { changeQuestStatus, createQuest, removeQuest, updateQuest } from '../use-cases/quest-admin.use-case.js';
 import { listQuestsPage } from '../use-cases/catalog-reads.use-case.js';
 import type { CatalogContext } from '../context.js';
-import { decodeKeyCursor, orFail, sendEmpty, toPage } from './http.js';
+import { decodeKeyCursor, orFail, sendEmpty } from './http.js';
 import { CreateQuestBody, Quest, QuestKeyParams, QuestListFilters, UpdateQuestBody, page, pageQuery } from './schemas.js';
 
 const security = [{ bearerAuth: [] }];

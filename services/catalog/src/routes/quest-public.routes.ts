@@ -1,22 +1,14 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, errorResponses, type App, type TokenVerifier } from '@questline/platform';
+import { AppError, errorResponses, optionalCaller, toPage, type App, type TokenVerifier } from '@questline/platform';
 import type { CatalogContext } from '../context.js';
 import type { Quest as QuestModel } from '../domain/quest.js';
 import { findQuestForCaller, listQuestsPage } from '../use-cases/catalog-reads.use-case.js';
-import { decodeKeyCursor, notModified, toPage } from './http.js';
+import { decodeKeyCursor, notModified } from './http.js';
 import { NotModified, Quest, QuestKeyParams, QuestListFilters, page, pageQuery } from './schemas.js';
 
 /** Admins may look at drafts through the public route; anyone else sees published quests only. */
 async function callerIsAdmin(authorization: string | undefined, verify: TokenVerifier): Promise<boolean> {
-  const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-  if (!token) return false;
-  try {
-    const user = await verify(token);
-    return user.role === 'admin' && user.status !== 'banned';
-  } catch {
-    // A bad token on a public route is treated like no token at all.
-    return false;
-  }
+  return (await optionalCaller(verify, authorization))?.role === 'admin';
 }
 
 export function registerPublicQuestRoutes(app: App, deps: { ctx: CatalogContext; verify: TokenVerifier }) {

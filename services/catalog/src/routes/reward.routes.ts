@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, callerOf, errorResponses, type App, type AuthGuard } from '@questline/platform';
+import { AppError, callerOf, errorResponses, toPage, type App, type AuthGuard } from '@questline/platform';
 import type { Reward as RewardModel } from '../domain/reward.js';
 import { createReward, editReward, removeReward } from '../use-cases/reward-admin.use-case.js';
 import { getReward, listRewardsPage } from '../use-cases/catalog-reads.use-case.js';
 import type { CatalogContext } from '../context.js';
-import { decodeNameIdCursor, notModified, orFail, sendEmpty, toPage } from './http.js';
+import { decodeNameIdCursor, notModified, orFail, sendEmpty } from './http.js';
 import { IdParams, NotModified, Reward, RewardBody, page, pageQuery } from './schemas.js';
 
 const security = [{ bearerAuth: [] }];

@@ -103,8 +103,7 @@ export const AuditEntry = Type.Object(
   { title: 'AuditEntry' },
 );
 
-export const page = <T extends TSchema>(item: T) =>
-  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export { pageOf as page } from '@questline/platform';
 
 export const pageQuery = <P extends Record<string, TSchema>>(extra: P) => Type.Object({ ...PageQuery.properties, ...extra });
 

@@ -1,5 +1,5 @@
 import swaggerUi from '@fastify/swagger-ui';
-import { createServiceClient, type App } from '@questline/platform';
+import { createServiceClient, singleFlight, type App } from '@questline/platform';
 import type { Config } from '../config.js';
 import { mergeOpenApi, type OpenApiDoc } from '../domain/openapi-merge.js';
 
@@ -28,7 +28,6 @@ export async function docsRoutes(app: App, config: Config) {
   const lastDocs = new Map<string, OpenApiDoc>();
   let merged = mergeOpenApi([], INFO);
   let fetchedAt = 0;
-  let inFlight: Promise<void> | undefined;
 
   const fetchAll = async () => {
     await Promise.all(
@@ -49,7 +48,7 @@ export async function docsRoutes(app: App, config: Config) {
     fetchedAt = Date.now();
   };
   // One refresh at a time, however many requests ask for the document meanwhile.
-  const refresh = () => (inFlight ??= fetchAll().finally(() => (inFlight = undefined)));
+  const refresh = singleFlight(fetchAll);
   const timer = setInterval(() => void refresh(), REFRESH_MS);
   timer.unref();
   app.addHook('onReady', refresh);

@@ -1,5 +1,5 @@
 import replyFrom from '@fastify/reply-from';
-import { requireAuth, type App, type AuthUser, type Metrics, type TokenVerifier } from '@questline/platform';
+import { optionalCaller, requireAuth, type App, type Metrics, type TokenVerifier } from '@questline/platform';
 import type { Config } from '../config.js';
 import { CircuitBreaker, type CircuitState } from '../domain/circuit-breaker.js';
 import type { EdgeHook, EdgeLimits } from './edge-limits.js';
@@ -16,15 +16,8 @@ const STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, o
  */
 function optionalAuth(verify: TokenVerifier): EdgeHook {
   return async (request) => {
-    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-    if (!token) return;
-    let user: AuthUser | undefined;
-    try {
-      user = await verify(token);
-    } catch {
-      user = undefined;
-    }
-    if (user && user.status !== 'banned') request.user = user;
+    const user = await optionalCaller(verify, request.headers.authorization);
+    if (user) request.user = user;
   };
 }
 

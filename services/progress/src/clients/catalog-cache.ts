@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { PublishedQuest, PublishedQuestsResponse } from '@questline/contracts';
-import { AppError, UpstreamError, type ServiceClient } from '@questline/platform';
+import { AppError, singleFlight, UpstreamError, type ServiceClient } from '@questline/platform';
 import { dependentsIndex } from '../domain/prerequisites.js';
 import type { ArchivedQuest } from '../domain/quest-view.js';
 import { describeSchemaErrors, isPublishedQuestsResponse } from './upstream-schemas.js';
@@ -57,7 +57,7 @@ export class CatalogCache {
   private currentBody: PublishedQuestsResponse | null = null;
   private storedRevision: string | null = null;
   private etag: string | null = null;
-  private inFlight: Promise<CatalogSnapshot | null> | null = null;
+  private readonly fetchShared = singleFlight(() => this.fetch());
   private timer: NodeJS.Timeout | null = null;
   private failingSince: number | null = null;
   private lastFailureLog = 0;
@@ -88,10 +88,7 @@ export class CatalogCache {
 
   /** Fetches now (joining a fetch already under way). Throws when the catalog could not be read. */
   refresh(): Promise<CatalogSnapshot | null> {
-    this.inFlight ??= this.fetch().finally(() => {
-      this.inFlight = null;
-    });
-    return this.inFlight;
+    return this.fetchShared();
   }
 
   private async fetch(): Promise<CatalogSnapshot | null> {

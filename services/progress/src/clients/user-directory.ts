@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { UserProfileUpdate } from '@questline/contracts';
-import { UpstreamError, type ServiceClient } from '@questline/platform';
+import { keyedSingleFlight, UpstreamError, type ServiceClient } from '@questline/platform';
 import type { ProgressDatabase } from '../db/schema.js';
 import { getProfile, getProfiles, upsertProfile, type StoredProfile } from '../db/profiles.repository.js';
 import { describeSchemaErrors, isInternalUser } from './upstream-schemas.js';
@@ -16,7 +16,7 @@ import { describeSchemaErrors, isInternalUser } from './upstream-schemas.js';
  * throws UpstreamError.
  */
 export class UserDirectory {
-  private readonly inFlight = new Map<string, Promise<StoredProfile | null>>();
+  private readonly fetchOnce = keyedSingleFlight((userId: string, requestId?: string) => this.fetchAndStore(userId, requestId));
 
   constructor(
     private readonly db: Kysely<ProgressDatabase>,
@@ -50,15 +50,6 @@ export class UserDirectory {
   /** A pushed update from auth; false when an equal or newer version is already stored. */
   update(profile: UserProfileUpdate): Promise<boolean> {
     return upsertProfile(this.db, profile);
-  }
-
-  private fetchOnce(userId: string, requestId?: string): Promise<StoredProfile | null> {
-    let pending = this.inFlight.get(userId);
-    if (!pending) {
-      pending = this.fetchAndStore(userId, requestId).finally(() => this.inFlight.delete(userId));
-      this.inFlight.set(userId, pending);
-    }
-    return pending;
   }
 
   private async fetchAndStore(userId: string, requestId?: string): Promise<StoredProfile | null> {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { RewardPayload } from '@questline/contracts';
-import type { Executor } from '@questline/platform';
+import { unnestColumns, type Executor } from '@questline/platform';
 import type { ProgressDatabase } from './schema.js';
 
 export interface NewCompletion {
@@ -16,12 +16,12 @@ export interface NewCompletion {
 /** Many completions in one statement: one array parameter per column (see upsertStates). */
 export async function insertCompletions(ex: Executor<ProgressDatabase>, completions: NewCompletion[]): Promise<void> {
   if (completions.length === 0) return;
-  const col = <T>(pick: (c: NewCompletion) => T): T[] => completions.map(pick);
+  const col = unnestColumns(completions);
   await sql`
     INSERT INTO completions (user_id, quest_key, number, quest_version, reward, completed_at, claimed_at)
     SELECT u, k, n, v, r::jsonb, c, cl FROM unnest(
-      ${col((c) => c.userId)}::uuid[], ${col((c) => c.questKey)}::text[], ${col((c) => c.number)}::int[], ${col((c) => c.questVersion)}::int[],
-      ${col((c) => JSON.stringify(c.reward))}::text[], ${col((c) => c.completedAt)}::timestamptz[], ${col((c) => c.claimedAt)}::timestamptz[]
+      ${col('uuid', (c) => c.userId)}, ${col('text', (c) => c.questKey)}, ${col('int', (c) => c.number)}, ${col('int', (c) => c.questVersion)},
+      ${col('text', (c) => JSON.stringify(c.reward))}, ${col('timestamptz', (c) => c.completedAt)}, ${col('timestamptz', (c) => c.claimedAt)}
     ) AS t(u, k, n, v, r, c, cl)`.execute(ex);
 }
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from '@questline/platform';
+import { unnestColumns, type Executor } from '@questline/platform';
 import type { ProgressDatabase } from './schema.js';
 
 export interface NewEvent {
@@ -28,12 +28,12 @@ export async function insertEvents(ex: Executor<ProgressDatabase>, events: NewEv
   });
   const inserted = new Set<string>();
   if (unique.length === 0) return inserted;
-  const col = <T>(pick: (e: NewEvent) => T): T[] => unique.map(pick);
+  const col = unnestColumns(unique);
   const { rows } = await sql<{ user_id: string; id: string }>`
     INSERT INTO events (user_id, id, type, value, attributes, occurred_at, zone)
     SELECT u, i, t, v, a::jsonb, o, z FROM unnest(
-      ${col((e) => e.userId)}::uuid[], ${col((e) => e.id)}::text[], ${col((e) => e.type)}::text[], ${col((e) => e.value)}::bigint[],
-      ${col((e) => JSON.stringify(e.attributes))}::text[], ${col((e) => e.occurredAt)}::timestamptz[], ${col((e) => e.zone)}::text[]
+      ${col('uuid', (e) => e.userId)}, ${col('text', (e) => e.id)}, ${col('text', (e) => e.type)}, ${col('bigint', (e) => e.value)},
+      ${col('text', (e) => JSON.stringify(e.attributes))}, ${col('timestamptz', (e) => e.occurredAt)}, ${col('text', (e) => e.zone)}
     ) AS r(u, i, t, v, a, o, z)
     ON CONFLICT (user_id, id) DO NOTHING
     RETURNING user_id, id`.execute(ex);

@@ -1,17 +1,17 @@
 import { sql } from 'kysely';
 import type { GrantRequest } from '@questline/contracts';
-import type { Executor } from '@questline/platform';
+import { unnestColumns, type Executor } from '@questline/platform';
 import type { ProgressDatabase } from './schema.js';
 
 /** Queues grants in one statement (one array parameter per column); a key already queued is kept as it is. */
 export async function enqueueGrants(ex: Executor<ProgressDatabase>, grants: GrantRequest[]): Promise<void> {
   if (grants.length === 0) return;
-  const col = <T>(pick: (g: GrantRequest) => T): T[] => grants.map(pick);
+  const col = unnestColumns(grants);
   await sql`
     INSERT INTO grant_outbox (user_id, quest_key, completion, idempotency_key, payload)
     SELECT u, k, c, i, p::jsonb FROM unnest(
-      ${col((g) => g.userId)}::uuid[], ${col((g) => g.source.questKey ?? '')}::text[], ${col((g) => g.source.completion ?? 0)}::int[],
-      ${col((g) => g.idempotencyKey)}::text[], ${col((g) => JSON.stringify(g))}::text[]
+      ${col('uuid', (g) => g.userId)}, ${col('text', (g) => g.source.questKey ?? '')}, ${col('int', (g) => g.source.completion ?? 0)},
+      ${col('text', (g) => g.idempotencyKey)}, ${col('text', (g) => JSON.stringify(g))}
     ) AS t(u, k, c, i, p)
     ON CONFLICT (idempotency_key) DO NOTHING`.execute(ex);
 }

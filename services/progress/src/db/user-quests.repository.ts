@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from '@questline/platform';
+import { unnestColumns, type Executor } from '@questline/platform';
 import type { QuestState } from '../domain/quest-state.js';
 import type { Selectable } from 'kysely';
 import type { ProgressDatabase, UserQuestsTable } from './schema.js';
@@ -132,16 +132,16 @@ export interface StateRow {
  */
 export async function upsertStates(ex: Executor<ProgressDatabase>, rows: StateRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const col = <T>(pick: (r: StateRow) => T): T[] => rows.map(pick);
+  const col = unnestColumns(rows);
   await sql`
     INSERT INTO user_quests (user_id, quest_key, progress, period_key, completions, claimed, last_completed_period,
       streak_current, streak_best, streak_last_day, quest_version, streak_zone, objective_sig, counting_since, counting_base)
     SELECT * FROM unnest(
-      ${col((r) => r.userId)}::uuid[], ${col((r) => r.questKey)}::text[], ${col((r) => r.state.progress)}::bigint[],
-      ${col((r) => r.state.periodKey)}::text[], ${col((r) => r.state.completions)}::int[], ${col((r) => r.state.claimed)}::int[],
-      ${col((r) => r.state.lastCompletedPeriod)}::text[], ${col((r) => r.state.streakCurrent)}::int[], ${col((r) => r.state.streakBest)}::int[],
-      ${col((r) => r.state.streakLastDay)}::date[], ${col((r) => r.state.questVersion)}::int[], ${col((r) => r.state.streakZone)}::text[],
-      ${col((r) => r.state.objectiveFingerprint)}::text[], ${col((r) => r.state.countingSince)}::timestamptz[], ${col((r) => r.state.countingBase)}::int[])
+      ${col('uuid', (r) => r.userId)}, ${col('text', (r) => r.questKey)}, ${col('bigint', (r) => r.state.progress)},
+      ${col('text', (r) => r.state.periodKey)}, ${col('int', (r) => r.state.completions)}, ${col('int', (r) => r.state.claimed)},
+      ${col('text', (r) => r.state.lastCompletedPeriod)}, ${col('int', (r) => r.state.streakCurrent)}, ${col('int', (r) => r.state.streakBest)},
+      ${col('date', (r) => r.state.streakLastDay)}, ${col('int', (r) => r.state.questVersion)}, ${col('text', (r) => r.state.streakZone)},
+      ${col('text', (r) => r.state.objectiveFingerprint)}, ${col('timestamptz', (r) => r.state.countingSince)}, ${col('int', (r) => r.state.countingBase)})
     ON CONFLICT (user_id, quest_key) DO UPDATE SET
       progress = excluded.progress, period_key = excluded.period_key, completions = excluded.completions,
       claimed = excluded.claimed, last_completed_period = excluded.last_completed_period,

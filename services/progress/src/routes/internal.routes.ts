@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { UserProfileUpdate } from '@questline/contracts';
-import { AppError, errorResponses, isValidTimezone, requireInternal, type App } from '@questline/platform';
+import { AppError, errorResponses, requireInternal, type App } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
 import { UserIdParams } from './schemas.js';
 
@@ -37,7 +37,6 @@ export function registerInternalRoutes(app: App, ctx: ProgressContext) {
     async (request, reply) => {
       const profile = request.body;
       if (profile.id !== request.params.userId) throw new AppError('VALIDATION_FAILED', 'body.id must equal the user id in the path', 'id');
-      if (!isValidTimezone(profile.timezone)) throw new AppError('VALIDATION_FAILED', 'body.timezone is not an IANA timezone', 'timezone');
       await ctx.users.update(profile);
       return reply.code(204).send(null);
     },

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, callerOf, errorResponses, requireAuth, type App } from '@questline/platform';
+import { AppError, callerOf, errorResponses, requireAuth, userBanned, type App } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
 import { claimQuest } from '../use-cases/claim-quest.js';
 import { callerQuestViews, userQuestViews } from '../use-cases/quest-views.js';
@@ -28,7 +28,7 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
     async (request) => {
       const result = await callerQuestViews(ctx, callerOf(request).id, request.id);
       if (result.kind === 'unknown-user') throw new AppError('UNAUTHENTICATED', 'this account no longer exists');
-      if (result.kind === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
+      if (result.kind === 'banned') throw userBanned();
       return { items: result.items };
     },
   );
