@@ -33,7 +33,7 @@ export function redactUrls(text: string): string {
 }
 
 const STACK_FRAME = /^\s+at\s|^\s*\^+\s*$|^Node\.js v\d/;
-const ERROR_LINE = /^(?:Uncaught\s+)?([A-Z]\w*(?:Error|Exception)(?: \[\w+\])?:(?: .*)?)$/;
+const ERROR_LINE = /^(?:Uncaught\s+)?([A-Za-z]*(?:Error|Exception)(?: \[\w+\])?:(?: .*)?)$/;
 
 /** The message (and cause) of a pino error line at level error or above; undefined for any other line. */
 function loggedError(line: string): string | undefined {
