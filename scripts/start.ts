@@ -18,6 +18,7 @@ import {
   probeDatabase,
   repoRoot,
   startEmbeddedPostgres,
+  startOrphanGuard,
   startStack,
   takeOverShutdownSignals,
   tryListen,
@@ -105,6 +106,7 @@ async function main() {
     process.exit(code);
   };
   takeOverShutdownSignals(() => void shutdown(0));
+  const guard = startOrphanGuard();
   // npm killed (SIGKILL, or SIGHUP, which it does not forward): this process is re-parented.
   const parent = process.ppid;
   setInterval(() => process.ppid !== parent && void shutdown(0), 500).unref();
@@ -129,7 +131,10 @@ async function main() {
     } else {
       process.stdout.write(`starting embedded PostgreSQL on 127.0.0.1:${cfg.PG_PORT} (data in ${path.join(dataDir, 'pg')})\n`);
       pgStarting = startEmbeddedPostgres({ dir: path.join(dataDir, 'pg'), port: cfg.PG_PORT, password: secrets.pgPassword });
-      const urls = await ensureDatabases((await pgStarting).url, ['questline_auth', 'questline_catalog', 'questline_progress']);
+      const pg = await pgStarting;
+      // Only once it is ours: a refused start may have found another PostgreSQL in that directory.
+      guard.postgres(path.join(dataDir, 'pg'));
+      const urls = await ensureDatabases(pg.url, ['questline_auth', 'questline_catalog', 'questline_progress']);
       databases = { auth: urls.questline_auth!, catalog: urls.questline_catalog!, progress: urls.questline_progress! };
     }
   } catch (err) {
@@ -156,7 +161,10 @@ async function main() {
         gateway: gatewayEnv(cfg),
         ...(cfg.JWT_PREVIOUS_PUBLIC_JWKS ? { auth: { JWT_PREVIOUS_PUBLIC_JWKS: cfg.JWT_PREVIOUS_PUBLIC_JWKS } } : {}),
       },
-      onSpawn: (proc) => spawned.push(proc),
+      onSpawn: (proc) => {
+        spawned.push(proc);
+        if (proc.child.pid) guard.service(proc.child.pid);
+      },
     });
   } catch (err) {
     if (stopping) return;

@@ -95,10 +95,11 @@ function pidFile(file: string): number | undefined {
   return existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) : undefined;
 }
 
-test('a signal to npm alone (SIGTERM, SIGHUP, SIGKILL) stops the orchestrator, the services and PostgreSQL', async () => {
+test('a signal to npm alone (SIGTERM, SIGHUP, SIGKILL) or the orchestrator killed stops the services and PostgreSQL', async () => {
   const dir = await dataDir();
   const env = { ...(await ports()), QUESTLINE_DATA_DIR: dir, CORS_ORIGINS: 'https://app.example' };
-  for (const signal of ['SIGTERM', 'SIGHUP', 'SIGKILL'] as const) {
+  // The orchestrator's own death first: the next start must take over the lock it left behind.
+  for (const signal of ['orchestrator SIGKILL', 'SIGTERM', 'SIGHUP', 'SIGKILL'] as const) {
     const run = npmStart(env);
     await run.up;
     const orchestrator = pidFile(path.join(dir, 'questline.pid'));
@@ -114,12 +115,13 @@ test('a signal to npm alone (SIGTERM, SIGHUP, SIGKILL) stops the orchestrator, t
       assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://app.example');
     }
 
-    run.child.kill(signal);
+    if (signal === 'orchestrator SIGKILL') process.kill(orchestrator, 'SIGKILL');
+    else run.child.kill(signal);
     await run.exited;
     const left = () => [orchestrator, postgres, ...services].filter((pid) => processAlive(pid));
     await eventually(async () => left().length === 0, 60_000, `${signal}: every process to stop (left: ${left().join(', ')})`);
     assert.equal(existsSync(path.join(dir, 'pg', 'postmaster.pid')), false, `${signal}: PostgreSQL shut down cleanly`);
-    assert.equal(existsSync(path.join(dir, 'questline.pid')), false, `${signal}: the data directory is unlocked`);
+    if (signal !== 'orchestrator SIGKILL') assert.equal(existsSync(path.join(dir, 'questline.pid')), false, `${signal}: the data directory is unlocked`);
     for (const key of [...SERVICE_PORTS, 'PG_PORT'] as const) assert.ok(await tryListen(Number(env[key])), `${signal}: ${key} is free again`);
   }
 });
