@@ -56,6 +56,12 @@ function fail(lines: string[], code = 1): never {
   process.exit(code);
 }
 
+/** One cause per line under a heading (a failure may have several: three unreachable databases). */
+function startupFailed(err: unknown): string {
+  const lines = (err instanceof Error ? err.message : String(err)).split('\n').filter((l) => l.trim() !== '');
+  return `start-up failed:\n${lines.map((l) => `  ${l}\n`).join('')}`;
+}
+
 async function main() {
   const t0 = Date.now();
   const cfg = loadStartConfig();
@@ -138,7 +144,7 @@ async function main() {
       databases = { auth: urls.questline_auth!, catalog: urls.questline_catalog!, progress: urls.questline_progress! };
     }
   } catch (err) {
-    process.stderr.write(`start-up failed: ${(err as Error).message}\n`);
+    process.stderr.write(startupFailed(err));
     await shutdown(1);
     return;
   }
@@ -168,7 +174,7 @@ async function main() {
     });
   } catch (err) {
     if (stopping) return;
-    process.stderr.write(`start-up failed: ${(err as Error).message}\nlogs in ${logDir}\n`);
+    process.stderr.write(`${startupFailed(err)}logs in ${logDir}\n`);
     await shutdown(1);
     return;
   }
