@@ -97,7 +97,9 @@ export async function spawnService(
 export function startupFailure(proc: ServiceProcess): Error {
   const cause = proc.cause();
   if (portInUseFrom(cause) === proc.port) return new Error(`${proc.name}: port ${proc.port} is in use`);
-  const said = cause.length ? cause.map((l) => `${proc.name}: ${l}`).join('\n') : `${proc.name}: said nothing (see its log)`;
+  // A service may name itself in its cause already ("catalog: cannot connect to …").
+  const own = (l: string) => (l.startsWith(`${proc.name}:`) ? l : `${proc.name}: ${l}`);
+  const said = cause.length ? cause.map(own).join('\n') : `${proc.name}: said nothing (see its log)`;
   return new Error(`${proc.name} exited with code ${proc.child.exitCode ?? proc.child.signalCode} before it was ready:\n${said}`);
 }
 

@@ -32,7 +32,8 @@ export function redactUrls(text: string): string {
   return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@\s/]*@/gi, '$1:***@');
 }
 
-const STACK_FRAME = /^\s+at\s|^\s*\^+\s*$|^Node\.js v\d/;
+// Not causes: stack frames, the caret under a source excerpt, Node's version footer, its warnings.
+const STACK_FRAME = /^\s+at\s|^\s*\^+\s*$|^Node\.js v\d|^\(node:\d+\) |^\(Use `node --trace/;
 const ERROR_LINE = /^(?:Uncaught\s+)?([A-Za-z]*(?:Error|Exception)(?: \[\w+\])?:(?: .*)?)$/;
 
 /** The message (and cause) of a pino error line at level error or above; undefined for any other line. */
