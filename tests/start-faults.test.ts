@@ -68,7 +68,8 @@ interface NpmStart {
 function npmStart(env: Env): NpmStart {
   const child = spawn('npm', ['start', '--ignore-scripts'], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), LOG_LEVEL: 'warn', ...env },
+    // No update check: npm would ask the registry in the middle of a test.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), npm_config_update_notifier: 'false', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
