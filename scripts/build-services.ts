@@ -9,6 +9,7 @@
  */
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,12 +18,12 @@ export const BUNDLED_SERVICES = ['gateway', 'auth', 'catalog', 'progress'] as co
 
 export async function buildServices(names: readonly string[] = BUNDLED_SERVICES): Promise<void> {
   await Promise.all(
-    names.map((name) => {
+    names.map(async (name) => {
       const src = (file: string) => path.join(root, 'services', name, 'src', file);
       // The gateway has no database, hence no migrate entry.
       const entryPoints: Record<string, string> = { server: src('server.ts') };
       if (existsSync(src('migrate.ts'))) entryPoints.migrate = src('migrate.ts');
-      return build({
+      const { outputFiles } = await build({
         entryPoints,
         outdir: path.join(root, 'services', name, 'dist'),
         outExtension: { '.js': '.mjs' },
@@ -42,7 +43,15 @@ export async function buildServices(names: readonly string[] = BUNDLED_SERVICES)
             },
           },
         ],
+        write: false,
       });
+      // Written aside and renamed: another `npm start` may be loading the previous bundle right now.
+      for (const file of outputFiles) {
+        await mkdir(path.dirname(file.path), { recursive: true });
+        const tmp = `${file.path}.${process.pid}.tmp`;
+        await writeFile(tmp, file.contents);
+        await rename(tmp, file.path);
+      }
     }),
   );
 }

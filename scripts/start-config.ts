@@ -1,5 +1,19 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { loadConfigOrExit } from '@questline/platform';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { BaseConfig, loadConfigOrExit } from '@questline/platform';
+import { ConfigSchema as GatewayConfigSchema } from '../services/gateway/src/config.js';
+
+/** What `npm start` sets for the gateway itself (where it listens, its peers, the web app it serves). */
+const SET_BY_DEVSTACK = new Set(['PORT', 'AUTH_URL', 'CATALOG_URL', 'PROGRESS_URL', 'WEB_DIST_DIR', ...Object.keys(BaseConfig)]);
+
+/**
+ * The gateway's own settings that a team tunes (CORS_ORIGINS, rate limits, timeouts, circuit
+ * breaker, proxy hops): taken from its config schema, so that a key added there passes through
+ * `npm start` too, validated by the same rules before anything starts.
+ */
+export const GATEWAY_KEYS = Object.keys(GatewayConfigSchema.properties).filter((k) => !SET_BY_DEVSTACK.has(k));
+const gatewayKeys = Object.fromEntries(
+  GATEWAY_KEYS.map((k) => [k, Type.Optional((GatewayConfigSchema.properties as Record<string, TSchema>)[k]!)]),
+) as Record<string, TSchema>;
 
 /** The environment `npm start` reads (each service then gets its own, see devstack serviceEnv). */
 export const StartConfigSchema = Type.Object({
@@ -21,9 +35,16 @@ export const StartConfigSchema = Type.Object({
   ADMIN_USERNAME: Type.String({ default: 'admin', pattern: '^[a-zA-Z0-9_.-]{3,32}$' }),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
   LOG_LEVEL: Type.String({ default: 'info' }),
+  ...gatewayKeys,
 });
 export type StartConfig = Static<typeof StartConfigSchema>;
 
 export function loadStartConfig(): StartConfig {
   return loadConfigOrExit(StartConfigSchema);
+}
+
+/** The gateway settings of the start configuration, as the gateway's environment. */
+export function gatewayEnv(cfg: StartConfig): Record<string, string> {
+  const values = cfg as Record<string, unknown>;
+  return Object.fromEntries(GATEWAY_KEYS.filter((k) => values[k] !== undefined).map((k) => [k, String(values[k])]));
 }

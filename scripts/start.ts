@@ -1,6 +1,9 @@
 /**
  * `npm start`: one embedded PostgreSQL (unless *_DATABASE_URL are given), three databases, the four
- * services as processes; waits until all are ready and prints the URLs. Ctrl-C stops everything.
+ * services as processes; waits until all are ready and prints the URLs. Ctrl-C stops everything, and
+ * so does any other way `npm start` is stopped (SIGTERM or SIGHUP to npm alone, npm killed): the
+ * script runs as npm's direct child (`exec` in package.json: npm forwards SIGINT and SIGTERM to its
+ * child, which sh would not pass on), handles SIGHUP, and stops when its parent goes away.
  * The services run as bundles with plain Node (scripts/build-services.ts, rebuilt here each time:
  * under a second), as the images run them.
  */
@@ -9,9 +12,23 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateSigningJwk } from '@questline/testkit';
-import { ensureDatabases, repoRoot, takeOverShutdownSignals, startEmbeddedPostgres, startStack, type EmbeddedServer, type Stack } from '@questline/devstack';
+import {
+  ensureDatabases,
+  lockDataDir,
+  probeDatabase,
+  repoRoot,
+  startEmbeddedPostgres,
+  startOrphanGuard,
+  startStack,
+  takeOverShutdownSignals,
+  tryListen,
+  type EmbeddedServer,
+  type InstanceLock,
+  type ServiceProcess,
+  type Stack,
+} from '@questline/devstack';
 import { buildServices } from './build-services.js';
-import { loadStartConfig } from './start-config.js';
+import { gatewayEnv, loadStartConfig } from './start-config.js';
 
 interface Secrets {
   pgPassword: string;
@@ -34,6 +51,17 @@ async function loadSecrets(dataDir: string): Promise<Secrets> {
   return secrets;
 }
 
+function fail(lines: string[], code = 1): never {
+  process.stderr.write(lines.map((l) => `${l}\n`).join(''));
+  process.exit(code);
+}
+
+/** One cause per line under a heading (a failure may have several: three unreachable databases). */
+function startupFailed(err: unknown): string {
+  const lines = (err instanceof Error ? err.message : String(err)).split('\n').filter((l) => l.trim() !== '');
+  return `start-up failed:\n${lines.map((l) => `  ${l}\n`).join('')}`;
+}
+
 async function main() {
   const t0 = Date.now();
   const cfg = loadStartConfig();
@@ -44,39 +72,81 @@ async function main() {
   // All three or none: one URL given and another silently left on the embedded server would split
   // a deployment across two database servers without anyone noticing.
   if (unset.length > 0 && unset.length < 3) {
-    process.stderr.write(`invalid configuration: ${unset.join(', ')} must be set too (give all three *_DATABASE_URL or none)\n`);
-    process.exit(78);
+    fail([`invalid configuration: ${unset.join(', ')} must be set too (give all three *_DATABASE_URL or none)`], 78);
   }
   const external = unset.length === 0;
   if (cfg.NODE_ENV === 'production' && (!cfg.ADMIN_PASSWORD || !cfg.INTERNAL_TOKEN || !cfg.JWT_PRIVATE_JWK)) {
-    process.stderr.write('invalid configuration: ADMIN_PASSWORD, INTERNAL_TOKEN and JWT_PRIVATE_JWK are required in production\n');
-    process.exit(78);
+    fail(['invalid configuration: ADMIN_PASSWORD, INTERNAL_TOKEN and JWT_PRIVATE_JWK are required in production'], 78);
   }
-  const secrets = await loadSecrets(dataDir);
-  await buildServices();
 
-  let pg: EmbeddedServer | undefined;
+  let lock: InstanceLock;
+  try {
+    lock = await lockDataDir(dataDir, 'scripts/start.ts');
+  } catch (err) {
+    fail([(err as Error).message]);
+  }
+  const ports = { gateway: cfg.GATEWAY_PORT, auth: cfg.AUTH_PORT, catalog: cfg.CATALOG_PORT, progress: cfg.PROGRESS_PORT };
+  const wanted: [string, number][] = [...Object.entries(ports), ...(external ? [] : [['postgres', cfg.PG_PORT] as [string, number]])];
+  const taken = [];
+  for (const [name, port] of wanted) if (!(await tryListen(port))) taken.push(`${name}: port ${port} is in use`);
+  if (taken.length > 0) {
+    await lock.release();
+    fail(taken);
+  }
+
+  let pgStarting: Promise<EmbeddedServer> | undefined;
   let stack: Stack | undefined;
+  const spawned: ServiceProcess[] = [];
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     process.stdout.write('\nstopping Questline...\n');
-    await stack?.stop();
+    // What start-up has spawned so far, too: a stop may come before the stack is complete.
+    if (stack) await stack.stop();
+    else for (const proc of spawned.reverse()) await proc.stop();
+    const pg = await pgStarting?.catch(() => undefined);
     await pg?.stop();
+    await lock.release();
     process.stdout.write('stopped.\n');
     process.exit(code);
   };
   takeOverShutdownSignals(() => void shutdown(0));
+  const guard = startOrphanGuard();
+  // npm killed (SIGKILL, or SIGHUP, which it does not forward): this process is re-parented.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && void shutdown(0), 500).unref();
+  // With npm gone, the terminal or pipe it held may be too: a failed write must not stop the clean-up.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
+  process.on('uncaughtException', (err) => {
+    if (!stopping) process.stderr.write(`${err.stack ?? String(err)}\n`);
+    void shutdown(1);
+  });
+
+  const secrets = await loadSecrets(dataDir);
+  await buildServices();
 
   let databases: { auth: string; catalog: string; progress: string };
-  if (external) {
-    databases = { auth: cfg.AUTH_DATABASE_URL!, catalog: cfg.CATALOG_DATABASE_URL!, progress: cfg.PROGRESS_DATABASE_URL! };
-  } else {
-    process.stdout.write(`starting embedded PostgreSQL on 127.0.0.1:${cfg.PG_PORT} (data in ${path.join(dataDir, 'pg')})\n`);
-    pg = await startEmbeddedPostgres({ dir: path.join(dataDir, 'pg'), port: cfg.PG_PORT, password: secrets.pgPassword });
-    const urls = await ensureDatabases(pg.url, ['questline_auth', 'questline_catalog', 'questline_progress']);
-    databases = { auth: urls.questline_auth!, catalog: urls.questline_catalog!, progress: urls.questline_progress! };
+  try {
+    if (external) {
+      databases = { auth: cfg.AUTH_DATABASE_URL!, catalog: cfg.CATALOG_DATABASE_URL!, progress: cfg.PROGRESS_DATABASE_URL! };
+      const probes = await Promise.allSettled(Object.entries(databases).map(([name, url]) => probeDatabase(name, url)));
+      const failed = probes.flatMap((p) => (p.status === 'rejected' ? [(p.reason as Error).message] : []));
+      if (failed.length > 0) throw new Error(failed.join('\n'));
+    } else {
+      process.stdout.write(`starting embedded PostgreSQL on 127.0.0.1:${cfg.PG_PORT} (data in ${path.join(dataDir, 'pg')})\n`);
+      pgStarting = startEmbeddedPostgres({ dir: path.join(dataDir, 'pg'), port: cfg.PG_PORT, password: secrets.pgPassword });
+      const pg = await pgStarting;
+      // Only once it is ours: a refused start may have found another PostgreSQL in that directory.
+      guard.postgres(path.join(dataDir, 'pg'));
+      const urls = await ensureDatabases(pg.url, ['questline_auth', 'questline_catalog', 'questline_progress']);
+      databases = { auth: urls.questline_auth!, catalog: urls.questline_catalog!, progress: urls.questline_progress! };
+    }
+  } catch (err) {
+    process.stderr.write(startupFailed(err));
+    await shutdown(1);
+    return;
   }
 
   const adminPassword = cfg.ADMIN_PASSWORD ?? secrets.adminPassword;
@@ -84,7 +154,7 @@ async function main() {
   process.stdout.write('starting services (logs in ' + logDir + ')\n');
   try {
     stack = await startStack({
-      ports: { gateway: cfg.GATEWAY_PORT, auth: cfg.AUTH_PORT, catalog: cfg.CATALOG_PORT, progress: cfg.PROGRESS_PORT },
+      ports,
       databases,
       internalToken: cfg.INTERNAL_TOKEN ?? secrets.internalToken,
       jwtPrivateJwk: cfg.JWT_PRIVATE_JWK ?? secrets.jwtPrivateJwk,
@@ -93,17 +163,26 @@ async function main() {
       logLevel: cfg.LOG_LEVEL,
       logDir,
       runtime: 'bundle',
-      extraEnv: cfg.JWT_PREVIOUS_PUBLIC_JWKS ? { auth: { JWT_PREVIOUS_PUBLIC_JWKS: cfg.JWT_PREVIOUS_PUBLIC_JWKS } } : {},
+      extraEnv: {
+        gateway: gatewayEnv(cfg),
+        ...(cfg.JWT_PREVIOUS_PUBLIC_JWKS ? { auth: { JWT_PREVIOUS_PUBLIC_JWKS: cfg.JWT_PREVIOUS_PUBLIC_JWKS } } : {}),
+      },
+      onSpawn: (proc) => {
+        spawned.push(proc);
+        if (proc.child.pid) guard.service(proc.child.pid);
+      },
     });
   } catch (err) {
-    process.stderr.write(`start-up failed: ${(err as Error).message}\nsee the logs in ${logDir}\n`);
+    if (stopping) return;
+    process.stderr.write(`${startupFailed(err)}logs in ${logDir}\n`);
     await shutdown(1);
     return;
   }
   for (const proc of Object.values(stack.services)) {
     void proc.exited.then((code) => {
       if (stopping) return;
-      process.stderr.write(`${proc.name} exited unexpectedly (code ${code}); see ${path.join(logDir, proc.name + '.log')}\n`);
+      const cause = proc.cause().map((l) => `  ${l}\n`).join('');
+      process.stderr.write(`${proc.name} exited unexpectedly (code ${code}):\n${cause}see ${path.join(logDir, proc.name + '.log')}\n`);
       void shutdown(1);
     });
   }

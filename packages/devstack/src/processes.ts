@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inheritedEnv } from './config.js';
+import { LineTail, portInUseFrom, startupCause } from './startup-cause.js';
 
 export const SERVICES = ['auth', 'catalog', 'progress', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -14,7 +15,10 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export interface ServiceProcess {
   name: ServiceName;
   url: string;
+  port: number;
   child: ChildProcess;
+  /** Why it died, from the last lines it wrote (see startup-cause.ts); empty while it says nothing. */
+  cause(): string[];
   exited: Promise<number | null>;
   /** SIGTERM (graceful drain) by default; resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -60,12 +64,19 @@ export async function spawnService(
   });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stdoutTail = new LineTail();
+  const stderrTail = new LineTail();
+  child.stdout?.on('data', (d: Buffer) => stdoutTail.push(d));
+  child.stderr?.on('data', (d: Buffer) => stderrTail.push(d));
+  // 'close', not 'exit': the last lines it wrote are read by then.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   void exited.then(() => log.end());
   return {
     name,
     url: `http://127.0.0.1:${env.PORT}`,
+    port: Number(env.PORT),
     child,
+    cause: () => startupCause(stderrTail.all(), stdoutTail.all()),
     exited,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) {
@@ -79,27 +90,44 @@ export async function spawnService(
   };
 }
 
-/** Polls GET url until it answers 200, the process exits, or the deadline passes. */
+/**
+ * Why a service died before it was ready, as console lines: a port already taken is said by port
+ * ("gateway: port 8080 is in use"), anything else is the cause it wrote (startup-cause.ts).
+ */
+export function startupFailure(proc: ServiceProcess): Error {
+  const cause = proc.cause();
+  if (portInUseFrom(cause) === proc.port) return new Error(`${proc.name}: port ${proc.port} is in use`);
+  // A service may name itself in its cause already ("catalog: cannot connect to …").
+  const own = (l: string) => (l.startsWith(`${proc.name}:`) ? l : `${proc.name}: ${l}`);
+  const said = cause.length ? cause.map(own).join('\n') : `${proc.name}: said nothing (see its log)`;
+  return new Error(`${proc.name} exited with code ${proc.child.exitCode ?? proc.child.signalCode} before it was ready:\n${said}`);
+}
+
+/**
+ * Polls GET /readyz until this very process answers 200, the process exits, or the deadline passes.
+ * "This very process": /readyz names the service and its pid, so another instance that already
+ * listens on the port (where ours then cannot) is not mistaken for it.
+ */
 export async function waitReady(proc: ServiceProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   void proc.exited.then(() => (exited = true));
   let last = 'no answer';
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`${proc.name} exited with code ${proc.child.exitCode} before it was ready`);
+    if (exited) throw startupFailure(proc);
+    let body: { service?: unknown; pid?: unknown } | undefined;
     try {
       const res = await fetch(`${proc.url}/readyz`, { signal: AbortSignal.timeout(2000) });
       const text = await res.text();
-      if (res.ok) {
-        // Ready, and really this service: not another process listening on the port it was given
-        // (which it then could not listen on itself).
-        const service = (JSON.parse(text) as { service?: unknown }).service;
-        if (service === proc.name) return;
-        throw new Error(`${proc.url} is answered by ${String(service ?? 'another process')}, not ${proc.name}`);
-      }
-      last = `${res.status} ${text}`;
+      if (res.ok) body = JSON.parse(text) as typeof body;
+      else last = `${res.status} ${text}`;
     } catch (err) {
       last = (err as Error).message;
+    }
+    if (body) {
+      if (body.service === proc.name && body.pid === proc.child.pid) return;
+      const other = typeof body.service === 'string' ? `another ${body.service}${typeof body.pid === 'number' ? ` (pid ${body.pid})` : ''}` : 'another process';
+      throw new Error(`${proc.name}: port ${proc.port} is in use (${other} answers there)`);
     }
     await new Promise((r) => setTimeout(r, 150));
   }
@@ -112,7 +140,8 @@ export async function waitReady(proc: ServiceProcess, timeoutMs = 60_000): Promi
 // race vanishingly rare.
 const PORT_RANGE = { from: 15_000, to: 32_000 };
 
-function tryListen(port: number): Promise<boolean> {
+/** Whether a TCP port on 127.0.0.1 can be listened on now. */
+export function tryListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();

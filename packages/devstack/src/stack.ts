@@ -15,6 +15,8 @@ export interface StackSettings {
   nodeArgs?: Partial<Record<ServiceName, string[]>>;
   /** Sources through tsx (default) or the bundles of scripts/build-services.ts. */
   runtime?: ServiceRuntime;
+  /** Told of each process as soon as it is spawned, so that a stop during start-up finds it. */
+  onSpawn?: (proc: ServiceProcess) => void;
 }
 
 export interface Stack {
@@ -63,6 +65,7 @@ export async function startStack(s: StackSettings): Promise<Stack> {
   const start = async (name: ServiceName) => {
     const proc = await spawnService(name, serviceEnv(s, name), s.logDir, { nodeArgs: s.nodeArgs?.[name], runtime: s.runtime });
     services[name] = proc;
+    s.onSpawn?.(proc);
     await waitReady(proc);
     return proc;
   };

@@ -118,9 +118,9 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
         }
       }),
     );
-    // The service's name lets whoever waits for it (devstack) tell it from another process that
-    // happens to answer on the same port.
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', service: opts.service, checks: results });
+    // The service's name and pid let whoever started it (devstack) tell it from another process,
+    // even another instance of the same service, that answers on the port it was given.
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', service: opts.service, pid: process.pid, checks: results });
   });
   // The gateway assembles the public OpenAPI document from these (signing its requests); never
   // routed publicly, and like every /internal route refused without the internal credential.

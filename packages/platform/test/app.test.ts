@@ -93,8 +93,9 @@ test('health and metrics', async () => {
   assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
   const ready = await app.inject({ method: 'GET', url: '/readyz' });
   assert.equal(ready.statusCode, 200);
-  // Names the service, so a starter waiting on a port can tell it from another process there.
+  // Names the service and its pid, so a starter waiting on a port can tell it from another process there.
   assert.equal(ready.json().service, 'test');
+  assert.equal(ready.json().pid, process.pid);
   const metrics = await app.inject({ method: 'GET', url: '/metrics' });
   assert.match(metrics.body, /http_requests_total\{.*route="\/things".*\}/);
 });
