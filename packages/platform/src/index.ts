@@ -15,3 +15,5 @@ export * from './base-config.js';
 export * from './body.js';
 export * from './paths.js';
 export * from './drain.js';
+export * from './trust-proxy.js';
+export * from './startup-failure.js';

@@ -38,6 +38,7 @@ export async function buildApp(config: Config): Promise<App> {
   const { app, metrics } = await createApp({
     service: 'progress',
     logLevel: config.LOG_LEVEL,
+    trustProxy: config.TRUST_PROXY,
     internalToken: config.INTERNAL_TOKEN,
     readiness: [
       { name: 'database', check: () => sql`select 1`.execute(db) },
