@@ -18,8 +18,6 @@ export interface EdgeLimits {
   perIpStrict: EdgeHook;
   /** Per verified user (token sub); run after the token check. */
   perUser: EdgeHook;
-  /** The client address the limits count by: Fastify's request.ip, per TRUST_PROXY. */
-  clientIp: (request: FastifyRequest) => string;
 }
 
 const rateLimited = (ttlMs: number, what: string) => {
@@ -100,7 +98,6 @@ export async function installEdgeLimits(app: App, config: Config): Promise<EdgeL
     keyGenerator: (req) => `user:${req.user?.id ?? ''}`,
   });
   return {
-    clientIp: ipOf,
     perIp: app.rateLimit({ max: config.RATE_LIMIT_MAX, timeWindow: WINDOW_MS, keyGenerator: ipOf }) as EdgeHook,
     perIpStrict: app.rateLimit({ max: config.AUTH_RATE_LIMIT_MAX, timeWindow: WINDOW_MS, keyGenerator: ipOf }) as EdgeHook,
     async perUser(request) {
