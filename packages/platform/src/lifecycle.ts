@@ -22,6 +22,12 @@ export interface ServeOptions {
 /** close-with-grace listens to every terminating signal; ours are the two an orchestrator or a terminal sends. */
 const IGNORED_EVENTS: closeWithGrace.AllEvents[] = ['SIGHUP', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGUSR2', 'beforeExit'];
 
+function countResources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
+  return counts;
+}
+
 /**
  * Listens, and closes with grace (the close-with-grace package) on SIGTERM/SIGINT and on an
  * uncaught exception or unhandled rejection.
@@ -42,7 +48,8 @@ export async function serve(app: FastifyInstance, config: ServeConfig, opts: Ser
       delay: delayMs + drainTimeoutMs,
       skip: IGNORED_EVENTS,
       logger: { error: (message: unknown) => app.log.error(message) },
-      onTimeout: () => app.log.error('drain timed out; exiting'),
+      // What still held the close open (sockets, timers), for whoever reads why a pod took its whole grace period.
+      onTimeout: () => app.log.error({ activeResources: countResources() }, 'drain timed out; exiting'),
       onSecondSignal: (signal) => app.log.warn({ signal }, 'second signal while closing; exiting now'),
       onSecondError: (err) => app.log.fatal({ err }, 'second fatal error while closing; exiting now'),
     },
