@@ -29,6 +29,20 @@ function countResources(): Record<string, number> {
 }
 
 /**
+ * close-with-grace exits at once on any second signal. A second press of Ctrl-C should, but Ctrl-C
+ * reaches every process of the terminal's group and `npm start` then sends each service SIGTERM
+ * too, which would cut that service's close short. So once closing on one of SIGINT/SIGTERM, the
+ * other is only logged; the same signal again still forces the exit, and the close stays bounded
+ * by its timeout. In a service process nothing else listens to these two signals.
+ */
+function tolerateTheOtherSignal(app: FastifyInstance, first: string): void {
+  const other = first === 'SIGINT' ? 'SIGTERM' : first === 'SIGTERM' ? 'SIGINT' : undefined;
+  if (!other) return;
+  process.removeAllListeners(other);
+  process.on(other, () => app.log.info({ signal: other }, 'already closing'));
+}
+
+/**
  * Listens, and closes with grace (the close-with-grace package) on SIGTERM/SIGINT and on an
  * uncaught exception or unhandled rejection.
  *
@@ -38,7 +52,7 @@ function countResources(): Record<string, number> {
  * in-flight requests finish (app.close), run the app's onClose hooks (which close pools and
  * workers), and exit 0. On a fatal error the same without the pause (a process in an unknown
  * state should not take new work), and exit 1. The whole close is bounded by the pause plus
- * drainTimeoutMs; a second signal or error while closing exits at once (close-with-grace's rule).
+ * drainTimeoutMs; the same signal again, or a second error, while closing exits at once.
  */
 export async function serve(app: FastifyInstance, config: ServeConfig, opts: ServeOptions = {}): Promise<void> {
   const delayMs = config.SHUTDOWN_DELAY_MS;
@@ -54,6 +68,7 @@ export async function serve(app: FastifyInstance, config: ServeConfig, opts: Ser
       onSecondError: (err) => app.log.fatal({ err }, 'second fatal error while closing; exiting now'),
     },
     async ({ signal, err }) => {
+      if (signal) tolerateTheOtherSignal(app, signal);
       beginDrain(app);
       if (err) app.log.fatal({ err }, 'fatal error; closing');
       const pauseMs = err ? 0 : delayMs;

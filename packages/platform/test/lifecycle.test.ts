@@ -71,6 +71,23 @@ test('SIGTERM: the configured pause serves with readiness failing and connection
   assert.ok(fixture.logs.some((l) => l.msg === 'stopped'));
 });
 
+test('SIGINT then SIGTERM (Ctrl-C to the group, then npm start to each service) still closes in full; the same signal twice forces the exit', async () => {
+  const fixture = await startFixture(1500);
+  fixture.child.kill('SIGINT');
+  await fixture.logged((l) => l.msg === 'draining');
+  fixture.child.kill('SIGTERM');
+  await fixture.logged((l) => l.msg === 'already closing');
+  assert.equal(await fixture.exited, 0);
+  assert.ok(fixture.logs.some((l) => l.msg === 'stopped'), 'the close ran to its end');
+
+  const impatient = await startFixture(60_000);
+  impatient.child.kill('SIGTERM');
+  await impatient.logged((l) => l.msg === 'draining');
+  impatient.child.kill('SIGTERM');
+  assert.equal(await impatient.exited, 1);
+  assert.ok(impatient.logs.some((l) => l.msg === 'second signal while closing; exiting now'));
+});
+
 for (const [route, message] of [
   ['/throw', 'boom from a timer'],
   ['/reject', 'boom from a promise'],
