@@ -151,22 +151,33 @@ describe('kubernetes manifests', () => {
     assert.match(problems, /ConfigMap\/questline-grafana-dashboard questline\.json: not JSON/);
   });
 
-  test('every Dockerfile is multi-stage, ships production dependencies only, runs as non-root and copies files that exist', () => {
-    for (const service of Object.keys(schemas)) {
-      const text = readFileSync(path.join(repoRoot, 'services', service, 'Dockerfile'), 'utf8');
-      assert.ok((text.match(/^FROM /gm) ?? []).length >= 3, `${service}: build, deps and runtime stages`);
-      assert.match(text, /npm ci --omit=dev/);
-      assert.match(text, /^USER node$/m);
-      assert.match(text, /^HEALTHCHECK /m);
-      assert.doesNotMatch(text, /:latest\b/);
-      const cmd = /^CMD \[(.*)\]$/m.exec(text)?.[1] ?? '';
-      // The image runs the service's bundle, which its build stage makes from the sources.
+  test('one Dockerfile builds every service: multi-stage, production dependencies only, non-root, a stage per service', () => {
+    const text = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+    assert.match(text, /^ARG SERVICE$/m, 'the service is a build argument');
+    const stages = text.split(/^(?=FROM )/m).filter((s) => s.startsWith('FROM '));
+    assert.ok(stages.length >= 3 + Object.keys(schemas).length + 1, 'build, deps, runtime, one stage per service, the chosen one');
+    assert.equal(stages.at(-1)!.split('\n')[0], 'FROM ${SERVICE}', 'the image is the stage SERVICE names');
+    assert.match(text, /npm ci --omit=dev/);
+    assert.match(text, /^USER node$/m);
+    assert.match(text, /^HEALTHCHECK /m);
+    assert.doesNotMatch(text, /:latest\b/);
+    // Every service's bundle, built once whichever image is built (the stages before are shared).
+    assert.match(text, /npx tsx scripts\/build-services\.ts$/m);
+    for (const [service, schema] of Object.entries(schemas)) {
+      assert.ok(!existsSync(path.join(repoRoot, 'services', service, 'Dockerfile')), `${service}: no Dockerfile of its own`);
+      const stage = stages.find((s) => s.startsWith(`FROM runtime AS ${service}\n`));
+      assert.ok(stage, `${service}: a stage of its own`);
+      const cmd = /^CMD \[(.*)\]$/m.exec(stage)?.[1] ?? '';
+      // The image runs the service's bundle, which the build stage makes from the sources.
       assert.deepEqual(JSON.parse(`[${cmd}]`), ['node', ...BUNDLE_NODE_FLAGS, `services/${service}/dist/server.mjs`], `${service}: CMD`);
-      assert.match(text, new RegExp(`npx tsx scripts/build-services\\.ts --service=${service}\\b`), `${service}: the build stage bundles it`);
+      assert.match(stage, new RegExp(`^COPY --from=build /app/services/${service} services/${service}$`, 'm'), `${service}: its files`);
+      const port = (schema.properties as Record<string, { default?: unknown }>).PORT?.default;
+      assert.match(stage, new RegExp(`^ENV PORT=${port}$`, 'm'), `${service}: its default port`);
+      assert.match(stage, new RegExp(`^EXPOSE ${port}$`, 'm'), `${service}: EXPOSE`);
       assert.ok(existsSync(path.join(repoRoot, 'services', service, 'src/server.ts')), `${service}: src/server.ts`);
-      for (const line of text.split('\n').filter((l) => l.startsWith('COPY ') && !l.includes('--from='))) {
-        for (const src of line.split(/\s+/).slice(1, -1)) assert.ok(existsSync(path.join(repoRoot, src)), `${service}: COPY ${src} exists`);
-      }
+    }
+    for (const line of text.split('\n').filter((l) => l.startsWith('COPY ') && !l.includes('--from='))) {
+      for (const src of line.split(/\s+/).slice(1, -1)) assert.ok(existsSync(path.join(repoRoot, src)), `COPY ${src} exists`);
     }
     const ignore = readFileSync(path.join(repoRoot, '.dockerignore'), 'utf8');
     assert.match(ignore, /node_modules/);
@@ -176,6 +187,7 @@ describe('kubernetes manifests', () => {
   test('docker-compose has one PostgreSQL per service and sets every required config key', () => {
     const compose = parseYamlObjects(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'))[0] as any;
     for (const [name, schema] of Object.entries(schemas)) {
+      assert.deepEqual(compose.services[name].build, { context: '.', args: { SERVICE: name } }, `${name}: built from the one Dockerfile`);
       const env = compose.services[name].environment as Record<string, string>;
       for (const k of Object.keys(env)) assert.ok(k in schema.properties, `${name}: ${k} is a config key`);
       for (const k of schema.required ?? []) {

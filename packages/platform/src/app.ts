@@ -9,6 +9,7 @@ import { createMetrics, installHttpMetrics, type Metrics } from './metrics.js';
 import { requestIdFrom } from './request-id.js';
 import { requireInternal } from './internal.js';
 import { installDrainBehaviour, isDraining } from './drain.js';
+import { trustProxyOption } from './trust-proxy.js';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -25,6 +26,8 @@ interface CommonAppOptions {
   readiness?: ReadinessCheck[];
   /** Human title of the OpenAPI document this service contributes to the gateway's. */
   title?: string;
+  /** The service's TRUST_PROXY: whose X-Forwarded-For `request.ip` follows (see trust-proxy.ts). */
+  trustProxy: string;
 }
 
 /**
@@ -52,7 +55,7 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
     genReqId: requestIdFrom,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
-    trustProxy: true,
+    trustProxy: trustProxyOption(opts.trustProxy),
     // A request that still arrives on an open connection while the server closes is served (with
     // `Connection: close`), not refused with a 503 that no client may safely retry; serve() stops
     // listening only after its drain pause, so these are few.

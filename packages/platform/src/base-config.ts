@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { trustProxyKey } from './trust-proxy.js';
 
 /** Keys every service's config has; each service adds its own. */
 export const BaseConfig = {
@@ -19,5 +20,12 @@ export const BaseConfig = {
    * that removes endpoints asynchronously (Kubernetes) this moves keep-alive clients to other
    * instances without a failed request; 0 (local runs, tests) stops accepting at once.
    */
-  SHUTDOWN_DELAY_MS: Type.Optional(Type.Integer({ default: 0, minimum: 0, maximum: 60_000 })),
+  SHUTDOWN_DELAY_MS: Type.Integer({ default: 0, minimum: 0, maximum: 60_000 }),
+  /**
+   * The peers whose X-Forwarded-For is believed (see trust-proxy.ts). A service is reached through
+   * the gateway, which sets that header to the client's address, and the gateway runs beside it on
+   * loopback (`npm start`) or in a private network (compose, a cluster's pod network); auth's login
+   * throttle counts per that address. The gateway, facing clients, overrides the default.
+   */
+  TRUST_PROXY: trustProxyKey('loopback,linklocal,uniquelocal'),
 };

@@ -17,3 +17,5 @@ export * from './paths.js';
 export * from './drain.js';
 export * from './single-flight.js';
 export * from './uuid.js';
+export * from './trust-proxy.js';
+export * from './startup-failure.js';

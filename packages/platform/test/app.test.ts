@@ -7,7 +7,7 @@ let app: App;
 const INTERNAL_TOKEN = 'app-test-internal-token';
 
 before(async () => {
-  ({ app } = await createApp({ service: 'test', logLevel: 'silent', internalToken: INTERNAL_TOKEN }));
+  ({ app } = await createApp({ service: 'test', logLevel: 'silent', trustProxy: 'false', internalToken: INTERNAL_TOKEN }));
   app.post(
     '/things',
     {
@@ -118,7 +118,7 @@ test('a badly percent-encoded URL or an over-long path parameter is a 4xx in the
 });
 
 test('a database that went away is a 503 with Retry-After, not a 500', async () => {
-  const { app: local } = await createApp({ service: 'test', logLevel: 'silent', internalOpenApi: false });
+  const { app: local } = await createApp({ service: 'test', logLevel: 'silent', trustProxy: 'false', internalOpenApi: false });
   local.get('/terminated', async () => {
     throw new Error('Connection terminated unexpectedly');
   });
@@ -167,7 +167,7 @@ test('/internal/openapi.json requires the internal credential, like every /inter
 });
 
 test('without an internal token (the gateway) there is no /internal/openapi.json at all', async () => {
-  const { app: gateway } = await createApp({ service: 'edge', logLevel: 'silent', internalOpenApi: false });
+  const { app: gateway } = await createApp({ service: 'edge', logLevel: 'silent', trustProxy: 'false', internalOpenApi: false });
   try {
     assert.equal((await gateway.inject({ method: 'GET', url: '/internal/openapi.json' })).statusCode, 404);
   } finally {

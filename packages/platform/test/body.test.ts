@@ -32,7 +32,7 @@ test('streams and other non-JSON objects are not walked', () => {
 
 let app: App;
 before(async () => {
-  ({ app } = await createApp({ service: 'test', logLevel: 'silent', internalToken: 'body-test-token' }));
+  ({ app } = await createApp({ service: 'test', logLevel: 'silent', trustProxy: 'false', internalToken: 'body-test-token' }));
   app.post('/things/:id', async (req) => ({ ok: true, body: req.body }));
   app.post('/batch', { config: { perItemStringCheck: 'items' } }, async (req) => {
     const { items } = req.body as { items: unknown[] };

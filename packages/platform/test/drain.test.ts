@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { beginDrain, createApp } from '../src/index.js';
 
 test('a draining app reports not ready and closes every connection after its response, but still serves', async () => {
-  const { app } = await createApp({ service: 'test', logLevel: 'silent', internalOpenApi: false, readiness: [{ name: 'database', check: async () => true }] });
+  const { app } = await createApp({ service: 'test', logLevel: 'silent', trustProxy: 'false', internalOpenApi: false, readiness: [{ name: 'database', check: async () => true }] });
   app.get('/work', async () => ({ done: true }));
   await app.ready();
   try {
@@ -25,7 +25,7 @@ test('a draining app reports not ready and closes every connection after its res
 });
 
 test('a request already in flight when the drain begins also closes its connection after its response', async () => {
-  const { app } = await createApp({ service: 'test', logLevel: 'silent', internalOpenApi: false, readiness: [] });
+  const { app } = await createApp({ service: 'test', logLevel: 'silent', trustProxy: 'false', internalOpenApi: false, readiness: [] });
   let started!: () => void;
   const inFlight = new Promise<void>((resolve) => (started = resolve));
   let release!: () => void;

@@ -24,7 +24,7 @@ let tdb: TestDatabase;
 let database: Database<unknown>;
 
 before(async () => {
-  ({ app } = await createApp({ service: 'test', logLevel: 'silent', internalOpenApi: false }));
+  ({ app } = await createApp({ service: 'test', logLevel: 'silent', trustProxy: 'false', internalOpenApi: false }));
   app.post(
     '/zone',
     { schema: { body: Type.Object({ timezone: Type.String({ format: 'iana-timezone' }) }, { additionalProperties: false }) } },

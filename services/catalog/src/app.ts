@@ -16,6 +16,7 @@ export async function buildApp(config: Config): Promise<App> {
   const { app, metrics } = await createApp({
     service: 'catalog',
     logLevel: config.LOG_LEVEL,
+    trustProxy: config.TRUST_PROXY,
     internalToken: config.INTERNAL_TOKEN,
     title: 'Questline catalog',
     readiness: [{ name: 'database', check: () => sql`select 1`.execute(db) }],

@@ -108,6 +108,8 @@ export async function startCatalog(prefix: string): Promise<Harness> {
     DATABASE_URL: database.url,
     INTERNAL_TOKEN,
     MIGRATE_ON_START: true,
+    SHUTDOWN_DELAY_MS: 0,
+    TRUST_PROXY: 'loopback',
     PORT: 0,
     AUTH_URL: issuer.url,
   };

@@ -11,6 +11,7 @@ export async function buildApp(config: Config): Promise<App> {
   const { app, metrics } = await createApp({
     service: 'gateway',
     logLevel: config.LOG_LEVEL,
+    trustProxy: config.TRUST_PROXY,
     internalOpenApi: false,
     // No peer checks: one service being down must not take every gateway replica out of the
     // Service (and with it the routes of the healthy services). Upstream failures are answered per

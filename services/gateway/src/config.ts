@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
-import { BaseConfig, packageRoot } from '@questline/platform';
+import { BaseConfig, packageRoot, trustProxyKey } from '@questline/platform';
 
 const { DATABASE_URL: _noDatabase, MIGRATE_ON_START: _noMigrations, ...base } = BaseConfig;
 
@@ -26,10 +26,11 @@ export const ConfigSchema = Type.Object({
   /** Requests per minute per authenticated user (the verified token's sub), on top of the IP limit. */
   RATE_LIMIT_USER_MAX: Type.Integer({ default: 600, minimum: 1 }),
   /**
-   * How many reverse proxies in front of the gateway append to X-Forwarded-For. 0 = the socket's
-   * address is the client (a client-sent X-Forwarded-For is then ignored for rate limiting).
+   * The proxies in front of the gateway whose X-Forwarded-For names the client (platform's
+   * trust-proxy.ts): a hop count, addresses/CIDRs, or false. The default, false, takes the socket's
+   * address as the client's, so a client-sent X-Forwarded-For cannot dodge the rate limits.
    */
-  TRUST_PROXY_HOPS: Type.Integer({ default: 0, minimum: 0, maximum: 10 }),
+  TRUST_PROXY: trustProxyKey('false'),
 
   /** Longest request URL (path + query) accepted; longer is 414 URI_TOO_LONG. */
   MAX_URL_LENGTH: Type.Integer({ default: 8192, minimum: 256 }),

@@ -72,6 +72,53 @@ describe('rate limits', () => {
   });
 });
 
+describe('client address (TRUST_PROXY, Fastify\'s request.ip)', () => {
+  /** The X-Forwarded-For the catalog stand-in received for one request through the gateway. */
+  async function forwardedAs(url: string, forwardedFor?: string) {
+    const before = up.catalog.apiRequests().length;
+    const res = await fetch(`${url}/api/v1/quests`, { headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor } });
+    assert.equal(res.status, 200);
+    return up.catalog.apiRequests()[before]!.headers['x-forwarded-for'];
+  }
+
+  test('by default (false) the socket address is the client, whatever X-Forwarded-For says', async () => {
+    const url = await gateway();
+    assert.equal(await forwardedAs(url, '6.6.6.6, 1.2.3.4'), '127.0.0.1');
+  });
+
+  test('a hop count takes the entry that many places left of the socket, never one further left', async () => {
+    const one = await gateway({ TRUST_PROXY: '1' });
+    assert.equal(await forwardedAs(one, '6.6.6.6, 1.2.3.4'), '1.2.3.4', 'the spoofed left entry is ignored');
+    assert.equal(await forwardedAs(one), '127.0.0.1', 'no header: the socket');
+    const two = await gateway({ TRUST_PROXY: '2' });
+    assert.equal(await forwardedAs(two, '6.6.6.6, 1.2.3.4, 10.0.0.5'), '1.2.3.4');
+    const five = await gateway({ TRUST_PROXY: '5' });
+    assert.equal(await forwardedAs(five, '1.2.3.4'), '1.2.3.4', 'fewer entries than hops: the leftmost');
+  });
+
+  test('a list of addresses and ranges trusts exactly those peers', async () => {
+    const url = await gateway({ TRUST_PROXY: 'loopback, 10.0.0.0/8' });
+    assert.equal(await forwardedAs(url, '6.6.6.6, 1.2.3.4, 10.0.0.5'), '1.2.3.4');
+    const other = await gateway({ TRUST_PROXY: '10.0.0.0/8' });
+    assert.equal(await forwardedAs(other, '1.2.3.4'), '127.0.0.1', 'the socket (loopback) is not trusted');
+  });
+
+  test('the per-IP limit counts the forwarded client, and a made-up left entry does not reset it', async () => {
+    const url = await gateway({ TRUST_PROXY: '1', RATE_LIMIT_MAX: '2' });
+    const from = (forwardedFor: string) => fetch(`${url}/api/v1/quests`, { headers: { 'x-forwarded-for': forwardedFor } });
+    for (let i = 0; i < 2; i++) assert.equal((await from('1.2.3.4')).status, 200);
+    await assertError(await from('1.2.3.4'), 429, 'RATE_LIMITED');
+    await assertError(await from('9.9.9.9, 1.2.3.4'), 429, 'RATE_LIMITED');
+    assert.equal((await from('5.6.7.8')).status, 200, 'another client behind the same proxy has its own budget');
+  });
+
+  test('a TRUST_PROXY entry that is no address is refused at start-up, naming the key', async () => {
+    await assert.rejects(gateway({ TRUST_PROXY: '10.0.0.0/33' }), /TRUST_PROXY/);
+    await assert.rejects(gateway({ TRUST_PROXY: 'everyone' }), /TRUST_PROXY/);
+    await assert.rejects(gateway({ TRUST_PROXY: '300.1.2.3' }), /TRUST_PROXY/);
+  });
+});
+
 describe('sizes', () => {
   let url: string;
   let token: string;

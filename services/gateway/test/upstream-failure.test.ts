@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyUpstreamError, errorCodes, retryDelay } from '../src/domain/upstream-failure.js';
-import { clientIp } from '../src/domain/client-ip.js';
 
 const wrapped = (code: string) => Object.assign(new Error('wrapped'), { code: 'FST_REPLY_FROM_INTERNAL_SERVER_ERROR', cause: Object.assign(new Error('inner'), { code }) });
 
@@ -32,18 +31,5 @@ describe('upstream failures', () => {
     }
     assert.equal(retryDelay('GET', { code: 'UND_ERR_HEADERS_TIMEOUT' }, 0), null, 'never on a timeout');
     assert.equal(retryDelay('GET', undefined, 0), null, 'never on an HTTP answer');
-  });
-});
-
-describe('client address for rate limits', () => {
-  test('without trusted proxies the socket address counts, whatever X-Forwarded-For says', () => {
-    assert.equal(clientIp('10.0.0.9', '1.2.3.4', 0), '10.0.0.9');
-    assert.equal(clientIp(undefined, undefined, 0), 'unknown');
-  });
-  test('with N trusted proxies, the address N entries left of the socket', () => {
-    assert.equal(clientIp('10.0.0.9', '6.6.6.6, 1.2.3.4', 1), '1.2.3.4', 'the spoofed left entry is ignored');
-    assert.equal(clientIp('10.0.0.9', ['6.6.6.6', '1.2.3.4, 10.0.0.5'], 2), '1.2.3.4');
-    assert.equal(clientIp('10.0.0.9', '1.2.3.4', 5), '1.2.3.4', 'fewer entries than hops: the leftmost');
-    assert.equal(clientIp('10.0.0.9', undefined, 1), '10.0.0.9');
   });
 });

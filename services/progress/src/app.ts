@@ -20,6 +20,7 @@ export async function buildApp(config: Config): Promise<ProgressApp> {
   const { app, metrics } = await createApp({
     service: 'progress',
     logLevel: config.LOG_LEVEL,
+    trustProxy: config.TRUST_PROXY,
     internalToken: config.INTERNAL_TOKEN,
     readiness: [
       { name: 'database', check: () => sql`select 1`.execute(context.db) },

@@ -59,8 +59,8 @@ export function registerAuthRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' 
       },
     },
     async (request) => {
-      // request.ip honours x-forwarded-for (platform sets trustProxy): services sit behind the
-      // gateway, which must pass the client's address there; called directly, it is the peer's.
+      // request.ip honours x-forwarded-for from the peers TRUST_PROXY names (the gateway, which
+      // passes the client's address there); from any other peer, it is the peer's own address.
       const ip = throttleAddress(request.ip, request.socket.remoteAddress);
       const outcome = await accounts.login({ ...request.body, ip });
       if (!outcome.ok) {

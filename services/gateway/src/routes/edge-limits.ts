@@ -4,7 +4,6 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type App } from '@questline/platform';
 import type { Config } from '../config.js';
-import { clientIp } from '../domain/client-ip.js';
 
 const WINDOW_MS = 60_000;
 const OPERATIONS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -19,8 +18,6 @@ export interface EdgeLimits {
   perIpStrict: EdgeHook;
   /** Per verified user (token sub); run after the token check. */
   perUser: EdgeHook;
-  /** The client address the limits count by (see domain/client-ip.ts). */
-  clientIp: (request: FastifyRequest) => string;
 }
 
 const rateLimited = (ttlMs: number, what: string) => {
@@ -80,7 +77,10 @@ export async function installEdgeLimits(app: App, config: Config): Promise<EdgeL
     if (canonical !== path) throw new AppError('NOT_FOUND', 'no route for a non-canonical path');
   });
 
-  const ipOf = (req: FastifyRequest) => clientIp(req.raw.socket.remoteAddress, req.headers['x-forwarded-for'], config.TRUST_PROXY_HOPS);
+  // With TRUST_PROXY (createApp's trustProxy), request.ip is the address the nearest untrusted hop
+  // connected from: entries further left in X-Forwarded-For were written by the client and are
+  // never used. A socket already gone has no address; those requests share one key.
+  const ipOf = (req: FastifyRequest) => req.ip ?? 'unknown';
   await app.register(rateLimit, {
     // Gateway-owned routes (docs, 404s) get the per-IP limit; API routes opt out and take the
     // explicit hooks below, so that the IP limit runs before the token check and the user limit after.
@@ -98,7 +98,6 @@ export async function installEdgeLimits(app: App, config: Config): Promise<EdgeL
     keyGenerator: (req) => `user:${req.user?.id ?? ''}`,
   });
   return {
-    clientIp: ipOf,
     perIp: app.rateLimit({ max: config.RATE_LIMIT_MAX, timeWindow: WINDOW_MS, keyGenerator: ipOf }) as EdgeHook,
     perIpStrict: app.rateLimit({ max: config.AUTH_RATE_LIMIT_MAX, timeWindow: WINDOW_MS, keyGenerator: ipOf }) as EdgeHook,
     async perUser(request) {

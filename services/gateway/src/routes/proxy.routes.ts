@@ -57,7 +57,6 @@ export async function proxyRoutes(app: App, deps: ProxyDeps) {
       timeoutMs: timeouts[upstream],
       failures,
       rejections,
-      clientIp: limits.clientIp,
       breaker: new CircuitBreaker({
         failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
         cooldownMs: config.CIRCUIT_COOLDOWN_MS,

@@ -12,8 +12,6 @@ export interface UpstreamTarget {
   breaker: CircuitBreaker;
   failures: Counter<string>;
   rejections: Counter<string>;
-  /** The client address the edge limits used, passed on as the only X-Forwarded-For entry. */
-  clientIp: (request: FastifyRequest) => string;
 }
 
 // Identity and signature headers a client must not be able to set on our behalf, and hop-by-hop ones.
@@ -21,11 +19,13 @@ const STRIPPED = new Set([...INTERNAL_HEADER_NAMES, 'x-user-id', 'x-user-role', 
 const MAX_ERROR_BODY = 64 * 1024;
 const HOP_BY_HOP_ANSWER = ['connection', 'keep-alive', 'proxy-connection', 'upgrade'];
 
-function requestHeaders(request: FastifyRequest, headers: Record<string, unknown>, target: UpstreamTarget) {
+function requestHeaders(request: FastifyRequest, headers: Record<string, unknown>) {
   const out: Record<string, unknown> = {};
   for (const name in headers) if (!STRIPPED.has(name)) out[name] = headers[name];
   out['x-request-id'] = String(request.id);
-  out['x-forwarded-for'] = target.clientIp(request);
+  // The client address the edge limits counted (request.ip, per TRUST_PROXY), as the only entry:
+  // the services trust the gateway's X-Forwarded-For, so a client's own entries must not reach them.
+  out['x-forwarded-for'] = request.ip;
   if (request.user) {
     out['x-user-id'] = request.user.id;
     out['x-user-role'] = request.user.role;
@@ -82,7 +82,7 @@ export function forward(request: FastifyRequest, reply: FastifyReply, target: Up
     timeout: target.timeoutMs,
     ...(body ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {}),
     retryDelay: ({ err, attempt }) => retryDelay(request.method, err, attempt),
-    rewriteRequestHeaders: (_req, headers) => requestHeaders(request, headers, target) as typeof headers,
+    rewriteRequestHeaders: (_req, headers) => requestHeaders(request, headers) as typeof headers,
     // The upstream's connection management is between it and us: a draining service asks us to close
     // our connection to it, which must not close the client's connection to the gateway.
     rewriteHeaders: (headers) => {
