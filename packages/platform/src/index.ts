@@ -15,3 +15,8 @@ export * from './base-config.js';
 export * from './body.js';
 export * from './paths.js';
 export * from './drain.js';
+export * from './backoff.js';
+export * from './concurrency.js';
+export * from './outbox-store.js';
+export * from './outbox-relay.js';
+export * from './outbox-metrics.js';

@@ -1,17 +1,25 @@
 import { sql } from 'kysely';
 import { createLocalJWKSet } from 'jose';
-import { ConfigError, createApp, createDatabase, createServiceClient, createTokenVerifier, type App } from '@questline/platform';
+import {
+  ConfigError,
+  createApp,
+  createDatabase,
+  createOutboxRelayMetrics,
+  createServiceClient,
+  createTokenVerifier,
+  relayHttpTimeoutMs,
+  type App,
+} from '@questline/platform';
 import { createCatalogCurrencies } from './clients/catalog-currencies.js';
 import type { Config } from './config.js';
 import type { AuthDatabase } from './db/schema.js';
-import { countUndelivered } from './db/outbox.repository.js';
 import { createAccounts } from './domain/accounts.js';
 import { ensureAdmin } from './domain/admin-users.js';
 import { createLoginThrottle } from './domain/login-throttle.js';
 import { loadCommonPasswords } from './domain/password-policy.js';
 import { createPasswords } from './domain/passwords.js';
 import { createAccessTokenSigner } from './domain/tokens.js';
-import { createOutboxRelay } from './jobs/outbox-relay.js';
+import { createOutboxRelay } from './workers/outbox-relay.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
 import { registerAuthRoutes } from './routes/auth.routes.js';
 import { registerInternalRoutes } from './routes/internal.routes.js';
@@ -71,8 +79,15 @@ export async function buildApp(config: Config): Promise<App> {
     });
     const relay = createOutboxRelay({
       db,
-      progress: createServiceClient({ service: 'progress', baseUrl: config.PROGRESS_URL, internalToken: config.INTERNAL_TOKEN }),
+      progress: createServiceClient({
+        service: 'progress',
+        baseUrl: config.PROGRESS_URL,
+        internalToken: config.INTERNAL_TOKEN,
+        timeoutMs: relayHttpTimeoutMs(config.OUTBOX_LEASE_MS),
+      }),
       pollMs: config.OUTBOX_POLL_MS,
+      leaseMs: config.OUTBOX_LEASE_MS,
+      metrics: createOutboxRelayMetrics(metrics),
       log: app.log.child({ job: 'outbox-relay' }),
     });
     const counters = {
@@ -81,19 +96,6 @@ export async function buildApp(config: Config): Promise<App> {
       grants: metrics.counter('questline_grants_total', 'Grants paid (duplicates not counted), by source', ['source']),
       throttled: metrics.counter('questline_logins_throttled_total', 'Login attempts refused by the failed-login throttle'),
     };
-    for (const [kind, help] of [
-      ['login', 'Login events not yet delivered to progress'],
-      ['profile', 'Profile updates not yet delivered to progress'],
-    ] as const) {
-      metrics.gauge(`questline_${kind}_outbox_backlog`, help, [], async (gauge) => {
-        try {
-          gauge.set(await countUndelivered(db, kind));
-        } catch {
-          // A scrape during a database outage keeps the last value; /readyz reports the outage.
-        }
-      });
-    }
-
     const currencies = createCatalogCurrencies(createServiceClient({ service: 'catalog', baseUrl: config.CATALOG_URL, timeoutMs: 2000 }), {
       minRefreshMs: CURRENCY_REFRESH_MS,
       log: app.log.child({ component: 'catalog-currencies' }),

@@ -48,7 +48,7 @@ describe('outbox relay: login events', () => {
       const p = await player(h.app, 'relay_down');
       await eventually(async () => (await findOutboxRows(h.db, p.id, 'login'))[0]?.last_error, 'a failed attempt');
       const metrics = await h.app.inject({ method: 'GET', url: '/metrics' });
-      const backlog = /^questline_login_outbox_backlog\{[^}]*\} (\d+)$/m.exec(metrics.body);
+      const backlog = /^questline_outbox_backlog\{[^}]*relay="login"[^}]*\} (\d+)$/m.exec(metrics.body);
       assert.ok(backlog, 'backlog gauge missing');
       assert.ok(Number(backlog[1]) >= 1);
       progress.down = false;
@@ -57,7 +57,7 @@ describe('outbox relay: login events', () => {
       progress.down = false;
     }
     const after = await h.app.inject({ method: 'GET', url: '/metrics' });
-    assert.match(after.body, /^questline_login_outbox_backlog\{[^}]*\} 0$/m);
+    assert.match(after.body, /^questline_outbox_backlog\{[^}]*relay="login"[^}]*\} 0$/m);
   });
 
   test('an event progress rejects as USER_BANNED is settled, not retried forever', async () => {

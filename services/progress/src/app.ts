@@ -1,12 +1,19 @@
 import { sql } from 'kysely';
-import { createApp, createDatabase, createServiceClient, remoteTokenVerifier, type App } from '@questline/platform';
+import {
+  createApp,
+  createDatabase,
+  createOutboxRelayMetrics,
+  createServiceClient,
+  relayHttpTimeoutMs,
+  remoteTokenVerifier,
+  type App,
+} from '@questline/platform';
 import type { Config } from './config.js';
 import type { ProgressDatabase } from './db/schema.js';
 import type { ProgressContext } from './context.js';
 import { CatalogCache } from './clients/catalog-cache.js';
 import { UserDirectory } from './clients/user-directory.js';
-import { GrantRelay } from './workers/grant-relay.js';
-import { backlogStats } from './db/outbox.repository.js';
+import { createGrantRelay, type GrantRelay } from './workers/grant-relay.js';
 import { loadCatalogSnapshot, saveCatalogSnapshot } from './db/catalog-snapshot.repository.js';
 import { createProgressMetrics } from './progress-metrics.js';
 import { registerEventRoutes } from './routes/events.routes.js';
@@ -52,15 +59,24 @@ export async function buildApp(config: Config): Promise<App> {
 
   const authClient = createServiceClient({ service: 'auth', baseUrl: config.AUTH_URL, internalToken: config.INTERNAL_TOKEN });
   const catalogClient = createServiceClient({ service: 'catalog', baseUrl: config.CATALOG_URL, internalToken: config.INTERNAL_TOKEN, timeoutMs: 3000 });
-  const counters = createProgressMetrics(metrics, () => backlogStats(db));
+  const counters = createProgressMetrics(metrics);
   const catalog = new CatalogCache(catalogClient, config.CATALOG_POLL_MS, app.log.child({ component: 'catalog-cache' }), {
     load: () => loadCatalogSnapshot(db),
     save: (copy) => saveCatalogSnapshot(db, copy),
   });
   const users = new UserDirectory(db, authClient);
-  const relay = new GrantRelay(db, authClient, {
+  // The relay's own client: its timeout must stay well inside the lease.
+  const grantClient = createServiceClient({
+    service: 'auth',
+    baseUrl: config.AUTH_URL,
+    internalToken: config.INTERNAL_TOKEN,
+    timeoutMs: relayHttpTimeoutMs(config.OUTBOX_LEASE_MS),
+  });
+  const relay = createGrantRelay(db, grantClient, {
     pollMs: config.OUTBOX_POLL_MS,
     maxBackoffMs: config.OUTBOX_MAX_BACKOFF_MS,
+    leaseMs: config.OUTBOX_LEASE_MS,
+    metrics: createOutboxRelayMetrics(metrics),
     log: app.log.child({ component: 'grant-relay' }),
     onDelivered: (n) => counters.rewardsPaid.inc(n),
   });

@@ -1,6 +1,5 @@
 import type { Counter } from 'prom-client';
 import type { Metrics } from '@questline/platform';
-import type { BacklogStats } from './db/outbox.repository.js';
 
 export interface ProgressCounters {
   eventsIngested: Counter<string>;
@@ -12,21 +11,8 @@ export interface ProgressCounters {
   replayEventsRead: Counter<string>;
 }
 
-/** Domain metrics next to the platform's HTTP ones; the outbox gauges are read from the table at scrape time. */
-export function createProgressMetrics(metrics: Metrics, backlog: () => Promise<BacklogStats>): ProgressCounters {
-  // One query serves both gauges of a scrape.
-  let pending: Promise<BacklogStats> | null = null;
-  const read = () => {
-    pending ??= backlog().finally(() => setTimeout(() => (pending = null), 0));
-    return pending;
-  };
-  // A database hiccup must not break the whole scrape: the gauges keep their last values.
-  metrics.gauge('questline_outbox_backlog', 'Grants waiting to be delivered to auth', [], async (g) => {
-    await read().then((s) => g.set(s.backlog), () => undefined);
-  });
-  metrics.gauge('questline_outbox_oldest_age_seconds', 'Age of the oldest undelivered grant', [], async (g) => {
-    await read().then((s) => g.set(s.oldestAgeSeconds), () => undefined);
-  });
+/** Domain metrics next to the platform's HTTP ones (the outbox's come from the platform relay). */
+export function createProgressMetrics(metrics: Metrics): ProgressCounters {
   return {
     eventsIngested: metrics.counter('questline_events_ingested_total', 'Events accepted (duplicates excluded)'),
     questsCompleted: metrics.counter('questline_quests_completed_total', 'Quest completions', ['quest']),

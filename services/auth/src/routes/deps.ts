@@ -5,7 +5,7 @@ import type { CatalogCurrencies } from '../clients/catalog-currencies.js';
 import type { AuthDatabase } from '../db/schema.js';
 import type { Accounts } from '../domain/accounts.js';
 import type { AccessTokenSigner } from '../domain/tokens.js';
-import type { OutboxRelay } from '../jobs/outbox-relay.js';
+import type { OutboxRelay } from '../workers/outbox-relay.js';
 
 /** What the route modules need from the app; built once in app.ts. */
 export interface RouteDeps {

@@ -1,5 +1,5 @@
 import type { IngestEventsResponse, UserEvent } from '@questline/contracts';
-import { AppError, UpstreamError } from '@questline/platform';
+import { AppError, UpstreamError, eachLimited } from '@questline/platform';
 import type { UserDirectory } from '../clients/user-directory.js';
 import type { StoredProfile } from '../db/profiles.repository.js';
 import { ingestUsers, requireCatalog, type IncomingEvent, type IngestDeps, type UserEvents } from './ingest-events.js';
@@ -11,14 +11,6 @@ const FUTURE_TOLERANCE_MS = 5 * 60_000;
 // small enough that the users' locks are not held for long, two at a time.
 const EVENTS_PER_TRANSACTION = 500;
 const TRANSACTION_CONCURRENCY = 2;
-
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
-}
 
 function upstreamTo503(err: unknown): never {
   if (err instanceof UpstreamError) throw new AppError('UPSTREAM_UNAVAILABLE', 'the auth service could not be reached; retry');
@@ -74,7 +66,7 @@ export async function ingestBatch(deps: IngestDeps & { users: UserDirectory }, e
 
   let accepted = 0;
   let duplicates = 0;
-  await forEachLimited(chunks, TRANSACTION_CONCURRENCY, async (users) => {
+  await eachLimited(chunks, TRANSACTION_CONCURRENCY, async (users) => {
     for (const { applied } of await ingestUsers(deps, users)) {
       for (const a of applied) {
         if (a.duplicate) duplicates++;
