@@ -60,28 +60,25 @@ export function sqlOutboxStore<R extends OutboxRowBase>(db: Kysely<any>, opts: S
   const table = sql.table(opts.table);
   const created = sql.ref(opts.createdColumn);
   const scope: RawBuilder<unknown> = opts.filter ? sql`AND ${sql.ref(opts.filter.column)} = ${opts.filter.value}` : sql``;
-  const createdOf = (row: R) => (row as unknown as Record<string, unknown>)[opts.createdColumn];
 
   return {
     async claim(limit, leaseMs, dueBy) {
-      const { rows } = await sql<R>`
-        UPDATE ${table} SET lease_until = now() + make_interval(secs => ${leaseMs / 1000}::float8), attempts = attempts + 1
-        WHERE id IN (
-          SELECT id FROM ${table}
-          WHERE delivered_at IS NULL AND dead_at IS NULL
-            AND next_attempt_at <= coalesce(${dueBy ?? null}::timestamptz, now())
-            AND (lease_until IS NULL OR lease_until <= now())
-            ${scope}
-          ORDER BY ${created}, id
-          LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED)
-        RETURNING *`.execute(db);
       // RETURNING keeps no order; the peer gets the rows oldest first.
-      const key = (row: R) => {
-        const c = createdOf(row);
-        return c instanceof Date ? c.getTime() : Number(c);
-      };
-      return rows.sort((a, b) => key(a) - key(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const { rows } = await sql<R>`
+        WITH claimed AS (
+          UPDATE ${table} SET lease_until = now() + make_interval(secs => ${leaseMs / 1000}::float8), attempts = attempts + 1
+          WHERE id IN (
+            SELECT id FROM ${table}
+            WHERE delivered_at IS NULL AND dead_at IS NULL
+              AND next_attempt_at <= coalesce(${dueBy ?? null}::timestamptz, now())
+              AND (lease_until IS NULL OR lease_until <= now())
+              ${scope}
+            ORDER BY ${created}, id
+            LIMIT ${limit}
+            FOR UPDATE SKIP LOCKED)
+          RETURNING *)
+        SELECT * FROM claimed ORDER BY ${created}, id`.execute(db);
+      return rows;
     },
 
     async settle(settlements) {
