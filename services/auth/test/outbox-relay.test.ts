@@ -86,6 +86,31 @@ describe('outbox relay: login events', () => {
     await eventually(delivered(p.id), 'delivery once accepted');
   });
 
+  test('a login batch progress refuses for good (400) is dead-lettered with the error, not retried', async () => {
+    progress.failNext = 1;
+    progress.failStatus = 400;
+    try {
+      const p = await player(h.app, 'relay_dead');
+      const [row] = await eventually(async () => {
+        const rows = await findOutboxRows(h.db, p.id, 'login');
+        return rows[0]?.dead_at ? rows : undefined;
+      }, 'the dead letter');
+      assert.equal(row!.delivered_at, null);
+      assert.equal(row!.last_error, 'HTTP 400');
+      // A later login is delivered (the relay has passed again); the dead one was sent only once.
+      await h.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'relay_dead', password: 'password-123' } });
+      await eventually(async () => (await findOutboxRows(h.db, p.id, 'login'))[1]?.delivered_at, 'the next login');
+      assert.equal(progress.eventsFor(p.id).filter((e) => e.id === row!.id).length, 1, 'never sent again');
+      assert.ok((await findOutboxRows(h.db, p.id, 'login'))[0]!.dead_at);
+      const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.match(metrics, /^questline_outbox_dead\{[^}]*relay="login"[^}]*\} [1-9]\d*$/m);
+      assert.match(metrics, /^questline_outbox_dead_lettered_total\{[^}]*relay="login"[^}]*\} [1-9]\d*$/m);
+    } finally {
+      progress.failNext = 0;
+      progress.failStatus = 503;
+    }
+  });
+
   test('domain counters are exported', async () => {
     const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
     assert.match(metrics, /^questline_logins_total\{[^}]*\} [1-9]\d*$/m);
