@@ -140,11 +140,12 @@ let forwarder: Awaited<ReturnType<typeof grantForwarder>>;
 before(async () => {
   const authPort = await freePort();
   forwarder = await grantForwarder(authPort);
-  // A short backoff ceiling so that deliveries resume soon after auth is back.
+  // A short backoff ceiling so that deliveries resume soon after auth is back, and a short lease so
+  // that the grants the killed relay had claimed are due again soon after the restart.
   stack = await startTestStack({
     name: 'progfaults',
     ports: { auth: authPort },
-    extraEnv: { progress: { OUTBOX_MAX_BACKOFF_MS: '300', AUTH_URL: forwarder.url } },
+    extraEnv: { progress: { OUTBOX_MAX_BACKOFF_MS: '300', OUTBOX_LEASE_MS: '8000', AUTH_URL: forwarder.url } },
   });
   api = apiClient(stack.gateway);
   const login = await api('POST', '/api/v1/auth/login', { body: stack.admin });

@@ -19,3 +19,8 @@ export * from './single-flight.js';
 export * from './uuid.js';
 export * from './trust-proxy.js';
 export * from './startup-failure.js';
+export * from './backoff.js';
+export * from './concurrency.js';
+export * from './outbox-store.js';
+export * from './outbox-relay.js';
+export * from './outbox-metrics.js';

@@ -1,5 +1,6 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { singleFlight } from './single-flight.js';
+import { backoffMs } from './backoff.js';
 
 /**
  * No key set is held yet and the JWKS cannot be fetched now: a token cannot be checked at all,
@@ -75,7 +76,7 @@ export function createJwksSource(jwksUrl: string, opts: JwksSourceOptions = {}):
     clearTimeout(timer);
     if (closed) return;
     // Without any key set nothing can be verified: keep trying every retryMs. With one, back off.
-    const delay = failures === 0 ? refreshMs : keys ? Math.min(refreshMs, retryMs * 2 ** (failures - 1)) : retryMs;
+    const delay = failures === 0 ? refreshMs : keys ? backoffMs(failures, { baseMs: retryMs, maxMs: refreshMs, jitter: 0 }) : retryMs;
     timer = setTimeout(() => void fetchNow(), delay);
     // The refresh alone must not keep a process (or a test run) alive.
     timer.unref();

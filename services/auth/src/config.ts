@@ -41,6 +41,11 @@ export const ConfigSchema = Type.Object({
   ADMIN_USERNAME: Type.Optional(Type.String({ pattern: USERNAME_PATTERN })),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
   OUTBOX_POLL_MS: Type.Integer({ minimum: 10, default: 1000 }),
+  /**
+   * How long a relay's claim on outbox rows lasts: rows of a relay that died mid-delivery are sent
+   * again after it. The relay's HTTP timeout is derived from it (a quarter, at most 5 s).
+   */
+  OUTBOX_LEASE_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -2,17 +2,23 @@ import type { FastifyBaseLogger } from 'fastify';
 import { createLocalJWKSet } from 'jose';
 import type { Kysely } from 'kysely';
 import type { Counter } from 'prom-client';
-import { createServiceClient, createTokenVerifier, type Metrics, type TokenVerifier } from '@questline/platform';
+import {
+  createOutboxRelayMetrics,
+  createServiceClient,
+  createTokenVerifier,
+  relayHttpTimeoutMs,
+  type Metrics,
+  type TokenVerifier,
+} from '@questline/platform';
 import { createCatalogCurrencies, type CatalogCurrencies } from './clients/catalog-currencies.js';
 import type { Config } from './config.js';
 import { loadCommonPasswords } from './data/common-passwords.loader.js';
-import { countUndelivered } from './db/outbox.repository.js';
 import type { AuthDatabase, OutboxKind } from './db/schema.js';
 import type { SourceType } from './domain/grants.js';
 import { createLoginThrottle } from './domain/login-throttle.js';
 import { createPasswords, type Passwords } from './domain/passwords.js';
 import { createAccessTokenSigner, type AccessTokenSigner } from './domain/tokens.js';
-import { createOutboxRelay } from './jobs/outbox-relay.js';
+import { createOutboxRelay } from './workers/outbox-relay.js';
 import { createAccounts, type Accounts } from './use-cases/accounts.use-case.js';
 
 const THROTTLE_SWEEP_MS = 60_000;
@@ -89,8 +95,16 @@ export function createAuthDependencies(
   });
   const relay = createOutboxRelay({
     db,
-    progress: createServiceClient({ service: 'progress', baseUrl: config.PROGRESS_URL, internalToken: config.INTERNAL_TOKEN }),
+    progress: createServiceClient({
+      service: 'progress',
+      baseUrl: config.PROGRESS_URL,
+      internalToken: config.INTERNAL_TOKEN,
+      // The relay's calls must end well inside the lease of the rows they carry.
+      timeoutMs: relayHttpTimeoutMs(config.OUTBOX_LEASE_MS),
+    }),
     pollMs: config.OUTBOX_POLL_MS,
+    leaseMs: config.OUTBOX_LEASE_MS,
+    metrics: createOutboxRelayMetrics(metrics),
     log: log.child({ job: 'outbox-relay' }),
   });
   const grants = metrics.counter('questline_grants_total', 'Grants paid (duplicates not counted), by source', ['source']);
@@ -99,18 +113,6 @@ export function createAuthDependencies(
     signups: metrics.counter('questline_signups_total', 'Accounts created'),
     throttled: metrics.counter('questline_logins_throttled_total', 'Login attempts refused by the failed-login throttle'),
   };
-  for (const [kind, help] of [
-    ['login', 'Login events not yet delivered to progress'],
-    ['profile', 'Profile updates not yet delivered to progress'],
-  ] as const) {
-    metrics.gauge(`questline_${kind}_outbox_backlog`, help, [], async (gauge) => {
-      try {
-        gauge.set(await countUndelivered(db, kind));
-      } catch {
-        // A scrape during a database outage keeps the last value; /readyz reports the outage.
-      }
-    });
-  }
   const currencies = createCatalogCurrencies(createServiceClient({ service: 'catalog', baseUrl: config.CATALOG_URL, timeoutMs: 2000 }), {
     minRefreshMs: CURRENCY_REFRESH_MS,
     log: log.child({ component: 'catalog-currencies' }),

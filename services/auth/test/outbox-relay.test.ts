@@ -48,7 +48,7 @@ describe('outbox relay: login events', () => {
       const p = await player(h.app, 'relay_down');
       await eventually(async () => (await findOutboxRows(h.db, p.id, 'login'))[0]?.last_error, 'a failed attempt');
       const metrics = await h.app.inject({ method: 'GET', url: '/metrics' });
-      const backlog = /^questline_login_outbox_backlog\{[^}]*\} (\d+)$/m.exec(metrics.body);
+      const backlog = /^questline_outbox_backlog\{[^}]*relay="login"[^}]*\} (\d+)$/m.exec(metrics.body);
       assert.ok(backlog, 'backlog gauge missing');
       assert.ok(Number(backlog[1]) >= 1);
       progress.down = false;
@@ -57,7 +57,7 @@ describe('outbox relay: login events', () => {
       progress.down = false;
     }
     const after = await h.app.inject({ method: 'GET', url: '/metrics' });
-    assert.match(after.body, /^questline_login_outbox_backlog\{[^}]*\} 0$/m);
+    assert.match(after.body, /^questline_outbox_backlog\{[^}]*relay="login"[^}]*\} 0$/m);
   });
 
   test('an event progress rejects as USER_BANNED is settled, not retried forever', async () => {
@@ -84,6 +84,31 @@ describe('outbox relay: login events', () => {
     assert.equal(failed.delivered_at, null);
     progress.rejectUser.delete(p.id);
     await eventually(delivered(p.id), 'delivery once accepted');
+  });
+
+  test('a login batch progress refuses for good (400) is dead-lettered with the error, not retried', async () => {
+    progress.failNext = 1;
+    progress.failStatus = 400;
+    try {
+      const p = await player(h.app, 'relay_dead');
+      const [row] = await eventually(async () => {
+        const rows = await findOutboxRows(h.db, p.id, 'login');
+        return rows[0]?.dead_at ? rows : undefined;
+      }, 'the dead letter');
+      assert.equal(row!.delivered_at, null);
+      assert.equal(row!.last_error, 'HTTP 400');
+      // A later login is delivered (the relay has passed again); the dead one was sent only once.
+      await h.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'relay_dead', password: 'password-123' } });
+      await eventually(async () => (await findOutboxRows(h.db, p.id, 'login'))[1]?.delivered_at, 'the next login');
+      assert.equal(progress.eventsFor(p.id).filter((e) => e.id === row!.id).length, 1, 'never sent again');
+      assert.ok((await findOutboxRows(h.db, p.id, 'login'))[0]!.dead_at);
+      const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.match(metrics, /^questline_outbox_dead\{[^}]*relay="login"[^}]*\} [1-9]\d*$/m);
+      assert.match(metrics, /^questline_outbox_dead_lettered_total\{[^}]*relay="login"[^}]*\} [1-9]\d*$/m);
+    } finally {
+      progress.failNext = 0;
+      progress.failStatus = 503;
+    }
   });
 
   test('domain counters are exported', async () => {

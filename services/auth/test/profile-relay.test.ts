@@ -100,7 +100,7 @@ describe('profile updates to progress', () => {
       // The login event of the same user is delivered regardless.
       await eventually(async () => (await findOutboxRows(h.db, p.id, 'login')).every((r) => r.delivered_at !== null), 'the login event');
       const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
-      assert.match(metrics, /^questline_profile_outbox_backlog\{[^}]*\} [1-9]\d*$/m);
+      assert.match(metrics, /^questline_outbox_backlog\{[^}]*relay="profile"[^}]*\} [1-9]\d*$/m);
       progress.profileRoute = 'ok';
       // Backoff after a few failures is a second or two; the update then arrives, newest state.
       await eventually(allDelivered(p.id), 'delivery once progress has the route', 30_000);

@@ -16,8 +16,9 @@ export class ProgressStandIn {
   received: Array<{ signed: boolean; events: UserEvent[] }> = [];
   profiles: Array<{ signed: boolean; path: string; body: UserProfileUpdate }> = [];
   private nonces = new NonceCache();
-  /** How many upcoming event requests to answer 503. */
+  /** How many upcoming event requests to answer `failStatus` (503 unless told otherwise). */
   failNext = 0;
+  failStatus = 503;
   down = false;
   profileRoute: 'ok' | 'missing' = 'ok';
   /** Per user id, the code progress rejects that user's events with. */
@@ -44,8 +45,9 @@ export class ProgressStandIn {
         const { events } = JSON.parse(raw) as { events: UserEvent[] };
         this.received.push({ signed: verdict === 'ok', events });
         if (this.down || this.failNext > 0) {
+          const status = this.down ? 503 : this.failStatus;
           this.failNext = Math.max(0, this.failNext - 1);
-          res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"UNAVAILABLE"}}');
+          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: status === 503 ? 'UNAVAILABLE' : 'VALIDATION' } }));
           return;
         }
         const rejected = events

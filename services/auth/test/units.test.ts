@@ -1,19 +1,18 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { RETRY_MAX_MS, retryDelayMs } from '../src/domain/retry.js';
+import { backoffMs } from '@questline/platform';
+import { OUTBOX_BACKOFF } from '../src/domain/retry.js';
 import { isKeysetCursor, toUserView } from '../src/domain/users.js';
 import { leavesNoAdmin, removesAdmin } from '../src/domain/admin-users.js';
 import { adminGrantKey, grantRequestHash, toLedgerEntryView, type GrantInput } from '../src/domain/grants.js';
 import { accessTokenClaims, hashRefreshToken, newRefreshToken } from '../src/domain/tokens.js';
 
-describe('retryDelayMs', () => {
-  test('grows exponentially and is capped', () => {
-    assert.equal(retryDelayMs(1), 250);
-    assert.equal(retryDelayMs(2), 500);
-    assert.equal(retryDelayMs(3), 1000);
-    assert.equal(retryDelayMs(8), RETRY_MAX_MS);
-    assert.equal(retryDelayMs(1000), RETRY_MAX_MS);
-    for (let i = 1; i < 30; i++) assert.ok(retryDelayMs(i + 1) >= retryDelayMs(i));
+describe('outbox backoff', () => {
+  test('from 250 ms, doubling, capped at 30 s', () => {
+    const noJitter = (n: number) => backoffMs(n, OUTBOX_BACKOFF, () => 0);
+    assert.deepEqual([1, 2, 3].map(noJitter), [250, 500, 1000]);
+    assert.equal(noJitter(8), 30_000);
+    assert.equal(noJitter(1000), 30_000);
   });
 });
 

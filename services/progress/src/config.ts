@@ -12,5 +12,10 @@ export const ConfigSchema = Type.Object({
   OUTBOX_POLL_MS: Type.Integer({ minimum: 10, default: 1000 }),
   /** Ceiling of the grant relay's exponential backoff while auth refuses or is unreachable. */
   OUTBOX_MAX_BACKOFF_MS: Type.Integer({ minimum: 10, default: 30_000 }),
+  /**
+   * How long a relay's claim on outbox rows lasts: rows of a relay that died mid-delivery are sent
+   * again after it. The relay's HTTP timeout is derived from it (a quarter, at most 5 s).
+   */
+  OUTBOX_LEASE_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
 });
 export type Config = Static<typeof ConfigSchema>;

@@ -1,13 +1,20 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
-import { createDatabase, createServiceClient, remoteTokenVerifier, type Metrics, type TokenVerifier } from '@questline/platform';
+import {
+  createDatabase,
+  createOutboxRelayMetrics,
+  createServiceClient,
+  relayHttpTimeoutMs,
+  remoteTokenVerifier,
+  type Metrics,
+  type TokenVerifier,
+} from '@questline/platform';
 import type { Config } from './config.js';
 import type { ProgressDatabase } from './db/schema.js';
-import { backlogStats } from './db/outbox.repository.js';
 import { loadCatalogSnapshot, saveCatalogSnapshot } from './db/catalog-snapshot.repository.js';
 import { CatalogCache } from './clients/catalog-cache.js';
 import { UserDirectory } from './clients/user-directory.js';
-import { GrantRelay } from './workers/grant-relay.js';
+import { createGrantRelay, type GrantRelay } from './workers/grant-relay.js';
 import { createProgressMetrics, type ProgressCounters } from './progress-metrics.js';
 import { GroupCommitter } from './use-cases/group-commit.js';
 
@@ -34,15 +41,24 @@ export function buildContext(config: Config, app: { log: FastifyBaseLogger; metr
   const { db } = database;
   const authClient = createServiceClient({ service: 'auth', baseUrl: config.AUTH_URL, internalToken: config.INTERNAL_TOKEN });
   const catalogClient = createServiceClient({ service: 'catalog', baseUrl: config.CATALOG_URL, internalToken: config.INTERNAL_TOKEN, timeoutMs: 3000 });
-  const counters = createProgressMetrics(app.metrics, () => backlogStats(db));
+  const counters = createProgressMetrics(app.metrics);
   const catalog = new CatalogCache(catalogClient, config.CATALOG_POLL_MS, app.log.child({ component: 'catalog-cache' }), {
     load: () => loadCatalogSnapshot(db),
     save: (copy) => saveCatalogSnapshot(db, copy),
   });
   const users = new UserDirectory(db, authClient);
-  const relay = new GrantRelay(db, authClient, {
+  // The relay's own client: its timeout must stay well inside the lease of the rows it carries.
+  const grantClient = createServiceClient({
+    service: 'auth',
+    baseUrl: config.AUTH_URL,
+    internalToken: config.INTERNAL_TOKEN,
+    timeoutMs: relayHttpTimeoutMs(config.OUTBOX_LEASE_MS),
+  });
+  const relay = createGrantRelay(db, grantClient, {
     pollMs: config.OUTBOX_POLL_MS,
     maxBackoffMs: config.OUTBOX_MAX_BACKOFF_MS,
+    leaseMs: config.OUTBOX_LEASE_MS,
+    metrics: createOutboxRelayMetrics(app.metrics),
     log: app.log.child({ component: 'grant-relay' }),
     onDelivered: (n) => counters.rewardsPaid.inc(n),
   });

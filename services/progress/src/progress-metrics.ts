@@ -1,6 +1,5 @@
 import type { Counter } from 'prom-client';
-import { singleFlight, type Metrics } from '@questline/platform';
-import type { BacklogStats } from './db/outbox.repository.js';
+import type { Metrics } from '@questline/platform';
 
 export interface ProgressCounters {
   eventsIngested: Counter<string>;
@@ -12,17 +11,8 @@ export interface ProgressCounters {
   replayEventsRead: Counter<string>;
 }
 
-/** Domain metrics next to the platform's HTTP ones; the outbox gauges are read from the table at scrape time. */
-export function createProgressMetrics(metrics: Metrics, backlog: () => Promise<BacklogStats>): ProgressCounters {
-  // One query serves both gauges of a scrape.
-  const read = singleFlight(backlog, { holdMs: 0 });
-  // A database hiccup must not break the whole scrape: the gauges keep their last values.
-  metrics.gauge('questline_outbox_backlog', 'Grants waiting to be delivered to auth', [], async (g) => {
-    await read().then((s) => g.set(s.backlog), () => undefined);
-  });
-  metrics.gauge('questline_outbox_oldest_age_seconds', 'Age of the oldest undelivered grant', [], async (g) => {
-    await read().then((s) => g.set(s.oldestAgeSeconds), () => undefined);
-  });
+/** Domain metrics next to the platform's HTTP ones (the outbox's come from the platform relay). */
+export function createProgressMetrics(metrics: Metrics): ProgressCounters {
   return {
     eventsIngested: metrics.counter('questline_events_ingested_total', 'Events accepted (duplicates excluded)'),
     questsCompleted: metrics.counter('questline_quests_completed_total', 'Quest completions', ['quest']),

@@ -76,6 +76,10 @@ export interface OutboxTable {
   next_attempt_at: Timestamp;
   delivered_at: NullableTimestamp;
   last_error: string | null;
+  /** Set by a relay's claim; the row is someone's until then. */
+  lease_until: NullableTimestamp;
+  /** Refused for good by progress (the error in last_error); never retried. */
+  dead_at: NullableTimestamp;
 }
 
 export type ThrottleScope = 'username' | 'ip' | 'username_ip';

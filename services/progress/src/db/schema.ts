@@ -60,6 +60,10 @@ export interface GrantOutboxTable {
   delivered_at: ColumnType<Date | null, never, Date | string | null>;
   last_error: ColumnType<string | null, never, string | null>;
   created_at: ColumnType<Date, never, never>;
+  /** Set by a relay's claim; the row is someone's until then. */
+  lease_until: ColumnType<Date | null, never, Date | string | null>;
+  /** Refused for good by auth (the error in last_error); never retried. */
+  dead_at: ColumnType<Date | null, never, Date | string | null>;
 }
 
 export interface UserProfilesTable {

@@ -1,5 +1,5 @@
 import type { IngestEventsResponse, UserEvent } from '@questline/contracts';
-import { findUnstorableString } from '@questline/platform';
+import { eachLimited, findUnstorableString } from '@questline/platform';
 import { requireCatalog } from '../clients/catalog-cache.js';
 import type { UserDirectory } from '../clients/user-directory.js';
 import type { IncomingEvent, UserEvents } from './apply-types.js';
@@ -13,14 +13,6 @@ const FUTURE_TOLERANCE_MS = 5 * 60_000;
 // small enough that the users' locks are not held for long, two at a time.
 const EVENTS_PER_TRANSACTION = 500;
 const TRANSACTION_CONCURRENCY = 2;
-
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
-}
 
 /**
  * The admin batch and auth's login deliveries: events for many users, each user's applied in
@@ -70,7 +62,7 @@ export async function ingestBatch(deps: CommitDeps & { users: UserDirectory }, e
 
   let accepted = 0;
   let duplicates = 0;
-  await forEachLimited(chunks, TRANSACTION_CONCURRENCY, async (users) => {
+  await eachLimited(chunks, TRANSACTION_CONCURRENCY, async (users) => {
     for (const { applied } of await commitEvents(deps, users)) {
       for (const a of applied) {
         if (a.duplicate) duplicates++;

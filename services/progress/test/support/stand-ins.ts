@@ -48,6 +48,8 @@ export interface AuthStandIn {
   lookups: string[];
   /** Answer the next n grant calls with this status (503 by default) before accepting again. */
   failNextGrants(n: number, status?: number): void;
+  /** Runs while a grant request is being answered (before anything is paid), to look at the caller's side. */
+  whileGranting(hook: ((grant: GrantRequest) => Promise<void>) | undefined): void;
   addUser(overrides?: Partial<InternalUser>): InternalUser;
   token(user: Pick<InternalUser, 'id' | 'role' | 'status' | 'timezone'>): Promise<string>;
   successfulGrants(key: string): GrantCall[];
@@ -63,6 +65,7 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
   const lookups: string[] = [];
   const paidKeys = new Set<string>();
   let failures: { left: number; status: number } = { left: 0, status: 503 };
+  let duringGrant: ((grant: GrantRequest) => Promise<void>) | undefined;
   const nonces = new NonceCache();
 
   const server = createServer((req, res) => {
@@ -79,6 +82,7 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
       }
       if (req.method === 'POST' && url === '/internal/grants') {
         const body = JSON.parse(raw) as GrantRequest;
+        await duringGrant?.(body);
         if (failures.left > 0) {
           failures.left--;
           grantCalls.push({ status: failures.status, body });
@@ -102,6 +106,9 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
     lookups,
     failNextGrants(n, status = 503) {
       failures = { left: n, status };
+    },
+    whileGranting(hook) {
+      duringGrant = hook;
     },
     addUser(overrides = {}) {
       const id = overrides.id ?? randomUUID();
