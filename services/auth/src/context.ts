@@ -15,7 +15,7 @@ import type { Config } from './config.js';
 import { loadCommonPasswords } from './data/common-passwords.loader.js';
 import type { AuthDatabase, OutboxKind } from './db/schema.js';
 import type { SourceType } from './domain/grants.js';
-import { createLoginThrottle } from './domain/login-throttle.js';
+import { createLoginThrottle } from './use-cases/login-throttle.use-case.js';
 import { createPasswords, type Passwords } from './domain/passwords.js';
 import { createAccessTokenSigner, type AccessTokenSigner } from './domain/tokens.js';
 import { createOutboxRelay } from './workers/outbox-relay.js';

@@ -4,9 +4,9 @@ import { sql } from 'kysely';
 import { parseConfig, type App } from '@questline/platform';
 import { buildApp } from '../src/app.js';
 import { ConfigSchema } from '../src/config.js';
-import { deleteExpiredCounters, type CounterState } from '../src/db/login-failures.repository.js';
+import { deleteExpiredCounters } from '../src/db/login-failures.repository.js';
 import type { ThrottleScope } from '../src/db/schema.js';
-import { judge, throttleAddress, throttleKeys, usernameDelaySeconds, type ThrottleLimits } from '../src/domain/login-throttle.js';
+import { judge, throttleAddress, throttleKeys, usernameDelaySeconds, type CounterState, type ThrottleLimits } from '../src/domain/login-throttle.js';
 import { signup, startAuth, type Harness } from './support.js';
 
 const LIMITS = {

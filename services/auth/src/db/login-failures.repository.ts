@@ -1,24 +1,9 @@
 import { sql } from 'kysely';
 import type { Executor } from '@questline/platform';
-import type { AuthDatabase, ThrottleScope } from './schema.js';
+import type { CounterState, ThrottleKey } from '../domain/login-throttle.js';
+import type { AuthDatabase } from './schema.js';
 
 type Db = Executor<AuthDatabase>;
-
-export interface ThrottleKey {
-  scope: ThrottleScope;
-  key: string;
-}
-
-export interface CounterState {
-  scope: ThrottleScope;
-  key: string;
-  /** Attempts counted in the current window, before the one being judged. */
-  failures: number;
-  /** Whole seconds until the counter's window ends (at least 1). */
-  retry_after: number;
-  /** Seconds since the last counted attempt began (fractional). */
-  since_last_attempt: number;
-}
 
 const windowEnd = (column: string, windowSeconds: number) =>
   sql`${sql.ref(column)} + make_interval(secs => ${windowSeconds})`;

@@ -1,4 +1,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { ThrottleScope } from '../domain/login-throttle.js';
+
+export type { ThrottleScope };
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -81,8 +84,6 @@ export interface OutboxTable {
   /** Refused for good by progress (the error in last_error); never retried. */
   dead_at: NullableTimestamp;
 }
-
-export type ThrottleScope = 'username' | 'ip' | 'username_ip';
 
 export interface LoginFailuresTable {
   scope: ThrottleScope;

@@ -1,14 +1,23 @@
 import { isIP } from 'node:net';
-import type { Kysely } from 'kysely';
-import type { AuthDatabase } from '../db/schema.js';
-import {
-  countAttempt,
-  deleteExpiredCounters,
-  lockCounters,
-  recordSuccess,
-  type CounterState,
-  type ThrottleKey,
-} from '../db/login-failures.repository.js';
+
+/** Which counter: an address, a username, or a (username, address) pair. */
+export type ThrottleScope = 'username' | 'ip' | 'username_ip';
+
+export interface ThrottleKey {
+  scope: ThrottleScope;
+  key: string;
+}
+
+export interface CounterState {
+  scope: ThrottleScope;
+  key: string;
+  /** Attempts counted in the current window, before the one being judged. */
+  failures: number;
+  /** Whole seconds until the counter's window ends (at least 1). */
+  retry_after: number;
+  /** Seconds since the last counted attempt began (fractional). */
+  since_last_attempt: number;
+}
 
 /** See README.md, "Login throttling": what each limit protects against. */
 export interface ThrottleLimits {
@@ -84,40 +93,4 @@ export function judge(counters: CounterState[], limits: ThrottleLimits): Throttl
     retryAfterSeconds = Math.max(retryAfterSeconds, wait);
   }
   return retryAfterSeconds > 0 ? { allowed: false, retryAfterSeconds } : { allowed: true };
-}
-
-export interface LoginThrottle {
-  /**
-   * Judges the attempt and, when allowed, counts it as a failure *before* the password is checked,
-   * all under the counters' row locks: a burst of parallel guesses (on any replica) is judged one
-   * by one, each seeing the ones before it. A refused attempt is not counted (it tests nothing).
-   */
-  begin(username: string, ip: string): Promise<ThrottleVerdict>;
-  /** The password was right: the pair's counter is cleared, the attempt taken back from the others. */
-  succeeded(username: string, ip: string): Promise<void>;
-  /** Deletes counters whose window has ended. */
-  sweep(): Promise<number>;
-}
-
-export function createLoginThrottle(db: Kysely<AuthDatabase>, limits: ThrottleLimits): LoginThrottle {
-  return {
-    begin(username, ip) {
-      const keys = throttleKeys(username, ip);
-      return db.transaction().execute(async (trx) => {
-        const verdict = judge(await lockCounters(trx, keys, limits.windowSeconds), limits);
-        if (verdict.allowed) await countAttempt(trx, keys);
-        return verdict;
-      });
-    },
-    async succeeded(username, ip) {
-      const keys = throttleKeys(username, ip);
-      const [address, name, pair] = keys;
-      // Locked in the same order as begin() first, so a success never deadlocks with an attempt.
-      await db.transaction().execute(async (trx) => {
-        await lockCounters(trx, keys, limits.windowSeconds);
-        await recordSuccess(trx, pair, [address, name]);
-      });
-    },
-    sweep: () => deleteExpiredCounters(db, limits.windowSeconds),
-  };
 }

@@ -14,7 +14,7 @@ import {
 import { insertOutboxRow } from '../db/outbox.repository.js';
 import type { Passwords } from '../domain/passwords.js';
 import { isAcceptablePasswordText, isCommonPassword } from '../domain/password-policy.js';
-import type { LoginThrottle } from '../domain/login-throttle.js';
+import type { LoginThrottle } from './login-throttle.use-case.js';
 import { hashRefreshToken, newRefreshToken, type AccessTokenSigner } from '../domain/tokens.js';
 import type { UserView } from '../domain/users.js';
 import { userView } from './users.use-case.js';
