@@ -14,7 +14,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import { ensureDatabases, freePort, startEmbeddedPostgres } from '@questline/devstack';
 import { runMigrations } from '../../services/progress/src/db/migrations.js';
-import { applyEvents } from '../../services/progress/src/use-cases/apply-events.js';
+import { applyEvents } from '../../services/progress/src/use-cases/apply-events.use-case.js';
 import type { ProgressDatabase } from '../../services/progress/src/db/schema.js';
 
 const base = await mkdtemp(path.join(os.tmpdir(), 'probe-'));

@@ -1,6 +1,7 @@
 import cors from '@fastify/cors';
-import { createApp, remoteTokenVerifier, type App } from '@questline/platform';
+import { createApp, type App } from '@questline/platform';
 import type { Config } from './config.js';
+import { buildGatewayContext } from './context.js';
 import { installEdgeLimits } from './routes/edge-limits.js';
 import { installSecurityHeaders } from './routes/security-headers.js';
 import { proxyRoutes } from './routes/proxy.routes.js';
@@ -50,12 +51,9 @@ export async function buildApp(config: Config): Promise<App> {
   });
   const limits = await installEdgeLimits(app, config);
 
-  // Auth's JWKS, refreshed in the background and kept through an auth outage; an unknown kid
-  // refetches it at most every 30 s (garbage kids cannot flood auth). The token check here is a fast
-  // reject only: the owning services decide on a caller's live role and status (admin routes).
-  const verify = remoteTokenVerifier(`${config.AUTH_URL}/.well-known/jwks.json`, { log: app.log.child({ component: 'jwks' }) });
-  app.addHook('onClose', async () => verify.close());
-  await proxyRoutes(app, { config, verify, limits, metrics });
+  const ctx = buildGatewayContext(config, app, metrics);
+  app.addHook('onClose', async () => ctx.close());
+  await proxyRoutes(app, ctx, limits);
   await docsRoutes(app, config);
   await webRoutes(app, config.WEB_DIST_DIR);
   return app;

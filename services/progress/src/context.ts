@@ -16,7 +16,7 @@ import { CatalogCache } from './clients/catalog-cache.js';
 import { UserDirectory } from './clients/user-directory.js';
 import { createGrantRelay, type GrantRelay } from './workers/grant-relay.js';
 import { createProgressMetrics, type ProgressCounters } from './progress-metrics.js';
-import { GroupCommitter } from './use-cases/group-commit.js';
+import { GroupCommitter } from './use-cases/group-commit.use-case.js';
 
 /** Everything the routes and use cases of this service are built from; assembled once, here. */
 export interface ProgressContext {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { InternalUser } from '@questline/contracts';
 import { createDatabase, type Database } from '@questline/platform';
 import type { ProgressDatabase } from '../src/db/schema.js';
-import { applyEvents } from '../src/use-cases/apply-events.js';
+import { applyEvents } from '../src/use-cases/apply-events.use-case.js';
 import type { IncomingEvent } from '../src/use-cases/apply-types.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { dailyLogin, signInThreeTimes } from './support/quests.js';

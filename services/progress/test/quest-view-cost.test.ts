@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isKnownZone, isValidTimezone } from '@questline/platform';
-import { viewsFromStates } from '../src/use-cases/quest-views.js';
+import { viewsFromStates } from '../src/use-cases/quest-views.use-case.js';
 import type { CatalogSnapshot } from '../src/clients/catalog-cache.js';
 import { quest } from './support/quests.js';
 

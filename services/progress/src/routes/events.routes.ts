@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { IngestEventsRequest, IngestEventsResponse, UserEvent } from '@questline/contracts';
 import { callerOf, errorResponses, requireAuth, requireInternal, type App } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
-import { ingestBatch } from '../use-cases/ingest-batch.js';
-import { recordPlayerEvent } from '../use-cases/record-event.js';
+import { ingestBatch } from '../use-cases/ingest-batch.use-case.js';
+import { recordPlayerEvent } from '../use-cases/record-event.use-case.js';
 import { QuestViewStatus, RewardedItems } from './schemas.js';
 
 const BATCH_BODY_LIMIT = 4 * 1024 * 1024;

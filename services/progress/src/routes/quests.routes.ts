@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { AppError, callerOf, errorResponses, requireAuth, userBanned, type App } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
-import { claimQuest } from '../use-cases/claim-quest.js';
-import { callerQuestViews, userQuestViews } from '../use-cases/quest-views.js';
+import { claimQuest } from '../use-cases/claim-quest.use-case.js';
+import { callerQuestViews, userQuestViews } from '../use-cases/quest-views.use-case.js';
 import { QuestKeyParams, QuestViewList, RewardedItems, UserIdParams } from './schemas.js';
 
 const ClaimResponse = Type.Object({

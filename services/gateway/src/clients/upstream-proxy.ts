@@ -4,7 +4,7 @@ import type { Counter } from 'prom-client';
 import { INTERNAL_HEADER_NAMES, sendError } from '@questline/platform';
 import type { CircuitBreaker } from '../domain/circuit-breaker.js';
 import { classifyUpstreamError, retryDelay } from '../domain/upstream-failure.js';
-import type { Upstream } from './route-table.js';
+import type { Upstream } from '../routes/route-table.js';
 
 export interface UpstreamTarget {
   name: Upstream;

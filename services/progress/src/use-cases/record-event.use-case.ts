@@ -3,8 +3,8 @@ import type { RewardItem } from '@questline/contracts';
 import type { UserDirectory } from '../clients/user-directory.js';
 import { buildQuestView, viewContext, type QuestViewStatus } from '../domain/quest-view.js';
 import type { IncomingEvent } from './apply-types.js';
-import type { GroupCommitter } from './group-commit.js';
-import { requirePlayer } from './require-player.js';
+import type { GroupCommitter } from './group-commit.use-case.js';
+import { requirePlayer } from './require-player.use-case.js';
 
 export interface PlayerEvent extends Pick<IncomingEvent, 'type' | 'value' | 'attributes'> {
   /** Idempotency key; a new uuid when absent. */

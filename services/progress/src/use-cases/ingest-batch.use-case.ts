@@ -3,8 +3,8 @@ import { eachLimited, findUnstorableString } from '@questline/platform';
 import { requireCatalog } from '../clients/catalog-cache.js';
 import type { UserDirectory } from '../clients/user-directory.js';
 import type { IncomingEvent, UserEvents } from './apply-types.js';
-import { commitEvents, type CommitDeps } from './commit-events.js';
-import { upstreamUnavailable } from './require-player.js';
+import { commitEvents, type CommitDeps } from './commit-events.use-case.js';
+import { upstreamUnavailable } from './require-player.use-case.js';
 
 // Clocks differ a little between services; beyond this an occurredAt is a mistake, and letting it
 // in would move period keys into the future and make every real event look stale.

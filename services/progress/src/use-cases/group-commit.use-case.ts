@@ -1,6 +1,6 @@
 import { requireCatalog } from '../clients/catalog-cache.js';
 import type { UserApplyResult, UserEvents } from './apply-types.js';
-import { commitEvents, type CommitDeps } from './commit-events.js';
+import { commitEvents, type CommitDeps } from './commit-events.use-case.js';
 
 interface Pending {
   user: UserEvents;

@@ -6,7 +6,7 @@ import { enqueueGrants } from '../db/outbox.repository.js';
 import { requireCatalog, type CatalogCache } from '../clients/catalog-cache.js';
 import type { UserDirectory } from '../clients/user-directory.js';
 import { questGrant, sumRewards, type RewardTotal } from '../domain/grant.js';
-import { requirePlayer } from './require-player.js';
+import { requirePlayer } from './require-player.use-case.js';
 
 export type ClaimResult =
   | { kind: 'claimed'; completions: number[]; rewarded: RewardTotal }

@@ -5,7 +5,7 @@ import type { UserDirectory } from '../clients/user-directory.js';
 import { listStates, readQuestList } from '../db/user-quests.repository.js';
 import { buildArchivedView, buildQuestView, viewContext, type QuestView } from '../domain/quest-view.js';
 import type { QuestState } from '../domain/quest-state.js';
-import { findUser } from './require-player.js';
+import { findUser } from './require-player.use-case.js';
 
 /**
  * The view of every published quest for one user, from stored states, then of every archived quest

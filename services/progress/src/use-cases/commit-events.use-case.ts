@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { ProgressDatabase } from '../db/schema.js';
 import { requireCatalog, type CatalogCache } from '../clients/catalog-cache.js';
 import type { ProgressCounters } from '../progress-metrics.js';
-import { applyEvents } from './apply-events.js';
+import { applyEvents } from './apply-events.use-case.js';
 import type { UserApplyResult, UserEvents } from './apply-types.js';
 
 /** What committing events needs (ProgressContext provides it). */

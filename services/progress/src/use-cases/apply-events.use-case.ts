@@ -7,7 +7,7 @@ import { insertEvents } from '../db/events.repository.js';
 import { listStatesOf, lockUsers, upsertStates, type StateRow } from '../db/user-quests.repository.js';
 import { firstCompletionTimes, insertCompletions } from '../db/completions.repository.js';
 import { enqueueGrants } from '../db/outbox.repository.js';
-import { applyUserEvents } from './apply-user-events.js';
+import { applyUserEvents } from './apply-user-events.use-case.js';
 import { eventKey, type ApplyTransaction, type UserApplyResult, type UserEvents, type UserInTransaction } from './apply-types.js';
 
 /**
