@@ -2,8 +2,12 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { BaseConfig, loadConfigOrExit } from '@questline/platform';
 import { ConfigSchema as GatewayConfigSchema } from '../services/gateway/src/config.js';
 
-/** What `npm start` sets for the gateway itself (where it listens, its peers, the web app it serves). */
-const SET_BY_DEVSTACK = new Set(['PORT', 'AUTH_URL', 'CATALOG_URL', 'PROGRESS_URL', 'WEB_DIST_DIR', ...Object.keys(BaseConfig)]);
+/**
+ * What `npm start` sets for the gateway itself (where it listens, its peers, the web app it serves,
+ * the keys every service gets); TRUST_PROXY is a base key the gateway overrides and a team sets
+ * for its own reverse proxy, so it passes through.
+ */
+const SET_BY_DEVSTACK = new Set(['PORT', 'AUTH_URL', 'CATALOG_URL', 'PROGRESS_URL', 'WEB_DIST_DIR', ...Object.keys(BaseConfig).filter((k) => k !== 'TRUST_PROXY')]);
 
 /**
  * The gateway's own settings that a team tunes (CORS_ORIGINS, rate limits, timeouts, circuit

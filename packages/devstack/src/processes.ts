@@ -33,11 +33,8 @@ export type ServiceRuntime = 'source' | 'bundle';
 
 /**
  * Node flags of a bundled service, here and in the images' CMD. V8 lets the young generation grow
- * to 16 MB semi-spaces and keeps them once start-up has grown them. Measured with `npm run bench --
- * --quick --seconds=8 --node-flags=…` (2 cores): idle RSS per service 120–133 MB by default, 108–115
- * MB at 8 MB, 100–110 MB at 4 MB, with every scenario's throughput within the runs' noise (single
- * events 736 / 701 / 700 per s, GET /me/quests 883 / 832 / 842 per s, batches 2,870 / 2,747 / 2,743
- * events/s).
+ * to 16 MB semi-spaces and keeps them once start-up has grown them; small semi-spaces keep idle
+ * memory down at no measurable cost in throughput (docs/BENCHMARKS.md, memory).
  */
 export const BUNDLE_NODE_FLAGS = ['--max-semi-space-size=4'];
 

@@ -20,7 +20,7 @@ export async function buildApp(config: Config): Promise<App> {
       service: 'auth',
       title: 'Questline accounts',
       logLevel: config.LOG_LEVEL,
-    trustProxy: config.TRUST_PROXY,
+      trustProxy: config.TRUST_PROXY,
       internalToken: config.INTERNAL_TOKEN,
       // Progress is not required: logins and profile updates wait in the outbox until it is back.
       readiness: [{ name: 'database', check: () => sql`select 1`.execute(db) }],

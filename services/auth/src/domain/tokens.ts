@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { SignJWT, importJWK, type JWK } from 'jose';
-import { TOKEN_AUDIENCE, TOKEN_ISSUER, type Role, type UserStatus } from '@questline/platform';
+import { ConfigError, TOKEN_AUDIENCE, TOKEN_ISSUER, type Role, type UserStatus } from '@questline/platform';
 
 export interface PublicJwk extends JWK {
   kid: string;
@@ -63,12 +63,12 @@ function parsePrivateJwk(privateJwkJson: string): JWK & { kid: string; x: string
   try {
     jwk = JSON.parse(privateJwkJson) as JWK;
   } catch {
-    throw new Error('JWT_PRIVATE_JWK is not valid JSON');
+    throw new ConfigError('JWT_PRIVATE_JWK', 'is not valid JSON');
   }
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string' || typeof jwk.x !== 'string') {
-    throw new Error('JWT_PRIVATE_JWK must be an Ed25519 private key (kty OKP, crv Ed25519, with d and x)');
+    throw new ConfigError('JWT_PRIVATE_JWK', 'must be an Ed25519 private key (kty OKP, crv Ed25519, with d and x)');
   }
-  if (typeof jwk.kid !== 'string' || jwk.kid.length === 0) throw new Error('JWT_PRIVATE_JWK needs a kid');
+  if (typeof jwk.kid !== 'string' || jwk.kid.length === 0) throw new ConfigError('JWT_PRIVATE_JWK', 'needs a kid');
   return jwk as JWK & { kid: string; x: string };
 }
 

@@ -47,9 +47,10 @@ export async function userQuestViews(
 export type CallerQuestViews = { kind: 'banned' } | { kind: 'unknown-user' } | { kind: 'listed'; items: QuestView[] };
 
 /**
- * GET /me/quests from progress's own data alone, in one query: the stored profile (pushed by auth;
- * its status and timezone win over the token's) and the quest states. 'unknown-user' when progress
- * has no profile and auth does not know the user either.
+ * GET /me/quests in one query of progress's own data: the stored profile (pushed by auth; its
+ * status and timezone win over the token's) and the quest states. Only a user progress has no
+ * profile of is looked up in auth (stored then; 503 while auth is down): 'unknown-user' when auth
+ * does not know them either.
  */
 export async function callerQuestViews(
   deps: { db: Kysely<ProgressDatabase>; catalog: CatalogCache; users: UserDirectory },

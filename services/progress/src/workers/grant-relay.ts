@@ -11,9 +11,8 @@ import {
 import type { ProgressDatabase } from '../db/schema.js';
 import { grantOutboxStore, type PendingGrant } from '../db/outbox.repository.js';
 
-// Grants sent at once, each its own request to auth. A batch waits for its slowest delivery, so
-// under heavy completion rates (a 1,000-event import completes hundreds of quests) batches of 20
-// picked grants up more slowly than they were queued; 100 at a time keeps up.
+// Grants sent at once, each its own request to auth. A batch waits for its slowest delivery, so it
+// must be large enough to keep up with a large import's completions (docs/BENCHMARKS.md, progress).
 const BATCH_SIZE = 100;
 const BASE_BACKOFF_MS = 500;
 
