@@ -9,17 +9,25 @@ export const delivered: DeliveryOutcome = { status: 'delivered' };
 export const retryLater = (error: string): DeliveryOutcome => ({ status: 'retry', error });
 export const deadLetter = (error: string): DeliveryOutcome => ({ status: 'dead', error });
 
+/** The error code of an answer in our error shape (`{error: {code}}`), else undefined. */
+export function errorCodeOf(body: unknown): string | undefined {
+  const code = (body as { error?: { code?: unknown } } | undefined)?.error?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /**
- * What a peer's HTTP answer means for the row: 2xx delivered; a 4xx that the same request can never
- * turn into a success (400 validation, 404 a user deleted, 409, 422, …) dead; everything else
- * retried: 408, 425, 429, 5xx, and 401/403, which say our credentials are wrong (a rotated
- * INTERNAL_TOKEN), not the row. `retryable` adds statuses a caller knows to be temporary (a 404 from
- * a peer that does not have the route yet).
+ * What a peer's HTTP answer means for the row: 2xx delivered; a refusal in our error shape whose
+ * code the caller names as final for this kind of row (auth's UNKNOWN_USER for a grant) dead; every
+ * other answer retried. A bare 4xx is not taken as final: a proxy or a misrouted URL answers 404,
+ * and a 400 from a peer on another version may pass once both run the same one — a row that keeps
+ * failing shows in the failure counter and the oldest-row age, which the alerts watch, rather than
+ * being dropped (a grant is money, a profile may be a ban).
  */
-export function outcomeOfStatus(status: number, error: string, retryable: readonly number[] = []): DeliveryOutcome {
+export function outcomeOfAnswer(status: number, body: unknown, finalCodes: readonly string[] = []): DeliveryOutcome {
   if (status >= 200 && status < 300) return delivered;
-  const temporary = status < 400 || status >= 500 || [401, 403, 408, 425, 429].includes(status) || retryable.includes(status);
-  return temporary ? retryLater(error) : deadLetter(error);
+  const code = errorCodeOf(body);
+  const error = `HTTP ${status}${code ? ` ${code}` : ''}: ${JSON.stringify(body ?? null).slice(0, 300)}`;
+  return status >= 400 && status < 500 && code !== undefined && finalCodes.includes(code) ? deadLetter(error) : retryLater(error);
 }
 
 export interface DeliveryContext {

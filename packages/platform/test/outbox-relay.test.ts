@@ -17,7 +17,8 @@ import {
   createOutboxRelay,
   deadLetter,
   delivered,
-  outcomeOfStatus,
+  errorCodeOf,
+  outcomeOfAnswer,
   retryLater,
   type OutboxRelayOptions,
 } from '../src/outbox-relay.js';
@@ -182,7 +183,7 @@ describe('outbox relay', () => {
   test('a permanent refusal is dead-lettered: kept with its error, never claimed again, counted', async () => {
     await insert(['poison', 'fine']);
     const metrics = createMetrics('test');
-    const relay = relayOf(async (batch) => batch.map((r) => (r.body === 'poison' ? outcomeOfStatus(404, 'HTTP 404: no such user') : delivered)), {
+    const relay = relayOf(async (batch) => batch.map((r) => (r.body === 'poison' ? deadLetter('HTTP 404: no such user') : delivered)), {
       metrics: createOutboxRelayMetrics(metrics),
     });
     assert.deepEqual(await relay.runOnce(), { claimed: 2, delivered: 1, failed: 0, dead: 1 });
@@ -297,12 +298,19 @@ describe('outbox relay', () => {
   });
 });
 
-describe('outcomeOfStatus', () => {
-  test('2xx delivered; 4xx that no retry can change dead; 401/403/408/425/429/5xx retried', () => {
-    assert.deepEqual(outcomeOfStatus(201, 'x'), delivered);
-    assert.deepEqual(outcomeOfStatus(200, 'x'), delivered);
-    for (const s of [400, 404, 409, 410, 422]) assert.deepEqual(outcomeOfStatus(s, 'e'), deadLetter('e'), String(s));
-    for (const s of [401, 403, 408, 425, 429, 500, 502, 503, 504, 302]) assert.deepEqual(outcomeOfStatus(s, 'e'), retryLater('e'), String(s));
-    assert.deepEqual(outcomeOfStatus(404, 'e', [404]), retryLater('e'), 'a caller may know a 404 to be temporary');
+describe('outcomeOfAnswer', () => {
+  test('2xx delivered; only a 4xx in our error shape with a code the caller names final is dead; all else retried', () => {
+    assert.deepEqual(outcomeOfAnswer(201, {}), delivered);
+    assert.deepEqual(outcomeOfAnswer(200, undefined), delivered);
+    const unknownUser = { error: { code: 'UNKNOWN_USER', message: 'no such user' } };
+    assert.equal(outcomeOfAnswer(404, unknownUser, ['UNKNOWN_USER']).status, 'dead');
+    assert.match((outcomeOfAnswer(404, unknownUser, ['UNKNOWN_USER']) as { error: string }).error, /^HTTP 404 UNKNOWN_USER: /);
+    assert.equal(outcomeOfAnswer(404, unknownUser).status, 'retry', 'not final unless the caller says so');
+    assert.equal(outcomeOfAnswer(404, { error: { code: 'NOT_FOUND' } }, ['UNKNOWN_USER']).status, 'retry', 'a missing route');
+    assert.equal(outcomeOfAnswer(404, '<html>not found</html>', ['UNKNOWN_USER']).status, 'retry', 'a proxy');
+    assert.equal(outcomeOfAnswer(503, { error: { code: 'UNKNOWN_USER' } }, ['UNKNOWN_USER']).status, 'retry', 'a 5xx is never final');
+    for (const s of [400, 401, 403, 408, 409, 429, 500, 502, 503, 504, 302]) assert.equal(outcomeOfAnswer(s, { error: { code: 'X' } }).status, 'retry', String(s));
+    assert.equal(errorCodeOf({ error: { code: 'X' } }), 'X');
+    assert.equal(errorCodeOf('nope'), undefined);
   });
 });

@@ -125,7 +125,7 @@ describe('POST /internal/grants', () => {
       source: { type: 'admin' },
     });
     assert.equal(res.statusCode, 404);
-    assert.equal(res.json().error.code, 'NOT_FOUND');
+    assert.equal(res.json().error.code, 'UNKNOWN_USER');
     const row = await h.db.selectFrom('grants').select('id').where('idempotency_key', '=', 'ghost-1').executeTakeFirst();
     assert.equal(row, undefined);
   });

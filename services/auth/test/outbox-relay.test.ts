@@ -86,17 +86,18 @@ describe('outbox relay: login events', () => {
     await eventually(delivered(p.id), 'delivery once accepted');
   });
 
-  test('a login batch progress refuses for good (400) is dead-lettered with the error, not retried', async () => {
-    progress.failNext = 1;
-    progress.failStatus = 400;
+  test('a login progress can never store (rejected VALIDATION_FAILED) is dead-lettered with the error, not retried', async () => {
+    const p = await player(h.app, 'relay_dead');
+    progress.rejectUser.set(p.id, 'VALIDATION_FAILED');
     try {
-      const p = await player(h.app, 'relay_dead');
+      await h.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'relay_dead', password: 'password-123' } });
       const [row] = await eventually(async () => {
         const rows = await findOutboxRows(h.db, p.id, 'login');
         return rows[0]?.dead_at ? rows : undefined;
       }, 'the dead letter');
       assert.equal(row!.delivered_at, null);
-      assert.equal(row!.last_error, 'HTTP 400');
+      assert.equal(row!.last_error, 'rejected: VALIDATION_FAILED');
+      progress.rejectUser.delete(p.id);
       // A later login is delivered (the relay has passed again); the dead one was sent only once.
       await h.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'relay_dead', password: 'password-123' } });
       await eventually(async () => (await findOutboxRows(h.db, p.id, 'login'))[1]?.delivered_at, 'the next login');
@@ -105,6 +106,20 @@ describe('outbox relay: login events', () => {
       const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
       assert.match(metrics, /^questline_outbox_dead\{[^}]*relay="login"[^}]*\} [1-9]\d*$/m);
       assert.match(metrics, /^questline_outbox_dead_lettered_total\{[^}]*relay="login"[^}]*\} [1-9]\d*$/m);
+    } finally {
+      progress.rejectUser.delete(p.id);
+    }
+  });
+
+  test('a whole batch refused (400, e.g. a progress on another version) is retried, never dropped: a login is never lost', async () => {
+    progress.failNext = 2;
+    progress.failStatus = 400;
+    try {
+      const p = await player(h.app, 'relay_batch400');
+      await h.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'relay_batch400', password: 'password-123' } });
+      const row = await eventually(async () => (await findOutboxRows(h.db, p.id, 'login'))[0]?.delivered_at ? (await findOutboxRows(h.db, p.id, 'login'))[0] : undefined, 'delivery after the refusals');
+      assert.equal(row!.dead_at, null);
+      assert.ok(row!.attempts >= 2, `attempts ${row!.attempts}`);
     } finally {
       progress.failNext = 0;
       progress.failStatus = 503;

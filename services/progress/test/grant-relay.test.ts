@@ -49,11 +49,12 @@ describe('grant relay', () => {
     return Number(m[1]);
   };
 
-  for (const status of [404, 400]) {
-    test(`a grant auth refuses for good (${status}) is dead-lettered, not retried`, async () => {
+  {
+    test('a grant for a user auth does not have (404 UNKNOWN_USER) is dead-lettered, not retried', async () => {
+      const status = 404;
       const deadBefore = await metric('questline_outbox_dead');
       const user = h.auth.addUser();
-      h.auth.failNextGrants(1, status);
+      h.auth.failNextGrants(1, status, 'UNKNOWN_USER');
       const key = await login(user);
       await h.drainOutbox();
       await h.drainOutbox();
@@ -61,13 +62,29 @@ describe('grant relay', () => {
       assert.ok(r.dead_at, 'the row is dead');
       assert.equal(r.delivered_at, null);
       assert.equal(r.lease_until, null);
-      assert.match(r.last_error ?? '', new RegExp(`auth answered ${status}`));
+      assert.match(r.last_error ?? '', /HTTP 404 UNKNOWN_USER/);
       assert.equal(calls(key).length, 1, 'sent once, never again (even with every retry wait skipped)');
       assert.equal(await metric('questline_outbox_dead'), deadBefore + 1);
       assert.ok((await metric('questline_outbox_dead_lettered_total')) >= 1);
       assert.equal(await metric('questline_outbox_backlog'), 0, 'a dead row is not backlog');
     });
   }
+
+  test('a refusal that may not be final (404 from a missing route, 400 from another version) is retried, never dropped', async () => {
+    for (const [status, code] of [
+      [404, 'NOT_FOUND'],
+      [400, 'VALIDATION_FAILED'],
+    ] as const) {
+      const user = h.auth.addUser();
+      h.auth.failNextGrants(2, status, code);
+      const key = await login(user);
+      await h.drainOutbox();
+      assert.deepEqual(calls(key).map((c) => c.status), [status, status, 201], `${status} ${code}`);
+      const r = await row(key);
+      assert.ok(r.delivered_at);
+      assert.equal(r.dead_at, null);
+    }
+  });
 
   test('429, 503 and 401 are retried, and the grant then arrives once', async () => {
     const user = h.auth.addUser();

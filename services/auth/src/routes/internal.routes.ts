@@ -36,12 +36,13 @@ export function registerInternalRoutes(app: App, deps: Pick<AuthDependencies, 'c
       schema: {
         hide: true,
         body: GrantRequest,
-        response: { 200: GrantResponse, 201: GrantResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND') },
+        response: { 200: GrantResponse, 201: GrantResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'UNKNOWN_USER') },
       },
     },
     async (request, reply) => {
       const outcome = await applyQuestGrant(ctx, request.body);
-      if (outcome.kind === 'user_not_found') throw new AppError('NOT_FOUND', 'no such user');
+      // Its own code, so that the relay can tell "this user does not exist" from a route missing.
+      if (outcome.kind === 'user_not_found') throw new AppError('UNKNOWN_USER', 'no such user');
       return reply.code(outcome.kind === 'paid' ? 201 : 200).send({ duplicate: outcome.kind === 'duplicate', entryIds: outcome.entryIds });
     },
   );

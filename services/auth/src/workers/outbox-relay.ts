@@ -5,7 +5,8 @@ import {
   createOutboxRelay as createPlatformRelay,
   delivered,
   eachLimited,
-  outcomeOfStatus,
+  deadLetter,
+  outcomeOfAnswer,
   retryLater,
   type DeliveryContext,
   type DeliveryOutcome,
@@ -66,7 +67,8 @@ async function deliverLogins(progress: ServiceClient, log: FastifyBaseLogger, ro
   } catch (err) {
     return rows.map(() => retryLater((err as Error).message));
   }
-  const outcome = outcomeOfStatus(status, `HTTP ${status}`);
+  // A refusal of the whole batch is never final for its logins: retried (a login is never lost).
+  const outcome = outcomeOfAnswer(status, response);
   if (outcome.status !== 'delivered') return rows.map(() => outcome);
 
   const rejected = Array.isArray((response as IngestEventsResponse | undefined)?.rejected) ? (response as IngestEventsResponse).rejected : [];
@@ -77,6 +79,9 @@ async function deliverLogins(progress: ServiceClient, log: FastifyBaseLogger, ro
     if (code === 'USER_BANNED') {
       // A banned user makes no progress; retrying would never succeed, so the event is settled.
       log.info({ eventId: row.id, userId: row.user_id }, 'outbox relay: login dropped by progress, user is banned');
+    } else if (code === 'VALIDATION_FAILED') {
+      // Progress cannot store this event as it is; sending it again cannot change that.
+      outcomes[index] = deadLetter(`rejected: ${code}`);
     } else {
       // UNKNOWN_USER (its profile not there yet), OCCURRED_IN_FUTURE (clock skew): later, it passes.
       outcomes[index] = retryLater(`rejected: ${code}`);
@@ -107,12 +112,12 @@ async function deliverProfiles(
     let outcome: DeliveryOutcome = delivered;
     if (user) {
       try {
-        const { status } = await progress.request('POST', `/internal/users/${userId}/profile`, {
+        const { status, body: response } = await progress.request('POST', `/internal/users/${userId}/profile`, {
           body: toProfileUpdate(user),
           requestId: `profile-relay-${randomUUID()}`,
         });
-        // A 404 is a progress that does not have the route yet (an older version mid-rollout).
-        outcome = outcomeOfStatus(status, `HTTP ${status}`, [404]);
+        // Never final: a profile may carry a ban, and progress keeps only the newest version anyway.
+        outcome = outcomeOfAnswer(status, response);
       } catch (err) {
         outcome = retryLater((err as Error).message);
       }

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import {
   createOutboxRelay,
-  outcomeOfStatus,
+  outcomeOfAnswer,
   retryLater,
   type OutboxRelay,
   type OutboxRelayMetrics,
@@ -32,7 +32,8 @@ export interface GrantRelayOptions {
 async function deliverGrant(auth: ServiceClient, row: PendingGrant) {
   try {
     const res = await auth.request('POST', '/internal/grants', { body: row.payload });
-    return outcomeOfStatus(res.status, `auth answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+    // Auth has no such user (deleted, or never there): no retry can pay it.
+    return outcomeOfAnswer(res.status, res.body, ['UNKNOWN_USER']);
   } catch (err) {
     return retryLater((err as Error).message);
   }
@@ -41,8 +42,8 @@ async function deliverGrant(auth: ServiceClient, row: PendingGrant) {
 /**
  * Delivers grant_outbox rows to auth's POST /internal/grants through the platform relay. All state
  * lives in the table, so a restart carries on; a crash between auth's answer and our settle at worst
- * re-sends a grant (after the lease) that auth then recognises and does not pay again. A grant auth
- * refuses for good (a user it does not have, an invalid grant) is dead-lettered.
+ * re-sends a grant (after the lease) that auth then recognises and does not pay again. A grant for a
+ * user auth does not have is dead-lettered; every other refusal is retried.
  */
 export function createGrantRelay(db: Kysely<ProgressDatabase>, auth: ServiceClient, opts: GrantRelayOptions): GrantRelay {
   return createOutboxRelay<PendingGrant>({

@@ -46,8 +46,8 @@ export interface AuthStandIn {
   grantCalls: GrantCall[];
   /** GET /internal/users/:id calls received, by user id. */
   lookups: string[];
-  /** Answer the next n grant calls with this status (503 by default) before accepting again. */
-  failNextGrants(n: number, status?: number): void;
+  /** Answer the next n grant calls with this status and error code (503 UNAVAILABLE by default) before accepting again. */
+  failNextGrants(n: number, status?: number, code?: string): void;
   /** Runs while a grant request is being answered (before anything is paid), to look at the caller's side. */
   whileGranting(hook: ((grant: GrantRequest) => Promise<void>) | undefined): void;
   addUser(overrides?: Partial<InternalUser>): InternalUser;
@@ -64,7 +64,7 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
   const grantCalls: GrantCall[] = [];
   const lookups: string[] = [];
   const paidKeys = new Set<string>();
-  let failures: { left: number; status: number } = { left: 0, status: 503 };
+  let failures: { left: number; status: number; code: string } = { left: 0, status: 503, code: 'UNAVAILABLE' };
   let duringGrant: ((grant: GrantRequest) => Promise<void>) | undefined;
   const nonces = new NonceCache();
 
@@ -86,7 +86,7 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
         if (failures.left > 0) {
           failures.left--;
           grantCalls.push({ status: failures.status, body });
-          return send(res, failures.status, { error: { code: 'UNAVAILABLE' } });
+          return send(res, failures.status, { error: { code: failures.code } });
         }
         const duplicate = paidKeys.has(body.idempotencyKey);
         paidKeys.add(body.idempotencyKey);
@@ -104,8 +104,8 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
     users,
     grantCalls,
     lookups,
-    failNextGrants(n, status = 503) {
-      failures = { left: n, status };
+    failNextGrants(n, status = 503, code = 'UNAVAILABLE') {
+      failures = { left: n, status, code };
     },
     whileGranting(hook) {
       duringGrant = hook;
