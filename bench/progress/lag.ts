@@ -11,7 +11,7 @@ export interface LagStats {
    * claimed_at is that transaction's clock): what remains once the event was applied.
    */
   fromTransaction?: { p50: number; p99: number; max: number };
-  /** From the relay's pick-up (its transaction's clock, stored as delivered_at) to the ledger entry. */
+  /** From the relay's pick-up (the claim of the delivering attempt, last_attempt_at) to the ledger entry. */
   fromPickUp?: { p50: number; p99: number; max: number };
 }
 
@@ -57,12 +57,12 @@ export async function rewardLag(progressDb: string, authDb: string, from: Date, 
     [questKeys],
   );
   const paidAt = new Map(ledger.map((l) => [l.idempotency_key, l.at.getTime()]));
-  const picked = await query<{ idempotency_key: string; delivered_at: Date }>(
+  const picked = await query<{ idempotency_key: string; last_attempt_at: Date }>(
     progressDb,
-    'SELECT idempotency_key, delivered_at FROM grant_outbox WHERE quest_key = ANY($1) AND delivered_at IS NOT NULL',
+    'SELECT idempotency_key, last_attempt_at FROM grant_outbox WHERE quest_key = ANY($1) AND delivered_at IS NOT NULL AND last_attempt_at IS NOT NULL',
     [questKeys],
   );
-  const pickedAt = new Map(picked.map((p) => [p.idempotency_key, p.delivered_at.getTime()]));
+  const pickedAt = new Map(picked.map((p) => [p.idempotency_key, p.last_attempt_at.getTime()]));
   const lags: number[] = [];
   const fromTransaction: number[] = [];
   const fromPickUp: number[] = [];

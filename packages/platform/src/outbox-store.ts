@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 
 /**
  * The columns every outbox table has (auth's `outbox`, progress's `grant_outbox`, …): `id uuid`,
- * `attempts int`, `next_attempt_at`, `lease_until`, `delivered_at`, `dead_at` (timestamptz) and
+ * `attempts int`, `next_attempt_at`, `lease_until`, `last_attempt_at`, `delivered_at`, `dead_at` (timestamptz) and
  * `last_error text`, plus a creation instant (the store's `createdColumn`).
  */
 export interface OutboxRowBase {
@@ -66,7 +66,8 @@ export function sqlOutboxStore<R extends OutboxRowBase>(db: Kysely<any>, opts: S
       // RETURNING keeps no order; the peer gets the rows oldest first.
       const { rows } = await sql<R>`
         WITH claimed AS (
-          UPDATE ${table} SET lease_until = now() + make_interval(secs => ${leaseMs / 1000}::float8), attempts = attempts + 1
+          UPDATE ${table} SET lease_until = now() + make_interval(secs => ${leaseMs / 1000}::float8), attempts = attempts + 1,
+            last_attempt_at = now()
           WHERE id IN (
             SELECT id FROM ${table}
             WHERE delivered_at IS NULL AND dead_at IS NULL

@@ -30,6 +30,7 @@ interface Row extends OutboxRowBase {
   delivered_at: Date | null;
   dead_at: Date | null;
   lease_until: Date | null;
+  last_attempt_at: Date | null;
   next_attempt_at: Date;
   last_error: string | null;
 }
@@ -55,6 +56,7 @@ before(async () => {
       attempts int NOT NULL DEFAULT 0,
       next_attempt_at timestamptz NOT NULL DEFAULT now(),
       lease_until timestamptz,
+      last_attempt_at timestamptz,
       delivered_at timestamptz,
       dead_at timestamptz,
       last_error text,
@@ -110,6 +112,7 @@ describe('outbox relay', () => {
       assert.ok(r.delivered_at);
       assert.equal(r.attempts, 1);
       assert.equal(r.lease_until, null);
+      assert.ok(r.last_attempt_at && r.last_attempt_at <= r.delivered_at, 'the claim of the attempt is kept');
     }
     assert.equal((await byBody('other topic')).delivered_at, null, 'the filter keeps other rows out');
     assert.deepEqual(await relay.runOnce(), { claimed: 0, delivered: 0, failed: 0, dead: 0 });

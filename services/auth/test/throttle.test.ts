@@ -238,8 +238,8 @@ describe('decisions', () => {
 
   test('keys: one per scope in the order rows are locked, the pair keyed by address then lower-cased name', () => {
     assert.deepEqual(throttleKeys('Alice', '203.0.113.9'), [
-      { scope: 'ip', key: '203.0.113.9' },
       { scope: 'username', key: 'alice' },
+      { scope: 'ip', key: '203.0.113.9' },
       { scope: 'username_ip', key: '203.0.113.9|alice' },
     ]);
   });

@@ -14,7 +14,7 @@ const matchesAny = (keys: ThrottleKey[]) =>
 /**
  * Locks the counters for the rest of the caller's transaction and returns their state: missing
  * counters are created at zero, ended windows restart at zero. Rows are inserted (and so locked)
- * in the order of `keys`; every caller gives them in one global order (scope, then key), so two
+ * in the order of `keys`; every caller gives them in one order (throttleKeys), so two
  * attempts sharing counters cannot deadlock.
  */
 export async function lockCounters(trx: Db, keys: ThrottleKey[], windowSeconds: number): Promise<CounterState[]> {

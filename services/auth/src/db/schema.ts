@@ -81,6 +81,8 @@ export interface OutboxTable {
   last_error: string | null;
   /** Set by a relay's claim; the row is someone's until then. */
   lease_until: NullableTimestamp;
+  /** When the latest attempt was claimed. */
+  last_attempt_at: NullableTimestamp;
   /** Refused for good by progress (the error in last_error); never retried. */
   dead_at: NullableTimestamp;
 }

@@ -50,14 +50,16 @@ export function throttleAddress(forwarded: string | undefined, socketAddress: st
 }
 
 /**
- * One key per scope, in the global order (scope, then key) that the repository locks rows in.
- * The pair's key puts the address first: an address never contains '|', so no two pairs collide.
+ * One key per scope, in the one order every caller locks rows in: username, address, pair (the
+ * username before the address, as the previous release locked them, so replicas of both versions
+ * side by side during a rollout cannot deadlock on a login). The pair's key puts the address
+ * first: an address never contains '|', so no two pairs collide.
  */
-export function throttleKeys(username: string, ip: string): [ip: ThrottleKey, username: ThrottleKey, pair: ThrottleKey] {
+export function throttleKeys(username: string, ip: string): [username: ThrottleKey, ip: ThrottleKey, pair: ThrottleKey] {
   const name = username.toLowerCase();
   return [
-    { scope: 'ip', key: ip },
     { scope: 'username', key: name },
+    { scope: 'ip', key: ip },
     { scope: 'username_ip', key: `${ip}|${name}` },
   ];
 }

@@ -28,7 +28,7 @@ export function createLoginThrottle(db: Kysely<AuthDatabase>, limits: ThrottleLi
     },
     async succeeded(username, ip) {
       const keys = throttleKeys(username, ip);
-      const [address, name, pair] = keys;
+      const [name, address, pair] = keys;
       // Locked in the same order as begin() first, so a success never deadlocks with an attempt.
       await db.transaction().execute(async (trx) => {
         await lockCounters(trx, keys, limits.windowSeconds);

@@ -62,6 +62,8 @@ export interface GrantOutboxTable {
   created_at: ColumnType<Date, never, never>;
   /** Set by a relay's claim; the row is someone's until then. */
   lease_until: ColumnType<Date | null, never, Date | string | null>;
+  /** When the latest attempt was claimed. */
+  last_attempt_at: ColumnType<Date | null, never, Date | string | null>;
   /** Refused for good by auth (the error in last_error); never retried. */
   dead_at: ColumnType<Date | null, never, Date | string | null>;
 }
