@@ -93,6 +93,7 @@ export interface LoginFailuresTable {
   window_start: Timestamp;
   failures: ColumnType<number, number | undefined, number>;
   last_attempt_at: Timestamp;
+  prev_attempt_at: NullableTimestamp;
 }
 
 export interface AuthDatabase {

@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely';
-import { countAttempt, deleteExpiredCounters, lockCounters, recordSuccess } from '../db/login-failures.repository.js';
+import { countAttempt, deleteExpiredCounters, recordSuccess, uncountAttempt } from '../db/login-failures.repository.js';
 import type { AuthDatabase } from '../db/schema.js';
 import { judge, throttleKeys, type ThrottleLimits, type ThrottleVerdict } from '../domain/login-throttle.js';
 
 export interface LoginThrottle {
   /**
-   * Judges the attempt and, when allowed, counts it as a failure *before* the password is checked,
-   * all under the counters' row locks: a burst of parallel guesses (on any replica) is judged one
-   * by one, each seeing the ones before it. A refused attempt is not counted (it tests nothing).
+   * Counts the attempt as a failure *before* the password is checked and judges it on the counters
+   * as they were before it, in one statement: a burst of parallel guesses (on any replica) is
+   * judged one by one, each seeing the ones before it. A refused attempt is taken back (it tests
+   * nothing).
    */
   begin(username: string, ip: string): Promise<ThrottleVerdict>;
   /** The password was right: the pair's counter is cleared, the attempt taken back from the others. */
@@ -18,22 +19,14 @@ export interface LoginThrottle {
 
 export function createLoginThrottle(db: Kysely<AuthDatabase>, limits: ThrottleLimits): LoginThrottle {
   return {
-    begin(username, ip) {
-      const keys = throttleKeys(username, ip);
-      return db.transaction().execute(async (trx) => {
-        const verdict = judge(await lockCounters(trx, keys, limits.windowSeconds), limits);
-        if (verdict.allowed) await countAttempt(trx, keys);
-        return verdict;
-      });
+    async begin(username, ip) {
+      const counted = await countAttempt(db, throttleKeys(username, ip), limits.windowSeconds);
+      const verdict = judge(counted, limits);
+      if (!verdict.allowed) await uncountAttempt(db, counted);
+      return verdict;
     },
     async succeeded(username, ip) {
-      const keys = throttleKeys(username, ip);
-      const [name, address, pair] = keys;
-      // Locked in the same order as begin() first, so a success never deadlocks with an attempt.
-      await db.transaction().execute(async (trx) => {
-        await lockCounters(trx, keys, limits.windowSeconds);
-        await recordSuccess(trx, pair, [address, name]);
-      });
+      await recordSuccess(db, throttleKeys(username, ip));
     },
     sweep: () => deleteExpiredCounters(db, limits.windowSeconds),
   };
