@@ -9,8 +9,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, repoRoot } from '@questline/devstack';
-import { apiClient } from '@questline/testkit';
+import { repoRoot } from '@questline/devstack';
+import { apiClient, startCommandPorts } from '@questline/testkit';
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'questline-start-'));
 const running: ChildProcess[] = [];
@@ -25,15 +25,7 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function ports() {
-  return {
-    GATEWAY_PORT: String(await freePort()),
-    AUTH_PORT: String(await freePort()),
-    CATALOG_PORT: String(await freePort()),
-    PROGRESS_PORT: String(await freePort()),
-    PG_PORT: String(await freePort()),
-  };
-}
+const ports = startCommandPorts;
 
 /** Runs `npm start`'s script and resolves once it prints that Questline is up. */
 function start(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {

@@ -14,7 +14,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, processAlive, repoRoot, spawnService, startEmbeddedPostgres, tryListen, waitReady, type ServiceProcess } from '@questline/devstack';
-import { eventually } from '@questline/testkit';
+import { eventually, startCommandPorts } from '@questline/testkit';
 
 const dirs: string[] = [];
 const running: ChildProcess[] = [];
@@ -42,15 +42,7 @@ async function dataDir(): Promise<string> {
   return dir;
 }
 
-async function ports() {
-  return {
-    GATEWAY_PORT: String(await freePort()),
-    AUTH_PORT: String(await freePort()),
-    CATALOG_PORT: String(await freePort()),
-    PROGRESS_PORT: String(await freePort()),
-    PG_PORT: String(await freePort()),
-  };
-}
+const ports = startCommandPorts;
 
 type Env = Record<string, string>;
 const SERVICE_PORTS = ['GATEWAY_PORT', 'AUTH_PORT', 'CATALOG_PORT', 'PROGRESS_PORT'] as const;

@@ -73,3 +73,14 @@ export async function startTestStack(opts: {
     },
   };
 }
+
+/** Free ports for a whole `npm start` (its GATEWAY_/AUTH_/CATALOG_/PROGRESS_/PG_PORT variables). */
+export async function startCommandPorts(): Promise<Record<'GATEWAY_PORT' | 'AUTH_PORT' | 'CATALOG_PORT' | 'PROGRESS_PORT' | 'PG_PORT', string>> {
+  return {
+    GATEWAY_PORT: String(await freePort()),
+    AUTH_PORT: String(await freePort()),
+    CATALOG_PORT: String(await freePort()),
+    PROGRESS_PORT: String(await freePort()),
+    PG_PORT: String(await freePort()),
+  };
+}
