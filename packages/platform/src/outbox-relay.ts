@@ -31,7 +31,7 @@ export function outcomeOfAnswer(status: number, body: unknown, finalCodes: reado
 }
 
 export interface DeliveryContext {
-  /** Aborted half-way through the lease: start no new request after it (its rows are released). */
+  /** Aborted half-way through the lease, or when the relay stops: start no new request after it (its rows are released). */
   signal: AbortSignal;
 }
 
@@ -107,9 +107,11 @@ export function createOutboxRelay<R extends OutboxRowBase>(o: OutboxRelayOptions
   let running: Promise<RelayPassResult> | undefined;
   let again = false;
   let stopped = false;
+  let inFlight: AbortController | undefined;
 
   async function deliverBatch(rows: R[]): Promise<Array<DeliveryOutcome | undefined>> {
     const deadline = new AbortController();
+    inFlight = deadline;
     const timeout = setTimeout(() => deadline.abort(), o.leaseMs / 2);
     try {
       const outcomes = await o.deliver(rows, { signal: deadline.signal });
@@ -119,6 +121,7 @@ export function createOutboxRelay<R extends OutboxRowBase>(o: OutboxRelayOptions
       return rows.map(() => outcome);
     } finally {
       clearTimeout(timeout);
+      inFlight = undefined;
     }
   }
 
@@ -221,6 +224,9 @@ export function createOutboxRelay<R extends OutboxRowBase>(o: OutboxRelayOptions
       clearTimeout(nudgeTimer);
       timer = undefined;
       nudgeTimer = undefined;
+      // A shutdown must not wait for a slow peer through the rest of a batch: requests already
+      // sent finish (within their HTTP timeout), the rows not yet sent are released.
+      inFlight?.abort();
       while (running) await running.catch(() => undefined);
     },
   };

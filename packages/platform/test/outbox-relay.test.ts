@@ -262,6 +262,27 @@ describe('outbox relay', () => {
     assert.equal((await relay.runOnce()).delivered, 1, 'due again at once');
   });
 
+  test('stop() aborts the batch in flight: it waits for the request already sent, not for the rest', async () => {
+    await insert(['sent', 'not yet']);
+    let entered!: () => void;
+    const inDelivery = new Promise<void>((r) => (entered = r));
+    const relay = relayOf(async (_batch, { signal }) => {
+      entered();
+      // The first request is on its way; the rows after it start only while the signal allows.
+      await new Promise((r) => setTimeout(r, 50));
+      return [delivered, signal.aborted ? undefined : delivered];
+    });
+    const pass = relay.runOnce();
+    await inDelivery;
+    await relay.stop();
+    assert.deepEqual(await pass, { claimed: 2, delivered: 1, failed: 0, dead: 0 });
+    assert.ok((await byBody('sent')).delivered_at);
+    const rest = await byBody('not yet');
+    assert.equal(rest.delivered_at, null);
+    assert.equal(rest.attempts, 0, 'released, its attempt not counted');
+    assert.equal(rest.lease_until, null, 'free for the next relay at once');
+  });
+
   test('several relays on one table send every row exactly once', async () => {
     await insert(Array.from({ length: 60 }, (_, i) => `row${i}`));
     const sent: string[] = [];
