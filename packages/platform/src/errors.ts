@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { UpstreamError } from './upstream-error.js';
 
 /**
  * The closed set of error codes the API answers, each with the one HTTP status it always has
@@ -43,7 +44,6 @@ export const ERROR_STATUS = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UPSTREAM_ERROR: 502,
-  CATALOG_UNAVAILABLE: 503,
   SERVICE_UNAVAILABLE: 503,
   UPSTREAM_UNAVAILABLE: 503,
   UPSTREAM_TIMEOUT: 504,
@@ -166,6 +166,13 @@ export function installErrorHandling(app: FastifyInstance) {
     const mapped = err.code ? passthroughCodes[err.code] : undefined;
     if (mapped) return sendError(reply, mapped, err.message);
     if (err instanceof SyntaxError) return sendError(reply, 'INVALID_JSON', 'request body is not valid JSON');
+    // A peer (or the copy of its data we depend on) is unavailable: like a database outage, a
+    // transient condition for the caller, so use cases let it through instead of each mapping it.
+    if ((err as unknown) instanceof UpstreamError) {
+      request.log.warn({ err }, 'upstream unavailable');
+      reply.header('retry-after', '1');
+      return sendError(reply, 'UPSTREAM_UNAVAILABLE', `${(err as unknown as UpstreamError).service} is unavailable; retry shortly`);
+    }
     if (isDatabaseUnavailable(err)) {
       request.log.warn({ err }, 'database unavailable');
       reply.header('retry-after', '1');

@@ -1,11 +1,8 @@
 import { signInternal } from './internal.js';
 
-export class UpstreamError extends Error {
-  constructor(readonly service: string, message: string, readonly status?: number, readonly body?: unknown) {
-    super(`${service}: ${message}`);
-    this.name = 'UpstreamError';
-  }
-}
+import { UpstreamError } from './upstream-error.js';
+
+export { UpstreamError };
 
 export interface ServiceResponse<T> {
   status: number;

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Type } from '@sinclair/typebox';
-import { AppError, createApp, signInternal, type App } from '../src/index.js';
+import { AppError, UpstreamError, createApp, signInternal, type App } from '../src/index.js';
 
 let app: App;
 const INTERNAL_TOKEN = 'app-test-internal-token';
@@ -20,6 +20,9 @@ before(async () => {
   );
   app.get('/boom', async () => {
     throw new Error('secret internals: password=hunter2');
+  });
+  app.get('/peer-down', async () => {
+    throw new UpstreamError('auth', 'connect ECONNREFUSED 10.0.0.7:8081');
   });
   app.get('/expected', async () => {
     throw new AppError('ALREADY_DONE', 'done already', 'thing');
@@ -173,4 +176,13 @@ test('without an internal token (the gateway) there is no /internal/openapi.json
   } finally {
     await gateway.close();
   }
+});
+
+test('an unavailable peer is 503 UPSTREAM_UNAVAILABLE with Retry-After, naming the service but not its address', async () => {
+  const res = await app.inject({ method: 'GET', url: '/peer-down' });
+  assert.equal(res.statusCode, 503);
+  assert.equal(res.headers['retry-after'], '1');
+  assert.equal(res.json().error.code, 'UPSTREAM_UNAVAILABLE');
+  assert.match(res.json().error.message, /^auth is unavailable/);
+  assert.doesNotMatch(res.body, /10\.0\.0\.7|ECONNREFUSED/);
 });

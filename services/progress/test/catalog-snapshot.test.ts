@@ -71,6 +71,6 @@ describe('the stored catalog copy', () => {
     assert.equal((await restarted.inject({ method: 'GET', url: '/readyz' })).statusCode, 503);
     const res = await post(restarted, 'click');
     assert.equal(res.statusCode, 503);
-    assert.equal(res.json().error.code, 'CATALOG_UNAVAILABLE');
+    assert.equal(res.json().error.code, 'UPSTREAM_UNAVAILABLE');
   });
 });

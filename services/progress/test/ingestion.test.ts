@@ -289,6 +289,6 @@ describe('progress without a catalog', () => {
       payload: { type: 'login' },
     });
     assert.equal(res.statusCode, 503);
-    assert.equal(res.json().error.code, 'CATALOG_UNAVAILABLE');
+    assert.equal(res.json().error.code, 'UPSTREAM_UNAVAILABLE');
   });
 });

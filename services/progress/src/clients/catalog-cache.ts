@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { PublishedQuest, PublishedQuestsResponse } from '@questline/contracts';
-import { AppError, singleFlight, UpstreamError, type ServiceClient } from '@questline/platform';
+import { singleFlight, UpstreamError, type ServiceClient } from '@questline/platform';
 import { dependentsIndex } from '../domain/prerequisites.js';
 import type { ArchivedQuest } from '../domain/quest-view.js';
 import { describeSchemaErrors, isPublishedQuestsResponse } from './upstream-schemas.js';
@@ -37,12 +37,13 @@ function index(response: PublishedQuestsResponse): CatalogSnapshot {
 }
 
 /**
- * The catalog copy, or 503 CATALOG_UNAVAILABLE until a first one exists: applying events to no
- * quests would lose progress, and a view of no quests would show an empty list as if it were true.
+ * The catalog copy, or an UpstreamError (503 UPSTREAM_UNAVAILABLE) until a first one exists:
+ * applying events to no quests would lose progress, and a view of no quests would show an empty
+ * list as if it were true.
  */
 export function requireCatalog(cache: CatalogCache): CatalogSnapshot {
   const snapshot = cache.snapshot;
-  if (!snapshot) throw new AppError('CATALOG_UNAVAILABLE', 'quest catalog not loaded yet; retry shortly');
+  if (!snapshot) throw new UpstreamError('catalog', 'no copy of the quest catalog loaded yet');
   return snapshot;
 }
 

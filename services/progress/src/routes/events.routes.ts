@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { IngestEventsRequest, IngestEventsResponse, UserEvent } from '@questline/contracts';
-import { callerOf, errorResponses, requireAuth, requireInternal, type App } from '@questline/platform';
+import { callerOf, errorResponses, requireAuth, requireInternal, userBanned, type App } from '@questline/platform';
+import { unknownAccount } from './errors.js';
 import type { ProgressContext } from '../context.js';
 import { ingestBatch } from '../use-cases/ingest-batch.use-case.js';
 import { recordPlayerEvent } from '../use-cases/record-event.use-case.js';
@@ -36,10 +37,14 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
         summary: 'Record an event for the caller and apply it to their quests',
         security: [{ bearerAuth: [] }],
         body: PlayerEventBody,
-        response: { 200: PlayerEventResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'USER_BANNED', 'PAYLOAD_TOO_LARGE', 'CATALOG_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE') },
+        response: { 200: PlayerEventResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'USER_BANNED', 'PAYLOAD_TOO_LARGE', 'UPSTREAM_UNAVAILABLE') },
       },
     },
-    async (request) => recordPlayerEvent(ctx, callerOf(request).id, request.body, request.id),
+    async (request) => {
+      const result = await recordPlayerEvent(ctx, callerOf(request).id, request.body, request.id);
+      if (result.kind !== 'recorded') throw result.kind === 'banned' ? userBanned() : unknownAccount();
+      return result.event;
+    },
   );
 
   app.post(
@@ -56,7 +61,7 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
         summary: 'Import events for any users (backfill); applied in occurredAt order per user',
         security: [{ bearerAuth: [] }],
         body: IngestEventsRequest,
-        response: { 200: IngestEventsResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'PAYLOAD_TOO_LARGE', 'CATALOG_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE') },
+        response: { 200: IngestEventsResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'PAYLOAD_TOO_LARGE', 'UPSTREAM_UNAVAILABLE') },
       },
     },
     async (request) => ingestBatch(ctx, request.body.events, request.id),
@@ -73,7 +78,7 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
       schema: {
         hide: true,
         body: IngestEventsRequest,
-        response: { 200: IngestEventsResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'PAYLOAD_TOO_LARGE', 'CATALOG_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE') },
+        response: { 200: IngestEventsResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'PAYLOAD_TOO_LARGE', 'UPSTREAM_UNAVAILABLE') },
       },
     },
     async (request) => ingestBatch(ctx, request.body.events, request.id),

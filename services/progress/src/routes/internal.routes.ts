@@ -12,11 +12,11 @@ export function registerInternalRoutes(app: App, ctx: ProgressContext) {
     '/internal/catalog/refresh',
     {
       preValidation: requireInternal(ctx.config.INTERNAL_TOKEN),
-      schema: { hide: true, response: { 200: RefreshResponse, ...errorResponses('UNAUTHENTICATED', 'CATALOG_UNAVAILABLE') } },
+      schema: { hide: true, response: { 200: RefreshResponse, ...errorResponses('UNAUTHENTICATED', 'UPSTREAM_UNAVAILABLE') } },
     },
     async () => {
       const snapshot = await ctx.catalog.refresh().catch(() => null);
-      if (!snapshot) throw new AppError('CATALOG_UNAVAILABLE', 'the catalog could not be read');
+      if (!snapshot) throw new AppError('UPSTREAM_UNAVAILABLE', 'the catalog could not be read');
       return { revision: snapshot.revision, quests: snapshot.quests.length };
     },
   );

@@ -3,6 +3,7 @@ import { AppError, callerOf, errorResponses, requireAuth, userBanned, type App }
 import type { ProgressContext } from '../context.js';
 import { claimQuest } from '../use-cases/claim-quest.use-case.js';
 import { callerQuestViews, userQuestViews } from '../use-cases/quest-views.use-case.js';
+import { unknownAccount } from './errors.js';
 import { QuestKeyParams, QuestViewList, RewardedItems, UserIdParams } from './schemas.js';
 
 const ClaimResponse = Type.Object({
@@ -22,12 +23,12 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
         tags: ['Progress'],
         summary: "The caller's progress on every published quest",
         security: [{ bearerAuth: [] }],
-        response: { 200: QuestViewList, ...errorResponses('UNAUTHENTICATED', 'USER_BANNED', 'CATALOG_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE') },
+        response: { 200: QuestViewList, ...errorResponses('UNAUTHENTICATED', 'USER_BANNED', 'UPSTREAM_UNAVAILABLE') },
       },
     },
     async (request) => {
       const result = await callerQuestViews(ctx, callerOf(request).id, request.id);
-      if (result.kind === 'unknown-user') throw new AppError('UNAUTHENTICATED', 'this account no longer exists');
+      if (result.kind === 'unknown-user') throw unknownAccount();
       if (result.kind === 'banned') throw userBanned();
       return { items: result.items };
     },
@@ -42,12 +43,13 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
         summary: 'Claim every unclaimed completion of a quest; repeated claims never pay twice',
         security: [{ bearerAuth: [] }],
         params: QuestKeyParams,
-        response: { 200: ClaimResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'USER_BANNED', 'NOT_FOUND', 'NOTHING_TO_CLAIM', 'CATALOG_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE') },
+        response: { 200: ClaimResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'USER_BANNED', 'NOT_FOUND', 'NOTHING_TO_CLAIM', 'UPSTREAM_UNAVAILABLE') },
       },
     },
     async (request) => {
       const { key } = request.params;
       const result = await claimQuest(ctx, callerOf(request).id, key, request.id);
+      if (result.kind === 'unknown-user' || result.kind === 'banned') throw result.kind === 'banned' ? userBanned() : unknownAccount();
       if (result.kind === 'unknown-quest') throw new AppError('NOT_FOUND', `no quest ${key}`);
       if (result.kind === 'nothing-to-claim') throw new AppError('NOTHING_TO_CLAIM', `nothing to claim on ${key}`);
       return { rewarded: result.rewarded };
@@ -64,7 +66,7 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
         summary: "Any user's progress on every published quest",
         security: [{ bearerAuth: [] }],
         params: UserIdParams,
-        response: { 200: QuestViewList, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND', 'CATALOG_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE') },
+        response: { 200: QuestViewList, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND', 'UPSTREAM_UNAVAILABLE') },
       },
     },
     async (request) => {

@@ -6,12 +6,14 @@ import { enqueueGrants } from '../db/outbox.repository.js';
 import { requireCatalog, type CatalogCache } from '../clients/catalog-cache.js';
 import type { UserDirectory } from '../clients/user-directory.js';
 import { questGrant, sumRewards, type RewardTotal } from '../domain/grant.js';
-import { requirePlayer } from './require-player.use-case.js';
+import { checkPlayer } from './require-player.use-case.js';
 
 export type ClaimResult =
   | { kind: 'claimed'; completions: number[]; rewarded: RewardTotal }
   | { kind: 'nothing-to-claim' }
-  | { kind: 'unknown-quest' };
+  | { kind: 'unknown-quest' }
+  | { kind: 'unknown-user' }
+  | { kind: 'banned' };
 
 export interface ClaimDeps {
   db: Kysely<ProgressDatabase>;
@@ -33,7 +35,8 @@ export interface ClaimDeps {
  * otherwise it is unknown.
  */
 export async function claimQuest(deps: ClaimDeps, userId: string, questKey: string, requestId?: string): Promise<ClaimResult> {
-  await requirePlayer(deps.users, userId, requestId);
+  const player = await checkPlayer(deps.users, userId, requestId);
+  if (player.kind !== 'player') return { kind: player.kind };
   const result = await deps.db.transaction().execute(async (trx) => {
     await lockUser(trx, userId);
     const state = await getStateForUpdate(trx, userId, questKey);

@@ -4,7 +4,6 @@ import { requireCatalog } from '../clients/catalog-cache.js';
 import type { UserDirectory } from '../clients/user-directory.js';
 import type { IncomingEvent, UserEvents } from './apply-types.js';
 import { commitEvents, type CommitDeps } from './commit-events.use-case.js';
-import { upstreamUnavailable } from './require-player.use-case.js';
 
 // Clocks differ a little between services; beyond this an occurredAt is a mistake, and letting it
 // in would move period keys into the future and make every real event look stale.
@@ -29,7 +28,7 @@ export async function ingestBatch(deps: CommitDeps & { users: UserDirectory }, e
 
   const storable = events.map((e) => findUnstorableString(e) === undefined);
   const userIds = [...new Set(events.filter((_, index) => storable[index]).map((e) => e.userId))];
-  const profiles = await deps.users.getMany(userIds, requestId).catch(upstreamUnavailable);
+  const profiles = await deps.users.getMany(userIds, requestId);
 
   const perUser = new Map<string, Array<{ index: number; event: IncomingEvent }>>();
   events.forEach((e, index) => {

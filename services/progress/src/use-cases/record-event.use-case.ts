@@ -4,7 +4,7 @@ import type { UserDirectory } from '../clients/user-directory.js';
 import { buildQuestView, viewContext, type QuestViewStatus } from '../domain/quest-view.js';
 import type { IncomingEvent } from './apply-types.js';
 import type { GroupCommitter } from './group-commit.use-case.js';
-import { requirePlayer } from './require-player.use-case.js';
+import { checkPlayer } from './require-player.use-case.js';
 
 export interface PlayerEvent extends Pick<IncomingEvent, 'type' | 'value' | 'attributes'> {
   /** Idempotency key; a new uuid when absent. */
@@ -30,8 +30,19 @@ export interface RecordEventDeps {
  * A player's own event, happening now: stored and applied (through the group commit), answered with
  * its own effect, even when later events of the same user were committed with it.
  */
-export async function recordPlayerEvent(deps: RecordEventDeps, userId: string, input: PlayerEvent, requestId?: string): Promise<RecordedEvent> {
-  const profile = await requirePlayer(deps.users, userId, requestId);
+export async function recordPlayerEvent(
+  deps: RecordEventDeps,
+  userId: string,
+  input: PlayerEvent,
+  requestId?: string,
+): Promise<{ kind: 'recorded'; event: RecordedEvent } | { kind: 'unknown-user' | 'banned' }> {
+  const player = await checkPlayer(deps.users, userId, requestId);
+  if (player.kind !== 'player') return { kind: player.kind };
+  return { kind: 'recorded', event: await record(deps, userId, player.profile.timezone, input) };
+}
+
+async function record(deps: RecordEventDeps, userId: string, timezone: string, input: PlayerEvent): Promise<RecordedEvent> {
+  const profile = { timezone };
   const eventId = input.id ?? randomUUID();
   const now = new Date();
   const result = await deps.singleEvents.submit({
