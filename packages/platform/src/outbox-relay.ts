@@ -112,6 +112,8 @@ export function createOutboxRelay<R extends OutboxRowBase>(o: OutboxRelayOptions
   async function deliverBatch(rows: R[]): Promise<Array<DeliveryOutcome | undefined>> {
     const deadline = new AbortController();
     inFlight = deadline;
+    // stop() may have come while this batch was being claimed: send nothing, release the rows.
+    if (stopped) deadline.abort();
     const timeout = setTimeout(() => deadline.abort(), o.leaseMs / 2);
     try {
       const outcomes = await o.deliver(rows, { signal: deadline.signal });

@@ -9,8 +9,5 @@ ALTER TABLE login_failures ADD CONSTRAINT login_failures_scope_check CHECK (scop
 ALTER TABLE login_failures DROP CONSTRAINT login_failures_key_check;
 ALTER TABLE login_failures ADD CONSTRAINT login_failures_key_check CHECK (char_length(key) BETWEEN 1 AND 256);
 
--- When the last counted attempt began: the per-username delay is measured from it. An attempt is
--- counted and judged in one statement, which keeps the instant it replaced in prev_attempt_at, so a
--- refused attempt can be taken back exactly.
+-- When the last counted attempt began: the per-username delay is measured from it.
 ALTER TABLE login_failures ADD COLUMN last_attempt_at timestamptz NOT NULL DEFAULT now();
-ALTER TABLE login_failures ADD COLUMN prev_attempt_at timestamptz NULL;

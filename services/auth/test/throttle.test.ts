@@ -157,6 +157,22 @@ describe('a distributed attack on one username (a fresh address per guess)', () 
     assert.equal((await attempt('popular', 'correct-password-5', address(24))).statusCode, 200);
   });
 
+  test('refused attempts neither count nor move the delay: polling during it cannot keep the owner out', async () => {
+    await signup(h.app, 'polled', 'correct-password-9');
+    for (let i = 0; i < 6; i++) {
+      assert.equal((await attempt('polled', `poll-guess-${i}`, `192.0.2.${180 + i}`)).statusCode, 401);
+      await delayPasses('polled');
+    }
+    // One more counted failure: the delay (2 s past 6 failures) now runs from it.
+    assert.equal((await attempt('polled', 'poll-guess-last', '192.0.2.190')).statusCode, 401);
+    const anchored = (await counter('username', 'polled'))!;
+    for (let i = 0; i < 5; i++) retryAfterOf(await attempt('polled', `poll-during-delay-${i}`, '192.0.2.191'));
+    const after = (await counter('username', 'polled'))!;
+    assert.equal(after.failures, anchored.failures, 'refused attempts are not counted');
+    assert.equal(after.last_attempt_at.getTime(), anchored.last_attempt_at.getTime(), 'nor do they restart the delay');
+    assert.equal((await counter('ip', '192.0.2.191'))?.failures ?? 0, 0);
+  });
+
   test('the delay also ends with the window, which restarts the allowance', async () => {
     await signup(h.app, 'window_user', 'correct-password-2');
     await h.db

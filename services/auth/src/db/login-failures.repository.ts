@@ -1,11 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '@questline/platform';
 import type { CounterState, ThrottleKey } from '../domain/login-throttle.js';
-
-/** A counter as this attempt found it, and the instant the attempt stamped on it. */
-export interface CountedAttempt extends CounterState {
-  last_attempt_at: Date;
-}
 import type { AuthDatabase } from './schema.js';
 
 type Db = Executor<AuthDatabase>;
@@ -13,63 +8,55 @@ type Db = Executor<AuthDatabase>;
 const windowEnd = (column: string, windowSeconds: number) =>
   sql`${sql.ref(column)} + make_interval(secs => ${windowSeconds})`;
 
+const matchesAny = (keys: ThrottleKey[]) =>
+  sql<boolean>`(scope, key) IN (${sql.join(keys.map((k) => sql`(${k.scope}, ${k.key})`))})`;
+
 /**
- * Counts one attempt on each counter, before its password is checked, and returns each counter as
- * it was before this attempt (the state the attempt is judged on): missing counters start at
- * zero, ended windows restart. One statement, so the row locks last only as long as it does; its
- * rows are inserted (and so locked) in the order of `keys`, which every statement here keeps
- * (throttleKeys), so two attempts sharing counters cannot deadlock. Parallel attempts are counted
- * one after the other, each seeing the ones before it. The time is the clock's, not now() (the
- * statement's start): a statement that waited for a row lock must not stamp a time earlier than
- * the attempt it waited for.
+ * Locks the counters for the rest of the caller's transaction and returns their state: missing
+ * counters are created at zero, ended windows restart at zero. Rows are inserted (and so locked)
+ * in the order of `keys`; every caller gives them in one order (throttleKeys), so two
+ * attempts sharing counters cannot deadlock.
  */
-export async function countAttempt(db: Db, keys: ThrottleKey[], windowSeconds: number): Promise<CountedAttempt[]> {
+export async function lockCounters(trx: Db, keys: ThrottleKey[], windowSeconds: number): Promise<CounterState[]> {
   const expired = sql<boolean>`${windowEnd('login_failures.window_start', windowSeconds)} <= now()`;
-  return db
+  return trx
     .insertInto('login_failures')
-    .values(keys.map((k) => ({ scope: k.scope, key: k.key, failures: 1, window_start: sql<Date>`now()`, last_attempt_at: sql<Date>`clock_timestamp()` })))
+    .values(keys.map((k) => ({ scope: k.scope, key: k.key, failures: 0, window_start: sql<Date>`now()`, last_attempt_at: sql<Date>`now()` })))
     .onConflict((oc) =>
       oc.columns(['scope', 'key']).doUpdateSet({
         window_start: sql<Date>`CASE WHEN ${expired} THEN now() ELSE login_failures.window_start END`,
-        failures: sql<number>`CASE WHEN ${expired} THEN 1 ELSE login_failures.failures + 1 END`,
-        prev_attempt_at: sql<Date>`login_failures.last_attempt_at`,
-        last_attempt_at: sql<Date>`clock_timestamp()`,
+        failures: sql<number>`CASE WHEN ${expired} THEN 0 ELSE login_failures.failures END`,
       }),
     )
     .returning([
       'scope',
       'key',
-      sql<number>`failures - 1`.as('failures'),
+      'failures',
       sql<number>`greatest(1, ceil(extract(epoch from (${windowEnd('window_start', windowSeconds)} - now()))))::int`.as('retry_after'),
-      sql<number>`CASE WHEN failures = 1 OR prev_attempt_at IS NULL THEN 1e9 ELSE greatest(0, extract(epoch from (last_attempt_at - prev_attempt_at))) END::float8`.as(
-        'since_last_attempt',
-      ),
-      'last_attempt_at',
+      sql<number>`greatest(0, extract(epoch from (clock_timestamp() - last_attempt_at)))::float8`.as('since_last_attempt'),
     ])
     .execute();
 }
 
 /**
- * Takes back attempts that were refused (they test no password): one failure less, and the last
- * attempt's instant put back unless a later attempt has stamped its own since.
+ * Counts one attempt on each counter (before its password is checked). The time is the clock's,
+ * not now() (the transaction's start): a transaction that waited for the row lock must not stamp
+ * a time earlier than the attempt it waited for.
  */
-export async function uncountAttempt(db: Db, counted: CountedAttempt[]): Promise<void> {
-  await sql`
-    UPDATE login_failures AS f SET
-      failures = greatest(f.failures - 1, 0),
-      last_attempt_at = CASE WHEN f.last_attempt_at = u.stamp THEN coalesce(f.prev_attempt_at, f.last_attempt_at) ELSE f.last_attempt_at END
-    FROM unnest(
-      ${counted.map((c) => c.scope)}::text[], ${counted.map((c) => c.key)}::text[], ${counted.map((c) => c.last_attempt_at)}::timestamptz[]
-    ) AS u(scope, key, stamp)
-    WHERE f.scope = u.scope AND f.key = u.key
-  `.execute(db);
+export async function countAttempt(trx: Db, keys: ThrottleKey[]): Promise<void> {
+  await trx
+    .updateTable('login_failures')
+    .set({ failures: sql<number>`failures + 1`, last_attempt_at: sql<Date>`clock_timestamp()` })
+    .where(matchesAny(keys))
+    .execute();
 }
 
 /**
  * After a correct password: the (username, address) counter restarts at zero, and the attempt is
  * taken back from the username's and the address's (it was no failure). Their earlier failures
  * stay: an attacker must not be able to wipe them by logging in to an account of their own. One
- * statement locking the rows in the same order as countAttempt.
+ * statement, whose upsert locks the rows in the order of `keys` like every attempt's transaction,
+ * so the two cannot deadlock; it leaves the delay's anchor (last_attempt_at) alone.
  */
 export async function recordSuccess(db: Db, keys: ThrottleKey[]): Promise<void> {
   await db

@@ -93,7 +93,6 @@ export interface LoginFailuresTable {
   window_start: Timestamp;
   failures: ColumnType<number, number | undefined, number>;
   last_attempt_at: Timestamp;
-  prev_attempt_at: NullableTimestamp;
 }
 
 export interface AuthDatabase {
