@@ -17,7 +17,7 @@ import { freePort, repoRoot, startEmbeddedPostgres, type EmbeddedServer } from '
 import { readFile } from 'node:fs/promises';
 import { rawVerifies, type RawResult } from './raw-argon2.js';
 import { cpuDelta, sampleCpu } from './cpu.js';
-import { renderReport } from './report.js';
+import { renderReport, type LoadResult } from './report.js';
 import { buildServices } from '../../scripts/build-services.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -26,17 +26,6 @@ const USERS = arg('users', 100);
 const CONNECTIONS = arg('connections', 8);
 const GRANT_CONNECTIONS = arg('grant-connections', 16);
 const PASSWORD = 'bench-password-not-common-123';
-
-export interface LoadResult {
-  perSec: number;
-  /** CPU ms per successful request, per process (tree), measured from /proc. */
-  cpuPerOp?: Record<string, number>;
-  ok: number;
-  failed: number;
-  statuses: Record<string, number>;
-  p50: number;
-  p99: number;
-}
 
 async function load(opts: autocannon.Options): Promise<LoadResult> {
   const statuses: Record<string, number> = {};

@@ -1,6 +1,17 @@
 import os from 'node:os';
 import type { RawResult } from './raw-argon2.js';
-import type { LoadResult } from './logins.bench.js';
+
+/** One measured load: what the report renders (the benchmark imports it from here). */
+export interface LoadResult {
+  perSec: number;
+  /** CPU ms per successful request, per process (tree), measured from /proc. */
+  cpuPerOp?: Record<string, number>;
+  ok: number;
+  failed: number;
+  statuses: Record<string, number>;
+  p50: number;
+  p99: number;
+}
 
 export interface Figures {
   command: string;

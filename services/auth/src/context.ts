@@ -10,11 +10,11 @@ import {
   type Metrics,
   type TokenVerifier,
 } from '@questline/platform';
-import { createCatalogCurrencies, type CatalogCurrencies } from './clients/catalog-currencies.js';
+import { createCatalogCurrencies } from './clients/catalog-currencies.js';
 import type { Config } from './config.js';
 import { loadCommonPasswords } from './data/common-passwords.loader.js';
-import type { AuthDatabase, OutboxKind } from './db/schema.js';
-import type { SourceType } from './domain/grants.js';
+import type { AuthDatabase } from './db/schema.js';
+import type { Actor, AuthContext } from './use-cases/auth-context.js';
 import { createLoginThrottle } from './use-cases/login-throttle.use-case.js';
 import { createPasswords, type Passwords } from './domain/passwords.js';
 import { createAccessTokenSigner, type AccessTokenSigner } from './domain/tokens.js';
@@ -25,20 +25,7 @@ const THROTTLE_SWEEP_MS = 60_000;
 /** An admin grant in a currency we have not seen asks the catalog again at most this often. */
 const CURRENCY_REFRESH_MS = 2_000;
 
-/** What the use cases need besides their input. */
-export interface AuthContext {
-  db: Kysely<AuthDatabase>;
-  /** The catalog's currencies, for admin grants only (quest rewards must not wait on the catalog). */
-  currencies: CatalogCurrencies;
-  /** After commit: the change is in the outbox already; this saves progress waiting for the next poll. */
-  nudge(kind: OutboxKind): void;
-  /** After commit, once per grant that paid (a duplicate is not counted). */
-  recordGrant(source: SourceType): void;
-}
-
-export interface Actor {
-  id: string;
-}
+export type { Actor, AuthContext };
 
 /** What a bad setting can break, built before any connection is opened (a bad key fails start-up). */
 export interface Credentials {

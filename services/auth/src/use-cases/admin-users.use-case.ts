@@ -1,4 +1,4 @@
-import type { AuthContext } from '../context.js';
+import type { AuthContext } from './auth-context.js';
 import { insertOutboxRow } from '../db/outbox.repository.js';
 import type { UserRow } from '../db/schema.js';
 import { revokeAllForUser } from '../db/tokens.repository.js';

@@ -1,5 +1,5 @@
 import type { GrantRequest } from '@questline/contracts';
-import type { AuthContext, Actor } from '../context.js';
+import type { Actor, AuthContext } from './auth-context.js';
 import { addToBalance, entriesOfGrant, findGrantByKey, insertGrant, insertLedgerEntries } from '../db/ledger.repository.js';
 import type { LedgerEntryRow } from '../db/schema.js';
 import { addXpAndBadge, lockUser } from '../db/users.repository.js';

@@ -1,5 +1,5 @@
 import { toPage, type Page } from '@questline/platform';
-import type { AuthContext } from '../context.js';
+import type { AuthContext } from './auth-context.js';
 import { listLedger } from '../db/ledger.repository.js';
 import { toLedgerEntryView, type LedgerEntryView } from '../domain/grants.js';
 

@@ -1,5 +1,5 @@
 import type { Executor } from '@questline/platform';
-import type { AuthContext } from '../context.js';
+import type { AuthContext } from './auth-context.js';
 import { insertOutboxRow } from '../db/outbox.repository.js';
 import type { AuthDatabase, UserRow } from '../db/schema.js';
 import { lockUser, updateProfile } from '../db/users.repository.js';

@@ -1,5 +1,5 @@
 import { toPage, type Executor, type Page } from '@questline/platform';
-import type { AuthContext } from '../context.js';
+import type { AuthContext } from './auth-context.js';
 import { balancesOf } from '../db/ledger.repository.js';
 import type { AuthDatabase, UserRow } from '../db/schema.js';
 import { findUserById, listUsers } from '../db/users.repository.js';
