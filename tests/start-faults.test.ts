@@ -162,7 +162,7 @@ test('npm start with an unreachable database names the service, the redacted URL
   });
   assert.notEqual(await run.exited, 0);
   const out = run.output();
-  assert.match(out, new RegExp(`catalog: cannot connect to postgres://quest:\\*\\*\\*@127\\.0\\.0\\.1:${closed}/questline_catalog: .*ECONNREFUSED`));
+  assert.match(out, new RegExp(`catalog: cannot connect to postgres://quest@127\\.0\\.0\\.1:${closed}/questline_catalog: ECONNREFUSED`));
   assert.match(out, /auth: cannot connect to .*ECONNREFUSED/);
   assert.doesNotMatch(out, /sekrit-pw/);
   assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');

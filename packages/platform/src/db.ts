@@ -35,7 +35,7 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
 }
 
 /** Element types of the array parameters given to unnest (a closed list: the name is spliced into SQL). */
-export type UnnestType = 'uuid' | 'text' | 'int' | 'bigint' | 'boolean' | 'date' | 'timestamptz';
+export type UnnestType = 'uuid' | 'text' | 'int' | 'bigint' | 'float8' | 'boolean' | 'date' | 'timestamptz';
 
 /**
  * Many rows in one statement whatever their number: `INSERT … SELECT … FROM unnest(col(…), col(…))`

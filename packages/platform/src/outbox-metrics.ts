@@ -1,6 +1,7 @@
 import type { Gauge } from 'prom-client';
 import type { Metrics } from './metrics.js';
 import type { OutboxStats } from './outbox-store.js';
+import { singleFlight } from './single-flight.js';
 
 interface Increment {
   inc(value?: number): void;
@@ -25,10 +26,9 @@ export interface OutboxRelayMetrics {
  */
 export function createOutboxRelayMetrics(metrics: Metrics): OutboxRelayMetrics {
   const sources = new Map<string, () => Promise<OutboxStats>>();
-  // One query per relay serves the three gauges of a scrape.
-  let reading: Promise<Map<string, OutboxStats>> | undefined;
-  const read = () => {
-    reading ??= (async () => {
+  // One query per relay serves the three gauges of a scrape (they are read in the same turn).
+  const read = singleFlight(
+    async () => {
       const out = new Map<string, OutboxStats>();
       for (const [relay, stats] of sources) {
         // A database hiccup must not break the whole scrape: that relay's gauges keep their values.
@@ -36,9 +36,9 @@ export function createOutboxRelayMetrics(metrics: Metrics): OutboxRelayMetrics {
         if (s) out.set(relay, s);
       }
       return out;
-    })().finally(() => setTimeout(() => (reading = undefined), 0));
-    return reading;
-  };
+    },
+    { holdMs: 0 },
+  );
   // Literal names in metrics.gauge(…) calls: deploy/tools/metrics-check.ts finds them there.
   const fill = (pick: (s: OutboxStats) => number) => async (g: Gauge<string>) => {
     for (const [relay, s] of await read()) g.set({ relay }, pick(s));

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { unnestColumns } from './db.js';
 
 /**
  * The columns every outbox table has (auth's `outbox`, progress's `grant_outbox`, …): `id uuid`,
@@ -84,7 +85,7 @@ export function sqlOutboxStore<R extends OutboxRowBase>(db: Kysely<any>, opts: S
 
     async settle(settlements) {
       if (settlements.length === 0) return;
-      const col = <T>(pick: (s: Settlement<R>) => T): T[] => settlements.map(pick);
+      const col = unnestColumns(settlements);
       await sql`
         UPDATE ${table} AS t SET
           delivered_at = CASE WHEN u.outcome = 'delivered' THEN now() ELSE t.delivered_at END,
@@ -94,9 +95,9 @@ export function sqlOutboxStore<R extends OutboxRowBase>(db: Kysely<any>, opts: S
           last_error = CASE WHEN u.outcome = 'delivered' THEN NULL WHEN u.outcome = 'released' THEN t.last_error ELSE u.error END,
           lease_until = NULL
         FROM unnest(
-          ${col((s) => s.row.id)}::uuid[], ${col((s) => s.row.attempts)}::int[], ${col((s) => s.outcome)}::text[],
-          ${col((s) => ('error' in s ? s.error.slice(0, ERROR_MAX) : null))}::text[],
-          ${col((s) => (s.outcome === 'retry' ? s.delayMs / 1000 : 0))}::float8[]
+          ${col('uuid', (s) => s.row.id)}, ${col('int', (s) => s.row.attempts)}, ${col('text', (s) => s.outcome)},
+          ${col('text', (s) => ('error' in s ? s.error.slice(0, ERROR_MAX) : null))},
+          ${col('float8', (s) => (s.outcome === 'retry' ? s.delayMs / 1000 : 0))}
         ) AS u(id, attempts, outcome, error, delay_s)
         WHERE t.id = u.id AND t.delivered_at IS NULL AND t.dead_at IS NULL
           AND (u.outcome = 'delivered' OR t.attempts = u.attempts)`.execute(db);
