@@ -257,6 +257,16 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  test("names, per status, the error codes each operation can answer (the services' own, kept by the merge)", () => {
+    const codes = (path: string, method: string, status: string): string => doc.paths[path][method].responses[status]?.description ?? '';
+    assert.match(codes('/api/v1/me/quests/{key}/claim', 'post', '409'), /\bNOTHING_TO_CLAIM\b/);
+    assert.match(codes('/api/v1/me/quests/{key}/claim', 'post', '403'), /\bUSER_BANNED\b/);
+    assert.match(codes('/api/v1/auth/login', 'post', '401'), /\bINVALID_CREDENTIALS\b/);
+    assert.match(codes('/api/v1/auth/signup', 'post', '409'), /\bUSERNAME_TAKEN\b/);
+    assert.match(codes('/api/v1/admin/quests', 'post', '409'), /\bQUEST_KEY_TAKEN\b/);
+    assert.match(codes('/api/v1/admin/quests/{key}', 'delete', '409'), /\bQUEST_NOT_DRAFT\b/);
+  });
+
   test('has no internal or operations paths, and every $ref resolves', () => {
     const paths = Object.keys(doc.paths);
     assert.ok(!paths.some((p) => p.startsWith('/internal') || ['/healthz', '/readyz', '/metrics'].includes(p)));
