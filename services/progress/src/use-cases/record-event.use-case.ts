@@ -41,18 +41,18 @@ export async function recordPlayerEvent(
   return { kind: 'recorded', event: await record(deps, userId, player.profile.timezone, input) };
 }
 
+/** Stores and applies the event in the player's timezone; answers with its own effect. */
 async function record(deps: RecordEventDeps, userId: string, timezone: string, input: PlayerEvent): Promise<RecordedEvent> {
-  const profile = { timezone };
   const eventId = input.id ?? randomUUID();
   const now = new Date();
   const result = await deps.singleEvents.submit({
     userId,
-    timezone: profile.timezone,
+    timezone,
     events: [{ id: eventId, type: input.type, value: input.value, attributes: input.attributes, occurredAt: now }],
   });
   const event = result.applied[0]!;
   const states = event.statesAfter ?? result.states;
-  const view = viewContext(now, profile.timezone, (key) => states.get(key)?.completions ?? 0);
+  const view = viewContext(now, timezone, (key) => states.get(key)?.completions ?? 0);
   return {
     eventId,
     duplicate: event.duplicate,
