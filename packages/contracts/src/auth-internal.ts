@@ -67,3 +67,27 @@ export const UserProfileUpdate = Type.Object(
   { additionalProperties: false },
 );
 export type UserProfileUpdate = Static<typeof UserProfileUpdate>;
+
+/** api.md v1.1: a product's own id for a user: 1–128 chars of `[A-Za-z0-9_.:@-]`, unique. */
+export const ExternalId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:@-]+$' });
+
+/**
+ * POST /internal/users/external/resolve on auth: the users behind external ids, creating the unknown
+ * ones (with the given timezone, else UTC; no password). Progress calls it for server events that
+ * name `externalUserId`. Idempotent: the same ids resolve to the same users (`created` only once).
+ */
+export const ResolveExternalUsersRequest = Type.Object(
+  {
+    users: Type.Array(
+      Type.Object({ externalId: ExternalId, timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, format: 'iana-timezone' })) }, { additionalProperties: false }),
+      { minItems: 1, maxItems: 1000 },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ResolveExternalUsersRequest = Static<typeof ResolveExternalUsersRequest>;
+
+export const ResolveExternalUsersResponse = Type.Object({
+  users: Type.Array(Type.Object({ externalId: Type.String(), created: Type.Boolean(), user: InternalUser })),
+});
+export type ResolveExternalUsersResponse = Static<typeof ResolveExternalUsersResponse>;

@@ -5,6 +5,7 @@ import { UpstreamError } from './http-client.js';
 import { createJwksSource, KeysUnavailableError, type JwksSourceOptions } from './jwks-source.js';
 import { ExpiringMemory } from './single-flight.js';
 import { isUuid } from './uuid.js';
+import { isApiKeyCredential, type ApiKeyVerifier, type Scope } from './api-keys.js';
 
 export const TOKEN_ISSUER = 'questline-auth';
 export const TOKEN_AUDIENCE = 'questline';
@@ -111,7 +112,14 @@ export type LiveUser = Pick<AuthUser, 'role' | 'status'>;
 export type UserConfirmer = (userId: string, requestId: string) => Promise<LiveUser | null>;
 
 export interface GuardOptions {
+  /** Tokens must carry this role (an admin's token holds every scope). */
   role?: Role;
+  /**
+   * The route also accepts an API key holding this scope (checked with `keys`): a key without it is
+   * 403 naming the scope; a key on a route without a scope is 403 (keys are for server routes).
+   */
+  scope?: Scope;
+  keys?: ApiKeyVerifier;
   /**
    * Decide on the user's live role and status instead of the token's: a token lives 15 minutes,
    * a ban or a demotion must not. Asked only once the token itself passed (a cheap reject first).
@@ -145,6 +153,7 @@ export function requireAuth(verify: TokenVerifier, opts: GuardOptions = {}): Aut
   return async (request, _reply) => {
     const token = parseBearer(request.headers.authorization);
     if (!token) throw new AppError('UNAUTHENTICATED', 'missing bearer token');
+    if (isApiKeyCredential(token)) return checkApiKey(token, request, opts);
     let user: AuthUser;
     try {
       user = await verify(token);
@@ -158,6 +167,21 @@ export function requireAuth(verify: TokenVerifier, opts: GuardOptions = {}): Aut
     if (opts.role && user.role !== opts.role) throw new AppError('FORBIDDEN', `requires role ${opts.role}`);
     request.user = opts.confirm ? await confirmLive(opts.confirm, user, request, opts.role) : user;
   };
+}
+
+async function checkApiKey(secret: string, request: FastifyRequest, opts: GuardOptions): Promise<void> {
+  if (!opts.keys) throw new AppError('UNAUTHENTICATED', 'API keys are not accepted on this route; send an access token');
+  let key;
+  try {
+    key = await opts.keys(secret, String(request.id));
+  } catch (err) {
+    if (err instanceof UpstreamError) throw new AppError('UPSTREAM_UNAVAILABLE', 'API keys cannot be checked now; retry', undefined, { 'retry-after': '1' });
+    throw err;
+  }
+  if (!key) throw new AppError('UNAUTHENTICATED', 'unknown or revoked API key');
+  if (!opts.scope) throw new AppError('FORBIDDEN', "API keys cannot call this route; it takes a user's access token");
+  if (!key.scopes.includes(opts.scope)) throw new AppError('FORBIDDEN', `requires scope ${opts.scope}`);
+  request.apiKey = key;
 }
 
 /** The authenticated caller; only valid after a requireAuth preHandler. */

@@ -5,6 +5,7 @@ export * from './metrics.js';
 export * from './db.js';
 export * from './migrate.js';
 export * from './auth.js';
+export * from './api-keys.js';
 export * from './jwks-source.js';
 export * from './internal.js';
 export * from './http-client.js';

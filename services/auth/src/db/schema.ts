@@ -95,7 +95,20 @@ export interface LoginFailuresTable {
   last_attempt_at: Timestamp;
 }
 
+export type AuditEntity = 'api_key' | 'user' | 'wallet';
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  actor_id: string;
+  action: string;
+  entity: AuditEntity;
+  entity_key: string;
+  at: Timestamp;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
 export interface AuthDatabase {
+  audit_log: AuditLogTable;
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
   balances: BalancesTable;
