@@ -105,3 +105,22 @@ export function actorOf(principal: Principal): string {
 
 /** Whether a caller is a server (a key, or an admin's token: it holds every scope). */
 export const isServerCaller = (principal: Principal): boolean => principal.kind === 'key' || principal.role === 'admin';
+
+/** The OpenAPI security scheme of API keys, beside `bearerAuth` (access tokens). */
+export const API_KEY_SECURITY_SCHEME = {
+  type: 'http',
+  scheme: 'bearer',
+  bearerFormat: 'qlk_<prefix>_<secret>',
+  description: "A product's server key (api.md v1.1): `Authorization: Bearer qlk_…`. Each operation that accepts one names the scope it needs.",
+} as const;
+
+/**
+ * An operation's `security` and the sentence its description gets: who may call it. A route with a
+ * scope takes an admin's access token (it holds every scope) or a key with that scope.
+ */
+export function scopedSecurity(scope: Scope): { security: Array<Record<string, string[]>>; description: string } {
+  return {
+    security: [{ bearerAuth: [] }, { apiKey: [] }],
+    description: `Takes an admin's access token or an API key with scope \`${scope}\`.`,
+  };
+}
