@@ -25,6 +25,8 @@ export async function createQuest(tk: typeof testkit, stack: TestStack): Promise
   const quest = { key: QUEST_KEY, name: 'Chaos taps', objective: { event: 'chaos-tap', mode: 'count', target: TARGET }, rewardId: gold.id, autoClaim: true };
   await json(await call(stack, 'POST', '/api/v1/admin/quests', quest, adminToken), 'create quest');
   await json(await call(stack, 'POST', `/api/v1/admin/quests/${QUEST_KEY}/publish`, {}, adminToken), 'publish quest');
+  // The load is players reporting their own taps: a type they may report (api.md v1.1).
+  await json(await call(stack, 'PUT', '/api/v1/admin/event-types/chaos-tap', { playerReportable: true }, adminToken), 'declare chaos-tap');
   // Progress polls the catalog; asking it to refresh now saves the wait.
   const refresh = '/internal/catalog/refresh';
   await json(await fetch(stack.urls.progress + refresh, { method: 'POST', headers: tk.internalHeaders(stack.internalToken, 'POST', refresh) }), 'catalog refresh');

@@ -36,6 +36,10 @@ export async function prepare(tk: Testkit, stack: TestStack, n: number): Promise
     'create quest',
   );
   await json(await api('POST', '/api/v1/admin/quests/bench-taps/publish', {}, adminToken), 'publish quest');
+  // Players report their own taps (and one warm-up event each): types they may report (api.md v1.1).
+  for (const type of ['tap', 'warm-up']) {
+    await json(await api('PUT', `/api/v1/admin/event-types/${type}`, { playerReportable: true }, adminToken), `declare ${type}`);
+  }
   const refreshPath = '/internal/catalog/refresh';
   await json(await fetch(stack.urls.progress + refreshPath, { method: 'POST', headers: tk.internalHeaders(stack.internalToken, 'POST', refreshPath) }), 'catalog refresh');
 

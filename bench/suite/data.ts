@@ -10,6 +10,8 @@ import type { System } from './system.js';
 
 /** Event types the load sends; every quest below listens to one of them. */
 export const EVENT_TYPES = ['tap', 'win', 'craft', 'trade', 'explore', 'login', 'spend'] as const;
+/** What players may send themselves (declared player-reportable by the run); `login` comes from auth only. */
+export const PLAYER_EVENT_TYPES = EVENT_TYPES.filter((t) => t !== 'login');
 /** A manual-claim quest each user completes once before the claim scenario. */
 export const CLAIM_QUEST = 'bench-claim';
 export const CLAIM_EVENT = 'claim-me';
@@ -80,6 +82,11 @@ export async function createQuests(sys: System): Promise<{ adminToken: string; p
     await call(gw, 'POST', '/api/v1/admin/quests', q, adminToken);
     await call(gw, 'POST', `/api/v1/admin/quests/${q.key}/publish`, {}, adminToken);
   }
+  // Players may report every type of the mix but login (api.md v1.1); no daily limit, no value cap
+  // above what the mix sends, so the trust check is on the measured path and refuses nothing.
+  for (const type of PLAYER_EVENT_TYPES) {
+    await call(gw, 'PUT', `/api/v1/admin/event-types/${type}`, { playerReportable: true, maxValue: 1000 }, adminToken);
+  }
   const refresh = '/internal/catalog/refresh';
   const res = await fetch(sys.stack.urls.progress + refresh, { method: 'POST', headers: internalHeaders(sys.stack.settings.internalToken, 'POST', refresh) });
   if (!res.ok) throw new Error(`catalog refresh: ${res.status} ${await res.text()}`);
@@ -109,6 +116,12 @@ export async function mintTokens(sys: System, sample: { username: string; passwo
         .sign(key),
     ),
   );
+}
+
+/** An API key for the server-event scenario (the product's backend sending events for its users). */
+export async function createEventsKey(sys: System, adminToken: string): Promise<string> {
+  const res = await call(sys.stack.urls.gateway, 'POST', '/api/v1/admin/api-keys', { name: 'bench server', scopes: ['events:write'] }, adminToken);
+  return res.secret as string;
 }
 
 /** One admin batch per 1,000 users: each completes the claim quest once, to be claimed later. */

@@ -38,6 +38,7 @@ function find(r: SuiteReport, name: string): ScenarioResult {
 export function render(r: SuiteReport): string {
   const single = find(r, 'single events (gateway)');
   const singleDirect = find(r, 'single events (direct to progress)');
+  const singleKey = r.results.find((x) => x.name === 'single events (gateway, API key)');
   const batch = find(r, 'batch events (gateway, 1,000 per request)');
   const quests = find(r, 'GET /me/quests (gateway)');
   const questsDirect = find(r, 'GET /me/quests (direct to progress)');
@@ -88,7 +89,7 @@ ${rows.join('\n')}
 | pgbench ceiling: one event per transaction | \`${r.pgbench.command}\` | ${f0(r.pgbench.tps)} tx/s | avg ${ms(r.pgbench.latencyAvgMs)} | – | – | – | ${f0(r.pgbench.transactions)} | – | – |
 
 - single events through the gateway ÷ pgbench: **${Math.round(ratioSingle * 100)} %**; gateway ÷ direct: single events **${Math.round(gwEvents * 100)} %**, \`GET /me/quests\` **${Math.round(gwQuests * 100)} %**.
-- pgbench runs the SQL core of one event (advisory lock, event insert, quest-state upsert; \`bench/progress/pgbench.ts\`) against a copy of progress's schema in the same PostgreSQL, with ${f0(r.users)} users.
+${singleKey ? `- the same events sent with an API key (a product's server naming the user) ÷ with players' access tokens: **${Math.round((singleKey.throughput / single.throughput) * 100)} %** (${f0(singleKey.throughput)} vs ${f0(single.throughput)} events/s); gateway CPU per event ${f0(singleKey.cpuPerRequest.gateway)} vs ${f0(single.cpuPerRequest.gateway)} µs (the key check at the edge vs the token check).\n` : ''}- pgbench runs the SQL core of one event (advisory lock, event insert, quest-state upsert; \`bench/progress/pgbench.ts\`) against a copy of progress's schema in the same PostgreSQL, with ${f0(r.users)} users.
 
 ## CPU per request, by service (µs, user + system, from /proc)
 

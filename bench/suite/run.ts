@@ -21,7 +21,7 @@ import { runMigrations } from '../../services/progress/src/db/migrations.js';
 import { outboxBacklog, rewardLag, type LagStats } from '../progress/lag.js';
 import { findPgbench, runPgbench, type PgbenchResult } from '../progress/pgbench.js';
 import { pgVersion } from '../shared/machine.js';
-import { CLAIM_QUEST, EVENT_TYPES, completeClaimQuest, createQuests, mintTokens } from './data.js';
+import { CLAIM_QUEST, EVENT_TYPES, PLAYER_EVENT_TYPES, completeClaimQuest, createEventsKey, createQuests, mintTokens } from './data.js';
 import { runScenario, type Scenario, type ScenarioResult } from './load.js';
 import { render, type SuiteReport } from './report.js';
 import { rssNow, startSystem, type Rss, type System } from './system.js';
@@ -55,9 +55,9 @@ async function drainOutbox(sys: System, timeoutMs = 180_000): Promise<void> {
   }
 }
 
-/** One event of the mix the load sends: mostly counts, some spends with a value, some logins. */
-function randomEvent(): Record<string, unknown> {
-  const type = pick(EVENT_TYPES);
+/** One event of the mix the load sends: mostly counts, some spends with a value; servers send logins too. */
+function randomEvent(types: readonly string[] = EVENT_TYPES): Record<string, unknown> {
+  const type = pick(types);
   if (type === 'spend') return { type, value: 1 + Math.floor(Math.random() * 50), attributes: { shop: Math.random() < 0.5 ? 'main' : 'side' } };
   return { type };
 }
@@ -136,9 +136,21 @@ async function main() {
     });
 
     const eventsFrom = new Date();
+    const playerEvent = () => randomEvent(PLAYER_EVENT_TYPES);
     for (const [name, base] of [['single events (gateway)', gw], ['single events (direct to progress)', stack.urls.progress]] as const) {
-      await measure({ name, url: `${base}/api/v1/events`, method: 'POST', connections: 32, seconds: SECONDS, next: userRequest(randomEvent) });
+      await measure({ name, url: `${base}/api/v1/events`, method: 'POST', connections: 32, seconds: SECONDS, next: userRequest(playerEvent) });
     }
+    // The same events sent by a product's server with an API key (verified at the gateway, then
+    // in progress, each through its 2 s cache): beside the token scenario above, in the same run.
+    const eventsKey = await createEventsKey(sys, adminToken);
+    await measure({
+      name: 'single events (gateway, API key)',
+      url: `${gw}/api/v1/events`,
+      method: 'POST',
+      connections: 32,
+      seconds: SECONDS,
+      next: () => ({ headers: { authorization: `Bearer ${eventsKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ userId: pick(ids), ...playerEvent() }) }),
+    });
     const eventsTo = new Date();
     await drainOutbox(sys);
 
