@@ -16,13 +16,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { freePort, repoRoot, startEmbeddedPostgres } from '@questline/devstack';
+import { bearer, jsonBody, urlOf, type Json } from './postman-parts.js';
+import { BACKEND_FOLDER, backendFolder } from './postman-backend-folder.js';
+import { SEED_FOLDER, seedFolder } from './postman-seed-folder.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- OpenAPI and Postman documents are loose JSON */
-type Json = any;
+export { BACKEND_FOLDER, SEED_FOLDER };
+
 
 export const collectionFile = path.join(repoRoot, 'postman/questline.postman_collection.json');
 export const environmentFile = path.join(repoRoot, 'postman/questline.postman_environment.json');
-export const SEED_FOLDER = 'Seed scenario';
 const POSTMAN_SCHEMA = 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json';
 const METHOD_ORDER = ['get', 'post', 'put', 'patch', 'delete'];
 
@@ -43,7 +45,6 @@ const namedValues: Record<string, unknown> = {
   timezone: 'Europe/Paris',
   currency: 'gold',
 };
-const pathValues: Record<string, string> = { userId: '{{userId}}', key: '{{questKey}}', id: '{{rewardId}}' };
 
 /** An example value for a JSON schema: example, default, first choice, or a typed placeholder. */
 export function sampleOf(schema: Json, name = '', depth = 0): unknown {
@@ -76,21 +77,6 @@ export function sampleOf(schema: Json, name = '', depth = 0): unknown {
   }
 }
 
-const bearer = (variable: string) => ({ type: 'bearer', bearer: [{ key: 'token', value: `{{${variable}}}`, type: 'string' }] });
-const jsonBody = (body: unknown) => ({ mode: 'raw', raw: JSON.stringify(body, null, 2), options: { raw: { language: 'json' } } });
-const script = (listen: 'prerequest' | 'test', lines: string[]) => ({ listen, script: { type: 'text/javascript', exec: lines } });
-
-function urlOf(apiPath: string, query: { key: string; value: string; disabled?: boolean; description?: string }[] = []) {
-  const postmanPath = apiPath.replace(/\{([^}]+)\}/g, ':$1');
-  const variables = [...apiPath.matchAll(/\{([^}]+)\}/g)].map((m) => ({ key: m[1]!, value: pathValues[m[1]!] ?? `{{${m[1]}}}` }));
-  const active = query.filter((q) => !q.disabled);
-  const raw = `{{baseUrl}}${postmanPath}${active.length ? `?${active.map((q) => `${q.key}=${q.value}`).join('&')}` : ''}`;
-  const url: Json = { raw, host: ['{{baseUrl}}'], path: postmanPath.split('/').filter(Boolean) };
-  if (query.length) url.query = query;
-  if (variables.length) url.variable = variables;
-  return url;
-}
-
 function requestFor(apiPath: string, method: string, op: Json): Json {
   const query = (op.parameters ?? [])
     .filter((p: Json) => p.in === 'query')
@@ -109,6 +95,8 @@ function requestFor(apiPath: string, method: string, op: Json): Json {
   // Authenticated calls inherit the player's token from the collection; admin routes use the admin's.
   if (!op.security?.length) request.auth = { type: 'noauth' };
   else if (apiPath.startsWith('/api/v1/admin/')) request.auth = bearer('adminAccessToken');
+  // Server routes outside /admin (external users, sessions, debits) take the backend's API key.
+  else if (op.security.some((s: Json) => 'apiKey' in s)) request.auth = bearer('apiKey');
   const description = [op.description, op.security?.length ? 'Needs a bearer token.' : 'No authentication.'].filter(Boolean).join('\n\n');
   if (description) request.description = description;
   return { name: op.summary ?? `${method.toUpperCase()} ${apiPath}`, request };
@@ -132,189 +120,11 @@ function operationFolders(doc: Json): Json[] {
     .map((tag) => ({ name: tag, item: folders.get(tag) }));
 }
 
-/** Retries the current request (rewards and login events arrive asynchronously) at most `max` times. */
-function retryUnless(condition: string, counter: string, max = 20): string[] {
-  return [
-    `const tries = Number(pm.collectionVariables.get("${counter}") || 0);`,
-    `if (!(${condition}) && tries < ${max}) {`,
-    '  // Paid asynchronously (usually within a second): ask again.',
-    `  pm.collectionVariables.set("${counter}", tries + 1);`,
-    '  postman.setNextRequest(pm.info.requestName);',
-    '} else {',
-  ];
-}
-const pause = (counter: string) => script('prerequest', [`if (Number(pm.collectionVariables.get("${counter}") || 0) > 0) { setTimeout(function () {}, 500); }`]);
-
-function seedRequest(name: string, method: string, apiPath: string, opts: { body?: unknown; auth?: Json; events: Json[] }): Json {
-  const request: Json = { method, header: [], url: urlOf(apiPath) };
-  if (opts.body !== undefined) {
-    request.header.push({ key: 'Content-Type', value: 'application/json' });
-    request.body = jsonBody(opts.body);
-  }
-  if (opts.auth) request.auth = opts.auth;
-  return { name, event: opts.events, request };
-}
-
-/** The seed scenario of the README, in order, with assertions and the tokens saved in variables. */
-function seedFolder(): Json {
-  const status = (code: number, label: string) => `pm.test("${code} ${label}", function () { pm.response.to.have.status(${code}); });`;
-  const noauth = { type: 'noauth' };
-  return {
-    name: SEED_FOLDER,
-    description: 'The seed scenario in order (run the folder with the Collection Runner): sign up, log in, 10 gold from daily-login, two backdated logins, claim sign-in-three-times, ledger.',
-    item: [
-      seedRequest('Sign up', 'POST', '/api/v1/auth/signup', {
-        auth: noauth,
-        body: { username: '{{seedUsername}}', password: '{{seedPassword}}', timezone: 'UTC' },
-        events: [
-          script('prerequest', ['pm.collectionVariables.set("seedUsername", "ada_" + Date.now().toString(36));']),
-          script('test', [
-            status(201, 'Created'),
-            'const body = pm.response.json();',
-            'pm.test("a new account with empty balances", function () {',
-            '  pm.expect(body.user.status).to.equal("new");',
-            '  pm.expect(body.user.balances.gold).to.equal(0);',
-            '});',
-            'pm.collectionVariables.set("userId", body.user.id);',
-          ]),
-        ],
-      }),
-      seedRequest('Log in', 'POST', '/api/v1/auth/login', {
-        auth: noauth,
-        body: { username: '{{seedUsername}}', password: '{{seedPassword}}' },
-        events: [
-          script('test', [
-            status(200, 'OK'),
-            'const body = pm.response.json();',
-            'pm.test("a bearer token pair", function () { pm.expect(body.tokenType).to.equal("Bearer"); });',
-            'pm.collectionVariables.set("accessToken", body.accessToken);',
-            'pm.collectionVariables.set("refreshToken", body.refreshToken);',
-            'pm.collectionVariables.set("meTries", 0);',
-          ]),
-        ],
-      }),
-      seedRequest('Me: 10 gold from daily-login', 'GET', '/api/v1/me', {
-        events: [
-          pause('meTries'),
-          script('test', [
-            'const me = pm.response.json();',
-            ...retryUnless('me.user && me.user.balances.gold >= 10', 'meTries'),
-            `  ${status(200, 'OK')}`,
-            '  pm.test("the first login of the day paid 10 gold", function () { pm.expect(me.user.balances.gold).to.equal(10); });',
-            '}',
-          ]),
-        ],
-      }),
-      seedRequest('My quests: daily-login done, streak 1 of 3', 'GET', '/api/v1/me/quests', {
-        events: [
-          script('test', [
-            status(200, 'OK'),
-            'const items = pm.response.json().items;',
-            'const byKey = function (k) { return items.filter(function (i) { return i.quest.key === k; })[0]; };',
-            'pm.test("daily-login is completed for today", function () { pm.expect(byKey("daily-login").status).to.equal("completed"); });',
-            'pm.test("sign-in-three-times is at 1 of 3", function () {',
-            '  pm.expect(byKey("sign-in-three-times").progress).to.equal(1);',
-            '  pm.expect(byKey("sign-in-three-times").target).to.equal(3);',
-            '});',
-          ]),
-        ],
-      }),
-      seedRequest('Admin: log in', 'POST', '/api/v1/auth/login', {
-        auth: noauth,
-        body: { username: '{{adminUsername}}', password: '{{adminPassword}}' },
-        events: [
-          script('test', [
-            status(200, 'OK'),
-            'const body = pm.response.json();',
-            'pm.test("an admin", function () { pm.expect(body.user.role).to.equal("admin"); });',
-            'pm.collectionVariables.set("adminAccessToken", body.accessToken);',
-          ]),
-        ],
-      }),
-      seedRequest('Admin: logins on the two previous days', 'POST', '/api/v1/admin/events', {
-        auth: bearer('adminAccessToken'),
-        body: {
-          events: [
-            { id: '{{seedUsername}}-import-1', userId: '{{userId}}', type: 'login', occurredAt: '{{twoDaysAgo}}' },
-            { id: '{{seedUsername}}-import-2', userId: '{{userId}}', type: 'login', occurredAt: '{{oneDayAgo}}' },
-          ],
-        },
-        events: [
-          script('prerequest', [
-            'const day = 24 * 60 * 60 * 1000;',
-            'pm.collectionVariables.set("twoDaysAgo", new Date(Date.now() - 2 * day).toISOString());',
-            'pm.collectionVariables.set("oneDayAgo", new Date(Date.now() - day).toISOString());',
-          ]),
-          script('test', [
-            status(200, 'OK'),
-            'const body = pm.response.json();',
-            'pm.test("both events accepted", function () {',
-            '  pm.expect(body.accepted).to.equal(2);',
-            '  pm.expect(body.rejected).to.have.lengthOf(0);',
-            '});',
-          ]),
-        ],
-      }),
-      seedRequest('My quests: three days in a row', 'GET', '/api/v1/me/quests', {
-        events: [
-          script('test', [
-            status(200, 'OK'),
-            'const item = pm.response.json().items.filter(function (i) { return i.quest.key === "sign-in-three-times"; })[0];',
-            'pm.test("sign-in-three-times is claimable", function () {',
-            '  pm.expect(item.status).to.equal("claimable");',
-            '  pm.expect(item.claimable).to.equal(1);',
-            '});',
-          ]),
-        ],
-      }),
-      seedRequest('Claim sign-in-three-times', 'POST', '/api/v1/me/quests/sign-in-three-times/claim', {
-        events: [
-          script('test', [
-            status(200, 'OK'),
-            'pm.test("10 diamonds", function () { pm.expect(pm.response.json().rewarded.items).to.eql([{ currency: "diamond", amount: 10 }]); });',
-            'pm.collectionVariables.set("ledgerTries", 0);',
-          ]),
-        ],
-      }),
-      seedRequest('Claim again: nothing to claim', 'POST', '/api/v1/me/quests/sign-in-three-times/claim', {
-        events: [
-          script('test', [
-            status(409, 'Conflict'),
-            'pm.test("NOTHING_TO_CLAIM", function () { pm.expect(pm.response.json().error.code).to.equal("NOTHING_TO_CLAIM"); });',
-          ]),
-        ],
-      }),
-      seedRequest('Ledger: 3 × 10 gold and 10 diamonds', 'GET', '/api/v1/me/ledger', {
-        events: [
-          pause('ledgerTries'),
-          script('test', [
-            'const items = pm.response.json().items || [];',
-            'const diamonds = items.filter(function (e) { return e.currency === "diamond"; });',
-            'const gold = items.filter(function (e) { return e.currency === "gold"; });',
-            ...retryUnless('diamonds.length > 0 && gold.length >= 3', 'ledgerTries'),
-            `  ${status(200, 'OK')}`,
-            '  pm.test("10 diamonds from sign-in-three-times, once", function () {',
-            '    pm.expect(diamonds).to.have.lengthOf(1);',
-            '    pm.expect(diamonds[0].amount).to.equal(10);',
-            '    pm.expect(diamonds[0].source.questKey).to.equal("sign-in-three-times");',
-            '  });',
-            '  pm.test("10 gold from daily-login for each of the three days", function () {',
-            '    pm.expect(gold).to.have.lengthOf(3);',
-            '    gold.forEach(function (e) {',
-            '      pm.expect(e.amount).to.equal(10);',
-            '      pm.expect(e.source.questKey).to.equal("daily-login");',
-            '    });',
-            '  });',
-            '}',
-          ]),
-        ],
-      }),
-    ],
-  };
-}
-
 export function buildCollection(doc: Json): Json {
-  const variable = ['accessToken', 'refreshToken', 'adminAccessToken', 'userId', 'seedUsername', 'twoDaysAgo', 'oneDayAgo', 'meTries', 'ledgerTries']
+  const variable = [
+    ...['accessToken', 'refreshToken', 'adminAccessToken', 'userId', 'seedUsername', 'twoDaysAgo', 'oneDayAgo', 'meTries', 'ledgerTries'],
+    ...['apiKey', 'apiKeyId', 'externalId', 'purchaseQuest', 'orderId', 'playerId', 'playerSession', 'questTries'],
+  ]
     .map((key) => ({ key, value: '' }))
     .concat([
       { key: 'questKey', value: 'daily-login' },
@@ -329,7 +139,7 @@ export function buildCollection(doc: Json): Json {
     },
     auth: bearer('accessToken'),
     variable,
-    item: [seedFolder(), ...operationFolders(doc)],
+    item: [seedFolder(), backendFolder(), ...operationFolders(doc)],
   };
 }
 

@@ -10,8 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import vm from 'node:vm';
-import { apiClient, startTestStack, type TestStack } from '@questline/testkit';
-import { SEED_FOLDER, buildCollection, buildEnvironment, collectionFile, environmentFile, normalize } from '../scripts/postman.js';
+import { apiClient, eventually, startTestStack, type TestStack } from '@questline/testkit';
+import { BACKEND_FOLDER, SEED_FOLDER, buildCollection, buildEnvironment, collectionFile, environmentFile, normalize } from '../scripts/postman.js';
 
 let stack: TestStack;
 let openapi: any;
@@ -180,7 +180,7 @@ describe('generated from the live OpenAPI document', () => {
       for (const m of METHODS) if (ops[m]) operations.push(`${m.toUpperCase()} ${p} #${ops[m].tags?.[0] ?? 'other'}`);
     }
     const requests: string[] = [];
-    for (const folder of collection.item.filter((f: any) => f.name !== SEED_FOLDER)) {
+    for (const folder of collection.item.filter((f: any) => f.name !== SEED_FOLDER && f.name !== BACKEND_FOLDER)) {
       for (const item of folder.item) {
         assert.ok(item.request.url.raw.startsWith('{{baseUrl}}/api/v1/'), item.request.url.raw);
         const apiPath = `/${item.request.url.path.join('/')}`.replace(/:([A-Za-z]+)/g, '{$1}');
@@ -276,5 +276,28 @@ describe('the Seed scenario folder', () => {
     assert.deepEqual([me.body.user.balances.gold, me.body.user.balances.diamond], [30, 10]);
     const refreshed = await api('POST', '/api/v1/auth/refresh', { body: { refreshToken: runner.collectionVars.get('refreshToken') } });
     assert.equal(refreshed.status, 200, 'the saved refresh token works');
+  });
+
+  test('the "Your backend sends events" folder runs green: key, quest, external user, session, server event paid, debit, key revoked', async () => {
+    const collection = await readJson(collectionFile);
+    const env = new Map<string, string>((await readJson(environmentFile)).values.map((v: any) => [v.key, String(v.value)]));
+    env.set('baseUrl', stack.gateway);
+    env.set('adminUsername', stack.admin.username);
+    env.set('adminPassword', stack.admin.password);
+    const runner = new PostmanRunner(collection, env);
+    await runner.runFolder(BACKEND_FOLDER);
+
+    const failed = runner.outcomes.filter((o) => !o.passed);
+    assert.deepEqual(failed, [], 'every pm.test passed');
+    const folder = collection.item.find((f: any) => f.name === BACKEND_FOLDER);
+    assert.equal(new Set(runner.outcomes.map((o) => o.request)).size, folder.item.length, 'every request of the folder asserted something');
+
+    // Seen independently: the player's gold after the purchase and the debit, and the key refused.
+    const api = apiClient(stack.gateway);
+    const me = await api('GET', '/api/v1/me', { token: runner.collectionVars.get('playerSession') });
+    assert.equal(me.status, 200);
+    assert.equal(me.body.user.externalId, runner.collectionVars.get('externalId'));
+    assert.equal(me.body.user.balances.gold, 6);
+    await eventually(async () => (await api('GET', `/api/v1/users/external/${runner.collectionVars.get('externalId')}`, { token: runner.collectionVars.get('apiKey') })).status === 401, 5_000, 'the revoked key refused');
   });
 });
