@@ -55,6 +55,13 @@ describe('who may report what (POST /api/v1/events)', () => {
       assert.equal(h.auth.grantCalls.length, 0);
     });
 
+    test('/me/quests says which objectives the player may report (the web app shows Record buttons for those only)', async () => {
+      const player = h.auth.addUser();
+      const res = await h.app.inject({ method: 'GET', url: '/api/v1/me/quests', headers: await bearer(player) });
+      const reportable = Object.fromEntries((res.json().items as Array<{ quest: { key: string }; reportable: boolean }>).map((i) => [i.quest.key, i.reportable]));
+      assert.deepEqual(reportable, { 'daily-login': false, 'win-matches': true, 'score-points': true, 'craft-items': false });
+    });
+
     test('an undeclared type, and a declared server-only one, are 403 for players', async () => {
       const player = h.auth.addUser();
       expectError(await post(player, { type: 'gold.found' }), 403, 'EVENT_NOT_PLAYER_REPORTABLE');

@@ -13,6 +13,9 @@ export type PlayerEventVerdict =
   | { kind: 'not-reportable' }
   | { kind: 'value-too-large'; maxValue: number };
 
+/** Whether players may report events of this type at all (a reserved type never, whatever its declaration says). */
+export const isPlayerReportable = (rule: EventTypeRule | undefined, type: string): boolean => !!rule?.playerReportable && !RESERVED_EVENT_TYPES.includes(type);
+
 /**
  * Whether a player may report this event for themselves (api.md v1.1): only types declared
  * player-reportable (a reserved type never is, whatever a declaration says), with a value no larger
@@ -20,7 +23,7 @@ export type PlayerEventVerdict =
  * lock); this says which local day it counts on and when that day ends in the player's timezone.
  */
 export function judgePlayerEvent(rule: EventTypeRule | undefined, event: { type: string; value?: number }, now: Date, zone: string): PlayerEventVerdict {
-  if (!rule?.playerReportable || RESERVED_EVENT_TYPES.includes(event.type)) return { kind: 'not-reportable' };
+  if (!rule || !isPlayerReportable(rule, event.type)) return { kind: 'not-reportable' };
   if (rule.maxValue !== null && event.value !== undefined && event.value > rule.maxValue) return { kind: 'value-too-large', maxValue: rule.maxValue };
   return { kind: 'allowed', dailyLimit: rule.playerDailyLimit === null ? null : playerDay(rule.playerDailyLimit, now, zone) };
 }
