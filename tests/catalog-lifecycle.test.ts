@@ -153,6 +153,7 @@ describe('quest lifecycle across catalog and progress', () => {
         streak: null,
         periodEndsAt: null,
         claimable: 1,
+        reportable: false,
       },
     );
 
