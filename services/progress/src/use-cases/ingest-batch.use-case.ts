@@ -46,8 +46,9 @@ export async function ingestBatch(deps: CommitDeps & { users: UserDirectory }, e
   // Exactly one of userId / externalUserId names the user; an event naming both or neither is rejected alone.
   const storable = events.map((e) => findUnstorableString(e) === undefined && (e.userId === undefined) !== (e.externalUserId === undefined));
   const external = await resolveExternalIds(deps.users, events.filter((_, index) => storable[index]), requestId);
-  const userIdOf = (e: BatchEvent): string => e.userId ?? external.get(e.externalUserId!)!.id;
-  const userIds = [...new Set(events.filter((e, index) => storable[index] && e.userId !== undefined).map(userIdOf))];
+  // undefined: an external id auth's answer left out (it should not), rejected as unknown below.
+  const userIdOf = (e: BatchEvent): string | undefined => e.userId ?? external.get(e.externalUserId!)?.id;
+  const userIds = [...new Set(events.filter((e, index) => storable[index] && e.userId !== undefined).map((e) => e.userId!))];
   const profiles = await deps.users.getMany(userIds, requestId);
   for (const profile of external.values()) profiles.set(profile.id, profile);
 
@@ -55,8 +56,8 @@ export async function ingestBatch(deps: CommitDeps & { users: UserDirectory }, e
   events.forEach((e, index) => {
     if (!storable[index]) return rejected.push({ index, code: 'VALIDATION_FAILED' });
     const userId = userIdOf(e);
-    const profile = profiles.get(userId);
-    if (!profile) return rejected.push({ index, code: 'UNKNOWN_USER' });
+    const profile = userId === undefined ? undefined : profiles.get(userId);
+    if (!profile || userId === undefined) return rejected.push({ index, code: 'UNKNOWN_USER' });
     if (profile.status === 'banned') return rejected.push({ index, code: 'USER_BANNED' });
     const occurredAt = e.occurredAt ? new Date(e.occurredAt) : new Date(now);
     if (occurredAt.getTime() > now + FUTURE_TOLERANCE_MS) return rejected.push({ index, code: 'OCCURRED_IN_FUTURE' });
