@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { apiClient, eventually, playerAccounts, startTestStack, type ApiCall, type TestStack } from '@questline/testkit';
+import { declarePlayerReportable, postOnceDeclared } from './event-types-support.js';
 
 const PASSWORD = 'correct-horse-battery';
 const USERS = 4;
@@ -114,7 +115,8 @@ describe('bans reach progress', () => {
   test("a banned user's still-valid access token is refused by progress within seconds", async () => {
     await signup('soon_banned');
     const token = await login('soon_banned');
-    const before = await api('POST', '/api/v1/events', { token, body: { type: 'custom-action' } });
+    await declarePlayerReportable(api, adminToken, ['custom-action']);
+    const before = await postOnceDeclared(api, token, { type: 'custom-action' });
     assert.equal(before.status, 200, JSON.stringify(before.body));
 
     const userId = (await api('GET', '/api/v1/me', { token })).body.user.id as string;

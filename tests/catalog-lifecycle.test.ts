@@ -8,6 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiClient, eventually, startTestStack, type ApiCall, type TestStack } from '@questline/testkit';
+import { declarePlayerReportable } from './event-types-support.js';
 
 const GOLD_REWARD = '5e0d0000-0000-4000-8000-000000000001';
 const CATALOG_POLL_MS = 2000;
@@ -31,6 +32,9 @@ before(async () => {
   const signup = await api('POST', '/api/v1/auth/signup', { body: { username: 'quester', password: 'a-good-password' } });
   const login = await api('POST', '/api/v1/auth/login', { body: { username: 'quester', password: 'a-good-password' } });
   player = { id: signup.body.user.id, token: login.body.accessToken };
+  // Players report only declared types; declared before the quests are published, so progress has
+  // the declarations by the time it shows a quest.
+  await declarePlayerReportable(api, admin, ['gem.collected', 'relic.found', 'tap']);
 });
 
 after(async () => {
@@ -149,6 +153,7 @@ describe('quest lifecycle across catalog and progress', () => {
         streak: null,
         periodEndsAt: null,
         claimable: 1,
+        reportable: false,
       },
     );
 
@@ -193,7 +198,8 @@ describe('quest lifecycle across catalog and progress', () => {
     // Let progress's polls fail at least twice first (its copy must outlive failed refreshes, not
     // merely the moment before the first one).
     await sleep(CATALOG_POLL_MS * 2 + 1000);
-    const ev = await api('POST', '/api/v1/events', { token: player.token, body: { type: 'login' } });
+    // login is server-only (auth emits it): sent here as a server would, naming the player.
+    const ev = await api('POST', '/api/v1/events', { token: admin, body: { type: 'login', userId: player.id } });
     assert.equal(ev.status, 200, JSON.stringify(ev.body));
     assert.ok(ev.body.updates.some((u: { questKey: string }) => u.questKey === 'sign-in-three-times'));
     assert.ok(await myQuest('daily-login'));

@@ -14,6 +14,7 @@ import pg from 'pg';
 import { freePort, serviceEnv, spawnService, waitReady, type ServiceProcess } from '@questline/devstack';
 import { apiClient, eventually, startTestStack, type ApiCall, type TestStack } from '@questline/testkit';
 import { rollingUpdate, ServiceProxy, type RolloutStep, type Termination } from './deploy-rollout-support.js';
+import { declarePlayerReportable } from './event-types-support.js';
 
 /**
  * Scaled-down pod termination: the endpoint leaves the Service well after SIGTERM (a slow
@@ -117,6 +118,8 @@ test('restarting every progress instance one at a time under write load loses, f
     rewardId: GOLD_REWARD,
     autoClaim: true,
   };
+  // Players report only declared types; declared before publishing, so progress has it once it shows the quest.
+  await declarePlayerReportable(api, admin, ['rolling.step']);
   assert.equal((await api('POST', '/api/v1/admin/quests', { token: admin, body: quest })).status, 201);
   assert.equal((await api('POST', '/api/v1/admin/quests/rolling-steps/publish', { token: admin })).status, 200);
   const credentials = { username: 'roller', password: 'a-good-password' };

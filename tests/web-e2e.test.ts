@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { apiClient, eventually, startTestStack, type TestStack } from '@questline/testkit';
+import { declarePlayerReportable } from './event-types-support.js';
 import { apiPath, buildWebAppIfStale, failRequests, holdRequests, launchBrowser, screenshot, textOf, waitForAttr, waitForText, webBaseUrl } from './web-support.js';
 
 // Names that exist in the page, where page.evaluate runs these functions (this file is type-checked
@@ -28,6 +29,11 @@ before(async () => {
   await buildWebAppIfStale();
   stack = await startTestStack({ name: 'web' });
   base = await webBaseUrl(stack);
+  // The quest the admin creates below counts dog_walked, which players report from the web app's
+  // Record button: a type players may report must be declared (api.md v1.1).
+  const http = apiClient(stack.gateway);
+  const adminToken = (await http('POST', '/api/v1/auth/login', { body: stack.admin })).body.accessToken as string;
+  await declarePlayerReportable(http, adminToken, ['dog_walked']);
   browser = await launchBrowser();
 });
 

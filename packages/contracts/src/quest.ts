@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { EventTypeRule } from './event-types.js';
 
 /** Shared between catalog (which owns them) and progress (which evaluates them). */
 export const Objective = Type.Object(
@@ -76,12 +77,14 @@ export type RetiredQuest = Static<typeof RetiredQuest>;
 
 /**
  * GET /internal/quests on the catalog → every published quest, plus the archived ones' display
- * fields (`retired`; optional so that a catalog older than it still validates). `revision` changes
- * whenever either changes.
+ * fields (`retired`; optional so that a catalog older than it still validates) and the declared
+ * event types (`eventTypes`; optional likewise: none means every type is server-only). `revision`
+ * changes whenever any of them changes.
  */
 export const PublishedQuestsResponse = Type.Object({
   revision: Type.String(),
   quests: Type.Array(PublishedQuest),
   retired: Type.Optional(Type.Array(RetiredQuest)),
+  eventTypes: Type.Optional(Type.Array(EventTypeRule)),
 });
 export type PublishedQuestsResponse = Static<typeof PublishedQuestsResponse>;

@@ -5,6 +5,7 @@ import { createCatalogDependencies } from './context.js';
 import type { CatalogDatabase } from './db/schema.js';
 import { registerAuditRoutes } from './routes/audit.routes.js';
 import { registerCurrencyRoutes } from './routes/currency.routes.js';
+import { registerEventTypeRoutes } from './routes/event-type.routes.js';
 import { registerInternalRoutes } from './routes/internal.routes.js';
 import { registerAdminQuestRoutes } from './routes/quest-admin.routes.js';
 import { registerPublicQuestRoutes } from './routes/quest-public.routes.js';
@@ -22,12 +23,13 @@ export async function buildApp(config: Config): Promise<App> {
     readiness: [{ name: 'database', check: () => sql`select 1`.execute(db) }],
   });
 
-  const { ctx, verify, adminOnly, close } = createCatalogDependencies(config, db, metrics, app.log);
+  const { ctx, verify, adminOnly, eventTypesGuard, close } = createCatalogDependencies(config, db, metrics, app.log);
   registerPublicQuestRoutes(app, { ctx, verify });
   registerAdminQuestRoutes(app, { ctx, adminOnly });
   registerRewardRoutes(app, { ctx, adminOnly });
   registerCurrencyRoutes(app, { ctx, adminOnly });
   registerAuditRoutes(app, { ctx, adminOnly });
+  registerEventTypeRoutes(app, { ctx, guard: eventTypesGuard });
   registerInternalRoutes(app, { ctx, internalToken: config.INTERNAL_TOKEN });
 
   // No background workers in the catalog besides the JWKS refresh; then the pool.

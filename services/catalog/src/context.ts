@@ -1,4 +1,13 @@
-import { createServiceClient, remoteTokenVerifier, requireAuth, type AuthGuard, type Metrics, type TokenVerifier } from '@questline/platform';
+import {
+  createServiceClient,
+  remoteApiKeyVerifier,
+  remoteTokenVerifier,
+  requireAuth,
+  type ApiKeyVerifier,
+  type AuthGuard,
+  type Metrics,
+  type TokenVerifier,
+} from '@questline/platform';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import { createAuthUserConfirmer } from './clients/auth-user-confirmer.js';
@@ -23,6 +32,10 @@ export interface CatalogDependencies {
   verify: TokenVerifier;
   /** Guard of every /api/v1/admin/* route. */
   adminOnly: AuthGuard;
+  /** API keys, checked by auth (a short cache): admin routes covered by a scope accept a key with it. */
+  keys?: ApiKeyVerifier;
+  /** Guard of the event-type admin routes: an admin token or a key with catalog:write. */
+  eventTypesGuard: AuthGuard;
   close(): void;
 }
 
@@ -32,11 +45,15 @@ export function createCatalogDependencies(config: Config, db: Kysely<CatalogData
   // A valid admin token is only the cheap reject: auth confirms the caller is still an admin and
   // not banned, because a token outlives a demotion or a ban by up to 15 minutes.
   const auth = createServiceClient({ service: 'auth', baseUrl: config.AUTH_URL, internalToken: config.INTERNAL_TOKEN, timeoutMs: 2000 });
-  const adminOnly = requireAuth(verify, { role: 'admin', confirm: createAuthUserConfirmer(auth) });
+  const confirm = createAuthUserConfirmer(auth);
+  const adminOnly = requireAuth(verify, { role: 'admin', confirm });
+  const keys = remoteApiKeyVerifier(auth);
   return {
     ctx: { db, recordChange: (action) => changes.inc({ action }) },
     verify,
     adminOnly,
+    keys,
+    eventTypesGuard: requireAuth(verify, { role: 'admin', scope: 'catalog:write', keys, confirm }),
     close: () => verify.close(),
   };
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, importJWK, type JWK } from 'jose';
 import { createTestDatabase, generateSigningJwk, type TestDatabase } from '@questline/testkit';
-import { NonceCache, verifyInternal, type App, type LiveUser } from '@questline/platform';
+import { NonceCache, verifyInternal, type ApiKeyCaller, type App, type LiveUser } from '@questline/platform';
 import { buildApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
 import { runMigrations } from '../src/db/migrations.js';
@@ -28,6 +28,8 @@ export interface Issuer {
   users: Map<string, LiveUser>;
   /** GET /internal/users/:id calls received. */
   lookups: string[];
+  /** What POST /internal/api-keys/verify answers, by secret; a missing secret → 404 (unknown or revoked). */
+  apiKeys: Map<string, ApiKeyCaller>;
   /** Answers /internal/* with this status instead (e.g. 503), or normally with undefined. */
   failInternal(status: number | undefined): void;
   close(): Promise<void>;
@@ -39,6 +41,7 @@ export async function startIssuer(): Promise<Issuer> {
   const key = await importJWK(jwk, 'EdDSA');
   const users = new Map<string, LiveUser>();
   const lookups: string[] = [];
+  const apiKeys = new Map<string, ApiKeyCaller>();
   const nonces = new NonceCache();
   let internalFailure: number | undefined;
   const json = (res: ServerResponse, status: number, body: unknown) =>
@@ -47,6 +50,15 @@ export async function startIssuer(): Promise<Issuer> {
     const userMatch = /^\/internal\/users\/([^/]+)$/.exec(req.url ?? '');
     if (req.url === '/.well-known/jwks.json') {
       json(res, 200, { keys: [publicJwk] });
+    } else if (req.method === 'POST' && req.url === '/internal/api-keys/verify') {
+      let raw = '';
+      req.on('data', (chunk: Buffer) => (raw += chunk));
+      req.on('end', () => {
+        const signed = verifyInternal(INTERNAL_TOKEN, { method: 'POST', path: req.url ?? '', body: raw, headers: req.headers }, nonces) === 'ok';
+        if (!signed) return json(res, 401, { error: { code: 'UNAUTHENTICATED' } });
+        const key = apiKeys.get((JSON.parse(raw) as { secret: string }).secret);
+        return key ? json(res, 200, { apiKey: key }) : json(res, 404, { error: { code: 'NOT_FOUND' } });
+      });
     } else if (req.method === 'GET' && userMatch) {
       const signed = verifyInternal(INTERNAL_TOKEN, { method: 'GET', path: req.url ?? '', headers: req.headers }, nonces) === 'ok';
       if (!signed) return json(res, 401, { error: { code: 'UNAUTHENTICATED' } });
@@ -66,6 +78,7 @@ export async function startIssuer(): Promise<Issuer> {
     url: `http://127.0.0.1:${port}`,
     users,
     lookups,
+    apiKeys,
     failInternal(status) {
       internalFailure = status;
     },

@@ -23,6 +23,8 @@ const adminRoutes: Array<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; url: strin
   { method: 'DELETE', url: `/api/v1/admin/rewards/${DIAMOND_REWARD_ID}` },
   { method: 'POST', url: '/api/v1/admin/currencies', payload: { code: 'ruby', name: 'Ruby' } },
   { method: 'GET', url: '/api/v1/admin/audit' },
+  { method: 'GET', url: '/api/v1/admin/event-types' },
+  { method: 'PUT', url: '/api/v1/admin/event-types/sec.type', payload: { playerReportable: true } },
 ];
 
 function tamper(token: string): string {

@@ -5,7 +5,9 @@ import {
   createOutboxRelayMetrics,
   createServiceClient,
   relayHttpTimeoutMs,
+  remoteApiKeyVerifier,
   remoteTokenVerifier,
+  type ApiKeyVerifier,
   type Metrics,
   type TokenVerifier,
 } from '@questline/platform';
@@ -26,6 +28,8 @@ export interface ProgressContext {
   users: UserDirectory;
   relay: GrantRelay;
   verify: TokenVerifier;
+  /** API keys, checked by auth through a short cache (servers sending events). */
+  keys: ApiKeyVerifier;
   counters: ProgressCounters;
   /** Single events (POST /events), committed in groups under load. */
   singleEvents: GroupCommitter;
@@ -73,6 +77,7 @@ export function buildContext(config: Config, app: { log: FastifyBaseLogger; metr
     users,
     relay,
     verify,
+    keys: remoteApiKeyVerifier(authClient),
     counters,
     singleEvents,
     onGrantsQueued,

@@ -94,6 +94,7 @@ describe('claims of quests that are no longer published', () => {
       streak: null,
       periodEndsAt: null,
       claimable: 1,
+      reportable: false,
     };
     assert.deepEqual((await myQuests(player)).find((i) => i.quest.key === 'relic-hunt'), expected);
     const adminView = await h.app.inject({ method: 'GET', url: `/api/v1/admin/users/${player.id}/quests`, headers: await headers(admin) });

@@ -59,7 +59,7 @@ describe('late events (integration)', () => {
   test('300 old logins for a user who already logged in today: one replay per quest, every day counted once', async () => {
     const admin = h.auth.addUser({ role: 'admin' });
     const user = h.auth.addUser({ timezone: 'UTC' });
-    const live = await h.app.inject({ method: 'POST', url: '/api/v1/events', headers: await bearer(user), payload: { type: 'login' } });
+    const live = await h.serverEvent(user.id, { type: 'login' });
     assert.deepEqual(live.json().completed, ['daily-login']);
 
     // Noon UTC of each of the 300 days before today, sent out of order (the batch sorts them).

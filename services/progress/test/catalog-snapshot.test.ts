@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InternalUser } from '@questline/contracts';
 import type { App } from '../src/app.js';
-import { startHarness, type Harness } from './support/harness.js';
+import { reportableTypesOf, startHarness, type Harness } from './support/harness.js';
 import { dailyLogin, quest } from './support/quests.js';
 
 const clicks = quest({ key: 'clicks', objective: { event: 'click', mode: 'count', target: 5 } });
@@ -31,7 +31,7 @@ describe('the stored catalog copy', () => {
 
   test('the copy loaded at start-up is stored, and so is every new revision', async () => {
     assert.equal((await stored())?.revision, '1');
-    h.catalog.setQuests([dailyLogin, clicks, taps]);
+    h.catalog.setQuests([dailyLogin, clicks, taps], undefined, reportableTypesOf([clicks, taps]));
     await h.ctx.catalog.refresh();
     const row = await stored();
     assert.equal(row?.revision, '2');

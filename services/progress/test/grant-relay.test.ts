@@ -30,12 +30,7 @@ describe('grant relay', () => {
   });
 
   const login = async (user: InternalUser) => {
-    const res = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/events',
-      headers: { authorization: `Bearer ${await h.auth.token(user)}` },
-      payload: { type: 'login' },
-    });
+    const res = await h.serverEvent(user.id, { type: 'login' });
     assert.equal(res.statusCode, 200, res.body);
     return questGrantKey(user.id, 'daily-login', 1);
   };

@@ -6,7 +6,7 @@ import { injectInternal } from '@questline/testkit';
 import type { InternalUser } from '@questline/contracts';
 import { questGrantKey } from '@questline/contracts';
 import type { App } from '../src/app.js';
-import { startHarness, type Harness } from './support/harness.js';
+import { reportableTypesOf, startHarness, type Harness } from './support/harness.js';
 import { dailyLogin, quest, signInThreeTimes } from './support/quests.js';
 import { INTERNAL_TOKEN } from './support/stand-ins.js';
 
@@ -36,7 +36,7 @@ describe('progress ingestion (integration)', () => {
     const user = h.auth.addUser({ timezone: 'Asia/Tokyo' });
     h.auth.failNextGrants(1, 503);
 
-    const res = await postEvent(user, { type: 'login' });
+    const res = await h.serverEvent(user.id, { type: 'login' });
     assert.equal(res.statusCode, 200, res.body);
     const body = res.json();
     assert.equal(body.duplicate, false);
@@ -73,7 +73,7 @@ describe('progress ingestion (integration)', () => {
   test('grants queued before a restart are delivered by the restarted service', async () => {
     const user = h.auth.addUser();
     h.auth.failNextGrants(1000, 500);
-    assert.equal((await postEvent(user, { type: 'login' })).statusCode, 200);
+    assert.equal((await h.serverEvent(user.id, { type: 'login' })).statusCode, 200);
     await h.drainOutbox().catch(() => undefined);
     const key = questGrantKey(user.id, 'daily-login', 1);
     assert.equal(h.auth.successfulGrants(key).length, 0);
@@ -168,7 +168,7 @@ describe('progress ingestion (integration)', () => {
     const user = h.auth.addUser({ timezone: tz });
     const daysAgoLocal = (days: number) => DateTime.now().setZone(tz).minus({ days }).toUTC().toISO()!;
     // Today's login arrives first (as a real login would), the backfill of the two previous days later, one by one.
-    assert.equal((await postEvent(user, { id: 'today', type: 'login' })).statusCode, 200);
+    assert.equal((await h.serverEvent(user.id, { id: 'today', type: 'login' })).statusCode, 200);
     for (const d of [2, 1]) {
       const res = await h.app.inject({
         method: 'POST',
@@ -243,7 +243,8 @@ describe('progress ingestion (integration)', () => {
     assert.equal(h.catalog.notModifiedCount(), before304 + 1);
     assert.equal((await myQuests(h.app, user)).has('new-quest'), false);
 
-    h.catalog.setQuests([...h.catalog.quests(), quest({ key: 'new-quest', objective: { event: 'jump', mode: 'count', target: 2 } })]);
+    const quests = [...h.catalog.quests(), quest({ key: 'new-quest', objective: { event: 'jump', mode: 'count', target: 2 } })];
+    h.catalog.setQuests(quests, undefined, reportableTypesOf(quests));
     const refreshed = await injectInternal(h.app, INTERNAL_TOKEN, { method: 'POST', url: '/internal/catalog/refresh' });
     assert.equal(refreshed.statusCode, 200, refreshed.body);
     assert.equal(refreshed.json().quests, 4);
@@ -282,12 +283,7 @@ describe('progress without a catalog', () => {
     assert.equal(ready.statusCode, 503);
     assert.equal(ready.json().checks.database, 'ok');
     const user = h.auth.addUser();
-    const res = await replica.inject({
-      method: 'POST',
-      url: '/api/v1/events',
-      headers: { authorization: `Bearer ${await h.auth.token(user)}` },
-      payload: { type: 'login' },
-    });
+    const res = await h.serverEvent(user.id, { type: 'login' }, replica);
     assert.equal(res.statusCode, 503);
     assert.equal(res.json().error.code, 'UPSTREAM_UNAVAILABLE');
   });

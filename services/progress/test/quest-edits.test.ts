@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InternalUser, PublishedQuest } from '@questline/contracts';
-import { startHarness, type Harness } from './support/harness.js';
+import { reportableTypesOf, startHarness, type Harness } from './support/harness.js';
 import { quest, tenDiamond, tenGold } from './support/quests.js';
 
 const v1 = quest({ key: 'edit-me', version: 1, objective: { event: 'click', mode: 'count', target: 3 }, reward: tenGold });
@@ -20,7 +20,7 @@ describe('quest edits (integration)', () => {
     return res.json().items.find((i: { quest: { key: string } }) => i.quest.key === 'edit-me');
   };
   const publish = async (q: PublishedQuest) => {
-    h.catalog.setQuests([q]);
+    h.catalog.setQuests([q], undefined, reportableTypesOf([q]));
     await h.ctx.catalog.refresh();
   };
   const row = async () =>

@@ -33,7 +33,7 @@ describe('the cost of a quest list', () => {
     const quests = Array.from({ length: 50 }, (_, i) =>
       quest({ key: `q${i}`, repeat: (['none', 'daily', 'weekly'] as const)[i % 3], objective: { event: 'tap', mode: i % 5 ? 'count' : 'streak', target: 3 } }),
     );
-    const catalog = { quests, byKey: new Map(quests.map((q) => [q.key, q])) } as unknown as CatalogSnapshot;
+    const catalog = { quests, byKey: new Map(quests.map((q) => [q.key, q])), eventTypes: new Map() } as unknown as CatalogSnapshot;
     viewsFromStates(catalog, new Map(), 'Europe/Paris', new Date('2026-03-01T10:00:00Z'));
     constructed = 0;
     const views = viewsFromStates(catalog, new Map(), 'Europe/Paris', new Date('2026-03-02T10:00:00Z'));

@@ -185,8 +185,10 @@ describe('progress routes (integration)', () => {
       const items = res.json().items as Array<Record<string, unknown> & { quest: { key: string } }>;
       assert.deepEqual(items.map((i) => i.quest.key), ['daily-login', 'sign-in-three-times', 'race-quest']);
       const daily = items[0]!;
-      assert.deepEqual(Object.keys(daily).sort(), ['claimable', 'completions', 'maxCompletions', 'periodEndsAt', 'progress', 'quest', 'status', 'streak', 'target'].sort());
+      assert.deepEqual(Object.keys(daily).sort(), ['claimable', 'completions', 'maxCompletions', 'periodEndsAt', 'progress', 'quest', 'reportable', 'status', 'streak', 'target'].sort());
       assert.equal(daily.status, 'active');
+      assert.equal(daily.reportable, false, 'login is never reported by players');
+      assert.equal(items[2]!.reportable, true, 'race is declared player-reportable (the harness default)');
       assert.equal(daily.maxCompletions, 365);
       assert.equal(daily.streak, null);
       assert.ok(typeof daily.periodEndsAt === 'string' && Date.parse(daily.periodEndsAt) > Date.now());

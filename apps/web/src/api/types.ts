@@ -97,6 +97,8 @@ export interface QuestView {
   streak: { current: number; best: number; lastDay: string | null } | null;
   periodEndsAt: string | null;
   claimable: number;
+  /** Whether the player may report the objective's event themselves; other types come from the product's server. */
+  reportable: boolean;
 }
 
 export interface EventResult {

@@ -100,7 +100,8 @@ export function QuestCard({
             {action?.busy ? 'Claiming…' : 'Claim reward'}
           </button>
         ) : null}
-        {canProgress(view) && objective ? (
+        {/* Only types players may report get a button: the rest (login first of all) come from servers and would be refused. */}
+        {canProgress(view) && view.reportable && objective ? (
           <button type="button" class="btn" disabled={action?.busy} onClick={() => onRecord(objective)} data-record={objective.event}>
             Record {objective.event}
           </button>

@@ -6,7 +6,7 @@ type Db = Executor<CatalogDatabase>;
 export interface AuditEntryInput {
   actorId: string;
   action: string;
-  entity: 'quest' | 'reward' | 'currency';
+  entity: 'quest' | 'reward' | 'currency' | 'event_type';
   entityKey: string;
   details: Record<string, unknown>;
 }

@@ -65,6 +65,16 @@ export interface AuditLogTable {
   details: Json<Record<string, unknown>>;
 }
 
+export interface EventTypeTable {
+  type: string;
+  description: string;
+  player_reportable: boolean;
+  max_value: number | null;
+  player_daily_limit: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface CatalogDatabase {
   currencies: CurrencyTable;
   rewards: RewardTable;
@@ -72,4 +82,5 @@ export interface CatalogDatabase {
   quests: QuestTable;
   catalog_revision: CatalogRevisionTable;
   audit_log: AuditLogTable;
+  event_types: EventTypeTable;
 }

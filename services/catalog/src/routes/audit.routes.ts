@@ -16,7 +16,7 @@ export function registerAuditRoutes(app: App, deps: { ctx: CatalogContext; admin
         summary: 'Catalog audit trail, newest first',
         security: [{ bearerAuth: [] }],
         querystring: pageQuery({
-          entity: Type.Optional(Type.Union([Type.Literal('quest'), Type.Literal('reward'), Type.Literal('currency')])),
+          entity: Type.Optional(Type.Union([Type.Literal('quest'), Type.Literal('reward'), Type.Literal('currency'), Type.Literal('event_type')])),
           entityKey: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
         }),
         response: { 200: page(AuditEntry), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED') },

@@ -1,5 +1,7 @@
+import type { PublishedQuestsResponse } from '@questline/contracts';
 import { listAudit, type AuditEntry } from '../db/audit.repository.js';
 import { listCurrencies, type Currency } from '../db/currency.repository.js';
+import { listDeclaredEventTypes } from '../db/event-type.repository.js';
 import { listPublishedWithRewards, listRetired } from '../db/published.repository.js';
 import { findQuestByKey, listQuests, type QuestListQuery } from '../db/quest.repository.js';
 import { findReward, listRewards } from '../db/reward.repository.js';
@@ -40,15 +42,19 @@ export async function findQuestForCaller(ctx: CatalogContext, key: string, calle
 
 export type PublishedFeed =
   | { changed: false; etag: string }
-  | { changed: true; etag: string; body: { revision: string; quests: Awaited<ReturnType<typeof listPublishedWithRewards>>; retired: Awaited<ReturnType<typeof listRetired>> } };
+  | { changed: true; etag: string; body: PublishedQuestsResponse };
 
-/** The change feed progress polls: unchanged (the caller's tag is current) or the whole published set. */
+/**
+ * The change feed progress polls: unchanged (the caller's tag is current) or the whole published
+ * set, with the declared event types' rules (what progress judges players' own events by).
+ */
 export async function publishedFeed(ctx: CatalogContext, ifNoneMatch: string | undefined): Promise<PublishedFeed> {
   // Revision first, quests second: a change committed in between makes the quests newer than
   // the tag, which only costs the poller one extra fetch; the reverse order could hide a change.
   const revision = String(await currentRevision(ctx.db));
   const etag = `"${revision}"`;
   if (etagMatches(ifNoneMatch, etag)) return { changed: false, etag };
-  const [quests, retired] = await Promise.all([listPublishedWithRewards(ctx.db), listRetired(ctx.db)]);
-  return { changed: true, etag, body: { revision, quests, retired } };
+  const [quests, retired, declared] = await Promise.all([listPublishedWithRewards(ctx.db), listRetired(ctx.db), listDeclaredEventTypes(ctx.db)]);
+  const eventTypes = declared.map(({ type, playerReportable, maxValue, playerDailyLimit }) => ({ type, playerReportable, maxValue, playerDailyLimit }));
+  return { changed: true, etag, body: { revision, quests, retired, eventTypes } };
 }

@@ -46,6 +46,8 @@ export const ROUTES: PublicRoute[] = [
   { url: '/api/v1/admin/rewards/:id', upstream: 'catalog', access: 'admin' },
   { url: '/api/v1/admin/currencies', upstream: 'catalog', access: 'admin' },
   { url: '/api/v1/admin/audit', upstream: 'catalog', access: 'admin' },
+  { url: '/api/v1/admin/event-types', upstream: 'catalog', access: 'admin' },
+  { url: '/api/v1/admin/event-types/:type', upstream: 'catalog', access: 'admin' },
 
   { url: '/api/v1/events', upstream: 'progress', access: 'user' },
   { url: '/api/v1/admin/events', upstream: 'progress', access: 'admin', bodyLimit: BATCH_BODY_LIMIT },

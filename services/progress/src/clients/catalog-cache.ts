@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { PublishedQuest, PublishedQuestsResponse } from '@questline/contracts';
+import type { EventTypeRule, PublishedQuest, PublishedQuestsResponse } from '@questline/contracts';
 import { singleFlight, UpstreamError, type ServiceClient } from '@questline/platform';
 import { dependentsIndex } from '../domain/prerequisites.js';
 import type { ArchivedQuest } from '../domain/quest-view.js';
@@ -15,6 +15,8 @@ export interface CatalogSnapshot {
   dependents: ReadonlyMap<string, PublishedQuest[]>;
   /** Archived quests' display fields (the feed's `retired` list), to show, never evaluate, what users earned on them. */
   archivedByKey: ReadonlyMap<string, ArchivedQuest>;
+  /** Declared event types by name (the feed's `eventTypes`): what players may report. Absent = server-only. */
+  eventTypes: ReadonlyMap<string, EventTypeRule>;
 }
 
 /** Where the last good copy outlives the process (progress's own database). */
@@ -33,7 +35,9 @@ function index(response: PublishedQuestsResponse): CatalogSnapshot {
   const byKey = new Map(response.quests.map((q) => [q.key, q]));
   // `retired` is optional in the contract (an older catalog sends none); a published key wins.
   const archivedByKey = new Map((response.retired ?? []).filter((q) => !byKey.has(q.key)).map((q) => [q.key, q]));
-  return { revision: response.revision, quests: response.quests, byKey, byEvent, dependents: dependentsIndex(response.quests), archivedByKey };
+  // `eventTypes` is optional likewise: a catalog that sends none declares nothing, so players may report nothing.
+  const eventTypes = new Map((response.eventTypes ?? []).map((t) => [t.type, t]));
+  return { revision: response.revision, quests: response.quests, byKey, byEvent, dependents: dependentsIndex(response.quests), archivedByKey, eventTypes };
 }
 
 /**

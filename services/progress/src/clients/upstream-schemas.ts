@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { InternalUser, PublishedQuestsResponse } from '@questline/contracts';
+import { InternalUser, PublishedQuestsResponse, ResolveExternalUsersResponse } from '@questline/contracts';
 
 // Peers are ours, but a bad answer must never become in-memory truth: check before trusting.
 const AjvCtor = Ajv as unknown as typeof Ajv.default;
@@ -9,6 +9,7 @@ const ajv = withFormats(new AjvCtor({ strict: false, allErrors: false }));
 
 export const isPublishedQuestsResponse = ajv.compile<PublishedQuestsResponse>(PublishedQuestsResponse);
 export const isInternalUser = ajv.compile<InternalUser>(InternalUser);
+export const isResolveExternalUsersResponse = ajv.compile<ResolveExternalUsersResponse>(ResolveExternalUsersResponse);
 
 export function describeSchemaErrors(errors: typeof isInternalUser.errors): string {
   const first = errors?.[0];

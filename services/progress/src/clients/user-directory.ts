@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
-import type { UserProfileUpdate } from '@questline/contracts';
+import type { ResolveExternalUsersRequest, UserProfileUpdate } from '@questline/contracts';
 import { keyedSingleFlight, UpstreamError, type ServiceClient } from '@questline/platform';
 import type { ProgressDatabase } from '../db/schema.js';
 import { getProfile, getProfiles, upsertProfile, type StoredProfile } from '../db/profiles.repository.js';
-import { describeSchemaErrors, isInternalUser } from './upstream-schemas.js';
+import { describeSchemaErrors, isInternalUser, isResolveExternalUsersResponse } from './upstream-schemas.js';
 
 /**
  * Users' profiles (status decides bans, timezone decides days), from progress's own table. Auth
@@ -45,6 +45,34 @@ export class UserDirectory {
     });
     await Promise.all(workers);
     return found;
+  }
+
+  /**
+   * The users behind a product's external ids, in ONE call to auth (POST /internal/users/external/resolve),
+   * which creates the unknown ones (with the given timezone, else UTC). Each answer is stored like a
+   * first lookup (version 0: any pushed update wins), and the stored profile is returned, so a ban
+   * progress already knows of decides. Keyed by external id; an unreachable auth throws UpstreamError.
+   */
+  async resolveExternal(users: ResolveExternalUsersRequest['users'], requestId?: string): Promise<Map<string, StoredProfile>> {
+    const resolved = new Map<string, StoredProfile>();
+    if (users.length === 0) return resolved;
+    const res = await this.auth.request<unknown>('POST', '/internal/users/external/resolve', { body: { users }, requestId });
+    if (res.status !== 200) throw new UpstreamError('auth', `POST /internal/users/external/resolve answered ${res.status}`, res.status);
+    if (!isResolveExternalUsersResponse(res.body)) {
+      throw new UpstreamError('auth', `POST /internal/users/external/resolve: ${describeSchemaErrors(isResolveExternalUsersResponse.errors)}`);
+    }
+    const known = await getProfiles(this.db, res.body.users.map((u) => u.user.id));
+    for (const { externalId, user } of res.body.users) {
+      const { id, role, status, timezone } = user;
+      let profile = known.get(id);
+      if (!profile) {
+        await upsertProfile(this.db, { id, role, status, timezone, version: 0 });
+        // A pushed update may have landed meanwhile; the table decides.
+        profile = (await getProfile(this.db, id)) ?? { id, role, status, timezone, version: 0 };
+      }
+      resolved.set(externalId, profile);
+    }
+    return resolved;
   }
 
   /** A pushed update from auth; false when an equal or newer version is already stored. */

@@ -85,6 +85,15 @@ export interface CatalogSnapshotTable {
   saved_at: ColumnType<Date, never, Date | string>;
 }
 
+/** Players' own events stored per (user, type, local day): the playerDailyLimit counter. */
+export interface PlayerDailyCountsTable {
+  user_id: string;
+  type: string;
+  /** DATE, kept as 'YYYY-MM-DD' by the platform's type parser. */
+  day: string;
+  count: number;
+}
+
 export interface ProgressDatabase {
   user_profiles: UserProfilesTable;
   events: EventsTable;
@@ -92,4 +101,5 @@ export interface ProgressDatabase {
   completions: CompletionsTable;
   grant_outbox: GrantOutboxTable;
   catalog_snapshot: CatalogSnapshotTable;
+  player_daily_counts: PlayerDailyCountsTable;
 }

@@ -19,6 +19,7 @@ export const QuestViewSchema = Type.Object({
   ),
   periodEndsAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'end of the current local day/week for repeating quests' }),
   claimable: Type.Integer({ description: 'completions not yet claimed' }),
+  reportable: Type.Boolean({ description: "whether the player may report the objective's event type themselves (POST /events); otherwise the product's server sends it" }),
 });
 
 export const QuestViewList = Type.Object({ items: Type.Array(QuestViewSchema) });

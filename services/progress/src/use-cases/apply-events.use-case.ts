@@ -8,6 +8,7 @@ import { listStatesOf, lockUsers, upsertStates, type StateRow } from '../db/user
 import { firstCompletionTimes, insertCompletions } from '../db/completions.repository.js';
 import { enqueueGrants } from '../db/outbox.repository.js';
 import { applyUserEvents } from './apply-user-events.use-case.js';
+import { countDailyLimits } from './daily-limits.use-case.js';
 import { eventKey, type ApplyTransaction, type UserApplyResult, type UserEvents, type UserInTransaction } from './apply-types.js';
 
 /**
@@ -58,10 +59,11 @@ export async function applyEvents(
   const userIds = [...new Set(lists.map((u) => u.userId))].sort();
   const now = await lockUsers(trx, userIds);
   const statesByUser = await listStatesOf(trx, userIds);
+  const refusedEvents = await countDailyLimits(trx, lists);
   const inserted = await insertEvents(
     trx,
     lists.flatMap((u) =>
-      u.events.map((e) => ({
+      u.events.filter((e) => !refusedEvents.has(eventKey(u.userId, e.id))).map((e) => ({
         userId: u.userId,
         id: e.id,
         type: e.type,
@@ -73,7 +75,7 @@ export async function applyEvents(
     ),
   );
   const firstCompletions = await loadFirstCompletions(trx, catalog, lists, statesByUser);
-  const transaction: ApplyTransaction = { db: trx, catalog, now, unappliedEvents: new Set(inserted), completionsToInsert: [], grantsToQueue: [] };
+  const transaction: ApplyTransaction = { db: trx, catalog, now, unappliedEvents: new Set(inserted), refusedEvents, completionsToInsert: [], grantsToQueue: [] };
 
   // A user may come more than once (two single events in one group commit): one part, one row per quest.
   const parts = new Map<string, UserInTransaction>();

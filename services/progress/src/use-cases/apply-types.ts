@@ -14,6 +14,11 @@ export interface IncomingEvent {
   value?: number;
   attributes?: Record<string, AttributeValue>;
   occurredAt: Date;
+  /**
+   * A player's own event of a type with a playerDailyLimit: counted on this local day, and refused
+   * (nothing stored) when `limit` such events of the user are stored for that day already.
+   */
+  dailyLimit?: { day: string; limit: number };
 }
 
 /** One user's events, applied in the given order, with the zone their days are computed in. */
@@ -31,6 +36,8 @@ export interface QuestResult {
 export interface AppliedEvent {
   eventId: string;
   duplicate: boolean;
+  /** Refused, nothing stored: the type's playerDailyLimit was reached for the event's local day. */
+  refused?: 'daily-limit';
   /** Every published quest whose objective listens to the event's type. */
   results: QuestResult[];
   rewarded: Array<{ questKey: string; items: RewardItem[] }>;
@@ -61,6 +68,8 @@ export interface ApplyTransaction {
   now: Date;
   /** `userId\0eventId` of events stored by this transaction and not applied yet: a replay must not count them early. */
   unappliedEvents: Set<string>;
+  /** `userId\0eventId` of events refused by their daily limit (not stored). */
+  refusedEvents: Set<string>;
   completionsToInsert: NewCompletion[];
   grantsToQueue: GrantRequest[];
 }

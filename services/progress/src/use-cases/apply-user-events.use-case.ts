@@ -64,6 +64,10 @@ class UserEventApplier {
 
   async applyEvent(event: IncomingEvent, snapshots: boolean): Promise<void> {
     const { transaction, user } = this;
+    if (transaction.refusedEvents.has(eventKey(user.userId, event.id))) {
+      this.result.applied.push({ eventId: event.id, duplicate: false, refused: 'daily-limit', results: [], rewarded: [] });
+      return;
+    }
     if (!transaction.unappliedEvents.delete(eventKey(user.userId, event.id))) {
       this.result.applied.push({ eventId: event.id, duplicate: true, results: [], rewarded: [] });
       return;

@@ -34,7 +34,7 @@ function afterCommit(deps: CommitDeps, results: UserApplyResult[]): void {
   let grants = 0;
   let replayedEvents = 0;
   for (const r of results) {
-    accepted += r.applied.filter((a) => !a.duplicate).length;
+    accepted += r.applied.filter((a) => !a.duplicate && !a.refused).length;
     for (const key of r.completedKeys) deps.counters.questsCompleted.inc({ quest: key });
     for (const key of r.replays) deps.counters.questReplays.inc({ quest: key });
     replayedEvents += r.replayedEvents;

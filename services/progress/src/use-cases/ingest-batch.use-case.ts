@@ -1,4 +1,5 @@
 import type { IngestEventsResponse, UserEvent } from '@questline/contracts';
+import type { StoredProfile } from '../db/profiles.repository.js';
 import { eachLimited, findUnstorableString } from '@questline/platform';
 import { requireCatalog } from '../clients/catalog-cache.js';
 import type { UserDirectory } from '../clients/user-directory.js';
@@ -14,6 +15,22 @@ const EVENTS_PER_TRANSACTION = 500;
 const TRANSACTION_CONCURRENCY = 2;
 
 /**
+ * An event of a batch: auth's deliveries name the user by `userId`; servers (the admin batch) by
+ * `userId` or by their own `externalUserId` (with the `timezone` of a user created for it).
+ */
+export type BatchEvent = Omit<UserEvent, 'userId'> & { userId?: string; externalUserId?: string; timezone?: string };
+
+/** The users behind the batch's external ids, in one call to auth (unknown ones are created, with the first timezone given). */
+async function resolveExternalIds(users: UserDirectory, events: BatchEvent[], requestId?: string): Promise<Map<string, StoredProfile>> {
+  const wanted = new Map<string, string | undefined>();
+  for (const e of events) {
+    if (e.externalUserId === undefined) continue;
+    if (wanted.get(e.externalUserId) === undefined) wanted.set(e.externalUserId, e.timezone);
+  }
+  return users.resolveExternal([...wanted].map(([externalId, timezone]) => ({ externalId, ...(timezone !== undefined ? { timezone } : {}) })), requestId);
+}
+
+/**
  * The admin batch and auth's login deliveries: events for many users, each user's applied in
  * occurredAt order (missing → now), all of one user's in the same transaction, each event's day in the user's
  * timezone as stored now. If auth must be asked about a user progress has never heard of and cannot
@@ -21,26 +38,32 @@ const TRANSACTION_CONCURRENCY = 2;
  * An event holding a string PostgreSQL cannot store as sent (NUL, lone surrogate) is rejected alone
  * (the routes leave `events` out of the whole-request check for this).
  */
-export async function ingestBatch(deps: CommitDeps & { users: UserDirectory }, events: UserEvent[], requestId?: string): Promise<IngestEventsResponse> {
+export async function ingestBatch(deps: CommitDeps & { users: UserDirectory }, events: BatchEvent[], requestId?: string): Promise<IngestEventsResponse> {
   requireCatalog(deps.catalog);
   const now = Date.now();
   const rejected: IngestEventsResponse['rejected'] = [];
 
-  const storable = events.map((e) => findUnstorableString(e) === undefined);
-  const userIds = [...new Set(events.filter((_, index) => storable[index]).map((e) => e.userId))];
+  // Exactly one of userId / externalUserId names the user; an event naming both or neither is rejected alone.
+  const storable = events.map((e) => findUnstorableString(e) === undefined && (e.userId === undefined) !== (e.externalUserId === undefined));
+  const external = await resolveExternalIds(deps.users, events.filter((_, index) => storable[index]), requestId);
+  // undefined: an external id auth's answer left out (it should not), rejected as unknown below.
+  const userIdOf = (e: BatchEvent): string | undefined => e.userId ?? external.get(e.externalUserId!)?.id;
+  const userIds = [...new Set(events.filter((e, index) => storable[index] && e.userId !== undefined).map((e) => e.userId!))];
   const profiles = await deps.users.getMany(userIds, requestId);
+  for (const profile of external.values()) profiles.set(profile.id, profile);
 
   const perUser = new Map<string, Array<{ index: number; event: IncomingEvent }>>();
   events.forEach((e, index) => {
     if (!storable[index]) return rejected.push({ index, code: 'VALIDATION_FAILED' });
-    const profile = profiles.get(e.userId);
-    if (!profile) return rejected.push({ index, code: 'UNKNOWN_USER' });
+    const userId = userIdOf(e);
+    const profile = userId === undefined ? undefined : profiles.get(userId);
+    if (!profile || userId === undefined) return rejected.push({ index, code: 'UNKNOWN_USER' });
     if (profile.status === 'banned') return rejected.push({ index, code: 'USER_BANNED' });
     const occurredAt = e.occurredAt ? new Date(e.occurredAt) : new Date(now);
     if (occurredAt.getTime() > now + FUTURE_TOLERANCE_MS) return rejected.push({ index, code: 'OCCURRED_IN_FUTURE' });
-    const list = perUser.get(e.userId) ?? [];
+    const list = perUser.get(userId) ?? [];
     list.push({ index, event: { id: e.id, type: e.type, value: e.value, attributes: e.attributes, occurredAt } });
-    perUser.set(e.userId, list);
+    perUser.set(userId, list);
   });
 
   // Each user's events in occurredAt order; stable, so events at the same instant keep their order in the request.

@@ -3,9 +3,13 @@ import type { ProgressDatabase } from '../db/schema.js';
 import { requireCatalog, type CatalogCache, type CatalogSnapshot } from '../clients/catalog-cache.js';
 import type { UserDirectory } from '../clients/user-directory.js';
 import { listStates, readQuestList } from '../db/user-quests.repository.js';
+import { isPlayerReportable } from '../domain/event-trust.js';
 import { buildArchivedView, buildQuestView, viewContext, type QuestView } from '../domain/quest-view.js';
 import type { QuestState } from '../domain/quest-state.js';
 import { findUser } from './require-player.use-case.js';
+
+/** A quest as /me/quests lists it: with whether the player may report its objective's events themselves. */
+export type ListedQuestView = QuestView & { reportable: boolean };
 
 /**
  * The view of every published quest for one user, from stored states, then of every archived quest
@@ -13,20 +17,23 @@ import { findUser } from './require-player.use-case.js';
  * quest unknown to the catalog copy altogether has no display fields and is not listed (it can still
  * be claimed).
  */
-export function viewsFromStates(catalog: CatalogSnapshot, states: Map<string, QuestState>, timezone: string, now: Date): QuestView[] {
+export function viewsFromStates(catalog: CatalogSnapshot, states: Map<string, QuestState>, timezone: string, now: Date): ListedQuestView[] {
   const ctx = viewContext(now, timezone, (key) => states.get(key)?.completions ?? 0);
-  const views = catalog.quests.map((quest) => buildQuestView(quest, states.get(quest.key) ?? null, ctx));
-  const archived: QuestView[] = [];
+  const views = catalog.quests.map((quest) => ({
+    ...buildQuestView(quest, states.get(quest.key) ?? null, ctx),
+    reportable: isPlayerReportable(catalog.eventTypes.get(quest.objective.event), quest.objective.event),
+  }));
+  const archived: ListedQuestView[] = [];
   for (const [key, state] of states) {
     if (state.completions <= state.claimed || catalog.byKey.has(key)) continue;
     const quest = catalog.archivedByKey.get(key);
-    if (quest) archived.push(buildArchivedView(quest, state));
+    if (quest) archived.push({ ...buildArchivedView(quest, state), reportable: false });
   }
   archived.sort((a, b) => (a.quest.key < b.quest.key ? -1 : 1));
   return views.concat(archived);
 }
 
-export type UserQuestViews = { kind: 'unknown-user' } | { kind: 'listed'; items: QuestView[] };
+export type UserQuestViews = { kind: 'unknown-user' } | { kind: 'listed'; items: ListedQuestView[] };
 
 /**
  * Any user's views (the admin route): from the stored profile; only for a user progress has never
@@ -44,7 +51,7 @@ export async function userQuestViews(
   return { kind: 'listed', items: viewsFromStates(catalog, states, user.timezone, new Date()) };
 }
 
-export type CallerQuestViews = { kind: 'banned' } | { kind: 'unknown-user' } | { kind: 'listed'; items: QuestView[] };
+export type CallerQuestViews = { kind: 'banned' } | { kind: 'unknown-user' } | { kind: 'listed'; items: ListedQuestView[] };
 
 /**
  * GET /me/quests in one query of progress's own data: the stored profile (pushed by auth; its

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { PublishedQuest, UserProfileUpdate } from '@questline/contracts';
+import { RESERVED_EVENT_TYPES, type EventTypeRule, type PublishedQuest, type UserProfileUpdate } from '@questline/contracts';
 import { injectInternal } from '@questline/testkit';
 import { parseConfig } from '@questline/platform';
 import { createTestDatabase, type TestDatabase } from '@questline/testkit';
@@ -21,6 +21,11 @@ export interface Harness {
   buildReplica(): Promise<ProgressApp>;
   /** Runs one query on the service's database (to look at what was stored). */
   sql<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>;
+  /**
+   * POST /api/v1/events as a server (an admin's token) naming the user: how tests send the types
+   * players may not report (login), whose subject is not trust.
+   */
+  serverEvent(userId: string, payload: Record<string, unknown>, target?: App): Promise<Awaited<ReturnType<App['inject']>>>;
   /** Delivers a profile update as auth's outbox does (signed POST /internal/users/:id/profile). */
   pushProfile(profile: UserProfileUpdate, app?: App): Promise<number>;
   /** Runs the relay of an app (default: the first) until nothing is due, ignoring backoff waits. */
@@ -30,10 +35,24 @@ export interface Harness {
 
 const FAR_FUTURE = () => new Date(Date.now() + 24 * 3600_000);
 
-export async function startHarness(prefix: string, quests: PublishedQuest[], env: Record<string, string> = {}): Promise<Harness> {
+/**
+ * Every type the quests listen to, except the reserved ones, declared player-reportable without
+ * limits: what most tests need, whose subject is progress and not trust. Tests of trust pass their own.
+ */
+export const reportableTypesOf = (quests: PublishedQuest[]): EventTypeRule[] =>
+  [...new Set(quests.map((q) => q.objective.event))]
+    .filter((type) => !RESERVED_EVENT_TYPES.includes(type))
+    .map((type) => ({ type, playerReportable: true, maxValue: null, playerDailyLimit: null }));
+
+export interface HarnessOptions {
+  /** The catalog's declared event types (default: reportableTypesOf(quests)). */
+  eventTypes?: EventTypeRule[];
+}
+
+export async function startHarness(prefix: string, quests: PublishedQuest[], env: Record<string, string> = {}, opts: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDatabase(prefix);
   const auth = await startAuthStandIn();
-  const catalog = await startCatalogStandIn(quests);
+  const catalog = await startCatalogStandIn(quests, opts.eventTypes ?? reportableTypesOf(quests));
   const config = parseConfig(ConfigSchema, {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
@@ -51,6 +70,7 @@ export async function startHarness(prefix: string, quests: PublishedQuest[], env
   const { app, ctx } = main;
   const replicas: App[] = [];
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  let serverToken: string | undefined;
 
   return {
     app,
@@ -61,6 +81,10 @@ export async function startHarness(prefix: string, quests: PublishedQuest[], env
     config,
     async sql<T>(text: string, values?: unknown[]) {
       return (await pool.query(text, values)).rows as T[];
+    },
+    async serverEvent(userId, payload, target = app) {
+      serverToken ??= await auth.token(auth.addUser({ role: 'admin' }));
+      return target.inject({ method: 'POST', url: '/api/v1/events', headers: { authorization: `Bearer ${serverToken}` }, payload: { ...payload, userId } });
     },
     async pushProfile(profile, target = app) {
       const res = await injectInternal(target, INTERNAL_TOKEN, { method: 'POST', url: `/internal/users/${profile.id}/profile`, payload: profile });

@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT } from 'jose';
-import type { GrantRequest, InternalUser, PublishedQuest, RetiredQuest } from '@questline/contracts';
-import { NonceCache, verifyInternal } from '@questline/platform';
+import type { EventTypeRule, GrantRequest, InternalUser, PublishedQuest, ResolveExternalUsersRequest, RetiredQuest } from '@questline/contracts';
+import { NonceCache, verifyInternal, type ApiKeyCaller } from '@questline/platform';
 import { generateSigningJwk } from '@questline/testkit';
 
 export const INTERNAL_TOKEN = 'test-internal-token-0123456789';
@@ -46,6 +46,12 @@ export interface AuthStandIn {
   grantCalls: GrantCall[];
   /** GET /internal/users/:id calls received, by user id. */
   lookups: string[];
+  /** External id → user id, as POST /internal/users/external/resolve knows them (it adds the unknown ones). */
+  externalIds: Map<string, string>;
+  /** POST /internal/users/external/resolve calls received (their bodies). */
+  resolveCalls: ResolveExternalUsersRequest[];
+  /** What POST /internal/api-keys/verify answers, by secret; a missing secret → 404. */
+  apiKeys: Map<string, ApiKeyCaller>;
   /** Answer the next n grant calls with this status and error code (503 UNAVAILABLE by default) before accepting again. */
   failNextGrants(n: number, status?: number, code?: string): void;
   /** Runs while a grant request is being answered (before anything is paid), to look at the caller's side. */
@@ -63,6 +69,9 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
   const users = new Map<string, InternalUser>();
   const grantCalls: GrantCall[] = [];
   const lookups: string[] = [];
+  const externalIds = new Map<string, string>();
+  const resolveCalls: ResolveExternalUsersRequest[] = [];
+  const apiKeys = new Map<string, ApiKeyCaller>();
   const paidKeys = new Set<string>();
   let failures: { left: number; status: number; code: string } = { left: 0, status: 503, code: 'UNAVAILABLE' };
   let duringGrant: ((grant: GrantRequest) => Promise<void>) | undefined;
@@ -79,6 +88,25 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
         lookups.push(decodeURIComponent(userMatch[1]!));
         const user = users.get(decodeURIComponent(userMatch[1]!));
         return user ? send(res, 200, user) : send(res, 404, { error: { code: 'NOT_FOUND' } });
+      }
+      if (req.method === 'POST' && url === '/internal/users/external/resolve') {
+        const body = JSON.parse(raw) as ResolveExternalUsersRequest;
+        resolveCalls.push(body);
+        const answer = body.users.map(({ externalId, timezone }) => {
+          let id = externalIds.get(externalId);
+          const created = id === undefined;
+          if (id === undefined) {
+            id = randomUUID();
+            externalIds.set(externalId, id);
+            users.set(id, { id, username: `ext${id.slice(0, 8)}`, role: 'player', status: 'new', timezone: timezone ?? 'UTC' });
+          }
+          return { externalId, created, user: users.get(id)! };
+        });
+        return send(res, 200, { users: answer });
+      }
+      if (req.method === 'POST' && url === '/internal/api-keys/verify') {
+        const key = apiKeys.get((JSON.parse(raw) as { secret: string }).secret);
+        return key ? send(res, 200, { apiKey: key }) : send(res, 404, { error: { code: 'NOT_FOUND' } });
       }
       if (req.method === 'POST' && url === '/internal/grants') {
         const body = JSON.parse(raw) as GrantRequest;
@@ -104,6 +132,9 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
     users,
     grantCalls,
     lookups,
+    externalIds,
+    resolveCalls,
+    apiKeys,
     failNextGrants(n, status = 503, code = 'UNAVAILABLE') {
       failures = { left: n, status, code };
     },
@@ -136,16 +167,19 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
 /** A small real catalog: GET /internal/quests with ETag / If-None-Match. */
 export interface CatalogStandIn {
   url: string;
-  /** A new revision; `retired` (archived quests' display fields) is sent only when given. */
-  setQuests(quests: PublishedQuest[], retired?: RetiredQuest[]): void;
+  /** A new revision; `retired` (archived quests' display fields) is sent only when given; `eventTypes` replace the declared ones when given. */
+  setQuests(quests: PublishedQuest[], retired?: RetiredQuest[], eventTypes?: EventTypeRule[]): void;
+  /** A new revision with these declared event types (sent only when set). */
+  setEventTypes(eventTypes: EventTypeRule[] | undefined): void;
   quests(): PublishedQuest[];
   notModifiedCount(): number;
   close(): Promise<void>;
 }
 
-export async function startCatalogStandIn(initial: PublishedQuest[]): Promise<CatalogStandIn> {
+export async function startCatalogStandIn(initial: PublishedQuest[], initialEventTypes?: EventTypeRule[]): Promise<CatalogStandIn> {
   let quests = initial;
   let retired: RetiredQuest[] | undefined;
+  let eventTypes = initialEventTypes;
   let revision = 1;
   let notModified = 0;
   const nonces = new NonceCache();
@@ -157,14 +191,19 @@ export async function startCatalogStandIn(initial: PublishedQuest[]): Promise<Ca
       notModified++;
       return send(res, 304, undefined, { etag });
     }
-    return send(res, 200, { revision: String(revision), quests, ...(retired ? { retired } : {}) }, { etag });
+    return send(res, 200, { revision: String(revision), quests, ...(retired ? { retired } : {}), ...(eventTypes ? { eventTypes } : {}) }, { etag });
   });
   const url = await listen(server);
   return {
     url,
-    setQuests(next, nextRetired) {
+    setQuests(next, nextRetired, nextEventTypes) {
       quests = next;
       retired = nextRetired;
+      if (nextEventTypes) eventTypes = nextEventTypes;
+      revision++;
+    },
+    setEventTypes(next) {
+      eventTypes = next;
       revision++;
     },
     quests: () => quests,
