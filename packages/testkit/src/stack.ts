@@ -4,7 +4,6 @@ import { freePort, repoRoot, startStack, type ServiceName, type ServiceRuntime, 
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { generateSigningJwk } from './keys.js';
 import { testEnv } from './config.js';
-import { internalHeaders } from './internal.js';
 
 export interface TestStack extends Stack {
   gateway: string;
@@ -86,25 +85,3 @@ export async function startCommandPorts(): Promise<Record<'GATEWAY_PORT' | 'AUTH
   };
 }
 
-/**
- * Declares event types players may report themselves (api.md v1.1: every other type is
- * server-only), through the gateway as an admin, and has progress load the rules at once.
- */
-export async function declarePlayerEventTypes(
-  stack: Pick<TestStack, 'gateway' | 'internalToken' | 'urls'>,
-  adminToken: string,
-  types: string[],
-  rules: { maxValue?: number | null; playerDailyLimit?: number | null } = {},
-): Promise<void> {
-  for (const type of types) {
-    const res = await fetch(`${stack.gateway}/api/v1/admin/event-types/${encodeURIComponent(type)}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
-      body: JSON.stringify({ playerReportable: true, ...rules }),
-    });
-    if (res.status !== 200) throw new Error(`declaring ${type} answered ${res.status}: ${await res.text()}`);
-  }
-  const refresh = '/internal/catalog/refresh';
-  const res = await fetch(stack.urls.progress + refresh, { method: 'POST', headers: internalHeaders(stack.internalToken, 'POST', refresh) });
-  if (!res.ok) throw new Error(`catalog refresh answered ${res.status}`);
-}
