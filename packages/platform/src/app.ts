@@ -10,6 +10,7 @@ import { requestIdFrom } from './request-id.js';
 import { requireInternal } from './internal.js';
 import { installDrainBehaviour, isDraining } from './drain.js';
 import { trustProxyOption } from './trust-proxy.js';
+import { API_KEY_SECURITY_SCHEME } from './api-keys.js';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -87,7 +88,7 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
       openapi: '3.0.3',
       info: { title: opts.title ?? `Questline ${opts.service}`, version: '1.0.0' },
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, apiKey: API_KEY_SECURITY_SCHEME },
       },
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) },

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { AppError, callerOf, userBanned, requireAuth, type TokenVerifier } from '@questline/platform';
+import { AppError, callerOf, userBanned, requireAuth, type Scope, type TokenVerifier } from '@questline/platform';
 import type { AuthContext } from '../context.js';
 import type { UserRecord } from '../domain/users.js';
 import { findUser } from '../use-cases/users.use-case.js';
@@ -30,14 +30,31 @@ export function liveCaller(request: FastifyRequest): UserRecord {
  * valid token learns nothing about what a valid request would look like, and bodies of
  * unauthenticated requests are never parsed.
  */
+// A valid API key on a route without a scope is 403 (keys are for server routes, and keys never
+// manage keys); an unknown one 401. So the user and admin guards check keys too, to refuse them.
 export function userGuard(ctx: AuthContext, verify: TokenVerifier) {
-  return [requireAuth(verify), async (request: FastifyRequest) => void (await loadLiveCaller(ctx, request))];
+  return [requireAuth(verify, { keys: ctx.apiKeys }), async (request: FastifyRequest) => void (await loadLiveCaller(ctx, request))];
 }
 
 export function adminGuard(ctx: AuthContext, verify: TokenVerifier) {
   return [
-    requireAuth(verify, { role: 'admin' }),
+    requireAuth(verify, { role: 'admin', keys: ctx.apiKeys }),
     async (request: FastifyRequest) => {
+      const user = await loadLiveCaller(ctx, request);
+      if (user.role !== 'admin') throw new AppError('FORBIDDEN', 'requires role admin');
+    },
+  ];
+}
+
+/**
+ * An admin route a scope covers: an admin's token (live-checked like adminGuard) or an API key
+ * holding `scope` (checked by requireAuth: a revoked key is refused within the verifier's TTL).
+ */
+export function adminOrKeyGuard(ctx: AuthContext, verify: TokenVerifier, scope: Scope) {
+  return [
+    requireAuth(verify, { role: 'admin', scope, keys: ctx.apiKeys }),
+    async (request: FastifyRequest) => {
+      if (request.apiKey) return;
       const user = await loadLiveCaller(ctx, request);
       if (user.role !== 'admin') throw new AppError('FORBIDDEN', 'requires role admin');
     },

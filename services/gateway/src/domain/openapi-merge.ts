@@ -1,3 +1,5 @@
+import { API_KEY_SECURITY_SCHEME } from '@questline/platform';
+
 /** The parts of an OpenAPI 3 document the merge touches. */
 export interface OpenApiDoc {
   openapi?: string;
@@ -147,7 +149,7 @@ export function mergeOpenApi(docs: ServiceDoc[], info: { title: string; version:
     paths: sortedPaths,
     components: {
       schemas,
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, apiKey: API_KEY_SECURITY_SCHEME },
     },
   };
 }
