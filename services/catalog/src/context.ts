@@ -1,4 +1,13 @@
-import { createServiceClient, remoteTokenVerifier, requireAuth, type AuthGuard, type Metrics, type TokenVerifier } from '@questline/platform';
+import {
+  createServiceClient,
+  remoteApiKeyVerifier,
+  remoteTokenVerifier,
+  requireAuth,
+  type ApiKeyVerifier,
+  type AuthGuard,
+  type Metrics,
+  type TokenVerifier,
+} from '@questline/platform';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import { createAuthUserConfirmer } from './clients/auth-user-confirmer.js';
@@ -13,6 +22,7 @@ export interface CatalogContext {
 }
 
 export interface Actor {
+  /** `user:<id>` or `key:<id>` (platform's actorOf): what the audit names. */
   id: string;
 }
 
@@ -21,8 +31,12 @@ export interface CatalogDependencies {
   ctx: CatalogContext;
   /** Verifies access tokens against auth's published keys (refreshed in the background). */
   verify: TokenVerifier;
-  /** Guard of every /api/v1/admin/* route. */
+  /** API keys, asked of auth behind a 2 s cache (a revocation holds within it). */
+  keys: ApiKeyVerifier;
+  /** Guard of the admin routes no scope covers (the audit): an admin's token only. */
   adminOnly: AuthGuard;
+  /** Guard of the catalog's write routes (quests, rewards, currencies): an admin, or a key with catalog:write. */
+  catalogWrite: AuthGuard;
   close(): void;
 }
 
@@ -32,11 +46,16 @@ export function createCatalogDependencies(config: Config, db: Kysely<CatalogData
   // A valid admin token is only the cheap reject: auth confirms the caller is still an admin and
   // not banned, because a token outlives a demotion or a ban by up to 15 minutes.
   const auth = createServiceClient({ service: 'auth', baseUrl: config.AUTH_URL, internalToken: config.INTERNAL_TOKEN, timeoutMs: 2000 });
-  const adminOnly = requireAuth(verify, { role: 'admin', confirm: createAuthUserConfirmer(auth) });
+  const confirm = createAuthUserConfirmer(auth);
+  const keys = remoteApiKeyVerifier(auth);
+  const adminOnly = requireAuth(verify, { role: 'admin', keys, confirm });
+  const catalogWrite = requireAuth(verify, { role: 'admin', scope: 'catalog:write', keys, confirm });
   return {
     ctx: { db, recordChange: (action) => changes.inc({ action }) },
     verify,
+    keys,
     adminOnly,
+    catalogWrite,
     close: () => verify.close(),
   };
 }

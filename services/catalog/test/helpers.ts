@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, importJWK, type JWK } from 'jose';
 import { createTestDatabase, generateSigningJwk, type TestDatabase } from '@questline/testkit';
-import { NonceCache, verifyInternal, type App, type LiveUser } from '@questline/platform';
+import { NonceCache, verifyInternal, type ApiKeyCaller, type App, type LiveUser } from '@questline/platform';
 import { buildApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
 import { runMigrations } from '../src/db/migrations.js';
@@ -28,6 +28,8 @@ export interface Issuer {
   users: Map<string, LiveUser>;
   /** GET /internal/users/:id calls received. */
   lookups: string[];
+  /** What POST /internal/api-keys/verify answers, by secret; a missing secret → 404. */
+  keys: Map<string, ApiKeyCaller>;
   /** Answers /internal/* with this status instead (e.g. 503), or normally with undefined. */
   failInternal(status: number | undefined): void;
   close(): Promise<void>;
@@ -39,11 +41,25 @@ export async function startIssuer(): Promise<Issuer> {
   const key = await importJWK(jwk, 'EdDSA');
   const users = new Map<string, LiveUser>();
   const lookups: string[] = [];
+  const keys = new Map<string, ApiKeyCaller>();
   const nonces = new NonceCache();
   let internalFailure: number | undefined;
   const json = (res: ServerResponse, status: number, body: unknown) =>
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   const server: Server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/internal/api-keys/verify') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const signed = verifyInternal(INTERNAL_TOKEN, { method: 'POST', path: req.url ?? '', headers: req.headers, body }, nonces) === 'ok';
+        if (!signed) return json(res, 401, { error: { code: 'UNAUTHENTICATED' } });
+        if (internalFailure) return json(res, internalFailure, { error: { code: 'UNAVAILABLE' } });
+        const apiKey = keys.get((JSON.parse(body) as { secret: string }).secret);
+        return apiKey ? json(res, 200, { apiKey }) : json(res, 404, { error: { code: 'NOT_FOUND' } });
+      });
+      return;
+    }
     const userMatch = /^\/internal\/users\/([^/]+)$/.exec(req.url ?? '');
     if (req.url === '/.well-known/jwks.json') {
       json(res, 200, { keys: [publicJwk] });
@@ -66,6 +82,7 @@ export async function startIssuer(): Promise<Issuer> {
     url: `http://127.0.0.1:${port}`,
     users,
     lookups,
+    keys,
     failInternal(status) {
       internalFailure = status;
     },
