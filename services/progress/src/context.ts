@@ -5,7 +5,9 @@ import {
   createOutboxRelayMetrics,
   createServiceClient,
   relayHttpTimeoutMs,
+  remoteApiKeyVerifier,
   remoteTokenVerifier,
+  type ApiKeyVerifier,
   type Metrics,
   type TokenVerifier,
 } from '@questline/platform';
@@ -26,6 +28,8 @@ export interface ProgressContext {
   users: UserDirectory;
   relay: GrantRelay;
   verify: TokenVerifier;
+  /** API keys, asked of auth behind a 2 s cache (a revocation holds within it). */
+  keys: ApiKeyVerifier;
   counters: ProgressCounters;
   /** Single events (POST /events), committed in groups under load. */
   singleEvents: GroupCommitter;
@@ -63,6 +67,7 @@ export function buildContext(config: Config, app: { log: FastifyBaseLogger; metr
     onDelivered: (n) => counters.rewardsPaid.inc(n),
   });
   const verify = remoteTokenVerifier(`${config.AUTH_URL.replace(/\/$/, '')}/.well-known/jwks.json`, { log: app.log.child({ component: 'jwks' }) });
+  const keys = remoteApiKeyVerifier(authClient);
   const onGrantsQueued = () => relay.nudge();
   const singleEvents = new GroupCommitter({ db, catalog, counters, onGrantsQueued }, { maxInFlight: 4, maxGroup: 256 });
 
@@ -73,6 +78,7 @@ export function buildContext(config: Config, app: { log: FastifyBaseLogger; metr
     users,
     relay,
     verify,
+    keys,
     counters,
     singleEvents,
     onGrantsQueued,
