@@ -115,6 +115,9 @@ describe('API keys through the gateway', () => {
       const res = await api(method, p, { token: secret, ...(method === 'POST' ? { body: { name: 'x', scopes: ['users:read'] } } : {}) });
       assert.equal(res.status, 403, `${method} ${p}`);
     }
+    // The services answer the same when called directly.
+    assert.equal((await apiClient(stack.urls.auth)('GET', '/api/v1/me', { token: secret })).status, 403);
+    assert.equal((await apiClient(stack.urls.progress)('GET', '/api/v1/me/quests', { token: secret })).status, 403);
     const typo = `${secret.slice(0, -1)}${secret.endsWith('a') ? 'b' : 'a'}`;
     for (const bad of [typo, 'qlk_garbage']) {
       const res = await api('GET', '/api/v1/admin/quests', { token: bad });

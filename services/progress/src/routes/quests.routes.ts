@@ -18,7 +18,8 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
   app.get(
     '/api/v1/me/quests',
     {
-      onRequest: requireAuth(ctx.verify),
+      // A key is told it cannot call a player's route (403), not that it is invalid.
+      onRequest: requireAuth(ctx.verify, { keys: ctx.keys }),
       schema: {
         tags: ['Progress'],
         summary: "The caller's progress on every published quest",
@@ -37,7 +38,8 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
   app.post(
     '/api/v1/me/quests/:key/claim',
     {
-      onRequest: requireAuth(ctx.verify),
+      // A key is told it cannot call a player's route (403), not that it is invalid.
+      onRequest: requireAuth(ctx.verify, { keys: ctx.keys }),
       schema: {
         tags: ['Progress'],
         summary: 'Claim every unclaimed completion of a quest; repeated claims never pay twice',
