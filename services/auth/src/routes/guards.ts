@@ -29,9 +29,11 @@ export function liveCaller(request: FastifyRequest): UserRecord {
  * The guards run as onRequest hooks, before the body is parsed and validated: a caller without a
  * valid token learns nothing about what a valid request would look like, and bodies of
  * unauthenticated requests are never parsed.
+ *
+ * The user and admin guards check API keys too, only to refuse them precisely: a valid key on a
+ * route no scope opens is 403 (keys are for server routes, and keys never manage keys), an unknown
+ * one 401.
  */
-// A valid API key on a route without a scope is 403 (keys are for server routes, and keys never
-// manage keys); an unknown one 401. So the user and admin guards check keys too, to refuse them.
 export function userGuard(ctx: AuthContext, verify: TokenVerifier) {
   return [requireAuth(verify, { keys: ctx.apiKeys }), async (request: FastifyRequest) => void (await loadLiveCaller(ctx, request))];
 }
