@@ -88,6 +88,22 @@ describe('creating a key', () => {
   });
 });
 
+describe('the account audit', () => {
+  test('newest first, paged by cursor without repeats; a bad entity or cursor is 400', async () => {
+    await createKey(['users:read'], 'a1');
+    await createKey(['users:read'], 'a2');
+    const first = await call('GET', '/api/v1/admin/account-audit?limit=1', admin.accessToken);
+    assert.equal(first.statusCode, 200);
+    const second = await call('GET', `/api/v1/admin/account-audit?limit=1&cursor=${first.json().nextCursor}`, admin.accessToken);
+    const [a] = first.json().items;
+    const [b] = second.json().items;
+    assert.ok(a.id > b.id);
+    assert.deepEqual([a.details.name, b.details.name], ['a2', 'a1']);
+    assert.equal((await call('GET', '/api/v1/admin/account-audit?entity=quest', admin.accessToken)).statusCode, 400);
+    assert.equal((await call('GET', '/api/v1/admin/account-audit?cursor=LTE', admin.accessToken)).statusCode, 400);
+  });
+});
+
 describe('listing keys', () => {
   test('newest first, paginated, never a secret or a hash', async () => {
     const made = [await createKey(['users:read'], 'l1'), await createKey(['users:read'], 'l2'), await createKey(['users:read'], 'l3')];
