@@ -13,7 +13,7 @@ import { writeFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { SignJWT, generateKeyPair, importJWK, type JWTPayload } from 'jose';
 import { apiClient, startTestStack, type ApiCall, type TestStack } from '@questline/testkit';
-// The gateway's package exports nothing; the route table is a plain module without imports.
+// The gateway's package exports nothing; the route table is a plain module (type imports only).
 import { ROUTES } from '../services/gateway/src/routes/route-table.js';
 import {
   bodyFor,
