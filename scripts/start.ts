@@ -35,17 +35,26 @@ interface Secrets {
   internalToken: string;
   jwtPrivateJwk: string;
   adminPassword: string;
+  apiKeyHashSecret: string;
 }
 
 /** Dev secrets are generated once and kept in the data dir, so tokens and data survive restarts. */
 async function loadSecrets(dataDir: string): Promise<Secrets> {
   const file = path.join(dataDir, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Secrets;
+  if (existsSync(file)) {
+    const stored = JSON.parse(await readFile(file, 'utf8')) as Partial<Secrets> & Omit<Secrets, 'apiKeyHashSecret'>;
+    if (stored.apiKeyHashSecret) return stored as Secrets;
+    // A data dir from before API keys: the new secret is added, the others kept as they are.
+    const completed: Secrets = { ...stored, apiKeyHashSecret: randomBytes(32).toString('base64url') };
+    await writeFile(file, JSON.stringify(completed, null, 2), { mode: 0o600 });
+    return completed;
+  }
   const secrets: Secrets = {
     pgPassword: randomBytes(18).toString('base64url'),
     internalToken: randomBytes(24).toString('base64url'),
     jwtPrivateJwk: await generateSigningJwk(),
     adminPassword: randomBytes(12).toString('base64url'),
+    apiKeyHashSecret: randomBytes(32).toString('base64url'),
   };
   await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -75,8 +84,8 @@ async function main() {
     fail([`invalid configuration: ${unset.join(', ')} must be set too (give all three *_DATABASE_URL or none)`], 78);
   }
   const external = unset.length === 0;
-  if (cfg.NODE_ENV === 'production' && (!cfg.ADMIN_PASSWORD || !cfg.INTERNAL_TOKEN || !cfg.JWT_PRIVATE_JWK)) {
-    fail(['invalid configuration: ADMIN_PASSWORD, INTERNAL_TOKEN and JWT_PRIVATE_JWK are required in production'], 78);
+  if (cfg.NODE_ENV === 'production' && (!cfg.ADMIN_PASSWORD || !cfg.INTERNAL_TOKEN || !cfg.JWT_PRIVATE_JWK || !cfg.API_KEY_HASH_SECRET)) {
+    fail(['invalid configuration: ADMIN_PASSWORD, INTERNAL_TOKEN, JWT_PRIVATE_JWK and API_KEY_HASH_SECRET are required in production'], 78);
   }
 
   let lock: InstanceLock;
@@ -158,6 +167,7 @@ async function main() {
       databases,
       internalToken: cfg.INTERNAL_TOKEN ?? secrets.internalToken,
       jwtPrivateJwk: cfg.JWT_PRIVATE_JWK ?? secrets.jwtPrivateJwk,
+      apiKeyHashSecret: cfg.API_KEY_HASH_SECRET ?? secrets.apiKeyHashSecret,
       admin: { username: cfg.ADMIN_USERNAME, password: adminPassword },
       nodeEnv: cfg.NODE_ENV,
       logLevel: cfg.LOG_LEVEL,

@@ -111,7 +111,7 @@ describe('quest lifecycle across catalog and progress', () => {
     const ofGems = audit.body.items.filter((e: { entityKey?: string }) => e.entityKey === 'collect-gems');
     assert.ok(ofGems.length >= 4, JSON.stringify(audit.body.items.slice(0, 3)));
     const adminId = (await api('GET', '/api/v1/me', { token: admin })).body.user.id;
-    assert.ok(ofGems.every((e: { actorId: string }) => e.actorId === adminId));
+    assert.ok(ofGems.every((e: { actorId: string }) => e.actorId === `user:${adminId}`));
   });
 
   test('a manual-claim reward earned before an archive stays claimable and is paid exactly once', async () => {

@@ -13,7 +13,7 @@ import { writeFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { SignJWT, generateKeyPair, importJWK, type JWTPayload } from 'jose';
 import { apiClient, startTestStack, type ApiCall, type TestStack } from '@questline/testkit';
-// The gateway's package exports nothing; the route table is a plain module without imports.
+// The gateway's package exports nothing; the route table is a plain module (type imports only).
 import { ROUTES } from '../services/gateway/src/routes/route-table.js';
 import {
   bodyFor,
@@ -75,6 +75,14 @@ before(async () => {
   playerId = player.user.id;
   tokens.set('player', [player.accessToken]);
   tokens.set('admin', [admin.accessToken]);
+  // API keys: every scope, one scope, and keys that are malformed, mistyped or unknown.
+  const makeKey = async (scopes: string[]) => {
+    const res = await api('POST', '/api/v1/admin/api-keys', { token: admin.accessToken, body: { name: 'fuzz', scopes } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body.secret as string;
+  };
+  const everyScope = await makeKey(['events:write', 'users:write', 'users:read', 'catalog:write', 'webhooks:write']);
+  tokens.set('api-key', [everyScope, await makeKey(['users:read']), `${everyScope.slice(0, -1)}${everyScope.endsWith('a') ? 'b' : 'a'}`, 'qlk_', `qlk_00000000_${'0'.repeat(43)}`, `qlk_${'x'.repeat(300)}`]);
   tokens.set('garbage', ['garbage', 'a.b.c', '...', 'eyJhbGciOiJub25lIn0', 'Bearer', '\u00ff'.repeat(3)]);
   tokens.set('random', ['x'.repeat(8000), '%00', 'eyJ' + 'A'.repeat(500) + '.eyJ.sig']);
   const nobody = '00000000-0000-4000-8000-000000000000';

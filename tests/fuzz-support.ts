@@ -52,6 +52,17 @@ export const endpoints: Endpoint[] = [
   { name: 'GET /admin/users', method: 'GET', path: '/api/v1/admin/users', access: 'admin', list: true },
   { name: 'PATCH /admin/users/{userId}', method: 'PATCH', path: '/api/v1/admin/users/{p}', access: 'admin', fields: ['status', 'role'], example: { status: 'active', role: 'player' } },
   { name: 'POST /admin/users/{userId}/grants', method: 'POST', path: '/api/v1/admin/users/{p}/grants', access: 'admin', fields: ['currency', 'amount', 'reason', 'idempotencyKey'], example: { currency: 'gold', amount: 5, reason: 'fuzz', idempotencyKey: 'fuzz-1' } },
+  { name: 'GET /admin/users/{userId}/ledger', method: 'GET', path: '/api/v1/admin/users/{p}/ledger', access: 'admin', list: true },
+  { name: 'POST /admin/api-keys', method: 'POST', path: '/api/v1/admin/api-keys', access: 'admin', fields: ['name', 'scopes'], example: { name: 'fuzz key', scopes: ['users:read'] } },
+  { name: 'GET /admin/api-keys', method: 'GET', path: '/api/v1/admin/api-keys', access: 'admin', list: true },
+  { name: 'DELETE /admin/api-keys/{id}', method: 'DELETE', path: '/api/v1/admin/api-keys/{p}', access: 'admin' },
+  { name: 'GET /admin/account-audit', method: 'GET', path: '/api/v1/admin/account-audit', access: 'admin', list: true },
+  { name: 'GET /users/external/{externalId}', method: 'GET', path: '/api/v1/users/external/{p}', access: 'admin' },
+  { name: 'PUT /users/external/{externalId}', method: 'PUT', path: '/api/v1/users/external/{p}', access: 'admin', fields: ['username', 'timezone'], example: { username: 'fuzz_ext', timezone: 'Europe/Paris' } },
+  { name: 'POST /users/{userId}/sessions', method: 'POST', path: '/api/v1/users/{p}/sessions', access: 'admin', fields: ['ttlSeconds'], example: { ttlSeconds: 900 } },
+  { name: 'POST /users/{userId}/debits', method: 'POST', path: '/api/v1/users/{p}/debits', access: 'admin', fields: ['currency', 'amount', 'reason', 'idempotencyKey'], example: { currency: 'gold', amount: 1, reason: 'fuzz', idempotencyKey: 'fuzz-debit-1' } },
+  { name: 'GET /admin/event-types', method: 'GET', path: '/api/v1/admin/event-types', access: 'admin' },
+  { name: 'PUT /admin/event-types/{type}', method: 'PUT', path: '/api/v1/admin/event-types/{p}', access: 'admin', fields: ['description', 'playerReportable', 'maxValue', 'playerDailyLimit'], example: { description: 'fuzz', playerReportable: true, maxValue: 10, playerDailyLimit: 5 } },
   { name: 'GET /quests', method: 'GET', path: '/api/v1/quests', access: 'anyone', list: true },
   { name: 'GET /quests/{key}', method: 'GET', path: '/api/v1/quests/{p}', access: 'anyone' },
   { name: 'GET /admin/quests', method: 'GET', path: '/api/v1/admin/quests', access: 'admin', list: true },
@@ -68,8 +79,6 @@ export const endpoints: Endpoint[] = [
   { name: 'GET /currencies', method: 'GET', path: '/api/v1/currencies', access: 'anyone', list: true },
   { name: 'POST /admin/currencies', method: 'POST', path: '/api/v1/admin/currencies', access: 'admin', fields: ['code', 'name'], example: { code: 'fuzzcoin', name: 'Fuzz coin' } },
   { name: 'GET /admin/audit', method: 'GET', path: '/api/v1/admin/audit', access: 'admin', list: true },
-  { name: 'GET /admin/event-types', method: 'GET', path: '/api/v1/admin/event-types', access: 'admin' },
-  { name: 'PUT /admin/event-types/{type}', method: 'PUT', path: '/api/v1/admin/event-types/{p}', access: 'admin', fields: ['description', 'playerReportable', 'maxValue', 'playerDailyLimit'], example: { description: 'fuzz', playerReportable: true, maxValue: 10, playerDailyLimit: 5 } },
   { name: 'POST /events', method: 'POST', path: '/api/v1/events', access: 'user', fields: ['id', 'type', 'value', 'attributes', 'userId', 'externalUserId', 'timezone'], example: { id: 'fuzz-event', type: 'login', value: 1, attributes: { level: 'a' } } },
   { name: 'POST /admin/events', method: 'POST', path: '/api/v1/admin/events', access: 'admin', fields: ['events'], example: { events: [{ id: 'fuzz-admin-event', userId: '00000000-0000-4000-8000-000000000000', type: 'login', value: 1, attributes: { k: 'v' }, occurredAt: '2026-01-01T00:00:00Z' }] } },
   { name: 'GET /me/quests', method: 'GET', path: '/api/v1/me/quests', access: 'user' },
@@ -83,10 +92,10 @@ export const endpoints: Endpoint[] = [
 ];
 
 /** Names the test fills in with real values once the stack runs (valid tokens, a real user id...). */
-export type TokenKind = 'none' | 'player' | 'admin' | 'garbage' | 'random' | 'expired' | 'forged' | 'tampered' | 'alg-none' | 'odd-claims' | 'not-bearer';
+export type TokenKind = 'none' | 'player' | 'admin' | 'api-key' | 'garbage' | 'random' | 'expired' | 'forged' | 'tampered' | 'alg-none' | 'odd-claims' | 'not-bearer';
 // Mostly valid tokens, so that most requests get past authentication into validation and the domain.
 export const tokenKinds: fc.Arbitrary<TokenKind> = fc.constantFrom<TokenKind>(
-  'none', 'player', 'player', 'player', 'player', 'player', 'player', 'admin', 'admin', 'admin', 'admin', 'admin', 'admin', 'admin', 'admin', 'garbage', 'random', 'expired', 'forged', 'tampered', 'alg-none', 'odd-claims', 'not-bearer',
+  'none', 'player', 'player', 'player', 'player', 'player', 'player', 'admin', 'admin', 'admin', 'admin', 'admin', 'admin', 'admin', 'admin', 'api-key', 'api-key', 'api-key', 'garbage', 'random', 'expired', 'forged', 'tampered', 'alg-none', 'odd-claims', 'not-bearer',
 );
 
 const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));

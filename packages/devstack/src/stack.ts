@@ -5,6 +5,8 @@ export interface StackSettings {
   databases: { auth: string; catalog: string; progress: string };
   internalToken: string;
   jwtPrivateJwk: string;
+  /** Auth's HMAC key for API-key secrets (its API_KEY_HASH_SECRET). */
+  apiKeyHashSecret?: string;
   admin?: { username: string; password: string };
   nodeEnv: 'development' | 'production' | 'test';
   logLevel: string;
@@ -47,6 +49,7 @@ export function serviceEnv(s: StackSettings, name: ServiceName): Record<string, 
       PROGRESS_URL: url('progress'),
       CATALOG_URL: url('catalog'),
       JWT_PRIVATE_JWK: s.jwtPrivateJwk,
+      ...(s.apiKeyHashSecret ? { API_KEY_HASH_SECRET: s.apiKeyHashSecret } : {}),
       ...(s.admin ? { ADMIN_USERNAME: s.admin.username, ADMIN_PASSWORD: s.admin.password } : {}),
     },
     catalog: { DATABASE_URL: s.databases.catalog, AUTH_URL: url('auth') },

@@ -7,7 +7,9 @@ import { UpstreamError } from './upstream-error.js';
 /** The closed set of API-key scopes (api.md v1.1). An admin's access token holds every one. */
 export const SCOPES = ['events:write', 'users:write', 'users:read', 'catalog:write', 'webhooks:write'] as const;
 export type Scope = (typeof SCOPES)[number];
-export const ScopeSchema = Type.Union(SCOPES.map((s) => Type.Literal(s)));
+// A string enum (not a union of literals mapped from SCOPES, whose decoded type is never): an
+// unknown scope is "must be equal to one of the allowed values".
+export const ScopeSchema = Type.Unsafe<Scope>({ type: 'string', enum: [...SCOPES] });
 
 /** What a service knows about a verified API key: never its secret. */
 export const ApiKeyCaller = Type.Object({
@@ -28,6 +30,14 @@ declare module 'fastify' {
 export const API_KEY_MARKER = 'qlk_';
 /** `qlk_<prefix>_<secret>`: an 8-character base62 prefix (the key's public handle) and ≥ 32 random bytes in base62. */
 export const API_KEY_FORMAT = /^qlk_([A-Za-z0-9]{8})_([A-Za-z0-9]{43,128})$/;
+
+/** The OpenAPI security scheme of API keys (a Bearer credential too, told apart by its marker). */
+export const API_KEY_SECURITY_SCHEME = {
+  type: 'http',
+  scheme: 'bearer',
+  bearerFormat: 'qlk_<prefix>_<secret>',
+  description: 'An API key (POST /api/v1/admin/api-keys) for server-to-server calls; routes name the scope they need.',
+} as const;
 
 export const isApiKeyCredential = (token: string): boolean => token.startsWith(API_KEY_MARKER);
 
@@ -105,14 +115,6 @@ export function actorOf(principal: Principal): string {
 
 /** Whether a caller is a server (a key, or an admin's token: it holds every scope). */
 export const isServerCaller = (principal: Principal): boolean => principal.kind === 'key' || principal.role === 'admin';
-
-/** The OpenAPI security scheme of API keys, beside `bearerAuth` (access tokens). */
-export const API_KEY_SECURITY_SCHEME = {
-  type: 'http',
-  scheme: 'bearer',
-  bearerFormat: 'qlk_<prefix>_<secret>',
-  description: "A product's server key (api.md v1.1): `Authorization: Bearer qlk_…`. Each operation that accepts one names the scope it needs.",
-} as const;
 
 /**
  * An operation's `security` and the sentence its description gets: who may call it. A route with a

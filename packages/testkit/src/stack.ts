@@ -51,6 +51,7 @@ export async function startTestStack(opts: {
       databases: { auth: auth.url, catalog: catalog.url, progress: progress.url },
       internalToken,
       jwtPrivateJwk: await generateSigningJwk(),
+      apiKeyHashSecret: randomBytes(32).toString('hex'),
       admin,
       nodeEnv: 'test',
       logLevel: testEnv.stackLogLevel,

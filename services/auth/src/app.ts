@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { createAuthDependencies, loadCredentials, type AuthDependencies } from './context.js';
 import type { AuthDatabase } from './db/schema.js';
 import { registerAdminRoutes } from './routes/admin.routes.js';
+import { registerApiKeyRoutes } from './routes/api-keys.routes.js';
 import { registerAuthRoutes } from './routes/auth.routes.js';
 import { registerInternalRoutes } from './routes/internal.routes.js';
 import { registerMeRoutes } from './routes/me.routes.js';
@@ -31,6 +32,7 @@ export async function buildApp(config: Config): Promise<App> {
     registerAuthRoutes(app, deps);
     registerMeRoutes(app, deps);
     registerAdminRoutes(app, deps);
+    registerApiKeyRoutes(app, deps);
     registerInternalRoutes(app, deps);
 
     app.addHook('onClose', async () => {

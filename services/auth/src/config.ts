@@ -18,6 +18,12 @@ export const ConfigSchema = Type.Object({
    * it is retired) or the next key before signing switches to it. See README.md, "Key rotation".
    */
   JWT_PREVIOUS_PUBLIC_JWKS: Type.Optional(Type.String({ minLength: 2 })),
+  /**
+   * The HMAC key API-key secrets are hashed with (README.md, "API keys"): at least 32 characters
+   * of randomness. Required in production; elsewhere, when absent, one is derived from
+   * INTERNAL_TOKEN (keys then stop matching if INTERNAL_TOKEN changes).
+   */
+  API_KEY_HASH_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, default: 900 }),
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 30 * 24 * 3600 }),
   /** argon2id memory in KiB; OWASP's minimum is 19 MiB. Raising it re-hashes each password at its next login. */

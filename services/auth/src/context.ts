@@ -1,8 +1,11 @@
+import { createHmac } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { createLocalJWKSet } from 'jose';
 import type { Kysely } from 'kysely';
 import type { Counter } from 'prom-client';
 import {
+  cachedApiKeyVerifier,
+  ConfigError,
   createOutboxRelayMetrics,
   createServiceClient,
   createTokenVerifier,
@@ -20,6 +23,7 @@ import { createPasswords, type Passwords } from './domain/passwords.js';
 import { createAccessTokenSigner, type AccessTokenSigner } from './domain/tokens.js';
 import { createOutboxRelay } from './workers/outbox-relay.js';
 import { createAccounts, type Accounts } from './use-cases/accounts.use-case.js';
+import { lookupApiKey } from './use-cases/api-keys.use-case.js';
 
 const THROTTLE_SWEEP_MS = 60_000;
 /** An admin grant in a currency we have not seen asks the catalog again at most this often. */
@@ -32,13 +36,26 @@ export interface Credentials {
   signer: AccessTokenSigner;
   passwords: Passwords;
   commonPasswords: ReadonlySet<string>;
+  apiKeyHashKey: Buffer;
+}
+
+/**
+ * The key API-key secrets are hashed with. Production must give one: a key derived from another
+ * secret would tie every API key to INTERNAL_TOKEN's rotation. Development and tests (a service
+ * started without `npm start`, which generates one) derive it from INTERNAL_TOKEN.
+ */
+export function apiKeyHashKey(config: Pick<Config, 'API_KEY_HASH_SECRET' | 'INTERNAL_TOKEN' | 'NODE_ENV'>): Buffer {
+  if (config.API_KEY_HASH_SECRET) return Buffer.from(config.API_KEY_HASH_SECRET, 'utf8');
+  if (config.NODE_ENV === 'production') throw new ConfigError('API_KEY_HASH_SECRET', 'is required when NODE_ENV=production');
+  return createHmac('sha256', config.INTERNAL_TOKEN).update('questline api-key hash key (development)').digest();
 }
 
 export async function loadCredentials(config: Config): Promise<Credentials> {
+  const hashKey = apiKeyHashKey(config);
   const signer = await createAccessTokenSigner(config.JWT_PRIVATE_JWK, config.ACCESS_TOKEN_TTL_SECONDS, config.JWT_PREVIOUS_PUBLIC_JWKS);
   const commonPasswords = await loadCommonPasswords();
   const passwords = await createPasswords({ memoryKib: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST });
-  return { signer, passwords, commonPasswords };
+  return { signer, passwords, commonPasswords, apiKeyHashKey: hashKey };
 }
 
 /** Everything the routes are built from, assembled once in buildApp. */
@@ -62,7 +79,7 @@ export function createAuthDependencies(
   db: Kysely<AuthDatabase>,
   metrics: Metrics,
   log: FastifyBaseLogger,
-  { signer, passwords, commonPasswords }: Credentials,
+  { signer, passwords, commonPasswords, apiKeyHashKey: hashKey }: Credentials,
 ): AuthDependencies {
   const throttle = createLoginThrottle(db, {
     perUsernameAndIp: config.LOGIN_MAX_FAILURES_PER_USERNAME_AND_IP,
@@ -107,7 +124,16 @@ export function createAuthDependencies(
 
   let sweeper: NodeJS.Timeout | undefined;
   return {
-    ctx: { db, currencies, nudge: (kind) => relay.nudge(kind), recordGrant: (source) => grants.inc({ source }) },
+    ctx: {
+      db,
+      currencies,
+      nudge: (kind) => relay.nudge(kind),
+      recordGrant: (source) => grants.inc({ source }),
+      apiKeyHashKey: hashKey,
+      // Each hop checks keys on its own through such a cache, so a revocation holds within its TTL
+      // plus one request (README.md, "API keys").
+      apiKeys: cachedApiKeyVerifier((secret) => lookupApiKey({ db, apiKeyHashKey: hashKey }, secret)),
+    },
     accounts,
     passwords,
     signer,

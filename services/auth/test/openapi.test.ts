@@ -26,6 +26,9 @@ test('the OpenAPI document describes every public route, and no internal one', a
   const doc = res.json();
   const paths = Object.keys(doc.paths).sort();
   assert.deepEqual(paths, [
+    '/api/v1/admin/account-audit',
+    '/api/v1/admin/api-keys',
+    '/api/v1/admin/api-keys/{id}',
     '/api/v1/admin/users',
     '/api/v1/admin/users/{userId}',
     '/api/v1/admin/users/{userId}/grants',
@@ -37,6 +40,8 @@ test('the OpenAPI document describes every public route, and no internal one', a
     '/api/v1/me/ledger',
   ]);
   assert.deepEqual(doc.paths['/api/v1/me'].get.security, [{ bearerAuth: [] }]);
+  assert.deepEqual(doc.paths['/api/v1/admin/users'].get.security, [{ bearerAuth: [] }, { apiKey: [] }]);
+  assert.ok(doc.components.securitySchemes.apiKey, 'the API-key scheme is declared');
   assert.equal(doc.paths['/api/v1/auth/signup'].post.security, undefined);
   assert.ok(doc.paths['/api/v1/auth/signup'].post.responses['409']);
   // An admin grant asks the catalog about its currency, which can be down.

@@ -23,13 +23,13 @@ export async function buildApp(config: Config): Promise<App> {
     readiness: [{ name: 'database', check: () => sql`select 1`.execute(db) }],
   });
 
-  const { ctx, verify, adminOnly, eventTypesGuard, close } = createCatalogDependencies(config, db, metrics, app.log);
+  const { ctx, verify, adminOnly, catalogWrite, close } = createCatalogDependencies(config, db, metrics, app.log);
   registerPublicQuestRoutes(app, { ctx, verify });
-  registerAdminQuestRoutes(app, { ctx, adminOnly });
-  registerRewardRoutes(app, { ctx, adminOnly });
-  registerCurrencyRoutes(app, { ctx, adminOnly });
+  registerAdminQuestRoutes(app, { ctx, catalogWrite });
+  registerRewardRoutes(app, { ctx, catalogWrite });
+  registerCurrencyRoutes(app, { ctx, catalogWrite });
   registerAuditRoutes(app, { ctx, adminOnly });
-  registerEventTypeRoutes(app, { ctx, guard: eventTypesGuard });
+  registerEventTypeRoutes(app, { ctx, guard: catalogWrite });
   registerInternalRoutes(app, { ctx, internalToken: config.INTERNAL_TOKEN });
 
   // No background workers in the catalog besides the JWKS refresh; then the pool.

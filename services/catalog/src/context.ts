@@ -22,6 +22,7 @@ export interface CatalogContext {
 }
 
 export interface Actor {
+  /** `user:<id>` or `key:<id>` (platform's actorOf): what the audit names. */
   id: string;
 }
 
@@ -30,12 +31,12 @@ export interface CatalogDependencies {
   ctx: CatalogContext;
   /** Verifies access tokens against auth's published keys (refreshed in the background). */
   verify: TokenVerifier;
-  /** Guard of every /api/v1/admin/* route. */
+  /** API keys, asked of auth behind a 2 s cache (a revocation holds within it). */
+  keys: ApiKeyVerifier;
+  /** Guard of the admin routes no scope covers (the audit): an admin's token only. */
   adminOnly: AuthGuard;
-  /** API keys, checked by auth (a short cache): admin routes covered by a scope accept a key with it. */
-  keys?: ApiKeyVerifier;
-  /** Guard of the event-type admin routes: an admin token or a key with catalog:write. */
-  eventTypesGuard: AuthGuard;
+  /** Guard of the catalog's write routes (quests, rewards, currencies): an admin, or a key with catalog:write. */
+  catalogWrite: AuthGuard;
   close(): void;
 }
 
@@ -46,14 +47,15 @@ export function createCatalogDependencies(config: Config, db: Kysely<CatalogData
   // not banned, because a token outlives a demotion or a ban by up to 15 minutes.
   const auth = createServiceClient({ service: 'auth', baseUrl: config.AUTH_URL, internalToken: config.INTERNAL_TOKEN, timeoutMs: 2000 });
   const confirm = createAuthUserConfirmer(auth);
-  const adminOnly = requireAuth(verify, { role: 'admin', confirm });
   const keys = remoteApiKeyVerifier(auth);
+  const adminOnly = requireAuth(verify, { role: 'admin', keys, confirm });
+  const catalogWrite = requireAuth(verify, { role: 'admin', scope: 'catalog:write', keys, confirm });
   return {
     ctx: { db, recordChange: (action) => changes.inc({ action }) },
     verify,
-    adminOnly,
     keys,
-    eventTypesGuard: requireAuth(verify, { role: 'admin', scope: 'catalog:write', keys, confirm }),
+    adminOnly,
+    catalogWrite,
     close: () => verify.close(),
   };
 }

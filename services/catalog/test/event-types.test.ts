@@ -136,8 +136,8 @@ describe('event types', () => {
     assert.equal(banned.json().error.code, 'USER_BANNED');
 
     const keyId = randomUUID();
-    h.issuer.apiKeys.set(KEY_SECRET, { id: keyId, name: 'backend', prefix: 'AbCd1234', scopes: ['catalog:write'] });
-    h.issuer.apiKeys.set(READ_ONLY_SECRET, { id: randomUUID(), name: 'reader', prefix: 'EfGh5678', scopes: ['users:read'] });
+    h.issuer.keys.set(KEY_SECRET, { id: keyId, name: 'backend', prefix: 'AbCd1234', scopes: ['catalog:write'] });
+    h.issuer.keys.set(READ_ONLY_SECRET, { id: randomUUID(), name: 'reader', prefix: 'EfGh5678', scopes: ['users:read'] });
     assert.equal((await list(bearer(KEY_SECRET))).statusCode, 200);
     const byKey = await put('sec.type', { playerReportable: true }, bearer(KEY_SECRET));
     assert.equal(byKey.statusCode, 200, byKey.body);

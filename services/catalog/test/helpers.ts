@@ -28,8 +28,8 @@ export interface Issuer {
   users: Map<string, LiveUser>;
   /** GET /internal/users/:id calls received. */
   lookups: string[];
-  /** What POST /internal/api-keys/verify answers, by secret; a missing secret → 404 (unknown or revoked). */
-  apiKeys: Map<string, ApiKeyCaller>;
+  /** What POST /internal/api-keys/verify answers, by secret; a missing secret → 404. */
+  keys: Map<string, ApiKeyCaller>;
   /** Answers /internal/* with this status instead (e.g. 503), or normally with undefined. */
   failInternal(status: number | undefined): void;
   close(): Promise<void>;
@@ -41,24 +41,28 @@ export async function startIssuer(): Promise<Issuer> {
   const key = await importJWK(jwk, 'EdDSA');
   const users = new Map<string, LiveUser>();
   const lookups: string[] = [];
-  const apiKeys = new Map<string, ApiKeyCaller>();
+  const keys = new Map<string, ApiKeyCaller>();
   const nonces = new NonceCache();
   let internalFailure: number | undefined;
   const json = (res: ServerResponse, status: number, body: unknown) =>
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   const server: Server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/internal/api-keys/verify') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const signed = verifyInternal(INTERNAL_TOKEN, { method: 'POST', path: req.url ?? '', headers: req.headers, body }, nonces) === 'ok';
+        if (!signed) return json(res, 401, { error: { code: 'UNAUTHENTICATED' } });
+        if (internalFailure) return json(res, internalFailure, { error: { code: 'UNAVAILABLE' } });
+        const apiKey = keys.get((JSON.parse(body) as { secret: string }).secret);
+        return apiKey ? json(res, 200, { apiKey }) : json(res, 404, { error: { code: 'NOT_FOUND' } });
+      });
+      return;
+    }
     const userMatch = /^\/internal\/users\/([^/]+)$/.exec(req.url ?? '');
     if (req.url === '/.well-known/jwks.json') {
       json(res, 200, { keys: [publicJwk] });
-    } else if (req.method === 'POST' && req.url === '/internal/api-keys/verify') {
-      let raw = '';
-      req.on('data', (chunk: Buffer) => (raw += chunk));
-      req.on('end', () => {
-        const signed = verifyInternal(INTERNAL_TOKEN, { method: 'POST', path: req.url ?? '', body: raw, headers: req.headers }, nonces) === 'ok';
-        if (!signed) return json(res, 401, { error: { code: 'UNAUTHENTICATED' } });
-        const key = apiKeys.get((JSON.parse(raw) as { secret: string }).secret);
-        return key ? json(res, 200, { apiKey: key }) : json(res, 404, { error: { code: 'NOT_FOUND' } });
-      });
     } else if (req.method === 'GET' && userMatch) {
       const signed = verifyInternal(INTERNAL_TOKEN, { method: 'GET', path: req.url ?? '', headers: req.headers }, nonces) === 'ok';
       if (!signed) return json(res, 401, { error: { code: 'UNAUTHENTICATED' } });
@@ -78,7 +82,7 @@ export async function startIssuer(): Promise<Issuer> {
     url: `http://127.0.0.1:${port}`,
     users,
     lookups,
-    apiKeys,
+    keys,
     failInternal(status) {
       internalFailure = status;
     },

@@ -247,7 +247,7 @@ describe('conflicts and deletion', () => {
     const actions = res.json().items.map((e: { action: string }) => e.action);
     assert.deepEqual(actions, ['quest.publish', 'quest.archive', 'quest.publish', 'quest.create']);
     const entry = res.json().items[0];
-    assert.equal(entry.actorId, h.adminId);
+    assert.equal(entry.actorId, `user:${h.adminId}`);
     assert.equal(entry.entity, 'quest');
     assert.match(entry.at, /Z$/);
     const page1 = (await admin('GET', '/api/v1/admin/audit?limit=2')).json();

@@ -48,7 +48,7 @@ describe('rewards', () => {
     const audit = (await admin('GET', `/api/v1/admin/audit?entity=reward&entityKey=${reward.id}`)).json().items;
     assert.deepEqual(audit.map((e: { action: string }) => e.action), ['reward.delete', 'reward.update', 'reward.create']);
     for (const entry of audit) {
-      assert.equal(entry.actorId, h.adminId);
+      assert.equal(entry.actorId, `user:${h.adminId}`);
       assert.match(entry.at, /Z$/);
     }
   });
@@ -97,7 +97,7 @@ describe('currencies', () => {
     const reward = await admin('POST', '/api/v1/admin/rewards', { name: '1 ruby', items: [{ currency: 'ruby', amount: 1 }] });
     assert.equal(reward.statusCode, 201);
     const audit = (await admin('GET', '/api/v1/admin/audit?entity=currency&entityKey=ruby')).json().items;
-    assert.deepEqual(audit.map((e: { action: string; actorId: string }) => [e.action, e.actorId]), [['currency.create', h.adminId]]);
+    assert.deepEqual(audit.map((e: { action: string; actorId: string }) => [e.action, e.actorId]), [['currency.create', `user:${h.adminId}`]]);
   });
 
   test('an existing code is 409 CURRENCY_EXISTS', async () => {

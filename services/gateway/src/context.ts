@@ -1,4 +1,12 @@
-import { remoteTokenVerifier, type App, type Metrics, type TokenVerifier } from '@questline/platform';
+import {
+  createServiceClient,
+  remoteApiKeyVerifier,
+  remoteTokenVerifier,
+  type ApiKeyVerifier,
+  type App,
+  type Metrics,
+  type TokenVerifier,
+} from '@questline/platform';
 import type { UpstreamTarget } from './clients/upstream-proxy.js';
 import type { Config } from './config.js';
 import { CircuitBreaker, type CircuitState } from './domain/circuit-breaker.js';
@@ -11,6 +19,11 @@ export interface GatewayContext {
   config: Config;
   /** Auth's JWKS, refreshed in the background and kept through an auth outage. */
   verify: TokenVerifier;
+  /**
+   * API keys, asked of auth (signed with INTERNAL_TOKEN) and remembered 2 s: a revoked key is
+   * refused here within that plus one request. Malformed keys never reach auth.
+   */
+  keys: ApiKeyVerifier;
   /** Per upstream: its base URL and the target the proxy forwards to (timeout, circuit breaker, metrics). */
   upstreams: Record<Upstream, { baseUrl: string; target: UpstreamTarget }>;
   close(): void;
@@ -21,6 +34,9 @@ export function buildGatewayContext(config: Config, app: Pick<App, 'log'>, metri
   // token check here is a fast reject only: the owning services decide on a caller's live role and
   // status (admin routes).
   const verify = remoteTokenVerifier(`${config.AUTH_URL}/.well-known/jwks.json`, { log: app.log.child({ component: 'jwks' }) });
+  const keys = remoteApiKeyVerifier(
+    createServiceClient({ service: 'auth', baseUrl: config.AUTH_URL, internalToken: config.INTERNAL_TOKEN, timeoutMs: 2000 }),
+  );
   const circuitState = metrics.gauge('gateway_circuit_state', 'Circuit per upstream: 0 closed, 1 half-open, 2 open', ['upstream']);
   const failures = metrics.counter('gateway_upstream_failures_total', 'Requests an upstream could not answer, by kind', ['upstream', 'kind']);
   const rejections = metrics.counter('gateway_circuit_rejections_total', 'Requests failed fast by an open circuit', ['upstream']);
@@ -52,6 +68,7 @@ export function buildGatewayContext(config: Config, app: Pick<App, 'log'>, metri
   return {
     config,
     verify,
+    keys,
     upstreams: { auth: upstream('auth'), catalog: upstream('catalog'), progress: upstream('progress') },
     close: () => verify.close(),
   };

@@ -28,7 +28,7 @@ export interface ProgressContext {
   users: UserDirectory;
   relay: GrantRelay;
   verify: TokenVerifier;
-  /** API keys, checked by auth through a short cache (servers sending events). */
+  /** API keys, asked of auth behind a 2 s cache (a revocation holds within it). */
   keys: ApiKeyVerifier;
   counters: ProgressCounters;
   /** Single events (POST /events), committed in groups under load. */
@@ -67,6 +67,7 @@ export function buildContext(config: Config, app: { log: FastifyBaseLogger; metr
     onDelivered: (n) => counters.rewardsPaid.inc(n),
   });
   const verify = remoteTokenVerifier(`${config.AUTH_URL.replace(/\/$/, '')}/.well-known/jwks.json`, { log: app.log.child({ component: 'jwks' }) });
+  const keys = remoteApiKeyVerifier(authClient);
   const onGrantsQueued = () => relay.nudge();
   const singleEvents = new GroupCommitter({ db, catalog, counters, onGrantsQueued }, { maxInFlight: 4, maxGroup: 256 });
 
@@ -77,7 +78,7 @@ export function buildContext(config: Config, app: { log: FastifyBaseLogger; metr
     users,
     relay,
     verify,
-    keys: remoteApiKeyVerifier(authClient),
+    keys,
     counters,
     singleEvents,
     onGrantsQueued,

@@ -5,7 +5,7 @@ import { isKeysetCursor } from '../domain/users.js';
 import { updateUserAsAdmin } from '../use-cases/admin-users.use-case.js';
 import { applyAdminGrant } from '../use-cases/grants.use-case.js';
 import { usersPage } from '../use-cases/users.use-case.js';
-import { adminGuard } from './guards.js';
+import { adminGuard, adminOrKeyGuard } from './guards.js';
 import { Currency, LedgerEntry, User, UserEnvelope, UserIdParams, page } from './schemas.js';
 
 export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' | 'verify'>) {
@@ -16,11 +16,11 @@ export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx'
   app.get(
     '/api/v1/admin/users',
     {
-      onRequest,
+      onRequest: adminOrKeyGuard(ctx, deps.verify, 'users:read'),
       schema: {
         tags: ['admin'],
-        summary: 'All users, oldest first',
-        security,
+        summary: 'All users, oldest first (an admin, or an API key with users:read)',
+        security: [{ bearerAuth: [] }, { apiKey: [] }],
         querystring: PageQuery,
         response: { 200: page(User), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED') },
       },

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { AppError, callerOf, userBanned, requireAuth, type TokenVerifier } from '@questline/platform';
+import { AppError, callerOf, userBanned, requireAuth, type Scope, type TokenVerifier } from '@questline/platform';
 import type { AuthContext } from '../context.js';
 import type { UserRecord } from '../domain/users.js';
 import { findUser } from '../use-cases/users.use-case.js';
@@ -29,15 +29,34 @@ export function liveCaller(request: FastifyRequest): UserRecord {
  * The guards run as onRequest hooks, before the body is parsed and validated: a caller without a
  * valid token learns nothing about what a valid request would look like, and bodies of
  * unauthenticated requests are never parsed.
+ *
+ * The user and admin guards check API keys too, only to refuse them precisely: a valid key on a
+ * route no scope opens is 403 (keys are for server routes, and keys never manage keys), an unknown
+ * one 401.
  */
 export function userGuard(ctx: AuthContext, verify: TokenVerifier) {
-  return [requireAuth(verify), async (request: FastifyRequest) => void (await loadLiveCaller(ctx, request))];
+  return [requireAuth(verify, { keys: ctx.apiKeys }), async (request: FastifyRequest) => void (await loadLiveCaller(ctx, request))];
 }
 
 export function adminGuard(ctx: AuthContext, verify: TokenVerifier) {
   return [
-    requireAuth(verify, { role: 'admin' }),
+    requireAuth(verify, { role: 'admin', keys: ctx.apiKeys }),
     async (request: FastifyRequest) => {
+      const user = await loadLiveCaller(ctx, request);
+      if (user.role !== 'admin') throw new AppError('FORBIDDEN', 'requires role admin');
+    },
+  ];
+}
+
+/**
+ * An admin route a scope covers: an admin's token (live-checked like adminGuard) or an API key
+ * holding `scope` (checked by requireAuth: a revoked key is refused within the verifier's TTL).
+ */
+export function adminOrKeyGuard(ctx: AuthContext, verify: TokenVerifier, scope: Scope) {
+  return [
+    requireAuth(verify, { role: 'admin', scope, keys: ctx.apiKeys }),
+    async (request: FastifyRequest) => {
+      if (request.apiKey) return;
       const user = await loadLiveCaller(ctx, request);
       if (user.role !== 'admin') throw new AppError('FORBIDDEN', 'requires role admin');
     },

@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, errorResponses, requireInternal, type App } from '@questline/platform';
+import { ApiKeyVerifyRequest, ApiKeyVerifyResponse, AppError, errorResponses, requireInternal, type App } from '@questline/platform';
 import { GrantRequest, GrantResponse, InternalUser } from '@questline/contracts';
 import type { AuthDependencies } from '../context.js';
 import { toInternalUser } from '../domain/users.js';
+import { lookupApiKey } from '../use-cases/api-keys.use-case.js';
 import { applyQuestGrant } from '../use-cases/grants.use-case.js';
 import { findUser } from '../use-cases/users.use-case.js';
 
@@ -44,6 +45,26 @@ export function registerInternalRoutes(app: App, deps: Pick<AuthDependencies, 'c
       // Its own code, so that the relay can tell "this user does not exist" from a route missing.
       if (outcome.kind === 'user_not_found') throw new AppError('UNKNOWN_USER', 'no such user');
       return reply.code(outcome.kind === 'paid' ? 201 : 200).send({ duplicate: outcome.kind === 'duplicate', entryIds: outcome.entryIds });
+    },
+  );
+
+  // The other services' (and the gateway's) key check, each behind its own short cache. Uncached
+  // here: a revocation is seen by the next lookup. The secret travels in the body, never a URL.
+  app.post(
+    '/internal/api-keys/verify',
+    {
+      preValidation,
+      schema: {
+        hide: true,
+        body: ApiKeyVerifyRequest,
+        response: { 200: ApiKeyVerifyResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND') },
+      },
+    },
+    async (request, reply) => {
+      const apiKey = await lookupApiKey(ctx, request.body.secret);
+      if (!apiKey) throw new AppError('NOT_FOUND', 'unknown or revoked API key');
+      reply.header('cache-control', 'no-store');
+      return { apiKey };
     },
   );
 }

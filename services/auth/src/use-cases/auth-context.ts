@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ApiKeyVerifier } from '@questline/platform';
 import type { CatalogCurrencies } from '../clients/catalog-currencies.js';
 import type { AuthDatabase, OutboxKind } from '../db/schema.js';
 import type { SourceType } from '../domain/grants.js';
@@ -15,6 +16,10 @@ export interface AuthContext {
   nudge(kind: OutboxKind): void;
   /** After commit, once per grant that paid (a duplicate is not counted). */
   recordGrant(source: SourceType): void;
+  /** The HMAC key API-key secrets are hashed with (README.md, "API keys"). */
+  apiKeyHashKey: Buffer;
+  /** Auth's own check of API keys on its routes: the local table behind a short cache. */
+  apiKeys: ApiKeyVerifier;
 }
 
 export interface Actor {

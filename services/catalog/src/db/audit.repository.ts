@@ -23,6 +23,12 @@ export async function insertAudit(db: Db, e: AuditEntryInput): Promise<void> {
     .execute();
 }
 
+/**
+ * Entries written before API keys named their actor's kind hold a bare user id: they were all
+ * admins' tokens, so they read as `user:<id>` like the entries written since.
+ */
+const actorIdOf = (stored: string): string => (stored.includes(':') ? stored : `user:${stored}`);
+
 /** Newest first; keyset on the identity column. */
 export async function listAudit(db: Db, q: { beforeId?: number; entity?: string; entityKey?: string; limit: number }): Promise<AuditEntry[]> {
   let query = db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(q.limit);
@@ -32,7 +38,7 @@ export async function listAudit(db: Db, q: { beforeId?: number; entity?: string;
   const rows = await query.execute();
   return rows.map((r) => ({
     id: r.id,
-    actorId: r.actor_id,
+    actorId: actorIdOf(r.actor_id),
     action: r.action,
     entity: r.entity as AuditEntry['entity'],
     entityKey: r.entity_key,

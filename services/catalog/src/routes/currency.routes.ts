@@ -1,13 +1,13 @@
 import { Type } from '@sinclair/typebox';
-import { callerOf, errorResponses, toPage, type App, type AuthGuard } from '@questline/platform';
+import { errorResponses, toPage, type App, type AuthGuard } from '@questline/platform';
 import type { Currency as CurrencyModel } from '../db/currency.repository.js';
 import { listCurrenciesPage } from '../use-cases/catalog-reads.use-case.js';
 import { createCurrency } from '../use-cases/currency-admin.use-case.js';
 import type { CatalogContext } from '../context.js';
-import { decodeKeyCursor, notModified, orFail } from './http.js';
+import { actorOfRequest, decodeKeyCursor, notModified, orFail } from './http.js';
 import { Currency, CurrencyBody, NotModified, page, pageQuery } from './schemas.js';
 
-export function registerCurrencyRoutes(app: App, deps: { ctx: CatalogContext; adminOnly: AuthGuard }) {
+export function registerCurrencyRoutes(app: App, deps: { ctx: CatalogContext; catalogWrite: AuthGuard }) {
   const { ctx } = deps;
 
   app.get(
@@ -33,17 +33,17 @@ export function registerCurrencyRoutes(app: App, deps: { ctx: CatalogContext; ad
   app.post(
     '/api/v1/admin/currencies',
     {
-      onRequest: deps.adminOnly,
+      onRequest: deps.catalogWrite,
       schema: {
         tags: ['catalog-admin'],
         summary: 'Create a currency',
-        security: [{ bearerAuth: [] }],
+        security: [{ bearerAuth: [] }, { apiKey: [] }],
         body: CurrencyBody,
         response: { 201: Type.Object({ currency: Currency }), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'CURRENCY_EXISTS') },
       },
     },
     async (request, reply) => {
-      const currency = orFail(await createCurrency(ctx, callerOf(request), request.body));
+      const currency = orFail(await createCurrency(ctx, actorOfRequest(request), request.body));
       return reply.code(201).send({ currency });
     },
   );

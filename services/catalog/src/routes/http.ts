@@ -1,13 +1,21 @@
-import { AppError, decodeCursor, isUuid } from '@questline/platform';
+import { AppError, actorOf, decodeCursor, isUuid, principalOf } from '@questline/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bodyEtag, etagMatches } from '../domain/etag.js';
 import type { Outcome } from '../domain/outcome.js';
+import type { Actor } from '../context.js';
 
 /** Unwraps an outcome, turning an expected failure into the api.md error. */
 export function orFail<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
   const { code, message, field } = outcome.failure;
   throw new AppError(code, message, field);
+}
+
+/** Who the audit names for this request (after the guard): `user:<id>` or `key:<id>`. */
+export function actorOfRequest(request: FastifyRequest): Actor {
+  const principal = principalOf(request);
+  if (!principal) throw new AppError('UNAUTHENTICATED', 'not authenticated');
+  return { id: actorOf(principal) };
 }
 
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=5';

@@ -1,14 +1,15 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, callerOf, errorResponses, toPage, type App, type AuthGuard } from '@questline/platform';
+import { AppError, errorResponses, toPage, type App, type AuthGuard } from '@questline/platform';
 import { QuestStatus } from '@questline/contracts';
 import { isQuestKey, type Quest as QuestModel } from '../domain/quest.js';
 import { changeQuestStatus, createQuest, removeQuest, updateQuest } from '../use-cases/quest-admin.use-case.js';
 import { listQuestsPage } from '../use-cases/catalog-reads.use-case.js';
 import type { CatalogContext } from '../context.js';
-import { decodeKeyCursor, orFail, sendEmpty } from './http.js';
+import { actorOfRequest, decodeKeyCursor, orFail, sendEmpty } from './http.js';
 import { CreateQuestBody, Quest, QuestKeyParams, QuestListFilters, UpdateQuestBody, page, pageQuery } from './schemas.js';
 
-const security = [{ bearerAuth: [] }];
+// An admin's token, or an API key with catalog:write.
+const security: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiKey: [] }];
 const QuestEnvelope = Type.Object({ quest: Quest });
 
 /** A malformed key cannot name a quest: answer like any unknown key. */
@@ -17,10 +18,10 @@ function knownKeyShape(key: string): string {
   return key;
 }
 
-export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; adminOnly: AuthGuard }) {
+export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; catalogWrite: AuthGuard }) {
   const { ctx } = deps;
   // onRequest: the token is checked before the body is even parsed, so anonymous callers learn nothing.
-  const onRequest = deps.adminOnly;
+  const onRequest = deps.catalogWrite;
 
   app.get(
     '/api/v1/admin/quests',
@@ -54,7 +55,7 @@ export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; 
       },
     },
     async (request, reply) => {
-      const quest = orFail(await createQuest(ctx, callerOf(request), request.body));
+      const quest = orFail(await createQuest(ctx, actorOfRequest(request), request.body));
       return reply.code(201).send({ quest });
     },
   );
@@ -76,7 +77,7 @@ export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; 
     },
     async (request) => {
       const key = knownKeyShape(request.params.key);
-      return { quest: orFail(await updateQuest(ctx, callerOf(request), key, request.body)) };
+      return { quest: orFail(await updateQuest(ctx, actorOfRequest(request), key, request.body)) };
     },
   );
 
@@ -97,7 +98,7 @@ export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; 
       },
       async (request) => {
         const key = knownKeyShape(request.params.key);
-        return { quest: orFail(await changeQuestStatus(ctx, callerOf(request), key, action)) };
+        return { quest: orFail(await changeQuestStatus(ctx, actorOfRequest(request), key, action)) };
       },
     );
   }
@@ -117,7 +118,7 @@ export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; 
     },
     async (request, reply) => {
       const key = knownKeyShape(request.params.key);
-      orFail(await removeQuest(ctx, callerOf(request), key));
+      orFail(await removeQuest(ctx, actorOfRequest(request), key));
       return sendEmpty(reply, 204);
     },
   );

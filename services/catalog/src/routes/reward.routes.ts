@@ -1,18 +1,19 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, callerOf, errorResponses, toPage, type App, type AuthGuard } from '@questline/platform';
+import { AppError, errorResponses, toPage, type App, type AuthGuard } from '@questline/platform';
 import type { Reward as RewardModel } from '../domain/reward.js';
 import { createReward, editReward, removeReward } from '../use-cases/reward-admin.use-case.js';
 import { getReward, listRewardsPage } from '../use-cases/catalog-reads.use-case.js';
 import type { CatalogContext } from '../context.js';
-import { decodeNameIdCursor, notModified, orFail, sendEmpty } from './http.js';
+import { actorOfRequest, decodeNameIdCursor, notModified, orFail, sendEmpty } from './http.js';
 import { IdParams, NotModified, Reward, RewardBody, page, pageQuery } from './schemas.js';
 
-const security = [{ bearerAuth: [] }];
+// An admin's token, or an API key with catalog:write.
+const security: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiKey: [] }];
 const RewardEnvelope = Type.Object({ reward: Reward });
 
-export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; adminOnly: AuthGuard }) {
+export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; catalogWrite: AuthGuard }) {
   const { ctx } = deps;
-  const onRequest = deps.adminOnly;
+  const onRequest = deps.catalogWrite;
 
   app.get(
     '/api/v1/rewards',
@@ -67,7 +68,7 @@ export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; admi
       },
     },
     async (request, reply) => {
-      const reward = orFail(await createReward(ctx, callerOf(request), request.body));
+      const reward = orFail(await createReward(ctx, actorOfRequest(request), request.body));
       return reply.code(201).send({ reward });
     },
   );
@@ -86,7 +87,7 @@ export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; admi
         response: { 200: RewardEnvelope, ...errorResponses('VALIDATION_FAILED', 'UNKNOWN_CURRENCY', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND') },
       },
     },
-    async (request) => ({ reward: orFail(await editReward(ctx, callerOf(request), request.params.id, request.body)) }),
+    async (request) => ({ reward: orFail(await editReward(ctx, actorOfRequest(request), request.params.id, request.body)) }),
   );
 
   app.delete(
@@ -103,7 +104,7 @@ export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; admi
       },
     },
     async (request, reply) => {
-      orFail(await removeReward(ctx, callerOf(request), request.params.id));
+      orFail(await removeReward(ctx, actorOfRequest(request), request.params.id));
       return sendEmpty(reply, 204);
     },
   );

@@ -29,9 +29,10 @@ function requestHeaders(request: FastifyRequest, headers: Record<string, unknown
   if (request.user) {
     out['x-user-id'] = request.user.id;
     out['x-user-role'] = request.user.role;
-  } else {
-    // Only verified tokens travel on: a bad token on a public route is dropped here (the services
-    // treat it as no token anyway), so no service ever sees one.
+  } else if (!request.apiKey) {
+    // Only verified tokens and keys travel on: a bad token on a public route is dropped here (the
+    // services treat it as no token anyway), so no service ever sees one. A verified key goes on
+    // as it came: the service checks it again (its own cache), and acts for the key.
     delete out.authorization;
   }
   return out;

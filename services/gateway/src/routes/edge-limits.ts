@@ -16,7 +16,7 @@ export interface EdgeLimits {
   perIp: EdgeHook;
   /** Per client IP on login and signup: the brute-force brake. */
   perIpStrict: EdgeHook;
-  /** Per verified user (token sub); run after the token check. */
+  /** Per verified caller (a token's user, or an API key: each key its own caller); run after the check. */
   perUser: EdgeHook;
 }
 
@@ -95,13 +95,13 @@ export async function installEdgeLimits(app: App, config: Config): Promise<EdgeL
   const perUser = app.createRateLimit({
     max: config.RATE_LIMIT_USER_MAX,
     timeWindow: WINDOW_MS,
-    keyGenerator: (req) => `user:${req.user?.id ?? ''}`,
+    keyGenerator: (req) => (req.apiKey ? `key:${req.apiKey.id}` : `user:${req.user?.id ?? ''}`),
   });
   return {
     perIp: app.rateLimit({ max: config.RATE_LIMIT_MAX, timeWindow: WINDOW_MS, keyGenerator: ipOf }) as EdgeHook,
     perIpStrict: app.rateLimit({ max: config.AUTH_RATE_LIMIT_MAX, timeWindow: WINDOW_MS, keyGenerator: ipOf }) as EdgeHook,
     async perUser(request) {
-      if (!request.user) return;
+      if (!request.user && !request.apiKey) return;
       const result = await perUser(request);
       if (!result.isAllowed && result.isExceeded) throw rateLimited(result.ttl, 'per-user');
     },

@@ -131,7 +131,7 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
     '/api/v1/admin/events',
     {
       // Pays rewards for any user: the stored profile (pushed by auth; auth is asked when there is
-      // none) must still say admin and not banned, whatever the token says.
+      // none) must still say admin and not banned, whatever the token says; or a key with events:write.
       onRequest: requireAuth(ctx.verify, { role: 'admin', scope: 'events:write', keys: ctx.keys, confirm: (id, requestId) => ctx.users.get(id, requestId) }),
       bodyLimit: BATCH_BODY_LIMIT,
       // One event with a NUL or a lone surrogate is rejected alone (ingestBatch), not the batch.
@@ -140,7 +140,7 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
         tags: ['Progress'],
         summary: 'Import events for any users (backfill); applied in occurredAt order per user',
         description: 'Each event names its user by userId or externalUserId (exactly one; unknown external ids are created, in one call to auth per batch).',
-        security: [{ bearerAuth: [] }],
+        security: [{ bearerAuth: [] }, { apiKey: [] }],
         body: AdminEventsRequest,
         response: { 200: IngestEventsResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'PAYLOAD_TOO_LARGE', 'UPSTREAM_UNAVAILABLE') },
       },

@@ -18,7 +18,8 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
   app.get(
     '/api/v1/me/quests',
     {
-      onRequest: requireAuth(ctx.verify),
+      // A key is told it cannot call a player's route (403), not that it is invalid.
+      onRequest: requireAuth(ctx.verify, { keys: ctx.keys }),
       schema: {
         tags: ['Progress'],
         summary: "The caller's progress on every published quest",
@@ -37,7 +38,8 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
   app.post(
     '/api/v1/me/quests/:key/claim',
     {
-      onRequest: requireAuth(ctx.verify),
+      // A key is told it cannot call a player's route (403), not that it is invalid.
+      onRequest: requireAuth(ctx.verify, { keys: ctx.keys }),
       schema: {
         tags: ['Progress'],
         summary: 'Claim every unclaimed completion of a quest; repeated claims never pay twice',
@@ -59,12 +61,12 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
   app.get(
     '/api/v1/admin/users/:userId/quests',
     {
-      // The stored profile (not the token) must still say admin and not banned.
-      onRequest: requireAuth(ctx.verify, { role: 'admin', confirm: (id, requestId) => ctx.users.get(id, requestId) }),
+      // The stored profile (not the token) must still say admin and not banned; or a key with users:read.
+      onRequest: requireAuth(ctx.verify, { role: 'admin', scope: 'users:read', keys: ctx.keys, confirm: (id, requestId) => ctx.users.get(id, requestId) }),
       schema: {
         tags: ['Progress'],
         summary: "Any user's progress on every published quest",
-        security: [{ bearerAuth: [] }],
+        security: [{ bearerAuth: [] }, { apiKey: [] }],
         params: UserIdParams,
         response: { 200: QuestViewList, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND', 'UPSTREAM_UNAVAILABLE') },
       },
