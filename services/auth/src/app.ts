@@ -8,6 +8,7 @@ import { registerAdminRoutes } from './routes/admin.routes.js';
 import { registerAuthRoutes } from './routes/auth.routes.js';
 import { registerInternalRoutes } from './routes/internal.routes.js';
 import { registerMeRoutes } from './routes/me.routes.js';
+import { registerUserRoutes } from './routes/users.routes.js';
 import { ensureAdmin } from './use-cases/admin-users.use-case.js';
 
 /** Builds the auth service; the database must already be migrated (server.ts or the tests do it). */
@@ -31,6 +32,7 @@ export async function buildApp(config: Config): Promise<App> {
     registerAuthRoutes(app, deps);
     registerMeRoutes(app, deps);
     registerAdminRoutes(app, deps);
+    registerUserRoutes(app, deps);
     registerInternalRoutes(app, deps);
 
     app.addHook('onClose', async () => {

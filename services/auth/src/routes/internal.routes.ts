@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { AppError, errorResponses, requireInternal, type App } from '@questline/platform';
-import { GrantRequest, GrantResponse, InternalUser } from '@questline/contracts';
+import { GrantRequest, GrantResponse, InternalUser, ResolveExternalUsersRequest, ResolveExternalUsersResponse } from '@questline/contracts';
 import type { AuthDependencies } from '../context.js';
 import { toInternalUser } from '../domain/users.js';
+import { resolveExternalUsers } from '../use-cases/external-users.use-case.js';
 import { applyQuestGrant } from '../use-cases/grants.use-case.js';
 import { findUser } from '../use-cases/users.use-case.js';
 
@@ -44,6 +45,22 @@ export function registerInternalRoutes(app: App, deps: Pick<AuthDependencies, 'c
       // Its own code, so that the relay can tell "this user does not exist" from a route missing.
       if (outcome.kind === 'user_not_found') throw new AppError('UNKNOWN_USER', 'no such user');
       return reply.code(outcome.kind === 'paid' ? 201 : 200).send({ duplicate: outcome.kind === 'duplicate', entryIds: outcome.entryIds });
+    },
+  );
+
+  app.post(
+    '/internal/users/external/resolve',
+    {
+      preValidation,
+      schema: {
+        hide: true,
+        body: ResolveExternalUsersRequest,
+        response: { 200: ResolveExternalUsersResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED') },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return resolveExternalUsers(ctx, request.body.users);
     },
   );
 }

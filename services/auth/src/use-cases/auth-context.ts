@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ApiKeyVerifier } from '@questline/platform';
 import type { CatalogCurrencies } from '../clients/catalog-currencies.js';
 import type { AuthDatabase, OutboxKind } from '../db/schema.js';
 import type { SourceType } from '../domain/grants.js';
@@ -15,6 +16,8 @@ export interface AuthContext {
   nudge(kind: OutboxKind): void;
   /** After commit, once per grant that paid (a duplicate is not counted). */
   recordGrant(source: SourceType): void;
+  /** Auth's own API-key verifier (its database, through a short cache); without it keys are refused (401). */
+  apiKeys?: ApiKeyVerifier;
 }
 
 export interface Actor {
