@@ -197,7 +197,11 @@ describe('users created by external id', () => {
     let cursor: string | null = null;
     const seen = new Map<string, string | null>();
     do {
-      const res = await h.app.inject({ method: 'GET', url: `/api/v1/admin/users?limit=200${cursor ? `&cursor=${cursor}` : ''}`, headers: bearer(admin.accessToken) });
+      const res: Awaited<ReturnType<typeof h.app.inject>> = await h.app.inject({
+        method: 'GET',
+        url: `/api/v1/admin/users?limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+        headers: bearer(admin.accessToken),
+      });
       for (const u of res.json().items as Array<{ username: string; externalId: string | null }>) seen.set(u.username, u.externalId);
       cursor = res.json().nextCursor;
     } while (cursor);

@@ -17,11 +17,16 @@ export function registerUserRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' 
   const writer = scopedGuard(ctx, deps.verify, 'users:write');
   const security = [{ bearerAuth: [] }];
   const denied = ['UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED'] as const;
+  // Bodies whose every field is optional may be left out: a request without one reads as `{}`.
+  const emptyBodyIsEmptyObject = async (request: { body: unknown }) => {
+    request.body ??= {};
+  };
 
   app.put(
     '/api/v1/users/external/:externalId',
     {
       onRequest: writer,
+      preValidation: emptyBodyIsEmptyObject,
       schema: {
         tags: ['users'],
         summary: "Create or update a user by the product's own id (key users:write); a timezone change here is always allowed",
@@ -61,12 +66,13 @@ export function registerUserRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' 
     '/api/v1/users/:userId/sessions',
     {
       onRequest: writer,
+      preValidation: emptyBodyIsEmptyObject,
       schema: {
         tags: ['users'],
         summary: "Mint a player's access token (key users:write): the product's client then calls /api/v1/me/* as that player",
         security,
         params: UserIdParams,
-        body: Type.Optional(Type.Object({ ttlSeconds: Type.Optional(Type.Integer(SESSION_TTL)) }, { additionalProperties: false })),
+        body: Type.Object({ ttlSeconds: Type.Optional(Type.Integer(SESSION_TTL)) }, { additionalProperties: false }),
         response: {
           201: Type.Object({ accessToken: Type.String(), tokenType: Type.Literal('Bearer'), expiresIn: Type.Integer({ description: 'seconds' }) }),
           ...errorResponses('VALIDATION_FAILED', ...denied, 'NOT_FOUND'),
@@ -74,7 +80,7 @@ export function registerUserRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' 
       },
     },
     async (request, reply) => {
-      const ttlSeconds = request.body?.ttlSeconds ?? SESSION_TTL.default;
+      const ttlSeconds = request.body.ttlSeconds ?? SESSION_TTL.default;
       const outcome = await mintSession(ctx, deps.signer, principal(request), request.params.userId, ttlSeconds);
       switch (outcome.kind) {
         case 'not_found':
