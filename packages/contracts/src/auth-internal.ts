@@ -5,6 +5,8 @@ import { RewardItem } from './quest.js';
 export const InternalUser = Type.Object({
   id: Type.String({ format: 'uuid' }),
   username: Type.String(),
+  /** The product's own id for the user (api.md v1.1); optional so that older auth answers still pass. */
+  externalId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   role: Type.Union([Type.Literal('player'), Type.Literal('admin')]),
   status: Type.Union([Type.Literal('new'), Type.Literal('active'), Type.Literal('banned')]),
   timezone: Type.String(),

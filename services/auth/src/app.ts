@@ -9,6 +9,7 @@ import { registerApiKeyRoutes } from './routes/api-keys.routes.js';
 import { registerAuthRoutes } from './routes/auth.routes.js';
 import { registerInternalRoutes } from './routes/internal.routes.js';
 import { registerMeRoutes } from './routes/me.routes.js';
+import { registerUserRoutes } from './routes/users.routes.js';
 import { ensureAdmin } from './use-cases/admin-users.use-case.js';
 
 /** Builds the auth service; the database must already be migrated (server.ts or the tests do it). */
@@ -33,6 +34,7 @@ export async function buildApp(config: Config): Promise<App> {
     registerMeRoutes(app, deps);
     registerAdminRoutes(app, deps);
     registerApiKeyRoutes(app, deps);
+    registerUserRoutes(app, deps);
     registerInternalRoutes(app, deps);
 
     app.addHook('onClose', async () => {

@@ -37,7 +37,7 @@ describe('POST /api/v1/auth/signup', () => {
   test('stores an argon2id hash, never the password', async () => {
     await signup(h.app, 'hash_check', 'secret-password');
     const row = await h.db.selectFrom('users').select('password_hash').where('username', '=', 'hash_check').executeTakeFirstOrThrow();
-    assert.match(row.password_hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    assert.match(row.password_hash ?? '', /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   });
 
   test('accepts an IANA timezone', async () => {

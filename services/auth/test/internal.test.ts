@@ -18,7 +18,7 @@ describe('GET /internal/users/:id', () => {
     const user = await signup(h.app, 'int_user', 'password-123', 'Asia/Kolkata');
     const res = await getInternal(`/internal/users/${user.id}`);
     assert.equal(res.statusCode, 200);
-    assert.deepEqual(res.json(), { id: user.id, username: 'int_user', role: 'player', status: 'new', timezone: 'Asia/Kolkata' });
+    assert.deepEqual(res.json(), { id: user.id, username: 'int_user', externalId: null, role: 'player', status: 'new', timezone: 'Asia/Kolkata' });
   });
 
   test('unknown → 404, malformed id → 400', async () => {

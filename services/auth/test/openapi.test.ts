@@ -32,12 +32,16 @@ test('the OpenAPI document describes every public route, and no internal one', a
     '/api/v1/admin/users',
     '/api/v1/admin/users/{userId}',
     '/api/v1/admin/users/{userId}/grants',
+    '/api/v1/admin/users/{userId}/ledger',
     '/api/v1/auth/login',
     '/api/v1/auth/logout',
     '/api/v1/auth/refresh',
     '/api/v1/auth/signup',
     '/api/v1/me',
     '/api/v1/me/ledger',
+    '/api/v1/users/external/{externalId}',
+    '/api/v1/users/{userId}/debits',
+    '/api/v1/users/{userId}/sessions',
   ]);
   assert.deepEqual(doc.paths['/api/v1/me'].get.security, [{ bearerAuth: [] }]);
   assert.deepEqual(doc.paths['/api/v1/admin/users'].get.security, [{ bearerAuth: [] }, { apiKey: [] }]);
@@ -46,6 +50,9 @@ test('the OpenAPI document describes every public route, and no internal one', a
   assert.ok(doc.paths['/api/v1/auth/signup'].post.responses['409']);
   // An admin grant asks the catalog about its currency, which can be down.
   assert.ok(doc.paths['/api/v1/admin/users/{userId}/grants'].post.responses['503']);
+  // A debit's refusals, each under its status.
+  const debit = doc.paths['/api/v1/users/{userId}/debits'].post.responses;
+  for (const status of ['200', '201', '400', '403', '404', '409', '503']) assert.ok(debit[status], `debits ${status}`);
 });
 
 test('health and readiness', async () => {

@@ -16,7 +16,7 @@ after(async () => {
   await h?.close();
 });
 
-const storedHash = async (username: string) => (await findUserByUsername(h.db, username))!.password_hash;
+const storedHash = async (username: string) => (await findUserByUsername(h.db, username))!.password_hash ?? '';
 
 describe('password storage', () => {
   test('argon2id with the configured parameters, carried in the PHC string', async () => {

@@ -72,6 +72,7 @@ describe('user view', () => {
         id: 'u1',
         username: 'a',
         password_hash: 'secret',
+        external_id: 'ext-1',
         role: 'player',
         status: 'new',
         timezone: 'UTC',
@@ -86,6 +87,7 @@ describe('user view', () => {
     assert.deepEqual(view.balances, { gold: 2, diamond: 0, gems: 4 });
     assert.equal(view.createdAt, '2024-01-01T00:00:00.000Z');
     assert.equal('password_hash' in view, false);
+    assert.equal(view.externalId, 'ext-1');
   });
 });
 
@@ -115,9 +117,10 @@ describe('grants', () => {
     reason: 'thanks',
     source: { type: 'admin' },
     grantedBy: 'admin-1',
+    actor: 'user:admin-1',
   };
   test('the request hash covers what is paid, not the key or who ordered it', () => {
-    assert.equal(grantRequestHash(grant), grantRequestHash({ ...grant, idempotencyKey: 'k2', grantedBy: 'admin-2' }));
+    assert.equal(grantRequestHash(grant), grantRequestHash({ ...grant, idempotencyKey: 'k2', grantedBy: 'admin-2', actor: 'key:k-2' }));
     assert.notEqual(grantRequestHash(grant), grantRequestHash({ ...grant, items: [{ currency: 'gold', amount: 11 }] }));
     assert.notEqual(grantRequestHash(grant), grantRequestHash({ ...grant, reason: 'other' }));
     assert.notEqual(grantRequestHash(grant), grantRequestHash({ ...grant, userId: 'u2' }));

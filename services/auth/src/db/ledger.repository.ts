@@ -32,6 +32,25 @@ export async function addToBalance(db: Db, userId: string, currency: string, amo
     .execute();
 }
 
+/**
+ * Takes `amount` from a balance only if it holds that much, in one statement: the row lock it
+ * takes orders concurrent debits, and each re-checks `amount >= n` against the balance the one
+ * before it left (PostgreSQL re-evaluates the WHERE on the newest row version after waiting), so
+ * no interleaving can take the balance below zero. Returns the new amount, or undefined when the
+ * balance (or the row) is short: nothing was written.
+ */
+export async function debitBalance(db: Db, userId: string, currency: string, amount: number): Promise<number | undefined> {
+  const row = await db
+    .updateTable('balances')
+    .set({ amount: sql<number>`amount - ${amount}` })
+    .where('user_id', '=', userId)
+    .where('currency', '=', currency)
+    .where('amount', '>=', amount)
+    .returning('amount')
+    .executeTakeFirst();
+  return row?.amount;
+}
+
 export interface NewGrant {
   idempotencyKey: string;
   userId: string;
@@ -39,6 +58,8 @@ export interface NewGrant {
   xp: number;
   badge: string | null;
   grantedBy: string | null;
+  /** `user:<id>` or `key:<id>`; null for quest rewards. */
+  actor: string | null;
 }
 
 /**
@@ -55,6 +76,7 @@ export async function insertGrant(db: Db, grant: NewGrant): Promise<string | und
       xp: grant.xp,
       badge: grant.badge,
       granted_by: grant.grantedBy,
+      actor: grant.actor,
     })
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .returning('id')

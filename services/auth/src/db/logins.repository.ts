@@ -42,7 +42,7 @@ export async function commitLogin(db: Db, w: LoginWrite): Promise<UserRow | unde
       SELECT id, ${w.refreshFamilyId}::uuid, ${w.refreshTokenHash}, now() + make_interval(secs => ${w.refreshTtlSeconds})
       FROM updated
     )
-    SELECT id, username, password_hash, role, status, timezone, xp, badges, created_at, last_login_at, profile_version FROM updated
+    SELECT id, username, password_hash, external_id, role, status, timezone, xp, badges, created_at, last_login_at, profile_version FROM updated
   `.execute(db);
   return result.rows[0];
 }

@@ -14,6 +14,12 @@ export function outboxStore(db: Kysely<AuthDatabase>, kind: OutboxKind): OutboxS
   return sqlOutboxStore<OutboxRow>(db, { table: 'outbox', createdColumn: 'occurred_at', filter: { column: 'kind', value: kind } });
 }
 
+/** One row per user, in one statement (users created by a batch). */
+export async function insertOutboxRows(db: Db, userIds: readonly string[], kind: OutboxKind): Promise<void> {
+  if (userIds.length === 0) return;
+  await db.insertInto('outbox').values(userIds.map((id) => ({ user_id: id, kind }))).execute();
+}
+
 export async function findOutboxRows(db: Db, userId: string, kind: OutboxKind): Promise<OutboxRow[]> {
   return db
     .selectFrom('outbox')

@@ -8,12 +8,15 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 
 export type Role = 'player' | 'admin';
 export type UserStatus = 'new' | 'active' | 'banned';
-export type SourceType = 'quest' | 'admin';
+export type SourceType = 'quest' | 'admin' | 'debit';
 
 export interface UsersTable {
   id: Generated<string>;
   username: string;
-  password_hash: string;
+  /** NULL for a user created by external id: no password login. */
+  password_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The product's own id for the user (api.md v1.1); NULL for users who signed up here. */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
   role: ColumnType<Role, Role | undefined, Role>;
   status: ColumnType<UserStatus, UserStatus | undefined, UserStatus>;
   timezone: ColumnType<string, string | undefined, string>;
@@ -50,6 +53,8 @@ export interface GrantsTable {
   xp: Generated<number>;
   badge: string | null;
   granted_by: string | null;
+  /** `user:<id>` or `key:<id>`: who ordered an admin grant or a debit; NULL for quest rewards. */
+  actor: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 

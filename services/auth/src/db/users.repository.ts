@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from '@questline/platform';
+import { unnestColumns, type Executor } from '@questline/platform';
 import type { ProfilePatch } from '../domain/profiles.js';
 import type { AuthDatabase, UserRow } from './schema.js';
 
@@ -10,6 +10,7 @@ export const exactTimestamp = (column: string) =>
   sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 export const USERNAME_UNIQUE_INDEX = 'users_username_lower_key';
+export const EXTERNAL_ID_UNIQUE = 'users_external_id_key';
 
 export async function insertUser(db: Db, user: { username: string; passwordHash: string; timezone: string }): Promise<UserRow> {
   return db
@@ -104,4 +105,44 @@ export async function addXpAndBadge(db: Db, id: string, xp: number, badge: strin
 export async function findUsersByIds(db: Db, ids: string[]): Promise<UserRow[]> {
   if (ids.length === 0) return [];
   return db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
+}
+
+export async function findUserByExternalId(db: Db, externalId: string, opts: { lock?: boolean } = {}): Promise<UserRow | undefined> {
+  const query = db.selectFrom('users').selectAll().where('external_id', '=', externalId);
+  return (opts.lock ? query.forUpdate() : query).executeTakeFirst();
+}
+
+export interface NewExternalUser {
+  externalId: string;
+  username: string;
+  timezone: string;
+}
+
+/**
+ * Creates users named by external ids (no password), skipping ids that exist; returns only the
+ * rows it created. A concurrent insert of the same id waits for the other transaction and is
+ * then skipped, so two racing upserts create one user. The rows are inserted in the order given:
+ * callers sort them, so two batches sharing ids take their locks in one order and cannot deadlock.
+ * A generated username that happens to be taken fails the statement (unique violation).
+ */
+export async function insertExternalUsers(db: Db, users: readonly NewExternalUser[]): Promise<UserRow[]> {
+  if (users.length === 0) return [];
+  const col = unnestColumns(users);
+  const result = await sql<UserRow>`
+    INSERT INTO users (external_id, username, timezone)
+    SELECT * FROM unnest(${col('text', (u) => u.externalId)}, ${col('text', (u) => u.username)}, ${col('text', (u) => u.timezone)})
+    ON CONFLICT (external_id) DO NOTHING
+    RETURNING *
+  `.execute(db);
+  return result.rows;
+}
+
+export async function findUsersByExternalIds(db: Db, externalIds: readonly string[]): Promise<UserRow[]> {
+  if (externalIds.length === 0) return [];
+  return db.selectFrom('users').selectAll().where('external_id', 'in', [...externalIds]).execute();
+}
+
+/** Renames a user; a name taken by another user (any case) fails with a unique violation. */
+export async function updateUsername(db: Db, id: string, username: string): Promise<UserRow | undefined> {
+  return db.updateTable('users').set({ username }).where('id', '=', id).returningAll().executeTakeFirst();
 }

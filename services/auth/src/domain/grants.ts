@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-export type SourceType = 'quest' | 'admin';
+export type SourceType = 'quest' | 'admin' | 'debit';
 
 export interface GrantSource {
   type: SourceType;
@@ -16,8 +16,10 @@ export interface GrantInput {
   badge: string | null;
   reason: string;
   source: GrantSource;
-  /** The admin who ordered it; null for quest rewards. */
+  /** The admin who ordered it; null for quest rewards and for grants by an API key. */
   grantedBy: string | null;
+  /** `user:<id>` or `key:<id>` (the audit's actor); null for quest rewards, which are not audited. */
+  actor: string | null;
 }
 
 /** A stored ledger entry as the domain reads it (the repositories' rows have this shape). */
@@ -70,4 +72,22 @@ export function adminGrantKey(userId: string, idempotencyKey: string): string {
 export function grantRequestHash(input: GrantInput): string {
   const { userId, items, xp, badge, reason, source } = input;
   return createHash('sha256').update(JSON.stringify({ userId, items, xp, badge, reason, source })).digest('hex');
+}
+
+/** Debit keys have their own namespace per user: a debit and a grant may share a client's key. */
+export function debitKey(userId: string, idempotencyKey: string): string {
+  return `debit:${userId}:${idempotencyKey}`;
+}
+
+export interface DebitRequest {
+  userId: string;
+  currency: string;
+  amount: number;
+  reason: string;
+}
+
+/** What a debit asks for: the same key with another hash is a different request, refused. */
+export function debitRequestHash(request: DebitRequest): string {
+  const { userId, currency, amount, reason } = request;
+  return createHash('sha256').update(JSON.stringify({ type: 'debit', userId, currency, amount, reason })).digest('hex');
 }

@@ -17,7 +17,8 @@ export interface TokenClaimsSource {
 
 export interface AccessTokenSigner {
   jwks: { keys: PublicJwk[] };
-  sign(user: TokenClaimsSource): Promise<string>;
+  /** An access token for the user; `ttlSeconds` overrides the configured lifetime (minted sessions). */
+  sign(user: TokenClaimsSource, ttlSeconds?: number): Promise<string>;
 }
 
 /** The claims an access token carries besides the registered ones (sub = the user id). */
@@ -95,14 +96,14 @@ export async function createAccessTokenSigner(
   for (const pub of previous) await importJWK(pub, 'EdDSA');
   return {
     jwks: { keys: [publicJwkOf(privateJwkJson), ...previous] },
-    sign: (user) =>
+    sign: (user, lifetime = ttlSeconds) =>
       new SignJWT(accessTokenClaims(user))
         .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'JWT' })
         .setSubject(user.id)
         .setIssuer(TOKEN_ISSUER)
         .setAudience(TOKEN_AUDIENCE)
         .setIssuedAt()
-        .setExpirationTime(`${ttlSeconds}s`)
+        .setExpirationTime(`${lifetime}s`)
         .sign(key),
   };
 }

@@ -5,7 +5,9 @@ import { isUuid, type Role, type UserStatus } from '@questline/platform';
 export interface UserRecord {
   id: string;
   username: string;
-  password_hash: string;
+  /** null: created by external id, no password login. */
+  password_hash: string | null;
+  external_id: string | null;
   role: Role;
   status: UserStatus;
   timezone: string;
@@ -24,6 +26,7 @@ export type UserBalances = { gold: number; diamond: number; [currency: string]: 
 export interface UserView {
   id: string;
   username: string;
+  externalId: string | null;
   role: Role;
   status: UserStatus;
   timezone: string;
@@ -39,6 +42,7 @@ export function toUserView(row: UserRecord, balances: Balances = {}): UserView {
   return {
     id: row.id,
     username: row.username,
+    externalId: row.external_id,
     role: row.role,
     status: row.status,
     timezone: row.timezone,
@@ -83,5 +87,5 @@ export function isKeysetCursor(value: unknown): value is [string, string] {
 
 /** What other services may know about a user (GET /internal/users/:id). */
 export function toInternalUser(user: UserRecord): InternalUser {
-  return { id: user.id, username: user.username, role: user.role, status: user.status, timezone: user.timezone };
+  return { id: user.id, username: user.username, externalId: user.external_id, role: user.role, status: user.status, timezone: user.timezone };
 }

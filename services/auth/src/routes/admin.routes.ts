@@ -1,11 +1,12 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, PageQuery, callerOf, decodeCursor, errorResponses, type App } from '@questline/platform';
+import { AppError, PageQuery, actorOf, decodeCursor, errorResponses, type App } from '@questline/platform';
 import type { AuthDependencies } from '../context.js';
 import { isKeysetCursor } from '../domain/users.js';
 import { updateUserAsAdmin } from '../use-cases/admin-users.use-case.js';
 import { applyAdminGrant } from '../use-cases/grants.use-case.js';
+import { userLedgerPage } from '../use-cases/ledger.use-case.js';
 import { usersPage } from '../use-cases/users.use-case.js';
-import { adminGuard, adminOrKeyGuard } from './guards.js';
+import { adminGuard, principal, scopedGuard } from './guards.js';
 import { Currency, LedgerEntry, User, UserEnvelope, UserIdParams, page } from './schemas.js';
 
 export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' | 'verify'>) {
@@ -16,7 +17,7 @@ export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx'
   app.get(
     '/api/v1/admin/users',
     {
-      onRequest: adminOrKeyGuard(ctx, deps.verify, 'users:read'),
+      onRequest: scopedGuard(ctx, deps.verify, 'users:read'),
       schema: {
         tags: ['admin'],
         summary: 'All users, oldest first (an admin, or an API key with users:read)',
@@ -51,7 +52,7 @@ export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx'
       },
     },
     async (request) => {
-      const outcome = await updateUserAsAdmin(ctx, request.params.userId, request.body);
+      const outcome = await updateUserAsAdmin(ctx, actorOf(principal(request)), request.params.userId, request.body);
       if (outcome.kind === 'not_found') throw new AppError('NOT_FOUND', 'no such user');
       if (outcome.kind === 'last_admin') throw new AppError('LAST_ADMIN', 'the last admin cannot be demoted or banned');
       return { user: outcome.user };
@@ -61,10 +62,10 @@ export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx'
   app.post(
     '/api/v1/admin/users/:userId/grants',
     {
-      onRequest,
+      onRequest: scopedGuard(ctx, deps.verify, 'users:write'),
       schema: {
         tags: ['admin'],
-        summary: 'Pay a user; idempotent on idempotencyKey (a repeat returns the first entry and pays nothing)',
+        summary: 'Pay a user (admin, or a key with users:write); idempotent on idempotencyKey (a repeat returns the first entry and pays nothing)',
         security,
         params: UserIdParams,
         body: Type.Object(
@@ -84,7 +85,7 @@ export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx'
       },
     },
     async (request, reply) => {
-      const outcome = await applyAdminGrant(ctx, callerOf(request), { userId: request.params.userId, ...request.body }, request.id);
+      const outcome = await applyAdminGrant(ctx, principal(request), { userId: request.params.userId, ...request.body }, request.id);
       switch (outcome.kind) {
         case 'currency_unknown':
           throw new AppError('VALIDATION_FAILED', `body.currency: no currency "${request.body.currency}" in the catalog`, 'currency');
@@ -98,6 +99,27 @@ export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx'
           throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this idempotencyKey was already used for a different grant', 'idempotencyKey');
       }
       return reply.code(outcome.kind === 'paid' ? 201 : 200).send({ entry: outcome.entry });
+    },
+  );
+
+  app.get(
+    '/api/v1/admin/users/:userId/ledger',
+    {
+      onRequest: scopedGuard(ctx, deps.verify, 'users:read'),
+      schema: {
+        tags: ['admin'],
+        summary: "A user's ledger, newest first (admin, or a key with users:read)",
+        security,
+        params: UserIdParams,
+        querystring: PageQuery,
+        response: { 200: page(LedgerEntry), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND') },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const found = await userLedgerPage(ctx, request.params.userId, { limit, before: decodeCursor(cursor, isKeysetCursor) });
+      if (!found) throw new AppError('NOT_FOUND', 'no such user');
+      return found;
     },
   );
 }

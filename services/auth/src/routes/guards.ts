@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { AppError, callerOf, userBanned, requireAuth, type Scope, type TokenVerifier } from '@questline/platform';
+import { AppError, callerOf, principalOf, userBanned, requireAuth, type Principal, type Scope, type TokenVerifier } from '@questline/platform';
 import type { AuthContext } from '../context.js';
 import type { UserRecord } from '../domain/users.js';
 import { findUser } from '../use-cases/users.use-case.js';
@@ -49,10 +49,11 @@ export function adminGuard(ctx: AuthContext, verify: TokenVerifier) {
 }
 
 /**
- * An admin route a scope covers: an admin's token (live-checked like adminGuard) or an API key
- * holding `scope` (checked by requireAuth: a revoked key is refused within the verifier's TTL).
+ * A server route: an admin's token, or an API key holding `scope` (checked by auth's own key
+ * verifier, ctx.apiKeys). For a token the live admin is loaded as in adminGuard; a key was just
+ * checked against the database (through a cache of a couple of seconds), so nothing more is needed.
  */
-export function adminOrKeyGuard(ctx: AuthContext, verify: TokenVerifier, scope: Scope) {
+export function scopedGuard(ctx: AuthContext, verify: TokenVerifier, scope: Scope) {
   return [
     requireAuth(verify, { role: 'admin', scope, keys: ctx.apiKeys }),
     async (request: FastifyRequest) => {
@@ -61,4 +62,11 @@ export function adminOrKeyGuard(ctx: AuthContext, verify: TokenVerifier, scope: 
       if (user.role !== 'admin') throw new AppError('FORBIDDEN', 'requires role admin');
     },
   ];
+}
+
+/** The caller of a route guarded by scopedGuard or adminGuard: a key or a user. */
+export function principal(request: FastifyRequest): Principal {
+  const found = principalOf(request);
+  if (!found) throw new AppError('UNAUTHENTICATED', 'not authenticated');
+  return found;
 }

@@ -1,9 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import { ApiKeyVerifyRequest, ApiKeyVerifyResponse, AppError, errorResponses, requireInternal, type App } from '@questline/platform';
-import { GrantRequest, GrantResponse, InternalUser } from '@questline/contracts';
+import { GrantRequest, GrantResponse, InternalUser, ResolveExternalUsersRequest, ResolveExternalUsersResponse } from '@questline/contracts';
 import type { AuthDependencies } from '../context.js';
 import { toInternalUser } from '../domain/users.js';
 import { lookupApiKey } from '../use-cases/api-keys.use-case.js';
+import { resolveExternalUsers } from '../use-cases/external-users.use-case.js';
 import { applyQuestGrant } from '../use-cases/grants.use-case.js';
 import { findUser } from '../use-cases/users.use-case.js';
 
@@ -65,6 +66,23 @@ export function registerInternalRoutes(app: App, deps: Pick<AuthDependencies, 'c
       if (!apiKey) throw new AppError('NOT_FOUND', 'unknown or revoked API key');
       reply.header('cache-control', 'no-store');
       return { apiKey };
+    },
+  );
+
+  // Progress names users by the product's ids in server events; unknown ones are created here.
+  app.post(
+    '/internal/users/external/resolve',
+    {
+      preValidation,
+      schema: {
+        hide: true,
+        body: ResolveExternalUsersRequest,
+        response: { 200: ResolveExternalUsersResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED') },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return resolveExternalUsers(ctx, request.body.users);
     },
   );
 }

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { ExternalId } from '@questline/contracts';
 import { USERNAME_PATTERN } from '../config.js';
 
 export const Username = Type.String({ minLength: 3, maxLength: 32, pattern: USERNAME_PATTERN, example: 'ada_lovelace' });
@@ -11,6 +12,7 @@ export const User = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     username: Type.String(),
+    externalId: Type.Union([Type.String(), Type.Null()], { description: "The product's own id for the user (PUT /users/external/{externalId}); null for users who signed up here" }),
     role: Type.Union([Type.Literal('player'), Type.Literal('admin')]),
     status: Type.Union([Type.Literal('new'), Type.Literal('active'), Type.Literal('banned')]),
     timezone: Type.String(),
@@ -47,7 +49,7 @@ export const LedgerEntry = Type.Object(
     amount: Type.Integer(),
     reason: Type.String(),
     source: Type.Object({
-      type: Type.Union([Type.Literal('quest'), Type.Literal('admin')]),
+      type: Type.Union([Type.Literal('quest'), Type.Literal('admin'), Type.Literal('debit')]),
       questKey: Type.Optional(Type.String()),
       completion: Type.Optional(Type.Integer()),
     }),
@@ -59,3 +61,5 @@ export const LedgerEntry = Type.Object(
 export { pageOf as page } from '@questline/platform';
 
 export const UserIdParams = Type.Object({ userId: Type.String({ format: 'uuid' }) });
+
+export const ExternalIdParams = Type.Object({ externalId: ExternalId });

@@ -91,10 +91,12 @@ export function createAccounts(deps: AccountsDeps) {
     if (!verdict.allowed) return { ok: false, reason: 'RATE_LIMITED', retryAfterSeconds: verdict.retryAfterSeconds };
 
     const found = await findUserByUsername(db, input.username);
-    // Always runs argon2 (against a dummy hash for unknown users) so timing reveals nothing.
-    const check = await passwords.check(found?.password_hash, input.password);
+    // Always runs argon2 (against a dummy hash for unknown users, and for users created by external
+    // id, who have no password) so timing reveals nothing, and both get the same answer.
+    const storedHash = found?.password_hash ?? undefined;
+    const check = await passwords.check(storedHash, input.password);
     // A failure stays counted: throttle.begin already counted this attempt.
-    if (!found || !check.ok) return { ok: false, reason: 'INVALID_CREDENTIALS' };
+    if (!found || storedHash === undefined || !check.ok) return { ok: false, reason: 'INVALID_CREDENTIALS' };
     await throttle.succeeded(input.username, input.ip);
     if (found.status === 'banned') return { ok: false, reason: 'USER_BANNED' };
 
@@ -107,7 +109,7 @@ export function createAccounts(deps: AccountsDeps) {
       refreshFamilyId: randomUUID(),
       refreshTokenHash: refresh.hash,
       refreshTtlSeconds: deps.refreshTokenTtlSeconds,
-      rehash: upgradedHash ? { verifiedHash: found.password_hash, upgradedHash } : undefined,
+      rehash: upgradedHash ? { verifiedHash: storedHash, upgradedHash } : undefined,
     });
     if (!user) return { ok: false, reason: 'USER_BANNED' };
     return { ok: true, tokens: await tokenPair(user, refresh.token), profileChanged: user.profile_version !== found.profile_version };

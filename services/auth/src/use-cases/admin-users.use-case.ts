@@ -1,9 +1,10 @@
 import type { AuthContext } from './auth-context.js';
+import { insertAudit } from '../db/audit.repository.js';
 import { insertOutboxRow } from '../db/outbox.repository.js';
 import type { UserRow } from '../db/schema.js';
 import { revokeAllForUser } from '../db/tokens.repository.js';
 import { findUserByUsername, insertAdminIfAbsent, lockActiveAdminIds, lockUser } from '../db/users.repository.js';
-import { leavesNoAdmin, type AdminUserPatch } from '../domain/admin-users.js';
+import { auditActionsOf, leavesNoAdmin, type AdminUserPatch } from '../domain/admin-users.js';
 import type { Passwords } from '../domain/passwords.js';
 import type { UserView } from '../domain/users.js';
 import { changeProfile } from './profiles.use-case.js';
@@ -13,9 +14,10 @@ export type AdminUpdateOutcome = { kind: 'ok'; user: UserView } | { kind: 'not_f
 
 /**
  * Applies an admin's change to a user. At least one unbanned admin must remain; banning also ends
- * every session of the user, and the change reaches progress through the outbox (same transaction).
+ * every session of the user, and the change reaches progress through the outbox and the audit
+ * (same transaction; a patch that changes nothing records nothing).
  */
-export async function updateUserAsAdmin(ctx: AuthContext, userId: string, patch: AdminUserPatch): Promise<AdminUpdateOutcome> {
+export async function updateUserAsAdmin(ctx: AuthContext, actorId: string, userId: string, patch: AdminUserPatch): Promise<AdminUpdateOutcome> {
   const outcome = await ctx.db.transaction().execute(async (trx) => {
     // Admins first (in id order), then the target: one lock order for every admin change.
     const admins = await lockActiveAdminIds(trx);
@@ -23,6 +25,9 @@ export async function updateUserAsAdmin(ctx: AuthContext, userId: string, patch:
     if (!target) return { kind: 'not_found' as const };
     if (leavesNoAdmin(target, patch, admins)) return { kind: 'last_admin' as const };
     const updated = await changeProfile(trx, target, patch);
+    for (const { action, details } of auditActionsOf(target, updated)) {
+      await insertAudit(trx, { actorId, action, entity: 'user', entityKey: userId, details });
+    }
     // Even when the user was banned already: a ban must leave no live session behind.
     if (patch.status === 'banned') await revokeAllForUser(trx, userId);
     return { kind: 'ok' as const, user: updated };

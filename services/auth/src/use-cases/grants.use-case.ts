@@ -1,5 +1,7 @@
 import type { GrantRequest } from '@questline/contracts';
-import type { Actor, AuthContext } from './auth-context.js';
+import { actorOf, type Principal } from '@questline/platform';
+import type { AuthContext } from './auth-context.js';
+import { insertAudit } from '../db/audit.repository.js';
 import { addToBalance, entriesOfGrant, findGrantByKey, insertGrant, insertLedgerEntries } from '../db/ledger.repository.js';
 import type { LedgerEntryRow } from '../db/schema.js';
 import { addXpAndBadge, lockUser } from '../db/users.repository.js';
@@ -31,6 +33,7 @@ export async function applyGrant(ctx: AuthContext, input: GrantInput): Promise<G
       xp: input.xp,
       badge: input.badge,
       grantedBy: input.grantedBy,
+      actor: input.actor,
     });
     if (!grantId) {
       const existing = await findGrantByKey(trx, input.idempotencyKey);
@@ -44,6 +47,16 @@ export async function applyGrant(ctx: AuthContext, input: GrantInput): Promise<G
     );
     for (const item of input.items) await addToBalance(trx, input.userId, item.currency, item.amount);
     await addXpAndBadge(trx, input.userId, input.xp, input.badge);
+    // Grants somebody ordered are audited with the payment; quest rewards are their own record.
+    if (input.actor) {
+      await insertAudit(trx, {
+        actorId: input.actor,
+        action: 'wallet.granted',
+        entity: 'wallet',
+        entityKey: input.userId,
+        details: { entryIds: entries.map((e) => e.id), items: input.items, reason: input.reason, idempotencyKey: input.idempotencyKey },
+      });
+    }
     return { kind: 'paid', entries };
   });
   if (outcome.kind === 'paid') ctx.recordGrant(input.source.type);
@@ -66,6 +79,7 @@ export async function applyQuestGrant(ctx: AuthContext, request: GrantRequest): 
     reason: request.reason,
     source: request.source,
     grantedBy: null,
+    actor: null,
   });
   if (outcome.kind === 'user_not_found') return outcome;
   return { kind: outcome.kind, entryIds: outcome.entries.map((e) => e.id) };
@@ -89,10 +103,10 @@ export type AdminGrantOutcome =
   | { kind: 'catalog_unavailable' };
 
 /**
- * An admin's grant: the currency must be one the catalog lists (quest rewards skip this check,
- * see the client), the key is the admin's own, namespaced per user.
+ * An admin's (or a `users:write` key's) grant: the currency must be one the catalog lists (quest
+ * rewards skip this check, see the client), the key is the caller's own, namespaced per user.
  */
-export async function applyAdminGrant(ctx: AuthContext, actor: Actor, request: AdminGrantRequest, requestId?: string): Promise<AdminGrantOutcome> {
+export async function applyAdminGrant(ctx: AuthContext, caller: Principal, request: AdminGrantRequest, requestId?: string): Promise<AdminGrantOutcome> {
   const { userId, currency, amount, reason, idempotencyKey } = request;
   const verdict = await ctx.currencies.check(currency, requestId);
   if (verdict === 'unknown') return { kind: 'currency_unknown' };
@@ -105,7 +119,8 @@ export async function applyAdminGrant(ctx: AuthContext, actor: Actor, request: A
     badge: null,
     reason,
     source: { type: 'admin' },
-    grantedBy: actor.id,
+    grantedBy: caller.kind === 'user' ? caller.userId : null,
+    actor: actorOf(caller),
   });
   if (outcome.kind === 'user_not_found') return outcome;
   if (outcome.kind === 'duplicate' && !outcome.sameRequest) return { kind: 'key_reused' };
