@@ -71,7 +71,7 @@ describe('event types', () => {
     assert.equal(audit.statusCode, 200);
     const rows = audit.json().items as Array<{ action: string; actorId: string; details: Record<string, unknown> }>;
     assert.deepEqual(rows.map((r) => r.action), ['event_type.update', 'event_type.declare']);
-    assert.equal(rows[0]!.actorId, h.adminId);
+    assert.equal(rows[0]!.actorId, `user:${h.adminId}`);
     assert.deepEqual(rows[0]!.details.previous, { description: 'a match the player won', playerReportable: true, maxValue: 100, playerDailyLimit: 10 });
   });
 
