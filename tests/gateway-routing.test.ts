@@ -11,6 +11,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { SignJWT, generateKeyPair } from 'jose';
 import { apiClient, eventually, startTestStack, type ApiCall, type TestStack } from '@questline/testkit';
+import { ROUTES } from '../services/gateway/src/routes/route-table.js';
 
 type Service = 'auth' | 'catalog' | 'progress';
 type Access = 'public' | 'user' | 'admin';
@@ -255,6 +256,28 @@ describe('the OpenAPI document', () => {
       for (const s of expected) assert.ok(statuses.includes(s), `${name}: documents ${s}`);
       // Routes a scope covers also name the API-key scheme (services/gateway/README.md, scope table).
       if (o.access !== 'public') assert.deepEqual(operation.security[0], { bearerAuth: [] }, `${name}: bearer security`);
+    }
+  });
+
+  test("every operation a key may call names the apiKey scheme and its scope (the gateway's scope table), and no other does", () => {
+    assert.equal(doc.components.securitySchemes.apiKey.scheme, 'bearer');
+    const scoped = new Map<string, string>();
+    for (const route of ROUTES) {
+      const apiPath = route.url.replace(/:(\w+)/g, '{$1}');
+      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+        const scope = route.scopes?.[method as keyof typeof route.scopes] ?? route.scope;
+        if (scope && doc.paths[apiPath]?.[method.toLowerCase()]) scoped.set(`${method} ${apiPath}`, scope);
+      }
+    }
+    assert.ok(scoped.size >= 20, `${scoped.size} operations open to keys`);
+    for (const [apiPath, ops] of Object.entries<any>(doc.paths)) {
+      for (const [method, operation] of Object.entries<any>(ops)) {
+        const name = `${method.toUpperCase()} ${apiPath}`;
+        const takesKey = (operation.security ?? []).some((s: any) => 'apiKey' in s);
+        const scope = scoped.get(name);
+        assert.equal(takesKey, scope !== undefined, `${name}: apiKey security ${scope ? `(scope ${scope})` : 'not expected'}`);
+        if (scope) assert.match(operation.description ?? '', new RegExp(`\`${scope}\``), `${name}: the description names ${scope}`);
+      }
     }
   });
 

@@ -117,12 +117,10 @@ export function actorOf(principal: Principal): string {
 export const isServerCaller = (principal: Principal): boolean => principal.kind === 'key' || principal.role === 'admin';
 
 /**
- * An operation's `security` and the sentence its description gets: who may call it. A route with a
- * scope takes an admin's access token (it holds every scope) or a key with that scope.
+ * An operation's `security` and its description (`detail` first, if any) naming who may call it: a
+ * route with a scope takes an admin's access token (it holds every scope) or a key with that scope.
  */
-export function scopedSecurity(scope: Scope): { security: Array<Record<string, string[]>>; description: string } {
-  return {
-    security: [{ bearerAuth: [] }, { apiKey: [] }],
-    description: `Takes an admin's access token or an API key with scope \`${scope}\`.`,
-  };
+export function scopedSecurity(scope: Scope, detail?: string): { security: Array<Record<string, string[]>>; description: string } {
+  const who = `Takes an admin's access token or an API key with scope \`${scope}\`.`;
+  return { security: [{ bearerAuth: [] }, { apiKey: [] }], description: detail ? `${detail}\n\n${who}` : who };
 }

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, PageQuery, actorOf, decodeCursor, errorResponses, type App } from '@questline/platform';
+import { AppError, PageQuery, actorOf, decodeCursor, errorResponses, type App, scopedSecurity } from '@questline/platform';
 import type { AuthDependencies } from '../context.js';
 import { isKeysetCursor } from '../domain/users.js';
 import { updateUserAsAdmin } from '../use-cases/admin-users.use-case.js';
@@ -21,7 +21,7 @@ export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx'
       schema: {
         tags: ['admin'],
         summary: 'All users, oldest first (an admin, or an API key with users:read)',
-        security: [{ bearerAuth: [] }, { apiKey: [] }],
+        ...scopedSecurity('users:read'),
         querystring: PageQuery,
         response: { 200: page(User), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED') },
       },
@@ -66,7 +66,7 @@ export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx'
       schema: {
         tags: ['admin'],
         summary: 'Pay a user (admin, or a key with users:write); idempotent on idempotencyKey (a repeat returns the first entry and pays nothing)',
-        security,
+        ...scopedSecurity('users:write'),
         params: UserIdParams,
         body: Type.Object(
           {
@@ -109,7 +109,7 @@ export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx'
       schema: {
         tags: ['admin'],
         summary: "A user's ledger, newest first (admin, or a key with users:read)",
-        security,
+        ...scopedSecurity('users:read'),
         params: UserIdParams,
         querystring: PageQuery,
         response: { 200: page(LedgerEntry), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND') },

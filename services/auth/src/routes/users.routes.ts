@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, errorResponses, type App } from '@questline/platform';
+import { AppError, errorResponses, type App, scopedSecurity } from '@questline/platform';
 import type { AuthDependencies } from '../context.js';
 import { applyDebit } from '../use-cases/debits.use-case.js';
 import { findExternalUser, upsertExternalUser } from '../use-cases/external-users.use-case.js';
@@ -15,7 +15,6 @@ export function registerUserRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' 
   const { ctx } = deps;
   const reader = scopedGuard(ctx, deps.verify, 'users:read');
   const writer = scopedGuard(ctx, deps.verify, 'users:write');
-  const security = [{ bearerAuth: [] }];
   const denied = ['UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED'] as const;
   // Bodies whose every field is optional may be left out: a request without one reads as `{}`.
   const emptyBodyIsEmptyObject = async (request: { body: unknown }) => {
@@ -30,7 +29,7 @@ export function registerUserRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' 
       schema: {
         tags: ['users'],
         summary: "Create or update a user by the product's own id (key users:write); a timezone change here is always allowed",
-        security,
+        ...scopedSecurity('users:write'),
         params: ExternalIdParams,
         body: Type.Object({ username: Type.Optional(Username), timezone: Type.Optional(Timezone) }, { additionalProperties: false }),
         response: { 200: UserEnvelope, 201: UserEnvelope, ...errorResponses('VALIDATION_FAILED', ...denied, 'USERNAME_TAKEN') },
@@ -50,7 +49,7 @@ export function registerUserRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' 
       schema: {
         tags: ['users'],
         summary: "A user by the product's own id (key users:read)",
-        security,
+        ...scopedSecurity('users:read'),
         params: ExternalIdParams,
         response: { 200: UserEnvelope, ...errorResponses('VALIDATION_FAILED', ...denied, 'NOT_FOUND') },
       },
@@ -70,7 +69,7 @@ export function registerUserRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' 
       schema: {
         tags: ['users'],
         summary: "Mint a player's access token (key users:write): the product's client then calls /api/v1/me/* as that player",
-        security,
+        ...scopedSecurity('users:write'),
         params: UserIdParams,
         body: Type.Object({ ttlSeconds: Type.Optional(Type.Integer(SESSION_TTL)) }, { additionalProperties: false }),
         response: {
@@ -101,7 +100,7 @@ export function registerUserRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' 
       schema: {
         tags: ['users'],
         summary: "Take money from a user's wallet (key users:write); idempotent on idempotencyKey; never below zero",
-        security,
+        ...scopedSecurity('users:write'),
         params: UserIdParams,
         body: Type.Object(
           {

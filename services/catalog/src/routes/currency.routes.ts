@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { errorResponses, toPage, type App, type AuthGuard } from '@questline/platform';
+import { errorResponses, toPage, type App, type AuthGuard, scopedSecurity } from '@questline/platform';
 import type { Currency as CurrencyModel } from '../db/currency.repository.js';
 import { listCurrenciesPage } from '../use-cases/catalog-reads.use-case.js';
 import { createCurrency } from '../use-cases/currency-admin.use-case.js';
@@ -37,7 +37,7 @@ export function registerCurrencyRoutes(app: App, deps: { ctx: CatalogContext; ca
       schema: {
         tags: ['catalog-admin'],
         summary: 'Create a currency',
-        security: [{ bearerAuth: [] }, { apiKey: [] }],
+        ...scopedSecurity('catalog:write'),
         body: CurrencyBody,
         response: { 201: Type.Object({ currency: Currency }), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'CURRENCY_EXISTS') },
       },

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { EventTypeName } from '@questline/contracts';
-import { actorOf, errorResponses, principalOf, AppError, type App, type AuthGuard } from '@questline/platform';
+import { actorOf, errorResponses, principalOf, AppError, type App, type AuthGuard, scopedSecurity } from '@questline/platform';
 import type { FastifyRequest } from 'fastify';
 import type { Actor, CatalogContext } from '../context.js';
 import { declareEventType, listEventTypes } from '../use-cases/event-type-admin.use-case.js';
@@ -32,7 +32,6 @@ const EventTypeBody = Type.Object(
   { additionalProperties: false },
 );
 
-const security = [{ bearerAuth: [] }];
 const guardErrors = ['UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED'] as const;
 
 /** Who the audit names: the admin's user id (as every catalog audit row), or `key:<id>` for an API key. */
@@ -52,7 +51,7 @@ export function registerEventTypeRoutes(app: App, deps: { ctx: CatalogContext; g
       schema: {
         tags: ['catalog-admin'],
         summary: 'Every declared event type and every type a quest listens to',
-        security,
+        ...scopedSecurity('catalog:write'),
         response: { 200: Type.Object({ items: Type.Array(EventType) }), ...errorResponses(...guardErrors) },
       },
     },
@@ -66,8 +65,7 @@ export function registerEventTypeRoutes(app: App, deps: { ctx: CatalogContext; g
       schema: {
         tags: ['catalog-admin'],
         summary: 'Declare an event type: whether players may report it, its largest value and daily limit',
-        description: 'Replaces the declaration (omitted optional fields go back to their defaults). `login` can never be player-reportable.',
-        security,
+        ...scopedSecurity('catalog:write', 'Replaces the declaration (omitted optional fields go back to their defaults). `login` can never be player-reportable.'),
         params: Type.Object({ type: EventTypeName }),
         body: EventTypeBody,
         response: { 200: Type.Object({ eventType: EventType }), ...errorResponses('VALIDATION_FAILED', ...guardErrors, 'EVENT_TYPE_RESERVED') },

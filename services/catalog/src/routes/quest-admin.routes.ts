@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, errorResponses, toPage, type App, type AuthGuard } from '@questline/platform';
+import { AppError, errorResponses, toPage, type App, type AuthGuard, scopedSecurity } from '@questline/platform';
 import { QuestStatus } from '@questline/contracts';
 import { isQuestKey, type Quest as QuestModel } from '../domain/quest.js';
 import { changeQuestStatus, createQuest, removeQuest, updateQuest } from '../use-cases/quest-admin.use-case.js';
@@ -8,8 +8,6 @@ import type { CatalogContext } from '../context.js';
 import { actorOfRequest, decodeKeyCursor, orFail, sendEmpty } from './http.js';
 import { CreateQuestBody, Quest, QuestKeyParams, QuestListFilters, UpdateQuestBody, page, pageQuery } from './schemas.js';
 
-// An admin's token, or an API key with catalog:write.
-const security: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiKey: [] }];
 const QuestEnvelope = Type.Object({ quest: Quest });
 
 /** A malformed key cannot name a quest: answer like any unknown key. */
@@ -30,7 +28,7 @@ export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; 
       schema: {
         tags: ['catalog-admin'],
         summary: 'List quests of any status',
-        security,
+        ...scopedSecurity('catalog:write'),
         querystring: pageQuery({ status: Type.Optional(QuestStatus), ...QuestListFilters }),
         response: { 200: page(Quest), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED') },
       },
@@ -49,7 +47,7 @@ export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; 
       schema: {
         tags: ['catalog-admin'],
         summary: 'Create a quest (as a draft, version 1)',
-        security,
+        ...scopedSecurity('catalog:write'),
         body: CreateQuestBody,
         response: { 201: QuestEnvelope, ...errorResponses('VALIDATION_FAILED', 'UNKNOWN_REWARD', 'UNKNOWN_PREREQUISITE', 'PREREQUISITE_CYCLE', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'QUEST_KEY_TAKEN', 'PREREQUISITE_NOT_PUBLISHED') },
       },
@@ -67,9 +65,7 @@ export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; 
       schema: {
         tags: ['catalog-admin'],
         summary: 'Replace a quest definition',
-        description:
-          'A full replacement: absent optional fields take their defaults. A real change to a published or archived quest makes a new `version`; drafts stay at version 1; an identical definition changes nothing.',
-        security,
+        ...scopedSecurity('catalog:write', 'A full replacement: absent optional fields take their defaults. A real change to a published or archived quest makes a new `version`; drafts stay at version 1; an identical definition changes nothing.'),
         params: QuestKeyParams,
         body: UpdateQuestBody,
         response: { 200: QuestEnvelope, ...errorResponses('VALIDATION_FAILED', 'UNKNOWN_REWARD', 'UNKNOWN_PREREQUISITE', 'PREREQUISITE_CYCLE', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND', 'PREREQUISITE_NOT_PUBLISHED') },
@@ -89,8 +85,7 @@ export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; 
         schema: {
           tags: ['catalog-admin'],
           summary: action === 'publish' ? 'Publish a quest (also re-publishes an archived one)' : 'Archive a quest',
-          description: 'Idempotent: repeating it returns the quest unchanged.',
-          security,
+          ...scopedSecurity('catalog:write', 'Idempotent: repeating it returns the quest unchanged.'),
           params: QuestKeyParams,
           // 409 PREREQUISITE_NOT_PUBLISHED: publishing ahead of a draft prerequisite.
           response: { 200: QuestEnvelope, ...(action === 'publish' ? errorResponses('UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND', 'PREREQUISITE_NOT_PUBLISHED') : errorResponses('UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND')) },
@@ -110,8 +105,7 @@ export function registerAdminQuestRoutes(app: App, deps: { ctx: CatalogContext; 
       schema: {
         tags: ['catalog-admin'],
         summary: 'Delete a draft quest',
-        description: '`409 QUEST_NOT_DRAFT` for published/archived quests; `409 QUEST_IN_USE` while another quest lists it as a prerequisite.',
-        security,
+        ...scopedSecurity('catalog:write', '`409 QUEST_NOT_DRAFT` for published/archived quests; `409 QUEST_IN_USE` while another quest lists it as a prerequisite.'),
         params: QuestKeyParams,
         response: { 204: Type.Null(), ...errorResponses('UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND', 'QUEST_NOT_DRAFT', 'QUEST_IN_USE') },
       },

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, errorResponses, toPage, type App, type AuthGuard } from '@questline/platform';
+import { AppError, errorResponses, toPage, type App, type AuthGuard, scopedSecurity } from '@questline/platform';
 import type { Reward as RewardModel } from '../domain/reward.js';
 import { createReward, editReward, removeReward } from '../use-cases/reward-admin.use-case.js';
 import { getReward, listRewardsPage } from '../use-cases/catalog-reads.use-case.js';
@@ -7,8 +7,6 @@ import type { CatalogContext } from '../context.js';
 import { actorOfRequest, decodeNameIdCursor, notModified, orFail, sendEmpty } from './http.js';
 import { IdParams, NotModified, Reward, RewardBody, page, pageQuery } from './schemas.js';
 
-// An admin's token, or an API key with catalog:write.
-const security: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiKey: [] }];
 const RewardEnvelope = Type.Object({ reward: Reward });
 
 export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; catalogWrite: AuthGuard }) {
@@ -61,8 +59,7 @@ export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; cata
       schema: {
         tags: ['catalog-admin'],
         summary: 'Create a reward',
-        description: 'Each currency at most once; every currency must exist (`400 UNKNOWN_CURRENCY`).',
-        security,
+        ...scopedSecurity('catalog:write', 'Each currency at most once; every currency must exist (`400 UNKNOWN_CURRENCY`).'),
         body: RewardBody,
         response: { 201: RewardEnvelope, ...errorResponses('VALIDATION_FAILED', 'UNKNOWN_CURRENCY', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED') },
       },
@@ -80,8 +77,7 @@ export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; cata
       schema: {
         tags: ['catalog-admin'],
         summary: 'Replace a reward',
-        description: 'Quests paying it pay the new definition from now on (already paid rewards are untouched).',
-        security,
+        ...scopedSecurity('catalog:write', 'Quests paying it pay the new definition from now on (already paid rewards are untouched).'),
         params: IdParams,
         body: RewardBody,
         response: { 200: RewardEnvelope, ...errorResponses('VALIDATION_FAILED', 'UNKNOWN_CURRENCY', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND') },
@@ -97,8 +93,7 @@ export function registerRewardRoutes(app: App, deps: { ctx: CatalogContext; cata
       schema: {
         tags: ['catalog-admin'],
         summary: 'Delete a reward',
-        description: '`409 REWARD_IN_USE` while any quest (draft, published or archived) pays it.',
-        security,
+        ...scopedSecurity('catalog:write', '`409 REWARD_IN_USE` while any quest (draft, published or archived) pays it.'),
         params: IdParams,
         response: { 204: Type.Null(), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND', 'REWARD_IN_USE') },
       },

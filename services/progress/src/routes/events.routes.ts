@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { EventAttributes, ExternalId, IngestEventsRequest, IngestEventsResponse, UserEvent } from '@questline/contracts';
-import { AppError, errorResponses, principalOf, requireAuth, requireInternal, userBanned, type App } from '@questline/platform';
+import { AppError, errorResponses, principalOf, requireAuth, requireInternal, userBanned, type App, scopedSecurity } from '@questline/platform';
 import { unknownAccount } from './errors.js';
 import type { ProgressContext } from '../context.js';
 import { ingestBatch } from '../use-cases/ingest-batch.use-case.js';
@@ -90,10 +90,11 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
       schema: {
         tags: ['Progress'],
         summary: "Record an event: a player's own, or a server's for a user it names",
+        security: [{ bearerAuth: [] }, { apiKey: [] }],
         description:
+          "Takes a player's access token, an admin's, or an API key with scope `events:write`. " +
           'A player reports only for themselves, only types declared player-reportable, with value ≤ maxValue and at most playerDailyLimit a day. ' +
           'A server (API key with events:write, or an admin) names the user with exactly one of userId or externalUserId and may send any type.',
-        security: [{ bearerAuth: [] }],
         headers: EventHeaders,
         body: EventBody,
         response: {
@@ -139,8 +140,7 @@ export function registerEventRoutes(app: App, ctx: ProgressContext) {
       schema: {
         tags: ['Progress'],
         summary: 'Import events for any users (backfill); applied in occurredAt order per user',
-        description: 'Each event names its user by userId or externalUserId (exactly one; unknown external ids are created, in one call to auth per batch).',
-        security: [{ bearerAuth: [] }, { apiKey: [] }],
+        ...scopedSecurity('events:write', 'Each event names its user by userId or externalUserId (exactly one; unknown external ids are created, in one call to auth per batch).'),
         body: AdminEventsRequest,
         response: { 200: IngestEventsResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'PAYLOAD_TOO_LARGE', 'UPSTREAM_UNAVAILABLE') },
       },

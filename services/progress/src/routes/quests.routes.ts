@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, callerOf, errorResponses, requireAuth, userBanned, type App } from '@questline/platform';
+import { AppError, callerOf, errorResponses, requireAuth, userBanned, type App, scopedSecurity } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
 import { claimQuest } from '../use-cases/claim-quest.use-case.js';
 import { callerQuestViews, userQuestViews } from '../use-cases/quest-views.use-case.js';
@@ -66,7 +66,7 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
       schema: {
         tags: ['Progress'],
         summary: "Any user's progress on every published quest",
-        security: [{ bearerAuth: [] }, { apiKey: [] }],
+        ...scopedSecurity('users:read'),
         params: UserIdParams,
         response: { 200: QuestViewList, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND', 'UPSTREAM_UNAVAILABLE') },
       },
