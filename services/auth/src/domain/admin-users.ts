@@ -5,6 +5,8 @@ import type { UserRecord } from './users.js';
 export interface AdminUserPatch {
   status?: 'active' | 'banned';
   role?: Role;
+  /** An admin may change a user's timezone at any time; it is not the player's own change (no stamp). */
+  timezone?: string;
 }
 
 /** True when the change takes away a working admin (demotion or ban). */

@@ -6,7 +6,7 @@ import { updateUserAsAdmin } from '../use-cases/admin-users.use-case.js';
 import { applyAdminGrant } from '../use-cases/grants.use-case.js';
 import { usersPage } from '../use-cases/users.use-case.js';
 import { adminGuard } from './guards.js';
-import { Currency, LedgerEntry, User, UserEnvelope, UserIdParams, page } from './schemas.js';
+import { Currency, LedgerEntry, Timezone, User, UserEnvelope, UserIdParams, page } from './schemas.js';
 
 export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' | 'verify'>) {
   const { ctx } = deps;
@@ -37,13 +37,14 @@ export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx'
       onRequest,
       schema: {
         tags: ['admin'],
-        summary: "Ban, unban, promote or demote a user (banning ends the user's sessions)",
+        summary: "Ban, unban, promote or demote a user (banning ends the user's sessions), or change their time zone (any time)",
         security,
         params: UserIdParams,
         body: Type.Object(
           {
             status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('banned')])),
             role: Type.Optional(Type.Union([Type.Literal('player'), Type.Literal('admin')])),
+            timezone: Type.Optional(Timezone),
           },
           { additionalProperties: false, minProperties: 1 },
         ),
