@@ -104,16 +104,19 @@ describe('user profiles (integration)', () => {
     assert.equal(await h.pushProfile(profileOf(user, { version: 1 })), 204);
     // 20:00 UTC on 1 March completes that UTC day.
     assert.deepEqual((await batch([{ id: 'a', userId: user.id, type: 'login', occurredAt: '2026-03-01T20:00:00Z' }])).json().accepted, 1);
-    // 22:00 UTC is the same day in UTC, but already 2 March in Tokyo.
+    // 22:00 UTC is the same day in UTC, but already 2 March in Tokyo: a Tokyo day that overlaps the
+    // completed UTC day in real time, so it completes nothing (README, "Timezone-fair periods").
     assert.equal(await h.pushProfile(profileOf(user, { timezone: 'Asia/Tokyo', version: 2 })), 204);
     assert.deepEqual((await batch([{ id: 'b', userId: user.id, type: 'login', occurredAt: '2026-03-01T22:00:00Z' }])).json().accepted, 1);
-    const rows = await h.sql<{ completions: number; period_key: string }>(
-      "SELECT completions, period_key FROM user_quests WHERE user_id = $1 AND quest_key = 'daily-login'",
+    // 2 March 16:00 UTC is 3 March in Tokyo, wholly after the completed UTC day.
+    assert.deepEqual((await batch([{ id: 'c', userId: user.id, type: 'login', occurredAt: '2026-03-02T16:00:00Z' }])).json().accepted, 1);
+    const rows = await h.sql<{ completions: number; period_key: string; completed_period_zone: string }>(
+      "SELECT completions, period_key, completed_period_zone FROM user_quests WHERE user_id = $1 AND quest_key = 'daily-login'",
       [user.id],
     );
-    assert.deepEqual(rows, [{ completions: 2, period_key: '2026-03-02' }]);
+    assert.deepEqual(rows, [{ completions: 2, period_key: '2026-03-03', completed_period_zone: 'Asia/Tokyo' }]);
     const zones = await h.sql<{ id: string; zone: string }>('SELECT id, zone FROM events WHERE user_id = $1 ORDER BY id', [user.id]);
-    assert.deepEqual(zones, [{ id: 'a', zone: 'UTC' }, { id: 'b', zone: 'Asia/Tokyo' }], 'each event keeps the zone it was counted in');
+    assert.deepEqual(zones, [{ id: 'a', zone: 'UTC' }, { id: 'b', zone: 'Asia/Tokyo' }, { id: 'c', zone: 'Asia/Tokyo' }], 'each event keeps the zone it was counted in');
   });
 
   test('auth is asked once about a user progress never heard of; the answer is stored as version 0', async () => {
