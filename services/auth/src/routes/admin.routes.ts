@@ -37,7 +37,7 @@ export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx'
       onRequest,
       schema: {
         tags: ['admin'],
-        summary: "Ban, unban, promote or demote a user (banning ends the user's sessions), or change their time zone (any time)",
+        summary: "Ban, unban, promote or demote a user (banning ends the user's sessions), or set their time zone",
         security,
         params: UserIdParams,
         body: Type.Object(

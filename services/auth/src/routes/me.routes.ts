@@ -34,7 +34,7 @@ export function registerMeRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' | 
       onRequest,
       schema: {
         tags: ['me'],
-        summary: "Change the current user's time zone (at most once per 24 hours; 409 TIMEZONE_CHANGE_TOO_SOON with retryAt)",
+        summary: "Change the current user's time zone (at most once per 24 hours)",
         security,
         body: Type.Object({ timezone: Timezone }, { additionalProperties: false }),
         response: { 200: UserEnvelope, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'USER_BANNED', 'TIMEZONE_CHANGE_TOO_SOON') },
