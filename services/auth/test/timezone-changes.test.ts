@@ -1,6 +1,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
+import { ownTimezoneRetryAt, retryAfterSeconds } from '../src/domain/profiles.js';
 import { bearer, loginAdmin, player, startAuth, type Harness, type Tokens } from './support.js';
 
 // api.md v1.1 "Timezone changes": a player changes their own timezone at most once per 24 hours;
@@ -135,5 +136,15 @@ describe('admins change timezones at any time', () => {
     const res = await patchAsAdmin(p.id, { timezone: 'Nowhere/City' });
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error.field, 'timezone');
+  });
+});
+
+describe('retryAt and Retry-After (pure)', () => {
+  test('retryAt is the last change plus 24 hours; Retry-After rounds up and is at least 1 second', () => {
+    const changed = new Date('2026-03-01T22:30:00.250Z');
+    assert.equal(ownTimezoneRetryAt(changed).toISOString(), '2026-03-02T22:30:00.250Z');
+    assert.equal(retryAfterSeconds(new Date('2026-03-02T22:30:00.250Z'), new Date('2026-03-02T22:29:58.900Z')), 2);
+    assert.equal(retryAfterSeconds(new Date('2026-03-02T22:30:00Z'), new Date('2026-03-02T22:30:00Z')), 1);
+    assert.equal(retryAfterSeconds(new Date('2026-03-02T22:30:00Z'), new Date('2026-03-01T22:30:00Z')), 86_400);
   });
 });
