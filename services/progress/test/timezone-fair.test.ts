@@ -49,6 +49,10 @@ describe('calendar: periods as intervals of real time', () => {
     assert.equal(relatePeriods('daily', '2026-03-01', LA, '2026-03-03', TOKYO), 'before');
     assert.equal(relatePeriods('weekly', '2026-W10', TOKYO, '2026-W09', NY), 'overlaps');
     assert.equal(relatePeriods('weekly', '2026-W11', TOKYO, '2026-W09', NY), 'after');
+    // A quest whose repeat changed keeps a period of the other kind: it guards nothing (never an error).
+    assert.equal(relatePeriods('weekly', '2026-W10', TOKYO, '2026-03-01', NY), 'after');
+    assert.equal(relatePeriods('daily', '2026-03-01', TOKYO, '2026-W10', NY), 'after');
+    assert.equal(relatePeriods('daily', '2026-03-01', NY, '2026-W10', NY), 'after');
   });
 });
 

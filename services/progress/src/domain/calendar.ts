@@ -91,6 +91,11 @@ export interface Interval {
   end: Date;
 }
 
+const PERIOD_KEY = { daily: /^\d{4}-\d{2}-\d{2}$/, weekly: /^\d{4}-W\d{2}$/ } as const;
+
+/** Whether a key names a period of that kind ('YYYY-MM-DD' for daily, 'YYYY-Www' for weekly). */
+export const isPeriodKey = (repeat: 'daily' | 'weekly', key: string): boolean => PERIOD_KEY[repeat].test(key);
+
 /** The real-time interval a period key ('YYYY-MM-DD' or 'YYYY-Www') covers in a zone (DST-safe, like startOfNextDay). */
 export function periodInterval(repeat: 'daily' | 'weekly', key: string, zone: string): Interval {
   const start = DateTime.fromISO(key, { zone: safeZone(zone) });
@@ -114,6 +119,8 @@ export function relatePeriods(
   doneKey: string,
   doneZone: string | null,
 ): 'before' | 'overlaps' | 'after' {
+  // A period of the other kind (the quest's repeat changed since) guards nothing of this kind.
+  if (!isPeriodKey(repeat, doneKey)) return 'after';
   if (doneZone === null || safeZone(doneZone) === safeZone(zone)) {
     const c = comparePeriods(key, doneKey);
     return c < 0 ? 'before' : c === 0 ? 'overlaps' : 'after';

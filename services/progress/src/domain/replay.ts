@@ -1,4 +1,4 @@
-import { comparePeriods, periodInterval } from './calendar.js';
+import { comparePeriods, isPeriodKey, periodInterval } from './calendar.js';
 import { evaluate, type Outcome, type QuestEvent, type QuestRules } from './evaluate.js';
 import { freshState, type QuestState } from './quest-state.js';
 import { adoptVersion } from './quest-version.js';
@@ -27,6 +27,9 @@ type Completed = Pick<QuestState, 'lastCompletedPeriod' | 'completedZone'>;
 function laterCompleted(repeat: QuestRules['repeat'], a: Completed, b: Completed): Completed {
   if (a.lastCompletedPeriod === null || repeat === 'none') return b.lastCompletedPeriod === null ? a : b;
   if (b.lastCompletedPeriod === null) return a;
+  // A period of the other kind (the quest's repeat changed since) guards nothing of this kind.
+  if (!isPeriodKey(repeat, b.lastCompletedPeriod)) return a;
+  if (!isPeriodKey(repeat, a.lastCompletedPeriod)) return b;
   if (a.completedZone === null || b.completedZone === null || a.completedZone === b.completedZone) {
     return comparePeriods(a.lastCompletedPeriod, b.lastCompletedPeriod) >= 0 ? a : b;
   }
