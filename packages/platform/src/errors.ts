@@ -67,6 +67,8 @@ export class AppError extends Error {
     message: string,
     readonly field?: string,
     readonly headers?: Record<string, string>,
+    /** Extra fields of the error object, for a code that says more (e.g. `retryAt`); never code, message or requestId. */
+    readonly details?: Record<string, string>,
   ) {
     super(message);
     this.name = 'AppError';
@@ -84,6 +86,7 @@ export const ErrorBody = Type.Object(
       message: Type.String(),
       requestId: Type.String(),
       field: Type.Optional(Type.String()),
+      retryAt: Type.Optional(Type.String({ format: 'date-time', description: 'TIMEZONE_CHANGE_TOO_SOON: when the change is allowed again' })),
     }),
   },
   { $id: 'ErrorBody', title: 'Error' },
@@ -101,8 +104,8 @@ export const errorResponses = (...codes: ErrorCode[]) => {
   ) as Record<number, ReturnType<typeof Type.Ref>>;
 };
 
-export function sendError(reply: FastifyReply, code: ErrorCode, message: string, field?: string) {
-  const body: { error: Record<string, string> } = { error: { code, message, requestId: String(reply.request.id) } };
+export function sendError(reply: FastifyReply, code: ErrorCode, message: string, field?: string, details?: Record<string, string>) {
+  const body: { error: Record<string, string> } = { error: { ...details, code, message, requestId: String(reply.request.id) } };
   if (field) body.error.field = field;
   return reply.code(statusOf(code)).type('application/json; charset=utf-8').send(body);
 }
@@ -157,7 +160,7 @@ export function installErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof AppError) {
       if (err.headers) reply.headers(err.headers);
-      return sendError(reply, err.code, err.message, err.field);
+      return sendError(reply, err.code, err.message, err.field, err.details);
     }
     if (err.validation) {
       const { field, message } = describeValidation(err);

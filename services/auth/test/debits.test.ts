@@ -227,7 +227,7 @@ describe('POST /api/v1/users/{userId}/debits', () => {
 });
 
 describe('the audit of admin grants and user changes', () => {
-  test('grants, bans, unbans and role changes are audited with the admin as actor; a repeat or a no-op is not', async () => {
+  test('grants, bans, unbans, role and timezone changes are audited with the admin as actor; a repeat or a no-op is not', async () => {
     const p = await player(h.app, 'audited_user');
     const grant = { currency: 'diamond', amount: 5, reason: 'sorry', idempotencyKey: 'audit-grant' };
     const url = `/api/v1/admin/users/${p.id}`;
@@ -235,7 +235,7 @@ describe('the audit of admin grants and user changes', () => {
     const paid = await h.app.inject({ method: 'POST', url: `${url}/grants`, headers, payload: grant });
     assert.equal(paid.statusCode, 201);
     assert.equal((await h.app.inject({ method: 'POST', url: `${url}/grants`, headers, payload: grant })).statusCode, 200);
-    for (const payload of [{ status: 'banned' }, { status: 'banned' }, { status: 'active' }, { role: 'admin' }, { role: 'player' }, { status: 'active' }]) {
+    for (const payload of [{ status: 'banned' }, { status: 'banned' }, { status: 'active' }, { role: 'admin' }, { role: 'player' }, { status: 'active' }, { timezone: 'Asia/Tokyo' }, { timezone: 'Asia/Tokyo' }]) {
       assert.equal((await h.app.inject({ method: 'PATCH', url, headers, payload })).statusCode, 200);
     }
     const rows = await audit(p.id);
@@ -247,10 +247,12 @@ describe('the audit of admin grants and user changes', () => {
         ['user.unbanned', `user:${admin.user.id}`, 'user'],
         ['user.role_changed', `user:${admin.user.id}`, 'user'],
         ['user.role_changed', `user:${admin.user.id}`, 'user'],
+        ['user.timezone_changed', `user:${admin.user.id}`, 'user'],
       ],
     );
     assert.deepEqual(rows[0]!.details.entryIds, [paid.json().entry.id]);
     assert.deepEqual(rows[3]!.details, { from: 'player', to: 'admin' });
+    assert.deepEqual(rows[5]!.details, { from: 'UTC', to: 'Asia/Tokyo' });
     const grantRow = await h.db.selectFrom('grants').select(['actor', 'granted_by']).where('user_id', '=', p.id).executeTakeFirstOrThrow();
     assert.deepEqual(grantRow, { actor: `user:${admin.user.id}`, granted_by: admin.user.id });
   });

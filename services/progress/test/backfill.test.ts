@@ -124,12 +124,13 @@ describe('late events (integration)', () => {
     assert.deepEqual(first.applied[0]!.results.map((r) => r.outcome.kind), ['completed', 'progressed']);
     const stored = { daily: await row(user.id, 'daily-login'), streak: await row(user.id, 'sign-in-three-times') };
 
-    // An hour later it is still 1 March in Los Angeles: before the day both quests have reached.
+    // An hour later it is still 1 March in Los Angeles: an earlier key than the daily period reached,
+    // and a day that overlaps the streak's counted Tokyo 2 March in real time (the same day again).
     const west = await applyNow(user.id, 'America/Los_Angeles', [login('la-same-hour', '2025-03-01T17:00:00Z')]);
     const outcomes = west.applied[0]!.results.map((r) => [r.quest.key, r.outcome]);
     assert.deepEqual(outcomes, [
       ['daily-login', { kind: 'ignored', reason: 'stale-period' }],
-      ['sign-in-three-times', { kind: 'ignored', reason: 'stale-day' }],
+      ['sign-in-three-times', { kind: 'ignored', reason: 'same-day' }],
     ]);
     assert.deepEqual(west.replays, [], 'nothing to replay: the event is the latest the quests have seen');
     assert.deepEqual(west.applied[0]!.rewarded, []);
@@ -147,7 +148,7 @@ describe('late events (integration)', () => {
       ],
     );
     assert.deepEqual(late.applied[0]!.rewarded, [{ questKey: 'daily-login', items: [{ currency: 'gold', amount: 10 }] }]);
-    // 28 Feb (LA) then 2 Mar (Tokyo, still 1 Mar where 28 Feb was counted): two days; the repeated 1 Mar adds nothing.
+    // 28 Feb (LA) then 2 Mar (Tokyo; the Tokyo day before it overlapped LA 28 Feb): two days; LA 1 Mar overlaps Tokyo 2 Mar and adds nothing.
     assert.equal(late.applied[0]!.statesAfter!.get('sign-in-three-times')!.streakCurrent, 2);
     assert.equal((await row(user.id, 'daily-login')).completions, 2);
   });

@@ -104,16 +104,51 @@ describe('user profiles (integration)', () => {
     assert.equal(await h.pushProfile(profileOf(user, { version: 1 })), 204);
     // 20:00 UTC on 1 March completes that UTC day.
     assert.deepEqual((await batch([{ id: 'a', userId: user.id, type: 'login', occurredAt: '2026-03-01T20:00:00Z' }])).json().accepted, 1);
-    // 22:00 UTC is the same day in UTC, but already 2 March in Tokyo.
+    // 22:00 UTC is the same day in UTC, but already 2 March in Tokyo: a Tokyo day that overlaps the
+    // completed UTC day in real time, so it completes nothing (README, "Timezone-fair periods").
     assert.equal(await h.pushProfile(profileOf(user, { timezone: 'Asia/Tokyo', version: 2 })), 204);
     assert.deepEqual((await batch([{ id: 'b', userId: user.id, type: 'login', occurredAt: '2026-03-01T22:00:00Z' }])).json().accepted, 1);
-    const rows = await h.sql<{ completions: number; period_key: string }>(
-      "SELECT completions, period_key FROM user_quests WHERE user_id = $1 AND quest_key = 'daily-login'",
+    // 2 March 16:00 UTC is 3 March in Tokyo, wholly after the completed UTC day.
+    assert.deepEqual((await batch([{ id: 'c', userId: user.id, type: 'login', occurredAt: '2026-03-02T16:00:00Z' }])).json().accepted, 1);
+    const rows = await h.sql<{ completions: number; period_key: string; completed_period_zone: string }>(
+      "SELECT completions, period_key, completed_period_zone FROM user_quests WHERE user_id = $1 AND quest_key = 'daily-login'",
       [user.id],
     );
-    assert.deepEqual(rows, [{ completions: 2, period_key: '2026-03-02' }]);
+    assert.deepEqual(rows, [{ completions: 2, period_key: '2026-03-03', completed_period_zone: 'Asia/Tokyo' }]);
     const zones = await h.sql<{ id: string; zone: string }>('SELECT id, zone FROM events WHERE user_id = $1 ORDER BY id', [user.id]);
-    assert.deepEqual(zones, [{ id: 'a', zone: 'UTC' }, { id: 'b', zone: 'Asia/Tokyo' }], 'each event keeps the zone it was counted in');
+    assert.deepEqual(zones, [{ id: 'a', zone: 'UTC' }, { id: 'b', zone: 'Asia/Tokyo' }, { id: 'c', zone: 'Asia/Tokyo' }], 'each event keeps the zone it was counted in');
+  });
+
+  test('timezone-fair: after moves east and west, the day completed now is not completed again (view and events)', async () => {
+    // Pago Pago (UTC−11) and Kiritimati (UTC+14) are 25 hours apart: their dates always differ,
+    // yet the current day of each contains now, so they overlap in real time.
+    const user = h.auth.addUser({ timezone: 'Pacific/Pago_Pago' });
+    assert.equal(await h.pushProfile(profileOf(user, { version: 1 })), 204);
+    const login = async (id: string) => {
+      const res = await batch([{ id, userId: user.id, type: 'login' }]);
+      assert.equal(res.json().accepted, 1, res.body);
+    };
+    const daily = async () => {
+      const res = await h.app.inject({ method: 'GET', url: '/api/v1/me/quests', headers: await bearer(user) });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json().items.find((i: { quest: { key: string } }) => i.quest.key === 'daily-login');
+    };
+    await login('home');
+    assert.equal((await daily()).completions, 1);
+
+    assert.equal(await h.pushProfile(profileOf(user, { timezone: 'Pacific/Kiritimati', version: 2 })), 204);
+    const east = await daily();
+    assert.equal(east.status, 'completed');
+    await login('east');
+    assert.equal((await daily()).completions, 1, 'no second completion for the overlapping day');
+
+    assert.equal(await h.pushProfile(profileOf(user, { timezone: 'Etc/GMT+12', version: 3 })), 204);
+    await login('west');
+    const west = await daily();
+    assert.equal(west.completions, 1);
+    assert.equal(west.status, 'completed');
+    const grants = await h.sql<{ n: number }>("SELECT count(*)::int AS n FROM grant_outbox WHERE user_id = $1 AND quest_key = 'daily-login'", [user.id]);
+    assert.deepEqual(grants, [{ n: 1 }]);
   });
 
   test('auth is asked once about a user progress never heard of; the answer is stored as version 0', async () => {

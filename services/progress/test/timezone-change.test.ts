@@ -31,14 +31,24 @@ describe('streakStep: local dates in the zone at ingestion (table)', () => {
     { name: 'same zone, a date missed', last: '2026-03-01', lastZone: 'UTC', at: '2026-03-03T00:00:00Z', zone: 'UTC', want: 'gap' },
     // Tokyo 1 March 08:00 counted; moving to Los Angeles, 1 March 20:00 UTC is still 1 March there.
     { name: 'moved west: the date repeats', last: '2026-03-01', lastZone: 'Asia/Tokyo', at: '2026-03-01T20:00:00Z', zone: 'America/Los_Angeles', want: 'same' },
-    // Tokyo 2 March 07:00 counted (1 March 22:00 UTC); in LA, 2 March 01:00 UTC is 1 March.
-    { name: 'moved west: an earlier date', last: '2026-03-02', lastZone: 'Asia/Tokyo', at: '2026-03-02T01:00:00Z', zone: 'America/Los_Angeles', want: 'earlier' },
+    // Tokyo 2 March counted (from 1 March 15:00 UTC); in LA, 2 March 01:00 UTC is 1 March, a day overlapping it in real time.
+    { name: 'moved west: an earlier date overlapping the counted day is that day again', last: '2026-03-02', lastZone: 'Asia/Tokyo', at: '2026-03-02T01:00:00Z', zone: 'America/Los_Angeles', want: 'same' },
+    // A backfilled event from before the counted Tokyo day began: a late event.
+    { name: 'moved west: an event before the counted day began is late', last: '2026-03-02', lastZone: 'Asia/Tokyo', at: '2026-03-01T14:00:00Z', zone: 'America/Los_Angeles', want: 'earlier' },
+    { name: 'moved west: a day wholly before the counted one is late', last: '2026-03-02', lastZone: 'Asia/Tokyo', at: '2026-02-28T14:00:00Z', zone: 'America/Los_Angeles', want: 'earlier' },
+    // LA 3 March (from 3 March 08:00 UTC) begins after Tokyo 2 March ended (2 March 15:00 UTC), and LA 2 March overlapped it.
+    { name: 'moved west: the first day after the counted one is next', last: '2026-03-02', lastZone: 'Asia/Tokyo', at: '2026-03-03T18:00:00Z', zone: 'America/Los_Angeles', want: 'next' },
+    { name: 'moved west: a whole day of the new zone missed is a gap', last: '2026-03-02', lastZone: 'Asia/Tokyo', at: '2026-03-04T18:00:00Z', zone: 'America/Los_Angeles', want: 'gap' },
     // New York 1 March 20:00 counted; 2 March 22:00 NY is 3 March 12:00 in Tokyo: a gap in Tokyo dates only.
     { name: 'moved east: a gap made only by the change is forgiven', last: '2026-03-01', lastZone: 'America/New_York', at: '2026-03-03T03:00:00Z', zone: 'Asia/Tokyo', want: 'next' },
-    // Across the date line: Pago Pago (−11) 1 March counted; Kiritimati (+14) is already 3 March while Pago Pago is still 1 March.
-    { name: 'moved across the date line: still the same date where it was counted', last: '2026-03-01', lastZone: 'Pacific/Pago_Pago', at: '2026-03-02T10:30:00Z', zone: 'Pacific/Kiritimati', want: 'next' },
+    // Across the date line: Pago Pago (−11) 1 March counted (until 2 March 11:00 UTC); Kiritimati (+14) 3 March began at 2 March 10:00 UTC: it overlaps.
+    { name: 'moved across the date line: a day overlapping the counted one is not a new day', last: '2026-03-01', lastZone: 'Pacific/Pago_Pago', at: '2026-03-02T10:30:00Z', zone: 'Pacific/Kiritimati', want: 'same' },
+    { name: 'moved across the date line: the next day of the new zone extends it', last: '2026-03-01', lastZone: 'Pacific/Pago_Pago', at: '2026-03-03T10:30:00Z', zone: 'Pacific/Kiritimati', want: 'next' },
     { name: 'moved east: a real missed day is a gap', last: '2026-03-01', lastZone: 'America/New_York', at: '2026-03-04T03:00:00Z', zone: 'Asia/Tokyo', want: 'gap' },
-    { name: 'moved east: the next date comes sooner and counts', last: '2026-03-01', lastZone: 'America/New_York', at: '2026-03-01T16:00:00Z', zone: 'Asia/Tokyo', want: 'next' },
+    // NY 1 March runs until 2 March 05:00 UTC; Tokyo 2 March (from 1 March 15:00 UTC) overlaps it: not a second day.
+    { name: 'moved east: the next date of the new zone overlapping the counted day does not count', last: '2026-03-01', lastZone: 'America/New_York', at: '2026-03-01T16:00:00Z', zone: 'Asia/Tokyo', want: 'same' },
+    { name: 'moved east: the first day after the counted one counts', last: '2026-03-01', lastZone: 'America/New_York', at: '2026-03-02T16:00:00Z', zone: 'Asia/Tokyo', want: 'next' },
+    { name: 'an unknown last zone (rows stored before zones were) compares dates', last: '2026-03-01', lastZone: null, at: '2026-03-01T16:00:00Z', zone: 'Asia/Tokyo', want: 'next' },
     { name: 'Kolkata +05:30 next date', last: '2026-03-01', lastZone: 'Asia/Kolkata', at: '2026-03-01T18:30:00Z', zone: 'Asia/Kolkata', want: 'next' },
   ];
   for (const c of cases) {
@@ -51,11 +61,11 @@ describe('a user who changes timezone mid-streak', () => {
     const { state, outcomes } = run(streak5, [
       ['2026-03-01T01:00:00Z', 'Asia/Tokyo'], // Tokyo 1 Mar
       ['2026-03-01T23:00:00Z', 'Asia/Tokyo'], // Tokyo 2 Mar
-      ['2026-03-02T05:00:00Z', 'America/Los_Angeles'], // LA 1 Mar: before the last counted date
+      ['2026-03-02T05:00:00Z', 'America/Los_Angeles'], // LA 1 Mar: overlaps the counted Tokyo 2 Mar in real time
       ['2026-03-02T18:00:00Z', 'America/Los_Angeles'], // LA 2 Mar: the last counted date again
       ['2026-03-03T18:00:00Z', 'America/Los_Angeles'], // LA 3 Mar: the next date
     ]);
-    assert.deepEqual(outcomes, ['progressed', 'progressed', 'ignored:stale-day', 'ignored:same-day', 'progressed']);
+    assert.deepEqual(outcomes, ['progressed', 'progressed', 'ignored:same-day', 'ignored:same-day', 'progressed']);
     assert.equal(state.streakCurrent, 3);
     assert.equal(state.streakZone, 'America/Los_Angeles');
   });

@@ -26,6 +26,8 @@ export interface UsersTable {
   last_login_at: NullableTimestamp;
   /** Grows with every change of status, role or timezone; orders the profile updates progress gets. */
   profile_version: ColumnType<number, number | undefined, number>;
+  /** The player's own last timezone change (PATCH /me); admins' and servers' changes leave it alone. */
+  timezone_changed_at: ColumnType<Date | null, never, Date | string | null>;
 }
 
 export interface RefreshTokensTable {

@@ -47,6 +47,22 @@ export async function updateProfile(db: Db, id: string, patch: ProfilePatch): Pr
     .executeTakeFirst();
 }
 
+/**
+ * A player's own timezone change: written only if the last one they made is at least `intervalMs`
+ * old (or they never made one), judged on the row as it is when the update runs, so of two racing
+ * changes one wins and the other finds the fresh stamp. Stamps the change and bumps the version.
+ */
+export async function updateOwnTimezone(db: Db, id: string, timezone: string, intervalMs: number): Promise<UserRow | undefined> {
+  return db
+    .updateTable('users')
+    .set({ timezone, timezone_changed_at: sql<Date>`now()`, profile_version: sql<number>`profile_version + 1` })
+    .where('id', '=', id)
+    .where('timezone', '<>', timezone)
+    .where((eb) => eb.or([eb('timezone_changed_at', 'is', null), eb('timezone_changed_at', '<=', sql<Date>`now() - ${intervalMs}::float8 * interval '1 millisecond'`)]))
+    .returningAll()
+    .executeTakeFirst();
+}
+
 export async function listUsers(
   db: Db,
   page: { limit: number; after?: [string, string] },

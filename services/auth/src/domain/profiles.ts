@@ -2,6 +2,19 @@ import type { UserProfileUpdate } from '@questline/contracts';
 import type { Role, UserStatus } from '@questline/platform';
 import type { UserRecord } from './users.js';
 
+/** A player may change their own timezone at most once per this long (api.md v1.1 "Timezone changes"). */
+export const OWN_TIMEZONE_CHANGE_INTERVAL_MS = 24 * 60 * 60 * 1000;
+
+/** When a player who last changed their own timezone at `changedAt` may change it again. */
+export function ownTimezoneRetryAt(changedAt: Date): Date {
+  return new Date(changedAt.getTime() + OWN_TIMEZONE_CHANGE_INTERVAL_MS);
+}
+
+/** Whole seconds until `retryAt`, at least 1 (a Retry-After header). */
+export function retryAfterSeconds(retryAt: Date, now: Date): number {
+  return Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000));
+}
+
 /** The fields of a user that progress is told about; a change to any of them is a new profile version. */
 export interface ProfilePatch {
   timezone?: string;

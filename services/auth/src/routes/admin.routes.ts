@@ -7,7 +7,7 @@ import { applyAdminGrant } from '../use-cases/grants.use-case.js';
 import { userLedgerPage } from '../use-cases/ledger.use-case.js';
 import { usersPage } from '../use-cases/users.use-case.js';
 import { adminGuard, principal, scopedGuard } from './guards.js';
-import { Currency, LedgerEntry, User, UserEnvelope, UserIdParams, page } from './schemas.js';
+import { Currency, LedgerEntry, Timezone, User, UserEnvelope, UserIdParams, page } from './schemas.js';
 
 export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' | 'verify'>) {
   const { ctx } = deps;
@@ -38,13 +38,14 @@ export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx'
       onRequest,
       schema: {
         tags: ['admin'],
-        summary: "Ban, unban, promote or demote a user (banning ends the user's sessions)",
+        summary: "Ban, unban, promote or demote a user (banning ends the user's sessions), or set their time zone",
         security,
         params: UserIdParams,
         body: Type.Object(
           {
             status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('banned')])),
             role: Type.Optional(Type.Union([Type.Literal('player'), Type.Literal('admin')])),
+            timezone: Type.Optional(Timezone),
           },
           { additionalProperties: false, minProperties: 1 },
         ),

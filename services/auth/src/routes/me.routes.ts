@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { AppError, PageQuery, decodeCursor, errorResponses, type App } from '@questline/platform';
 import type { AuthDependencies } from '../context.js';
+import { retryAfterSeconds } from '../domain/profiles.js';
 import { isKeysetCursor } from '../domain/users.js';
 import { ledgerPage } from '../use-cases/ledger.use-case.js';
 import { changeOwnProfile } from '../use-cases/profiles.use-case.js';
@@ -33,16 +34,26 @@ export function registerMeRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' | 
       onRequest,
       schema: {
         tags: ['me'],
-        summary: "Change the current user's time zone",
+        summary: "Change the current user's time zone (at most once per 24 hours)",
         security,
         body: Type.Object({ timezone: Timezone }, { additionalProperties: false }),
-        response: { 200: UserEnvelope, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'USER_BANNED') },
+        response: { 200: UserEnvelope, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'USER_BANNED', 'TIMEZONE_CHANGE_TOO_SOON') },
       },
     },
     async (request) => {
       const { timezone } = request.body;
       const outcome = await changeOwnProfile(ctx, liveCaller(request).id, { timezone });
       if (outcome.kind === 'not_found') throw new AppError('UNAUTHENTICATED', 'the account of this token no longer exists');
+      if (outcome.kind === 'too_soon') {
+        const retryAt = outcome.retryAt.toISOString();
+        throw new AppError(
+          'TIMEZONE_CHANGE_TOO_SOON',
+          `the timezone can be changed once per 24 hours; next change allowed at ${retryAt}`,
+          'timezone',
+          { 'retry-after': String(retryAfterSeconds(outcome.retryAt, new Date())) },
+          { retryAt },
+        );
+      }
       return { user: outcome.user };
     },
   );

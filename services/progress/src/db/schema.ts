@@ -25,6 +25,8 @@ export interface UserQuestsTable {
   completions: number;
   claimed: number;
   last_completed_period: string | null;
+  /** The zone last_completed_period was completed in; with it, the period is an interval of real time. */
+  completed_period_zone: string | null;
   streak_current: number;
   streak_best: number;
   /** DATE, kept as 'YYYY-MM-DD' by the platform's type parser. */

@@ -84,3 +84,50 @@ export function periodEndsAt(repeat: Repeat, instant: Instant, zone: string): Da
 export function comparePeriods(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** A stretch of real time, [start, end). */
+export interface Interval {
+  start: Date;
+  end: Date;
+}
+
+const PERIOD_KEY = { daily: /^\d{4}-\d{2}-\d{2}$/, weekly: /^\d{4}-W\d{2}$/ } as const;
+
+/** Whether a key names a period of that kind ('YYYY-MM-DD' for daily, 'YYYY-Www' for weekly). */
+export const isPeriodKey = (repeat: 'daily' | 'weekly', key: string): boolean => PERIOD_KEY[repeat].test(key);
+
+/** The real-time interval a period key ('YYYY-MM-DD' or 'YYYY-Www') covers in a zone (DST-safe, like startOfNextDay). */
+export function periodInterval(repeat: 'daily' | 'weekly', key: string, zone: string): Interval {
+  const start = DateTime.fromISO(key, { zone: safeZone(zone) });
+  if (!start.isValid) throw new RangeError(`invalid period: ${key}`);
+  const end = repeat === 'daily' ? start.plus({ days: 1 }).startOf('day') : start.plus({ weeks: 1 }).startOf('day');
+  return { start: start.toJSDate(), end: end.toJSDate() };
+}
+
+/** The real-time interval of a local day in a zone. */
+export const dayInterval = (day: LocalDay, zone: string): Interval => periodInterval('daily', day, zone);
+
+/**
+ * Where period `key` of `zone` lies in real time relative to period `doneKey` of `doneZone`: wholly
+ * before it, overlapping it, or wholly after it. In one zone the periods of a kind tile time, so the
+ * keys decide without any zone arithmetic (the common case stays as cheap as a string comparison).
+ */
+export function relatePeriods(
+  repeat: 'daily' | 'weekly',
+  key: string,
+  zone: string,
+  doneKey: string,
+  doneZone: string | null,
+): 'before' | 'overlaps' | 'after' {
+  // A period of the other kind (the quest's repeat changed since) guards nothing of this kind.
+  if (!isPeriodKey(repeat, doneKey)) return 'after';
+  if (doneZone === null || safeZone(doneZone) === safeZone(zone)) {
+    const c = comparePeriods(key, doneKey);
+    return c < 0 ? 'before' : c === 0 ? 'overlaps' : 'after';
+  }
+  const p = periodInterval(repeat, key, zone);
+  const done = periodInterval(repeat, doneKey, doneZone);
+  if (p.end.getTime() <= done.start.getTime()) return 'before';
+  if (p.start.getTime() >= done.end.getTime()) return 'after';
+  return 'overlaps';
+}

@@ -1,5 +1,5 @@
 import type { PublishedQuest } from '@questline/contracts';
-import { comparePeriods, localDay, periodKey } from './calendar.js';
+import { comparePeriods, localDay, periodKey, relatePeriods } from './calendar.js';
 import { adoptVersion } from './quest-version.js';
 import { freshState, type QuestState } from './quest-state.js';
 import { streakStep } from './streak.js';
@@ -99,6 +99,20 @@ export function isMaxed(quest: Pick<QuestRules, 'maxCompletions'>, completions: 
 }
 
 /**
+ * Where a period of a repeating quest lies relative to the last completed one (`after` when none was
+ * completed): compared as intervals of real time when the zones differ (calendar.ts relatePeriods).
+ */
+export function completedRelation(
+  repeat: QuestRules['repeat'],
+  period: string,
+  zone: string,
+  state: Pick<QuestState, 'lastCompletedPeriod' | 'completedZone'> | null,
+): 'before' | 'overlaps' | 'after' {
+  if (repeat === 'none' || !state || state.lastCompletedPeriod === null) return 'after';
+  return relatePeriods(repeat, period, zone, state.lastCompletedPeriod, state.completedZone);
+}
+
+/**
  * Applies one event to one quest for one user. Pure: the caller supplies the stored state and
  * persists the returned one. Ignored events return the input state unchanged.
  *
@@ -127,7 +141,12 @@ export function evaluate(input: EvaluationInput): Evaluation {
   const next: QuestState = { ...current };
   if (period !== null) {
     if (current.periodKey !== null && comparePeriods(period, current.periodKey) < 0) return ignored('stale-period');
-    if (current.lastCompletedPeriod === period) return ignored('already-completed-this-period');
+    // A period that overlaps, in real time, the last one completed (in whatever zone) is that
+    // period lived again after a timezone change: it cannot complete a second time.
+    const done = completedRelation(quest.repeat, period, timezone, current);
+    if (done === 'overlaps') return ignored('already-completed-this-period');
+    // Wholly before it in another zone: an earlier period the key order cannot see (a late event).
+    if (done === 'before' && current.completedZone !== null) return ignored('stale-period');
     if (current.periodKey !== period) {
       // A new period: progress (and a streak, for a repeating streak quest) starts over.
       next.periodKey = period;
@@ -169,6 +188,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
   next.progress = 0;
   next.streakCurrent = 0;
   next.lastCompletedPeriod = period;
+  next.completedZone = period === null ? null : timezone;
   if (quest.autoClaim) next.claimed += 1;
   return { state: next, outcome: { kind: 'completed', completion: next.completions, autoClaimed: quest.autoClaim } };
 }

@@ -9,6 +9,8 @@ export interface QuestState {
   completions: number;
   claimed: number;
   lastCompletedPeriod: string | null;
+  /** The zone lastCompletedPeriod was completed in (null on rows stored before it was recorded). */
+  completedZone: string | null;
   streakCurrent: number;
   streakBest: number;
   streakLastDay: LocalDay | null;
@@ -41,6 +43,7 @@ export function initialState(questVersion: number): QuestState {
     completions: 0,
     claimed: 0,
     lastCompletedPeriod: null,
+    completedZone: null,
     streakCurrent: 0,
     streakBest: 0,
     streakLastDay: null,

@@ -1,6 +1,6 @@
 import type { PublishedQuest, RetiredQuest } from '@questline/contracts';
 import { periodEndsAt, periodKey } from './calendar.js';
-import { isMaxed, prerequisitesMet, withinSchedule } from './evaluate.js';
+import { completedRelation, isMaxed, prerequisitesMet, withinSchedule } from './evaluate.js';
 import type { QuestState } from './quest-state.js';
 import { adoptVersion } from './quest-version.js';
 import { streakStep } from './streak.js';
@@ -80,7 +80,8 @@ function statusOf(quest: PublishedQuest, state: QuestState | null, ctx: ViewCont
   if (isMaxed(quest, completions)) return 'maxed';
   if (!prerequisitesMet(quest, ctx.completionsOf) || !withinSchedule(quest, ctx.now)) return 'locked';
   const period = currentPeriod(quest.repeat, ctx).key;
-  if (period !== null && state?.lastCompletedPeriod === period) return 'completed';
+  // Also a period of the current zone that overlaps one completed in another zone (evaluate.ts).
+  if (period !== null && completedRelation(quest.repeat, period, ctx.timezone, state) === 'overlaps') return 'completed';
   return 'active';
 }
 

@@ -1,4 +1,4 @@
-import { comparePeriods } from './calendar.js';
+import { comparePeriods, isPeriodKey, periodInterval } from './calendar.js';
 import { evaluate, type Outcome, type QuestEvent, type QuestRules } from './evaluate.js';
 import { freshState, type QuestState } from './quest-state.js';
 import { adoptVersion } from './quest-version.js';
@@ -18,10 +18,24 @@ export interface Replay {
   verdicts: Outcome[];
 }
 
-function laterPeriod(a: string | null, b: string | null): string | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return comparePeriods(a, b) >= 0 ? a : b;
+type Completed = Pick<QuestState, 'lastCompletedPeriod' | 'completedZone'>;
+
+/**
+ * Of two last completed periods, the one that ends later in real time (it is what guards the next
+ * periods); keys alone decide in one zone, or when a zone is unknown (rows stored before zones were).
+ */
+function laterCompleted(repeat: QuestRules['repeat'], a: Completed, b: Completed): Completed {
+  if (a.lastCompletedPeriod === null || repeat === 'none') return b.lastCompletedPeriod === null ? a : b;
+  if (b.lastCompletedPeriod === null) return a;
+  // A period of the other kind (the quest's repeat changed since) guards nothing of this kind.
+  if (!isPeriodKey(repeat, b.lastCompletedPeriod)) return a;
+  if (!isPeriodKey(repeat, a.lastCompletedPeriod)) return b;
+  if (a.completedZone === null || b.completedZone === null || a.completedZone === b.completedZone) {
+    return comparePeriods(a.lastCompletedPeriod, b.lastCompletedPeriod) >= 0 ? a : b;
+  }
+  const endA = periodInterval(repeat, a.lastCompletedPeriod, a.completedZone).end;
+  const endB = periodInterval(repeat, b.lastCompletedPeriod, b.completedZone).end;
+  return endA >= endB ? a : b;
 }
 
 /**
@@ -90,13 +104,15 @@ export function replayQuest(
       questVersion: Math.max(state.questVersion, stored?.questVersion ?? 0),
       completions: Math.max(state.completions, recorded),
       claimed,
-      lastCompletedPeriod: laterPeriod(state.lastCompletedPeriod, stored?.lastCompletedPeriod ?? null),
+      ...pickCompleted(laterCompleted(quest.repeat, state, stored ?? state)),
       streakBest: Math.max(state.streakBest, stored?.streakBest ?? 0),
     },
     newCompletions,
     verdicts,
   };
 }
+
+const pickCompleted = (c: Completed): Completed => ({ lastCompletedPeriod: c.lastCompletedPeriod, completedZone: c.completedZone });
 
 const sameInstant = (a: Date | null, b: Date | null) => (a === null || b === null ? a === b : a.getTime() === b.getTime());
 
@@ -108,6 +124,7 @@ export function sameState(a: QuestState, b: QuestState): boolean {
     a.completions === b.completions &&
     a.claimed === b.claimed &&
     a.lastCompletedPeriod === b.lastCompletedPeriod &&
+    a.completedZone === b.completedZone &&
     a.streakCurrent === b.streakCurrent &&
     a.streakBest === b.streakBest &&
     a.streakLastDay === b.streakLastDay &&
