@@ -168,6 +168,8 @@ describe('who may report what (POST /api/v1/events)', () => {
       expectError(await post(admin, { type: 'login', userId: banned.id }), 403, 'USER_BANNED');
       expectError(await post(admin, { type: 'login', externalUserId: 'bad id!' }), 400, 'VALIDATION_FAILED', 'externalUserId');
       expectError(await post(admin, { type: 'login', externalUserId: 'x'.repeat(129) }), 400, 'VALIDATION_FAILED', 'externalUserId');
+      // timezone is only the timezone of a user created for an externalUserId: with a userId it would be silently ignored.
+      expectError(await post(admin, { type: 'login', userId: player.id, timezone: 'Asia/Tokyo' }), 400, 'VALIDATION_FAILED', 'timezone');
       assert.equal(await storedEvents(player.id), 0);
       assert.equal(await storedEvents(banned.id), 0);
     });
@@ -225,6 +227,21 @@ describe('who may report what (POST /api/v1/events)', () => {
       assert.equal(await storedEvents(h.auth.externalIds.get('crm-2')!), 1);
       assert.equal(h.auth.externalIds.has('crm-3'), false);
       assert.equal(await storedEvents(known.id), 1);
+    });
+
+    test('an event refused before its user is known (future occurredAt, timezone with userId) creates no user', async () => {
+      const known = h.auth.addUser();
+      const calls = h.auth.resolveCalls.length;
+      const future = new Date(Date.now() + 24 * 3600_000).toISOString();
+      const res = await batch(await bearer(admin), [
+        { id: 'f1', externalUserId: 'crm-future', type: 'login', occurredAt: future },
+        { id: 'f2', userId: known.id, timezone: 'Asia/Tokyo', type: 'login' },
+      ]);
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual(res.json(), { accepted: 0, duplicates: 0, rejected: [{ index: 0, code: 'OCCURRED_IN_FUTURE' }, { index: 1, code: 'VALIDATION_FAILED' }] });
+      assert.equal(h.auth.resolveCalls.length, calls, 'auth was not asked: no user created');
+      assert.equal(h.auth.externalIds.has('crm-future'), false);
+      assert.equal(await storedEvents(known.id), 0);
     });
 
     test('a batch without external ids does not call resolve; a key with events:write may send it, one without may not', async () => {

@@ -31,6 +31,19 @@ async function resolveExternalIds(users: UserDirectory, events: BatchEvent[], re
 }
 
 /**
+ * Why an event is refused before its user is looked up, if it is: a string PostgreSQL cannot store,
+ * not exactly one of userId / externalUserId, a timezone without an externalUserId (it is only
+ * the timezone of a user created for one), an occurredAt in the future.
+ */
+function refusalOf(e: BatchEvent, now: number): 'VALIDATION_FAILED' | 'OCCURRED_IN_FUTURE' | undefined {
+  if (findUnstorableString(e) !== undefined) return 'VALIDATION_FAILED';
+  if ((e.userId === undefined) === (e.externalUserId === undefined)) return 'VALIDATION_FAILED';
+  if (e.timezone !== undefined && e.externalUserId === undefined) return 'VALIDATION_FAILED';
+  if (e.occurredAt && new Date(e.occurredAt).getTime() > now + FUTURE_TOLERANCE_MS) return 'OCCURRED_IN_FUTURE';
+  return undefined;
+}
+
+/**
  * The admin batch and auth's login deliveries: events for many users, each user's applied in
  * occurredAt order (missing → now), all of one user's in the same transaction, each event's day in the user's
  * timezone as stored now. If auth must be asked about a user progress has never heard of and cannot
@@ -43,8 +56,10 @@ export async function ingestBatch(deps: CommitDeps & { users: UserDirectory }, e
   const now = Date.now();
   const rejected: IngestEventsResponse['rejected'] = [];
 
-  // Exactly one of userId / externalUserId names the user; an event naming both or neither is rejected alone.
-  const storable = events.map((e) => findUnstorableString(e) === undefined && (e.userId === undefined) !== (e.externalUserId === undefined));
+  // Every check that needs no user comes first: an event refused by one of them must not create
+  // the user its external id names (a refusal writes nothing).
+  const early = events.map((e) => refusalOf(e, now));
+  const storable = early.map((code) => code === undefined);
   const external = await resolveExternalIds(deps.users, events.filter((_, index) => storable[index]), requestId);
   // undefined: an external id auth's answer left out (it should not), rejected as unknown below.
   const userIdOf = (e: BatchEvent): string | undefined => e.userId ?? external.get(e.externalUserId!)?.id;
@@ -54,13 +69,13 @@ export async function ingestBatch(deps: CommitDeps & { users: UserDirectory }, e
 
   const perUser = new Map<string, Array<{ index: number; event: IncomingEvent }>>();
   events.forEach((e, index) => {
-    if (!storable[index]) return rejected.push({ index, code: 'VALIDATION_FAILED' });
+    const code = early[index];
+    if (code !== undefined) return rejected.push({ index, code });
     const userId = userIdOf(e);
     const profile = userId === undefined ? undefined : profiles.get(userId);
     if (!profile || userId === undefined) return rejected.push({ index, code: 'UNKNOWN_USER' });
     if (profile.status === 'banned') return rejected.push({ index, code: 'USER_BANNED' });
     const occurredAt = e.occurredAt ? new Date(e.occurredAt) : new Date(now);
-    if (occurredAt.getTime() > now + FUTURE_TOLERANCE_MS) return rejected.push({ index, code: 'OCCURRED_IN_FUTURE' });
     const list = perUser.get(userId) ?? [];
     list.push({ index, event: { id: e.id, type: e.type, value: e.value, attributes: e.attributes, occurredAt } });
     perUser.set(userId, list);

@@ -65,6 +65,9 @@ const invalid = (field: string, message: string): RecordOutcome => ({ kind: 'inv
 export async function recordEvent(deps: RecordEventDeps, sender: EventSender, input: EventInput, requestId?: string): Promise<RecordOutcome> {
   const names = (input.userId !== undefined ? 1 : 0) + (input.externalUserId !== undefined ? 1 : 0);
   if (names > 1) return invalid('externalUserId', 'name the user with exactly one of userId or externalUserId, not both');
+  if (input.userId !== undefined && input.timezone !== undefined) {
+    return invalid('timezone', 'timezone is only used for a user created by externalUserId; change a known user’s timezone with PUT /api/v1/users/external/{externalId} or PATCH /api/v1/admin/users/{userId}');
+  }
 
   if (sender.kind === 'token') {
     const caller = await checkPlayer(deps.users, sender.userId, requestId);
