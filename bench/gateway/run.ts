@@ -74,6 +74,7 @@ async function main() {
       ports: { gateway: await freePort(), auth: await freePort(), catalog: await freePort(), progress: await freePort() },
       databases: { auth: urls.questline_auth!, catalog: urls.questline_catalog!, progress: urls.questline_progress! },
       internalToken: randomBytes(24).toString('hex'),
+      apiKeyHashSecret: randomBytes(32).toString('base64url'),
       jwtPrivateJwk: await generateSigningJwk(),
       admin: { username: 'admin', password: randomBytes(12).toString('hex') },
       nodeEnv: 'production',

@@ -53,6 +53,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     ports: { gateway: await freePort(), auth: await freePort(), catalog: await freePort(), progress: await freePort() },
     databases: { auth: databases.auth, catalog: databases.catalog, progress: databases.progress },
     internalToken: randomBytes(24).toString('hex'),
+    apiKeyHashSecret: randomBytes(32).toString('base64url'),
     jwtPrivateJwk,
     admin,
     nodeEnv: 'production' as const,
