@@ -124,15 +124,15 @@ describe('late events (integration)', () => {
     assert.deepEqual(first.applied[0]!.results.map((r) => r.outcome.kind), ['completed', 'progressed']);
     const stored = { daily: await row(user.id, 'daily-login'), streak: await row(user.id, 'sign-in-three-times') };
 
-    // An hour later it is still 1 March in Los Angeles: an earlier key than the daily period reached,
-    // and a day that overlaps the streak's counted Tokyo 2 March in real time (the same day again).
+    // An hour later it is still 1 March in Los Angeles, but the completed Tokyo 2 March goes on (until
+    // 2 March 15:00 UTC), and that LA day overlaps the streak's counted Tokyo 2 March (the same day again).
     const west = await applyNow(user.id, 'America/Los_Angeles', [login('la-same-hour', '2025-03-01T17:00:00Z')]);
     const outcomes = west.applied[0]!.results.map((r) => [r.quest.key, r.outcome]);
     assert.deepEqual(outcomes, [
-      ['daily-login', { kind: 'ignored', reason: 'stale-period' }],
+      ['daily-login', { kind: 'ignored', reason: 'already-completed-this-period' }],
       ['sign-in-three-times', { kind: 'ignored', reason: 'same-day' }],
     ]);
-    assert.deepEqual(west.replays, [], 'nothing to replay: the event is the latest the quests have seen');
+    assert.deepEqual(west.replays, [], 'nothing to replay: neither outcome is a late event');
     assert.deepEqual(west.applied[0]!.rewarded, []);
     assert.deepEqual(await row(user.id, 'daily-login'), stored.daily, 'the row is not even rewritten');
     assert.deepEqual(await row(user.id, 'sign-in-three-times'), stored.streak);

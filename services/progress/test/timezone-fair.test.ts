@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PublishedQuest } from '@questline/contracts';
-import { dayInterval, localDay, periodInterval, periodKey, relatePeriods, type Interval } from '../src/domain/calendar.js';
+import { dayInterval, localDay, periodInterval, relatePeriods, type Interval } from '../src/domain/calendar.js';
 import { evaluate, type Outcome, type QuestEvent } from '../src/domain/evaluate.js';
 import type { QuestState } from '../src/domain/quest-state.js';
 import { buildQuestView, viewContext } from '../src/domain/quest-view.js';
@@ -17,13 +17,15 @@ const kind = (o: Outcome) => (o.kind === 'ignored' ? `ignored:${o.reason}` : o.k
 function run(q: PublishedQuest, steps: Array<[string, string]>, start: QuestState | null = null) {
   let state = start;
   const outcomes: string[] = [];
+  const states: QuestState[] = [];
   for (const [at, zone] of steps) {
     const event: QuestEvent = { type: 'login', occurredAt: new Date(at), zone };
     const r = evaluate({ quest: q, state, event, timezone: zone, firstCompletedAt: () => null });
     state = r.state;
     outcomes.push(kind(r.outcome));
+    states.push(state);
   }
-  return { state: state!, outcomes };
+  return { state: state!, outcomes, states };
 }
 
 const NY = 'America/New_York';
@@ -89,12 +91,12 @@ describe('daily-login across timezone changes', () => {
     assert.equal(state.completions, 2);
   });
 
-  test('moving west onto an earlier date: nothing is lost (stale here; the use case finds it is the latest event: a no-op)', () => {
+  test('moving west onto an earlier date: nothing is lost, and the hour is the completed Tokyo day still going on (not a stale one)', () => {
     const { state, outcomes } = run(dailyLogin, [
       ['2026-03-02T01:00:00Z', TOKYO], // Tokyo 2 Mar 10:00
-      ['2026-03-02T02:00:00Z', LA], // LA 1 Mar 18:00: an earlier key, but the current real time
+      ['2026-03-02T02:00:00Z', LA], // LA 1 Mar 18:00: an earlier key, but Tokyo 2 Mar goes on until 2 Mar 15:00Z
     ]);
-    assert.deepEqual(outcomes, ['completed#1', 'ignored:stale-period']);
+    assert.deepEqual(outcomes, ['completed#1', 'ignored:already-completed-this-period']);
     assert.equal(state.completions, 1);
   });
 
@@ -170,6 +172,84 @@ describe('streak days across timezone changes', () => {
   });
 });
 
+const dailyThree = quest({ key: 'daily-three', objective: { event: 'login', mode: 'count', target: 3 }, repeat: 'daily', autoClaim: true });
+
+describe('the period in progress across a timezone change', () => {
+  // Tokyo 3 Mar is [2 Mar 15:00Z, 3 Mar 15:00Z); New York 2 Mar is [2 Mar 05:00Z, 3 Mar 05:00Z), 3 Mar [3 Mar 05:00Z, 4 Mar 05:00Z).
+  test('moving west: events during the overlap count toward the period in progress until its real-time end', () => {
+    const { state, outcomes } = run(dailyThree, [
+      ['2026-03-02T23:00:00Z', TOKYO], // Tokyo 3 Mar 08:00: 1 of 3
+      ['2026-03-03T01:00:00Z', NY], // NY 2 Mar 20:00 (an earlier date), Tokyo 3 Mar 10:00: 2 of 3
+      ['2026-03-03T03:00:00Z', NY], // NY 2 Mar 22:00: 3 of 3, Tokyo 3 Mar completes
+      ['2026-03-03T10:00:00Z', NY], // NY 3 Mar 05:00, Tokyo 3 Mar 19:00: that period again
+      ['2026-03-03T16:00:00Z', NY], // NY 3 Mar 11:00: Tokyo 3 Mar is over; NY 3 Mar overlaps it
+      ['2026-03-04T06:00:00Z', NY], // NY 4 Mar 01:00: wholly after it
+    ]);
+    assert.deepEqual(outcomes, ['progressed', 'progressed', 'completed#1', 'ignored:already-completed-this-period', 'ignored:already-completed-this-period', 'progressed']);
+    assert.deepEqual([state.lastCompletedPeriod, state.completedZone], ['2026-03-03', TOKYO]);
+    assert.deepEqual([state.periodKey, state.periodZone, state.progress], ['2026-03-04', NY, 1]);
+  });
+
+  test('moving west: a period in progress not completed by its end gives way to the new zone\'s period, from zero', () => {
+    const { state, outcomes } = run(dailyThree, [
+      ['2026-03-02T23:00:00Z', TOKYO], // Tokyo 3 Mar: 1
+      ['2026-03-03T01:00:00Z', NY], // still Tokyo 3 Mar: 2
+      ['2026-03-03T16:00:00Z', NY], // NY 3 Mar 11:00, Tokyo 3 Mar over: NY 3 Mar starts at 1
+      ['2026-03-03T17:00:00Z', NY],
+      ['2026-03-03T18:00:00Z', NY], // 3 of 3: NY 3 Mar completes
+      ['2026-03-03T20:00:00Z', NY],
+    ]);
+    assert.deepEqual(outcomes, ['progressed', 'progressed', 'progressed', 'progressed', 'completed#1', 'ignored:already-completed-this-period']);
+    assert.deepEqual([state.lastCompletedPeriod, state.completedZone], ['2026-03-03', NY]);
+  });
+
+  test('moving east: the period in progress runs to its own end, not to the new zone\'s midnight', () => {
+    const { outcomes } = run(dailyThree, [
+      ['2026-03-02T14:00:00Z', NY], // NY 2 Mar 09:00: 1
+      ['2026-03-02T20:00:00Z', TOKYO], // Tokyo 3 Mar 05:00, NY 2 Mar 15:00: 2 toward NY 2 Mar
+      ['2026-03-03T04:00:00Z', TOKYO], // NY 2 Mar 23:00: 3, completes NY 2 Mar
+      ['2026-03-03T06:00:00Z', TOKYO], // Tokyo 3 Mar overlaps NY 2 Mar: completes nothing
+      ['2026-03-03T15:00:00Z', TOKYO], // Tokyo 4 Mar 00:00: a new period
+    ]);
+    assert.deepEqual(outcomes, ['progressed', 'progressed', 'completed#1', 'ignored:already-completed-this-period', 'progressed']);
+  });
+
+  test('an event from before the period in progress began is late (stale-period, replayed)', () => {
+    const { outcomes } = run(dailyThree, [
+      ['2026-03-02T23:00:00Z', TOKYO], // Tokyo 3 Mar
+      ['2026-03-02T14:00:00Z', NY], // Tokyo 2 Mar 23:00: before Tokyo 3 Mar began
+    ]);
+    assert.deepEqual(outcomes, ['progressed', 'ignored:stale-period']);
+  });
+
+  test('a replay of the same history gives the same answers', () => {
+    const steps: Array<[string, string]> = [
+      ['2026-03-02T23:00:00Z', TOKYO],
+      ['2026-03-03T01:00:00Z', NY],
+      ['2026-03-03T03:00:00Z', NY],
+      ['2026-03-03T16:00:00Z', NY],
+      ['2026-03-04T06:00:00Z', NY],
+    ];
+    const history: QuestEvent[] = steps.map(([at, zone]) => ({ type: 'login', occurredAt: new Date(at), zone }));
+    const replay = replayQuest(dailyThree, null, history, NY, () => null);
+    const live = run(dailyThree, steps);
+    assert.deepEqual(replay.verdicts.map(kind), live.outcomes);
+    assert.deepEqual(replay.state, live.state);
+  });
+
+  test('the view during the overlap shows the period in progress, and the new zone\'s period after it', () => {
+    const { state } = run(dailyThree, [['2026-03-02T23:00:00Z', TOKYO]]);
+    const during = buildQuestView(dailyThree, state, viewContext(new Date('2026-03-03T01:00:00Z'), NY, () => 0));
+    assert.deepEqual([during.status, during.progress, during.periodEndsAt], ['active', 1, '2026-03-03T15:00:00.000Z']);
+    const after = buildQuestView(dailyThree, state, viewContext(new Date('2026-03-03T16:00:00Z'), NY, () => 0));
+    assert.deepEqual([after.status, after.progress, after.periodEndsAt], ['active', 0, '2026-03-04T05:00:00.000Z']);
+    // Completed in Tokyo, then moved west: the New York day, which overlaps it, shows it completed.
+    const done = run(dailyLogin, [['2026-03-02T23:00:00Z', TOKYO]]).state;
+    const west = buildQuestView(dailyLogin, done, viewContext(new Date('2026-03-03T01:00:00Z'), NY, () => 0));
+    assert.deepEqual([west.status, west.progress, west.periodEndsAt], ['completed', 0, '2026-03-03T05:00:00.000Z']);
+  });
+});
+
 /** A small deterministic PRNG (mulberry32), so a failure names a reproducible seed. */
 function prng(seed: number) {
   let a = seed >>> 0;
@@ -198,12 +278,22 @@ describe('the guarantee, whatever the changes (random zone changes, seeded)', ()
         if (random() < 0.3) zone = zones[Math.floor(random() * zones.length)]!;
         steps.push([new Date(t).toISOString(), zone]);
       }
-      for (const q of [dailyLogin, weeklyLogin]) {
+      for (const q of [dailyLogin, weeklyLogin, dailyThree]) {
         const repeat = q.repeat as 'daily' | 'weekly';
-        const { outcomes } = run({ ...q, maxCompletions: null }, steps);
-        const done = steps.filter((_, i) => outcomes[i]!.startsWith('completed')).map(([at, z]) => periodInterval(repeat, periodKey(repeat, at, z)!, z));
-        assert.ok(done.length > (repeat === 'daily' ? 20 : 3), `too few completions to mean anything: ${done.length}`);
+        const { outcomes, states, state } = run({ ...q, maxCompletions: null }, steps);
+        // The period each completion completed (after a move, possibly the older zone's period in progress).
+        const completedAt = steps.map((_, i) => i).filter((i) => outcomes[i]!.startsWith('completed'));
+        const done = completedAt.map((i) => periodInterval(repeat, states[i]!.lastCompletedPeriod!, states[i]!.completedZone!));
+        completedAt.forEach((i) => {
+          const t = Date.parse(steps[i]![0]);
+          assert.ok(done[completedAt.indexOf(i)]!.start.getTime() <= t && t < done[completedAt.indexOf(i)]!.end.getTime(), `${q.key}: completed outside its period`);
+        });
+        assert.ok(done.length > (repeat === 'daily' ? 12 : 3), `too few completions to mean anything: ${done.length}`);
         for (let i = 1; i < done.length; i++) assert.ok(!overlap(done[i - 1]!, done[i]!) && done[i - 1]!.end <= done[i]!.start, `${q.key}: ${iso(done[i - 1]!)} then ${iso(done[i]!)}`);
+        // Replaying the history in time order gives what was applied event by event (in order, no event is stale).
+        assert.ok(!outcomes.includes('ignored:stale-period'), `${q.key}: an in-order event was stale`);
+        const replay = replayQuest({ ...q, maxCompletions: null }, null, steps.map(([at, zone]) => ({ type: 'login', occurredAt: new Date(at), zone })), zone, () => null);
+        assert.deepEqual(replay.state, state);
       }
       const streak = run(quest({ key: 's', objective: { event: 'login', mode: 'streak', target: 1000 } }), steps);
       const counted = steps.filter((_, i) => streak.outcomes[i] === 'progressed').map(([at, z]) => dayInterval(localDay(at, z), z));

@@ -22,6 +22,8 @@ export interface UserQuestsTable {
   quest_key: string;
   progress: number;
   period_key: string | null;
+  /** The zone period_key is a period of (QuestState.periodZone). */
+  period_zone: string | null;
   completions: number;
   claimed: number;
   last_completed_period: string | null;

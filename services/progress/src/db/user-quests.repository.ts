@@ -38,6 +38,7 @@ const STATE_COLUMNS = [
   'quest_key',
   'progress',
   'period_key',
+  'period_zone',
   'completions',
   'claimed',
   'last_completed_period',
@@ -58,6 +59,7 @@ function toState(row: StateRowColumns): QuestState {
   return {
     progress: row.progress,
     periodKey: row.period_key,
+    periodZone: row.period_zone,
     completions: row.completions,
     claimed: row.claimed,
     lastCompletedPeriod: row.last_completed_period,
@@ -128,7 +130,7 @@ export interface StateRow {
 
 /**
  * Writes many states in one statement whatever their number: one array parameter per column,
- * unnested by PostgreSQL (a VALUES list would take 16 parameters a row, and a statement takes at
+ * unnested by PostgreSQL (a VALUES list would take 17 parameters a row, and a statement takes at
  * most 65,535, which a big batch over many quests reaches). Keys must be unique (callers pass each
  * user's changed quests once).
  */
@@ -137,21 +139,21 @@ export async function upsertStates(ex: Executor<ProgressDatabase>, rows: StateRo
   const col = unnestColumns(rows);
   await sql`
     INSERT INTO user_quests (user_id, quest_key, progress, period_key, completions, claimed, last_completed_period,
-      streak_current, streak_best, streak_last_day, quest_version, streak_zone, objective_sig, counting_since, counting_base, completed_period_zone)
+      streak_current, streak_best, streak_last_day, quest_version, streak_zone, objective_sig, counting_since, counting_base, completed_period_zone, period_zone)
     SELECT * FROM unnest(
       ${col('uuid', (r) => r.userId)}, ${col('text', (r) => r.questKey)}, ${col('bigint', (r) => r.state.progress)},
       ${col('text', (r) => r.state.periodKey)}, ${col('int', (r) => r.state.completions)}, ${col('int', (r) => r.state.claimed)},
       ${col('text', (r) => r.state.lastCompletedPeriod)}, ${col('int', (r) => r.state.streakCurrent)}, ${col('int', (r) => r.state.streakBest)},
       ${col('date', (r) => r.state.streakLastDay)}, ${col('int', (r) => r.state.questVersion)}, ${col('text', (r) => r.state.streakZone)},
       ${col('text', (r) => r.state.objectiveFingerprint)}, ${col('timestamptz', (r) => r.state.countingSince)}, ${col('int', (r) => r.state.countingBase)},
-      ${col('text', (r) => r.state.completedZone)})
+      ${col('text', (r) => r.state.completedZone)}, ${col('text', (r) => r.state.periodZone)})
     ON CONFLICT (user_id, quest_key) DO UPDATE SET
       progress = excluded.progress, period_key = excluded.period_key, completions = excluded.completions,
       claimed = excluded.claimed, last_completed_period = excluded.last_completed_period,
       streak_current = excluded.streak_current, streak_best = excluded.streak_best, streak_last_day = excluded.streak_last_day,
       quest_version = excluded.quest_version, streak_zone = excluded.streak_zone, objective_sig = excluded.objective_sig,
       counting_since = excluded.counting_since, counting_base = excluded.counting_base,
-      completed_period_zone = excluded.completed_period_zone, updated_at = now()`.execute(ex);
+      completed_period_zone = excluded.completed_period_zone, period_zone = excluded.period_zone, updated_at = now()`.execute(ex);
 }
 
 export async function addClaimed(ex: Executor<ProgressDatabase>, userId: string, questKey: string, count: number): Promise<void> {

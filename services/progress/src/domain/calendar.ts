@@ -107,6 +107,40 @@ export function periodInterval(repeat: 'daily' | 'weekly', key: string, zone: st
 /** The real-time interval of a local day in a zone. */
 export const dayInterval = (day: LocalDay, zone: string): Interval => periodInterval('daily', day, zone);
 
+/** A period of a repeating quest: its key and the zone it is a period of. */
+export interface ZonedPeriod {
+  key: string;
+  zone: string;
+}
+
+/**
+ * The period an instant counts toward, given the period in progress (`current` of `currentZone`):
+ * - in the zone of the period in progress (or when that zone is unknown: rows stored before it was
+ *   recorded), the instant's own period, or `earlier` when its key is before the current one;
+ * - after a timezone change, the period in progress for as long as it lasts in real time, whatever
+ *   the date is in the new zone (so moving west never turns the hours left of it into an earlier,
+ *   stale date); once it is over, the instant's period of the new zone; `earlier` for an instant
+ *   before it began (a late event).
+ * Same zone: one key computation and a string comparison, as before zones were recorded.
+ */
+export function periodAt(repeat: Repeat, at: Date, zone: string, current: string | null, currentZone: string | null): ZonedPeriod | 'earlier' | null {
+  if (repeat === 'none') return null;
+  const moved = current !== null && currentZone !== null && currentZone !== zone && safeZone(currentZone) !== safeZone(zone);
+  // A period of the other kind (the quest's repeat changed since) is no period in progress.
+  if (moved && isPeriodKey(repeat, current)) {
+    const p = periodInterval(repeat, current, currentZone);
+    const t = at.getTime();
+    if (t < p.start.getTime()) return 'earlier';
+    if (t < p.end.getTime()) return { key: current, zone: currentZone };
+  }
+  const key = periodKey(repeat, at, zone)!;
+  if (moved || current === null) return { key, zone };
+  const c = comparePeriods(key, current);
+  if (c < 0) return 'earlier';
+  // The period in progress again, under the name of its zone (equivalent names: one zone).
+  return { key, zone: c === 0 && currentZone !== null ? currentZone : zone };
+}
+
 /**
  * Where period `key` of `zone` lies in real time relative to period `doneKey` of `doneZone`: wholly
  * before it, overlapping it, or wholly after it. In one zone the periods of a kind tile time, so the

@@ -1,5 +1,5 @@
 import type { PublishedQuest } from '@questline/contracts';
-import { comparePeriods, localDay, periodKey, relatePeriods } from './calendar.js';
+import { localDay, periodAt, relatePeriods } from './calendar.js';
 import { adoptVersion } from './quest-version.js';
 import { freshState, type QuestState } from './quest-state.js';
 import { streakStep } from './streak.js';
@@ -35,7 +35,8 @@ export type IgnoreReason =
    * The event is older than what the quest state already reflects (an earlier period of a
    * repeating quest, or a day before the streak's last day): incremental evaluation cannot place
    * it, so the caller replays the quest's history in time order (replay.ts) — unless the event is
-   * the latest of its history (a date that a move west repeats), where a replay changes nothing.
+   * the latest of its history (a date that a move west repeats on a row stored without its
+   * period's zone), where a replay changes nothing.
    */
   | 'stale-period'
   | 'stale-day';
@@ -137,22 +138,26 @@ export function evaluate(input: EvaluationInput): Evaluation {
   if (!matchesFilter(objective.filter, event.attributes)) return ignored('filter-mismatch');
   if (isMaxed(quest, current.completions)) return ignored('maxed');
 
-  const period = periodKey(quest.repeat, event.occurredAt, timezone);
+  // The period the event counts toward: after a timezone change, the one in progress until its
+  // real-time end, then the new zone's (calendar.ts periodAt).
+  const toward = periodAt(quest.repeat, event.occurredAt, timezone, current.periodKey, current.periodZone);
+  if (toward === 'earlier') return ignored('stale-period');
   const next: QuestState = { ...current };
-  if (period !== null) {
-    if (current.periodKey !== null && comparePeriods(period, current.periodKey) < 0) return ignored('stale-period');
+  if (toward !== null) {
     // A period that overlaps, in real time, the last one completed (in whatever zone) is that
     // period lived again after a timezone change: it cannot complete a second time.
-    const done = completedRelation(quest.repeat, period, timezone, current);
+    const done = completedRelation(quest.repeat, toward.key, toward.zone, current);
     if (done === 'overlaps') return ignored('already-completed-this-period');
     // Wholly before it in another zone: an earlier period the key order cannot see (a late event).
     if (done === 'before' && current.completedZone !== null) return ignored('stale-period');
-    if (current.periodKey !== period) {
+    // A period is its key in its zone; a row stored before zones were recorded has the key only.
+    if (current.periodKey !== toward.key || (current.periodZone !== null && current.periodZone !== toward.zone)) {
       // A new period: progress (and a streak, for a repeating streak quest) starts over.
-      next.periodKey = period;
+      next.periodKey = toward.key;
       next.progress = 0;
       next.streakCurrent = 0;
     }
+    next.periodZone = toward.zone;
   }
 
   switch (objective.mode) {
@@ -187,8 +192,8 @@ export function evaluate(input: EvaluationInput): Evaluation {
   next.completions += 1;
   next.progress = 0;
   next.streakCurrent = 0;
-  next.lastCompletedPeriod = period;
-  next.completedZone = period === null ? null : timezone;
+  next.lastCompletedPeriod = toward?.key ?? null;
+  next.completedZone = toward?.zone ?? null;
   if (quest.autoClaim) next.claimed += 1;
   return { state: next, outcome: { kind: 'completed', completion: next.completions, autoClaimed: quest.autoClaim } };
 }

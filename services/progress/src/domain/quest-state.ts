@@ -6,6 +6,11 @@ export interface QuestState {
   progress: number;
   /** The period `progress` belongs to, for repeating quests; null otherwise. */
   periodKey: string | null;
+  /**
+   * The zone periodKey is a period of: after a timezone change that period goes on until its
+   * real-time end (calendar.ts periodAt). Null on rows stored before it was recorded (compared by key).
+   */
+  periodZone: string | null;
   completions: number;
   claimed: number;
   lastCompletedPeriod: string | null;
@@ -40,6 +45,7 @@ export function initialState(questVersion: number): QuestState {
   return {
     progress: 0,
     periodKey: null,
+    periodZone: null,
     completions: 0,
     claimed: 0,
     lastCompletedPeriod: null,

@@ -1,5 +1,5 @@
 import type { PublishedQuest, RetiredQuest } from '@questline/contracts';
-import { periodEndsAt, periodKey } from './calendar.js';
+import { periodAt, periodEndsAt, periodInterval, periodKey } from './calendar.js';
 import { completedRelation, isMaxed, prerequisitesMet, withinSchedule } from './evaluate.js';
 import type { QuestState } from './quest-state.js';
 import { adoptVersion } from './quest-version.js';
@@ -62,6 +62,34 @@ function currentPeriod(repeat: PublishedQuest['repeat'], ctx: ViewContext): Peri
   return period;
 }
 
+interface QuestPeriod extends Period {
+  /** The zone the period is a period of. */
+  zone: string;
+  /** Whether it is the period the stored progress belongs to. */
+  stored: boolean;
+}
+
+/**
+ * The period an event now would count toward (evaluate.ts): the list's current one, except after a
+ * timezone change, while the stored period in progress lasts in real time (calendar.ts periodAt) and
+ * holds progress: then the view shows that progress and that period's end. A stored period already
+ * completed holds none; the current one, which overlaps it, shows it completed, as before the change.
+ * Only a state whose period is of another zone costs any zone arithmetic.
+ */
+function questPeriod(quest: PublishedQuest, state: QuestState | null, ctx: ViewContext): QuestPeriod {
+  const own = currentPeriod(quest.repeat, ctx);
+  const stored = state?.periodKey ?? null;
+  const zone = state?.periodZone ?? null;
+  if (own.key === null) return { ...own, zone: ctx.timezone, stored: true };
+  if (stored === null || zone === null || zone === ctx.timezone) return { ...own, zone: ctx.timezone, stored: own.key === stored };
+  if (state!.lastCompletedPeriod === stored && state!.completedZone === zone) return { ...own, zone: ctx.timezone, stored: false };
+  const at = periodAt(quest.repeat, ctx.now, ctx.timezone, stored, zone);
+  if (at !== null && at !== 'earlier' && at.key === stored && at.zone === zone) {
+    return { key: stored, endsAt: periodInterval(quest.repeat as 'daily' | 'weekly', stored, zone).end, zone, stored: true };
+  }
+  return { ...own, zone: ctx.timezone, stored: false };
+}
+
 /**
  * A streak survives while an event now would still extend it (its last day is today or yesterday,
  * as streak.ts judges it, timezone changes included); otherwise it is already broken, even though
@@ -72,24 +100,24 @@ function liveStreak(state: QuestState, now: Date, zone: string): number {
   return step === 'same' || step === 'earlier' || step === 'next' ? state.streakCurrent : 0;
 }
 
-function statusOf(quest: PublishedQuest, state: QuestState | null, ctx: ViewContext): QuestViewStatus {
+function statusOf(quest: PublishedQuest, state: QuestState | null, ctx: ViewContext, period: QuestPeriod): QuestViewStatus {
   const completions = state?.completions ?? 0;
   const claimed = state?.claimed ?? 0;
   // Earned rewards stay claimable even when the quest is locked or its window closed.
   if (completions > claimed) return 'claimable';
   if (isMaxed(quest, completions)) return 'maxed';
   if (!prerequisitesMet(quest, ctx.completionsOf) || !withinSchedule(quest, ctx.now)) return 'locked';
-  const period = currentPeriod(quest.repeat, ctx).key;
   // Also a period of the current zone that overlaps one completed in another zone (evaluate.ts).
-  if (period !== null && completedRelation(quest.repeat, period, ctx.timezone, state) === 'overlaps') return 'completed';
+  if (period.key !== null && completedRelation(quest.repeat, period.key, period.zone, state) === 'overlaps') return 'completed';
   return 'active';
 }
 
 export function buildQuestView(quest: PublishedQuest, stored: QuestState | null, ctx: ViewContext): QuestView {
   // Shown as the current version counts it: a changed objective shows its counter from zero.
   const state = stored ? adoptVersion(quest, stored, null) : null;
-  const { key: period, endsAt: ends } = currentPeriod(quest.repeat, ctx);
-  const inCurrentPeriod = period === null || state?.periodKey === period;
+  const period = questPeriod(quest, state, ctx);
+  const ends = period.endsAt;
+  const inCurrentPeriod = period.stored;
   const isStreak = quest.objective.mode === 'streak';
   const streakNow = state && inCurrentPeriod ? liveStreak(state, ctx.now, ctx.timezone) : 0;
 
@@ -98,7 +126,7 @@ export function buildQuestView(quest: PublishedQuest, stored: QuestState | null,
 
   return {
     quest: { key: quest.key, name: quest.name, description: quest.description, tags: quest.tags },
-    status: statusOf(quest, state, ctx),
+    status: statusOf(quest, state, ctx, period),
     progress,
     target: quest.objective.target,
     completions: state?.completions ?? 0,

@@ -121,6 +121,7 @@ export function sameState(a: QuestState, b: QuestState): boolean {
   return (
     a.progress === b.progress &&
     a.periodKey === b.periodKey &&
+    a.periodZone === b.periodZone &&
     a.completions === b.completions &&
     a.claimed === b.claimed &&
     a.lastCompletedPeriod === b.lastCompletedPeriod &&

@@ -126,7 +126,8 @@ class UserEventApplier {
   /**
    * Whether a stale event is later than every other event its quest's counter has seen. Then a
    * replay, which applies events in time order, would meet it last, against the state it already
-   * met, and ignore it again: the event is a no-op (a date that a move west repeats), not a late one.
+   * met, and ignore it again: the event is a no-op (a date that a move west repeats on a row stored
+   * without its period's zone), not a late one.
    */
   private async isLatest(quest: PublishedQuest, stored: QuestState | null, event: IncomingEvent): Promise<boolean> {
     const { transaction, user } = this;
