@@ -25,6 +25,13 @@ export const ConfigSchema = Type.Object({
   AUTH_RATE_LIMIT_MAX: Type.Integer({ default: 30, minimum: 1 }),
   /** Requests per minute per authenticated user (the verified token's sub), on top of the IP limit. */
   RATE_LIMIT_USER_MAX: Type.Integer({ default: 600, minimum: 1 }),
+  /** Requests per minute per API key (per gateway replica): a product's backend sends for all its users. */
+  RATE_LIMIT_KEY_MAX: Type.Integer({ default: 12_000, minimum: 1 }),
+  /**
+   * Requests per minute per client IP for requests carrying a well-formed API key, instead of
+   * RATE_LIMIT_MAX: a backend's few addresses send for all its keys; counted before the key is checked.
+   */
+  RATE_LIMIT_KEY_IP_MAX: Type.Integer({ default: 24_000, minimum: 1 }),
   /**
    * The proxies in front of the gateway whose X-Forwarded-For names the client (platform's
    * trust-proxy.ts): a hop count, addresses/CIDRs, or false. The default, false, takes the socket's

@@ -150,8 +150,8 @@ describe('keys at the edge', () => {
     }
   });
 
-  test('each key is its own caller for the per-user limit', async () => {
-    const url = await gateway({ RATE_LIMIT_USER_MAX: '3' });
+  test('each key is its own caller with its own budget (RATE_LIMIT_KEY_MAX), apart from users (RATE_LIMIT_USER_MAX)', async () => {
+    const url = await gateway({ RATE_LIMIT_KEY_MAX: '3', RATE_LIMIT_KEY_IP_MAX: '100', RATE_LIMIT_USER_MAX: '100', RATE_LIMIT_MAX: '100' });
     const a = key('RateA001', ['catalog:write']);
     const b = key('RateB001', ['catalog:write']);
     for (let i = 0; i < 3; i++) assert.equal((await call(url, 'GET', '/api/v1/admin/quests', a.secret)).status, 200);
@@ -159,5 +159,19 @@ describe('keys at the edge', () => {
     assert.equal((await call(url, 'GET', '/api/v1/admin/quests', b.secret)).status, 200, 'another key is not limited');
     const admin = await up.token({ sub: randomUUID(), role: 'admin' });
     assert.equal((await call(url, 'GET', '/api/v1/admin/quests', admin)).status, 200, 'nor a user');
+  });
+
+  test("a backend's address sends with keys beyond the browsers' per-IP budget; requests with keys share their own per-IP budget", async () => {
+    const url = await gateway({ RATE_LIMIT_MAX: '2', RATE_LIMIT_KEY_MAX: '100', RATE_LIMIT_KEY_IP_MAX: '5', RATE_LIMIT_USER_MAX: '100' });
+    const a = key('IpKeyA01', ['catalog:write']);
+    for (let i = 0; i < 4; i++) assert.equal((await call(url, 'GET', '/api/v1/admin/quests', a.secret)).status, 200, `request ${i + 1} with a key`);
+    // Browsers from the same address still have their own two requests a minute.
+    assert.equal((await call(url, 'GET', '/api/v1/quests')).status, 200);
+    assert.equal((await call(url, 'GET', '/api/v1/quests')).status, 200);
+    await assertError(await call(url, 'GET', '/api/v1/quests'), 429, 'RATE_LIMITED');
+    // Well-formed but unknown keys count against the same per-IP key budget before any check:
+    // guessing keys is bounded per address (the 5th key-bearing request of the minute, then 429).
+    await assertError(await call(url, 'GET', '/api/v1/admin/quests', `qlk_Guess001_${'x'.repeat(43)}`), 401, 'UNAUTHENTICATED');
+    await assertError(await call(url, 'GET', '/api/v1/admin/quests', `qlk_Guess002_${'x'.repeat(43)}`), 429, 'RATE_LIMITED');
   });
 });

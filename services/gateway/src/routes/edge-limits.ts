@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, type App } from '@questline/platform';
+import { API_KEY_FORMAT, AppError, parseBearer, type App } from '@questline/platform';
 import type { Config } from '../config.js';
 
 const WINDOW_MS = 60_000;
@@ -12,11 +12,11 @@ const OPERATIONS = new Set(['/healthz', '/readyz', '/metrics']);
 export type EdgeHook = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
 export interface EdgeLimits {
-  /** Per client IP, for every API route but login and signup. */
+  /** Per client IP, for every API route but login and signup (requests with a well-formed API key: RATE_LIMIT_KEY_IP_MAX). */
   perIp: EdgeHook;
   /** Per client IP on login and signup: the brute-force brake. */
   perIpStrict: EdgeHook;
-  /** Per verified caller (a token's user, or an API key: each key its own caller); run after the check. */
+  /** Per verified caller: a token's user (RATE_LIMIT_USER_MAX) or an API key (RATE_LIMIT_KEY_MAX); run after the check. */
   perUser: EdgeHook;
 }
 
@@ -92,16 +92,27 @@ export async function installEdgeLimits(app: App, config: Config): Promise<EdgeL
     allowList: (req) => OPERATIONS.has(req.url.split('?')[0] ?? ''),
     errorResponseBuilder: (_req, ctx) => rateLimited(ctx.ttl, 'per-IP'),
   });
-  const perUser = app.createRateLimit({
-    max: config.RATE_LIMIT_USER_MAX,
-    timeWindow: WINDOW_MS,
-    keyGenerator: (req) => (req.apiKey ? `key:${req.apiKey.id}` : `user:${req.user?.id ?? ''}`),
-  });
+  const perUser = app.createRateLimit({ max: config.RATE_LIMIT_USER_MAX, timeWindow: WINDOW_MS, keyGenerator: (req) => `user:${req.user?.id ?? ''}` });
+  const perKey = app.createRateLimit({ max: config.RATE_LIMIT_KEY_MAX, timeWindow: WINDOW_MS, keyGenerator: (req) => `key:${req.apiKey?.id ?? ''}` });
+  const perIpForKeys = app.createRateLimit({ max: config.RATE_LIMIT_KEY_IP_MAX, timeWindow: WINDOW_MS, keyGenerator: (req) => `key-ip:${ipOf(req)}` });
+  const perIp = app.rateLimit({ max: config.RATE_LIMIT_MAX, timeWindow: WINDOW_MS, keyGenerator: ipOf }) as EdgeHook;
   return {
-    perIp: app.rateLimit({ max: config.RATE_LIMIT_MAX, timeWindow: WINDOW_MS, keyGenerator: ipOf }) as EdgeHook,
+    // A well-formed API key is a product's server: its address gets the key budget (counted apart
+    // from browsers' per-IP budget), still before the key is checked, so garbage keys stay bounded.
+    async perIp(request, reply) {
+      const credential = parseBearer(request.headers.authorization);
+      if (!credential || !API_KEY_FORMAT.test(credential)) return perIp(request, reply);
+      const result = await perIpForKeys(request);
+      if (!result.isAllowed && result.isExceeded) throw rateLimited(result.ttl, 'per-IP (API keys)');
+    },
     perIpStrict: app.rateLimit({ max: config.AUTH_RATE_LIMIT_MAX, timeWindow: WINDOW_MS, keyGenerator: ipOf }) as EdgeHook,
     async perUser(request) {
-      if (!request.user && !request.apiKey) return;
+      if (request.apiKey) {
+        const result = await perKey(request);
+        if (!result.isAllowed && result.isExceeded) throw rateLimited(result.ttl, 'per-key');
+        return;
+      }
+      if (!request.user) return;
       const result = await perUser(request);
       if (!result.isAllowed && result.isExceeded) throw rateLimited(result.ttl, 'per-user');
     },
