@@ -25,3 +25,4 @@ export * from './concurrency.js';
 export * from './outbox-store.js';
 export * from './outbox-relay.js';
 export * from './outbox-metrics.js';
+export * from './standard-webhooks.js';
