@@ -25,3 +25,5 @@ export * from './concurrency.js';
 export * from './outbox-store.js';
 export * from './outbox-relay.js';
 export * from './outbox-metrics.js';
+export * from './outbound-address.js';
+export * from './safe-outbound.js';
