@@ -26,3 +26,5 @@ export * from './outbox-store.js';
 export * from './outbox-relay.js';
 export * from './outbox-metrics.js';
 export * from './standard-webhooks.js';
+export * from './outbound-address.js';
+export * from './safe-outbound.js';
