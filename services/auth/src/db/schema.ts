@@ -127,7 +127,50 @@ export interface ApiKeysTable {
 }
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 
+export interface WebhookEndpointsTable {
+  id: Generated<string>;
+  url: string;
+  events: string[];
+  description: ColumnType<string, string | undefined, string>;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  disabled_reason: string | null;
+  secret_encrypted: string;
+  previous_secret_encrypted: string | null;
+  previous_secret_expires_at: NullableTimestamp;
+  failing_since: NullableTimestamp;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export interface WebhookMessagesTable {
+  id: string;
+  type: string;
+  body: string;
+  created_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  endpoint_id: string;
+  message_id: string;
+  created_at: Timestamp;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  lease_until: NullableTimestamp;
+  last_attempt_at: NullableTimestamp;
+  delivered_at: NullableTimestamp;
+  dead_at: NullableTimestamp;
+  last_error: string | null;
+  last_status_code: number | null;
+  last_response: string | null;
+}
+
 export interface AuthDatabase {
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_messages: WebhookMessagesTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
   users: UsersTable;

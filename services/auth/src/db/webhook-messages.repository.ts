@@ -1,0 +1,34 @@
+import { sql } from 'kysely';
+import { webhookMessage, type Executor } from '@questline/platform';
+import type { AuthDatabase } from './schema.js';
+
+type Db = Executor<AuthDatabase>;
+
+/** The event types of api.md v1.2 (`webhook.test` is sent directly, never enqueued). */
+export const WEBHOOK_EVENT_TYPES = ['quest.completed', 'quest.claimed', 'reward.granted', 'wallet.debited', 'user.created', 'user.banned', 'user.unbanned'] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/**
+ * Records one webhook message in the caller's transaction (the transaction of its cause: the
+ * ledger entry, the ban, the completion handed over by progress) and fans it out, in the same
+ * statement, to a delivery per live endpoint subscribed to its type now. `id` is the message's
+ * webhook-id: the same id again (a cause retried, progress's relay delivering twice) adds nothing.
+ * Returns whether it was new.
+ */
+export async function enqueueWebhookMessage(db: Db, msg: { id: string; type: WebhookEventType; data: unknown; at?: Date }): Promise<boolean> {
+  const body = webhookMessage(msg.type, msg.data, msg.at ?? new Date());
+  const { rows } = await sql<{ id: string }>`
+    WITH message AS (
+      INSERT INTO webhook_messages (id, type, body) VALUES (${msg.id}, ${msg.type}, ${body})
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id
+    ), fanned AS (
+      INSERT INTO webhook_deliveries (endpoint_id, message_id)
+      SELECT e.id, m.id FROM webhook_endpoints e, message m
+      WHERE e.deleted_at IS NULL AND e.enabled AND ${msg.type} = ANY (e.events)
+      RETURNING id
+    )
+    SELECT id FROM message
+  `.execute(db);
+  return rows.length > 0;
+}
