@@ -89,11 +89,28 @@ export function cachedApiKeyVerifier(lookup: ApiKeyVerifier, opts: KeyCacheOptio
   };
 }
 
+/** Whether auth's answer is `{apiKey: {id, name, prefix, scopes}}` with known scopes only. */
+function isApiKeyAnswer(body: unknown): body is Static<typeof ApiKeyVerifyResponse> {
+  const key = (body as { apiKey?: Record<string, unknown> } | null)?.apiKey;
+  if (!key || typeof key !== 'object') return false;
+  const { id, name, prefix, scopes } = key;
+  return (
+    typeof id === 'string' &&
+    typeof name === 'string' &&
+    typeof prefix === 'string' &&
+    Array.isArray(scopes) &&
+    scopes.every((s) => typeof s === 'string' && (SCOPES as readonly string[]).includes(s))
+  );
+}
+
 /** Asks auth (signed internal call) through a short cache; what the gateway, catalog and progress use. */
 export function remoteApiKeyVerifier(auth: ServiceClient, opts: KeyCacheOptions = {}): ApiKeyVerifier {
   return cachedApiKeyVerifier(async (secret, requestId) => {
     const res = await auth.request<Static<typeof ApiKeyVerifyResponse>>('POST', '/internal/api-keys/verify', { body: { secret }, requestId });
-    if (res.status === 200) return res.body.apiKey;
+    // A key is trusted for what the answer says it may do: an answer of another shape (a peer on
+    // another version, a proxy's page) is no verdict at all.
+    if (res.status === 200 && isApiKeyAnswer(res.body)) return res.body.apiKey;
+    if (res.status === 200) throw new UpstreamError('auth', 'api key check answered 200 in an unknown shape', res.status);
     if (res.status === 404) return null;
     throw new UpstreamError('auth', `api key check answered ${res.status}`, res.status);
   }, opts);

@@ -1,7 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { actorOf, cachedApiKeyVerifier, principalOf, type ApiKeyCaller, type ApiKeyVerifier } from '../src/api-keys.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { actorOf, cachedApiKeyVerifier, principalOf, remoteApiKeyVerifier, type ApiKeyCaller, type ApiKeyVerifier } from '../src/api-keys.js';
+import { createServiceClient } from '../src/http-client.js';
 import { requireAuth, type TokenVerifier } from '../src/auth.js';
 import { AppError } from '../src/errors.js';
 import { UpstreamError } from '../src/upstream-error.js';
@@ -120,5 +123,35 @@ describe('requireAuth with API keys', () => {
       throw new UpstreamError('auth', 'down');
     };
     await assert.rejects(run({ scope: 'catalog:write', keys: down }, SECRET), refused(503, 'UPSTREAM_UNAVAILABLE'));
+  });
+});
+
+describe('remoteApiKeyVerifier (auth asked over HTTP)', () => {
+  test('200 with a key → the key; 404 → null; 200 of another shape or a 5xx → UpstreamError (no verdict)', async () => {
+    const answers: Record<string, { status: number; body: unknown }> = {
+      [SECRET]: { status: 200, body: { apiKey: KEY } },
+      [OTHER]: { status: 404, body: { error: { code: 'NOT_FOUND' } } },
+      [`qlk_Shape001_${'s'.repeat(43)}`]: { status: 200, body: { apiKey: { id: KEY.id, scopes: 'everything' } } },
+      [`qlk_Error001_${'e'.repeat(43)}`]: { status: 500, body: { error: { code: 'INTERNAL' } } },
+    };
+    const server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c));
+      req.on('end', () => {
+        const answer = answers[(JSON.parse(raw) as { secret: string }).secret] ?? { status: 404, body: {} };
+        res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const verify = remoteApiKeyVerifier(createServiceClient({ service: 'auth', baseUrl: `http://127.0.0.1:${port}`, internalToken: 'test-token' }), { ttlMs: 0 });
+      assert.deepEqual(await verify(SECRET, 'r1'), KEY);
+      assert.equal(await verify(OTHER, 'r2'), null);
+      await assert.rejects(verify(`qlk_Shape001_${'s'.repeat(43)}`, 'r3'), UpstreamError);
+      await assert.rejects(verify(`qlk_Error001_${'e'.repeat(43)}`, 'r4'), UpstreamError);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
