@@ -7,6 +7,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { apiClient, eventually, startTestStack, type TestStack } from '@questline/testkit';
 import { declarePlayerReportable } from './event-types-support.js';
@@ -330,6 +333,48 @@ describe('a player and an admin, end to end', () => {
     await player.locator('[data-quest=daily-login]').waitFor();
     await screenshot(player, 'player-quests-archived');
   });
+
+  test('an admin creates a webhook (the secret shown once), sends a test message the receiver can verify, and disables it', async () => {
+    const received: Array<{ headers: Record<string, string>; body: string }> = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => {
+        received.push({ headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])), body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/questline`;
+      await admin.getByRole('link', { name: 'Webhooks' }).click();
+      await admin.getByText('No webhooks yet').waitFor();
+      await admin.getByLabel('Receiver URL (https)').fill(url);
+      await admin.getByRole('button', { name: 'Create webhook' }).click();
+      const secret = (await admin.locator('[data-secret]').textContent()) ?? '';
+      assert.match(secret, /^whsec_[A-Za-z0-9+/=]{32,}$/);
+      await screenshot(admin, 'admin-webhooks-secret');
+      await admin.getByRole('button', { name: 'Done' }).click();
+      assert.equal(await admin.locator('[data-secret]').count(), 0, 'the secret is gone once dismissed');
+
+      const item = admin.locator(`[data-webhook="${url}"]`);
+      await item.getByRole('button', { name: 'Send test' }).click();
+      await admin.getByText(/Test message answered 204/).waitFor();
+      const test = received.find((r) => JSON.parse(r.body).type === 'webhook.test');
+      assert.ok(test, 'the receiver got the test message');
+      // Verified by the Standard Webhooks reference library, not by our own code.
+      assert.doesNotThrow(() => new Webhook(secret.slice('whsec_'.length)).verify(test.body, test.headers));
+
+      await item.getByRole('button', { name: 'Disable' }).click();
+      await admin.getByText(`Disabled ${url}.`).waitFor();
+      await item.getByRole('button', { name: 'Enable' }).waitFor();
+      await item.getByRole('button', { name: 'Deliveries' }).click();
+      await item.getByText('No deliveries yet.').waitFor();
+      await screenshot(admin, 'admin-webhooks');
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  });
 });
 
 describe('accessibility and small screens', () => {
@@ -392,6 +437,7 @@ describe('accessibility and small screens', () => {
       ['/admin/quests/walk-the-dog/edit', 'admin-quest-edit'],
       ['/admin/rewards', 'admin-rewards'],
       ['/admin/users', 'admin-users'],
+      ['/admin/webhooks', 'admin-webhooks'],
     ]) {
       await check(path!, name!);
     }

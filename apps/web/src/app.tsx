@@ -14,6 +14,7 @@ import { AdminQuestsPage } from './pages/admin/quests-list-page';
 import { QuestFormPage } from './pages/admin/quest-form-page';
 import { RewardsPage } from './pages/admin/rewards-page';
 import { UsersPage } from './pages/admin/users-page';
+import { WebhooksPage } from './pages/admin/webhooks-page';
 
 interface Route {
   pattern: string;
@@ -31,6 +32,7 @@ const routes: Route[] = [
   { pattern: '/admin/quests/:key/edit', title: (p) => `Edit quest ${p.key ?? ''}`, access: 'admin', render: (p) => <QuestFormPage questKey={p.key} /> },
   { pattern: '/admin/rewards', title: 'Rewards', access: 'admin', render: () => <RewardsPage /> },
   { pattern: '/admin/users', title: 'Users', access: 'admin', render: () => <UsersPage /> },
+  { pattern: '/admin/webhooks', title: 'Webhooks', access: 'admin', render: () => <WebhooksPage /> },
 ];
 
 function Redirect({ to }: { to: string }) {

@@ -116,3 +116,29 @@ export interface ClaimResult {
 export interface ApiErrorBody {
   error: { code: string; message: string; requestId?: string; field?: string };
 }
+
+/** api.md v1.2 `webhook`. */
+export interface Webhook {
+  id: string;
+  url: string;
+  events: string[];
+  description: string;
+  enabled: boolean;
+  disabledReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One message to one webhook (api.md v1.2, the delivery log). */
+export interface WebhookDelivery {
+  id: string;
+  messageId: string;
+  eventType: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}

@@ -14,6 +14,7 @@ const adminLinks = [
   { href: '/admin/quests', label: 'Admin: quests' },
   { href: '/admin/rewards', label: 'Rewards' },
   { href: '/admin/users', label: 'Users' },
+  { href: '/admin/webhooks', label: 'Webhooks' },
 ];
 
 export function Shell({ user, title, children }: { user: User | null; title: string; children: ComponentChildren }) {
