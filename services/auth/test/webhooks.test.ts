@@ -123,6 +123,9 @@ describe('creating, reading, changing, deleting', () => {
     assert.ok(after[0]!.dead_at, 'the pending one will not be sent');
     const audit = await h.db.selectFrom('audit_log').select('action').where('entity_key', '=', webhook.id).orderBy('id').execute();
     assert.deepEqual(audit.map((a) => a.action), ['webhook.created', 'webhook.deleted']);
+    const listed = await call('GET', `/api/v1/admin/account-audit?entity=webhook&entityKey=${webhook.id}`, admin.accessToken);
+    assert.equal(listed.statusCode, 200, listed.body);
+    assert.deepEqual(listed.json().items.map((a: { action: string }) => a.action), ['webhook.deleted', 'webhook.created']);
   });
 
   test('unknown ids are 404, malformed ones 400', async () => {
