@@ -180,6 +180,8 @@ describe('bad input (WEBHOOK_ALLOW_PRIVATE=false)', () => {
       [{ url: PUBLIC_URL }, 'events'],
       [{ url: 'not a url', events: ['quest.completed'] }, 'url'],
       [{ url: 'https://93.184.216.34/#frag', events: ['quest.completed'] }, 'url'],
+      // `.invalid` never resolves (RFC 6761): nothing can be said of its address, so it is not registered.
+      [{ url: 'https://hooks.nothing.invalid/hook', events: ['quest.completed'] }, 'url'],
       [{ events: ['quest.completed'] }, 'url'],
       [{ url: PUBLIC_URL, events: ['quest.completed'], description: 'x'.repeat(501) }, 'description'],
     ];
