@@ -36,6 +36,7 @@ export const StartConfigSchema = Type.Object({
   JWT_PRIVATE_JWK: Type.Optional(Type.String({ minLength: 10 })),
   /** Auth's HMAC key for API-key secrets (see services/auth/README.md, "API keys"). */
   API_KEY_HASH_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  WEBHOOK_SECRET_KEY: Type.Optional(Type.String({ minLength: 32 })),
   /** Public keys still accepted during a key rotation (see services/auth/README.md). */
   JWT_PREVIOUS_PUBLIC_JWKS: Type.Optional(Type.String({ minLength: 2 })),
   ADMIN_USERNAME: Type.String({ default: 'admin', pattern: '^[a-zA-Z0-9_.-]{3,32}$' }),

@@ -36,16 +36,21 @@ interface Secrets {
   jwtPrivateJwk: string;
   adminPassword: string;
   apiKeyHashSecret: string;
+  webhookSecretKey: string;
 }
 
 /** Dev secrets are generated once and kept in the data dir, so tokens and data survive restarts. */
 async function loadSecrets(dataDir: string): Promise<Secrets> {
   const file = path.join(dataDir, 'secrets.json');
   if (existsSync(file)) {
-    const stored = JSON.parse(await readFile(file, 'utf8')) as Partial<Secrets> & Omit<Secrets, 'apiKeyHashSecret'>;
-    if (stored.apiKeyHashSecret) return stored as Secrets;
-    // A data dir from before API keys: the new secret is added, the others kept as they are.
-    const completed: Secrets = { ...stored, apiKeyHashSecret: randomBytes(32).toString('base64url') };
+    const stored = JSON.parse(await readFile(file, 'utf8')) as Partial<Secrets> & Omit<Secrets, 'apiKeyHashSecret' | 'webhookSecretKey'>;
+    if (stored.apiKeyHashSecret && stored.webhookSecretKey) return stored as Secrets;
+    // A data dir from before API keys or webhooks: the new secrets are added, the others kept as they are.
+    const completed: Secrets = {
+      ...stored,
+      apiKeyHashSecret: stored.apiKeyHashSecret ?? randomBytes(32).toString('base64url'),
+      webhookSecretKey: stored.webhookSecretKey ?? randomBytes(32).toString('base64url'),
+    };
     await writeFile(file, JSON.stringify(completed, null, 2), { mode: 0o600 });
     return completed;
   }
@@ -55,6 +60,7 @@ async function loadSecrets(dataDir: string): Promise<Secrets> {
     jwtPrivateJwk: await generateSigningJwk(),
     adminPassword: randomBytes(12).toString('base64url'),
     apiKeyHashSecret: randomBytes(32).toString('base64url'),
+    webhookSecretKey: randomBytes(32).toString('base64url'),
   };
   await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -84,8 +90,8 @@ async function main() {
     fail([`invalid configuration: ${unset.join(', ')} must be set too (give all three *_DATABASE_URL or none)`], 78);
   }
   const external = unset.length === 0;
-  if (cfg.NODE_ENV === 'production' && (!cfg.ADMIN_PASSWORD || !cfg.INTERNAL_TOKEN || !cfg.JWT_PRIVATE_JWK || !cfg.API_KEY_HASH_SECRET)) {
-    fail(['invalid configuration: ADMIN_PASSWORD, INTERNAL_TOKEN, JWT_PRIVATE_JWK and API_KEY_HASH_SECRET are required in production'], 78);
+  if (cfg.NODE_ENV === 'production' && (!cfg.ADMIN_PASSWORD || !cfg.INTERNAL_TOKEN || !cfg.JWT_PRIVATE_JWK || !cfg.API_KEY_HASH_SECRET || !cfg.WEBHOOK_SECRET_KEY)) {
+    fail(['invalid configuration: ADMIN_PASSWORD, INTERNAL_TOKEN, JWT_PRIVATE_JWK, API_KEY_HASH_SECRET and WEBHOOK_SECRET_KEY are required in production'], 78);
   }
 
   let lock: InstanceLock;
@@ -168,6 +174,9 @@ async function main() {
       internalToken: cfg.INTERNAL_TOKEN ?? secrets.internalToken,
       jwtPrivateJwk: cfg.JWT_PRIVATE_JWK ?? secrets.jwtPrivateJwk,
       apiKeyHashSecret: cfg.API_KEY_HASH_SECRET ?? secrets.apiKeyHashSecret,
+      webhookSecretKey: cfg.WEBHOOK_SECRET_KEY ?? secrets.webhookSecretKey,
+      // Development receivers run on this machine; production ones must be public https.
+      allowLocalWebhooks: cfg.NODE_ENV !== 'production',
       admin: { username: cfg.ADMIN_USERNAME, password: adminPassword },
       nodeEnv: cfg.NODE_ENV,
       logLevel: cfg.LOG_LEVEL,

@@ -9,6 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { apiClient, eventually, startTestStack, type ApiCall, type TestStack } from '@questline/testkit';
 
@@ -123,6 +125,37 @@ describe('API keys through the gateway', () => {
       const res = await api('GET', '/api/v1/admin/quests', { token: bad });
       assert.equal(res.status, 401);
       assert.equal(res.body.error.code, 'UNAUTHENTICATED');
+    }
+  });
+
+  test('a webhooks:write key manages webhooks through the gateway and its test message reaches a receiver; other keys are 403', async () => {
+    const received: string[] = [];
+    const receiver = createServer((req, res) => {
+      received.push(String(req.headers['webhook-id']));
+      req.resume().on('end', () => res.writeHead(200).end('ok'));
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const { apiKey, secret } = await createKey(['webhooks:write'], 'webhook bot');
+      const created = await api('POST', '/api/v1/admin/webhooks', { token: secret, body: { url, events: ['reward.granted'] } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.match(created.body.secret, /^whsec_/);
+      const id = created.body.webhook.id as string;
+      const sent = await api('POST', `/api/v1/admin/webhooks/${id}/test`, { token: secret });
+      assert.equal(sent.status, 200, JSON.stringify(sent.body));
+      assert.equal(sent.body.statusCode, 200);
+      assert.equal(received.length, 1);
+      const audit = await api('GET', `/api/v1/admin/account-audit?entity=webhook&entityKey=${id}`, { token: adminToken });
+      assert.deepEqual(audit.body.items.map((e: { actorId: string }) => e.actorId), [`key:${apiKey.id}`]);
+
+      const other = await createKey(['users:write', 'catalog:write'], 'no webhooks');
+      const refused = await api('GET', '/api/v1/admin/webhooks', { token: other.secret });
+      assert.equal(refused.status, 403);
+      assert.match(refused.body.error.message, /webhooks:write/);
+      assert.equal((await api('DELETE', `/api/v1/admin/webhooks/${id}`, { token: secret })).status, 204);
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
     }
   });
 

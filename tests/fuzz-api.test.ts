@@ -157,7 +157,7 @@ const violations: string[] = [];
 
 async function send(r: Req): Promise<void> {
   const param = r.param.kind === 'real-user' ? playerId : r.param.kind === 'admin-user' ? adminId : r.param.text;
-  const url = r.endpoint.path.replace('{p}', param) + (r.query ? `?${r.query}` : '');
+  const url = r.endpoint.path.replaceAll('{p}', param) + (r.query ? `?${r.query}` : '');
   const headers: Record<string, string> = { ...r.headers };
   if (r.token === 'not-bearer') headers.authorization = `Basic ${Buffer.from('a:b').toString('base64')}`;
   else if (r.token !== 'none') {

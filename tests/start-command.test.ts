@@ -104,5 +104,5 @@ test('npm start refuses a partial set of database URLs, naming the missing keys'
 test('npm start in production mode refuses to run without an admin password and secrets', async () => {
   const { code, output } = await refused({ ...(await ports()), NODE_ENV: 'production' });
   assert.equal(code, 78);
-  assert.match(output, /ADMIN_PASSWORD, INTERNAL_TOKEN, JWT_PRIVATE_JWK and API_KEY_HASH_SECRET are required in production/);
+  assert.match(output, /ADMIN_PASSWORD, INTERNAL_TOKEN, JWT_PRIVATE_JWK, API_KEY_HASH_SECRET and WEBHOOK_SECRET_KEY are required in production/);
 });

@@ -75,6 +75,7 @@ async function main() {
       databases: { auth: urls.questline_auth!, catalog: urls.questline_catalog!, progress: urls.questline_progress! },
       internalToken: randomBytes(24).toString('hex'),
       apiKeyHashSecret: randomBytes(32).toString('base64url'),
+      webhookSecretKey: randomBytes(32).toString('base64url'),
       jwtPrivateJwk: await generateSigningJwk(),
       admin: { username: 'admin', password: randomBytes(12).toString('hex') },
       nodeEnv: 'production',

@@ -54,6 +54,9 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     databases: { auth: databases.auth, catalog: databases.catalog, progress: databases.progress },
     internalToken: randomBytes(24).toString('hex'),
     apiKeyHashSecret: randomBytes(32).toString('base64url'),
+    webhookSecretKey: randomBytes(32).toString('base64url'),
+    // The webhook receivers of the measurements listen on loopback.
+    allowLocalWebhooks: true,
     jwtPrivateJwk,
     admin,
     nodeEnv: 'production' as const,

@@ -7,6 +7,13 @@ export interface StackSettings {
   jwtPrivateJwk: string;
   /** Auth's HMAC key for API-key secrets (its API_KEY_HASH_SECRET). */
   apiKeyHashSecret?: string;
+  /** Auth's key for webhook signing secrets at rest (its WEBHOOK_SECRET_KEY). */
+  webhookSecretKey?: string;
+  /**
+   * Lets webhook receivers be http:// and on loopback/private addresses (auth's WEBHOOK_ALLOW_HTTP
+   * and WEBHOOK_ALLOW_PRIVATE): development and tests, where receivers run on this machine.
+   */
+  allowLocalWebhooks?: boolean;
   admin?: { username: string; password: string };
   nodeEnv: 'development' | 'production' | 'test';
   logLevel: string;
@@ -50,6 +57,8 @@ export function serviceEnv(s: StackSettings, name: ServiceName): Record<string, 
       CATALOG_URL: url('catalog'),
       JWT_PRIVATE_JWK: s.jwtPrivateJwk,
       ...(s.apiKeyHashSecret ? { API_KEY_HASH_SECRET: s.apiKeyHashSecret } : {}),
+      ...(s.webhookSecretKey ? { WEBHOOK_SECRET_KEY: s.webhookSecretKey } : {}),
+      ...(s.allowLocalWebhooks ? { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true' } : {}),
       ...(s.admin ? { ADMIN_USERNAME: s.admin.username, ADMIN_PASSWORD: s.admin.password } : {}),
     },
     catalog: { DATABASE_URL: s.databases.catalog, AUTH_URL: url('auth') },

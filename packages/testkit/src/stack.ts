@@ -52,6 +52,9 @@ export async function startTestStack(opts: {
       internalToken,
       jwtPrivateJwk: await generateSigningJwk(),
       apiKeyHashSecret: randomBytes(32).toString('hex'),
+      webhookSecretKey: randomBytes(32).toString('hex'),
+      // Test receivers listen on loopback over plain http.
+      allowLocalWebhooks: true,
       admin,
       nodeEnv: 'test',
       logLevel: testEnv.stackLogLevel,

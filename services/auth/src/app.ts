@@ -10,6 +10,7 @@ import { registerAuthRoutes } from './routes/auth.routes.js';
 import { registerInternalRoutes } from './routes/internal.routes.js';
 import { registerMeRoutes } from './routes/me.routes.js';
 import { registerUserRoutes } from './routes/users.routes.js';
+import { registerWebhookRoutes } from './routes/webhooks.routes.js';
 import { ensureAdmin } from './use-cases/admin-users.use-case.js';
 
 /** Builds the auth service; the database must already be migrated (server.ts or the tests do it). */
@@ -35,6 +36,7 @@ export async function buildApp(config: Config): Promise<App> {
     registerAdminRoutes(app, deps);
     registerApiKeyRoutes(app, deps);
     registerUserRoutes(app, deps);
+    registerWebhookRoutes(app, deps);
     registerInternalRoutes(app, deps);
 
     app.addHook('onClose', async () => {

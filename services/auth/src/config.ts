@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { BaseConfig } from '@questline/platform';
+import { BaseConfig, WebhookOutboundConfig } from '@questline/platform';
 
 export const USERNAME_PATTERN = '^[a-zA-Z0-9_.-]{3,32}$';
 
@@ -24,6 +24,13 @@ export const ConfigSchema = Type.Object({
    * INTERNAL_TOKEN (keys then stop matching if INTERNAL_TOKEN changes).
    */
   API_KEY_HASH_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  /**
+   * The key webhook signing secrets are encrypted with at rest (AES-256-GCM; README.md, "Webhooks"):
+   * at least 32 characters of randomness. Required in production; elsewhere, when absent, one is
+   * derived from INTERNAL_TOKEN. Changing it makes every stored signing secret unreadable.
+   */
+  WEBHOOK_SECRET_KEY: Type.Optional(Type.String({ minLength: 32 })),
+  ...WebhookOutboundConfig,
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, default: 900 }),
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 30 * 24 * 3600 }),
   /** argon2id memory in KiB; OWASP's minimum is 19 MiB. Raising it re-hashes each password at its next login. */

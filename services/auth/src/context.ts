@@ -9,6 +9,7 @@ import {
   createOutboxRelayMetrics,
   createServiceClient,
   createTokenVerifier,
+  outboundPolicyOf,
   relayHttpTimeoutMs,
   type Metrics,
   type TokenVerifier,
@@ -21,6 +22,7 @@ import type { Actor, AuthContext } from './use-cases/auth-context.js';
 import { createLoginThrottle } from './use-cases/login-throttle.use-case.js';
 import { createPasswords, type Passwords } from './domain/passwords.js';
 import { createAccessTokenSigner, type AccessTokenSigner } from './domain/tokens.js';
+import { webhookEncryptionKey } from './domain/webhook-secrets.js';
 import { createOutboxRelay } from './workers/outbox-relay.js';
 import { createAccounts, type Accounts } from './use-cases/accounts.use-case.js';
 import { lookupApiKey } from './use-cases/api-keys.use-case.js';
@@ -37,6 +39,7 @@ export interface Credentials {
   passwords: Passwords;
   commonPasswords: ReadonlySet<string>;
   apiKeyHashKey: Buffer;
+  webhookSecretKey: Buffer;
 }
 
 /**
@@ -50,12 +53,23 @@ export function apiKeyHashKey(config: Pick<Config, 'API_KEY_HASH_SECRET' | 'INTE
   return createHmac('sha256', config.INTERNAL_TOKEN).update('questline api-key hash key (development)').digest();
 }
 
+/**
+ * The AES-256 key webhook signing secrets are encrypted with. Production must give one, for the
+ * reason of apiKeyHashKey; development and tests derive it from INTERNAL_TOKEN (another label).
+ */
+export function webhookSecretKey(config: Pick<Config, 'WEBHOOK_SECRET_KEY' | 'INTERNAL_TOKEN' | 'NODE_ENV'>): Buffer {
+  if (config.WEBHOOK_SECRET_KEY) return webhookEncryptionKey(config.WEBHOOK_SECRET_KEY);
+  if (config.NODE_ENV === 'production') throw new ConfigError('WEBHOOK_SECRET_KEY', 'is required when NODE_ENV=production');
+  return createHmac('sha256', config.INTERNAL_TOKEN).update('questline webhook secret key (development)').digest();
+}
+
 export async function loadCredentials(config: Config): Promise<Credentials> {
   const hashKey = apiKeyHashKey(config);
+  const secretKey = webhookSecretKey(config);
   const signer = await createAccessTokenSigner(config.JWT_PRIVATE_JWK, config.ACCESS_TOKEN_TTL_SECONDS, config.JWT_PREVIOUS_PUBLIC_JWKS);
   const commonPasswords = await loadCommonPasswords();
   const passwords = await createPasswords({ memoryKib: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST });
-  return { signer, passwords, commonPasswords, apiKeyHashKey: hashKey };
+  return { signer, passwords, commonPasswords, apiKeyHashKey: hashKey, webhookSecretKey: secretKey };
 }
 
 /** Everything the routes are built from, assembled once in buildApp. */
@@ -79,7 +93,7 @@ export function createAuthDependencies(
   db: Kysely<AuthDatabase>,
   metrics: Metrics,
   log: FastifyBaseLogger,
-  { signer, passwords, commonPasswords, apiKeyHashKey: hashKey }: Credentials,
+  { signer, passwords, commonPasswords, apiKeyHashKey: hashKey, webhookSecretKey: secretKey }: Credentials,
 ): AuthDependencies {
   const throttle = createLoginThrottle(db, {
     perUsernameAndIp: config.LOGIN_MAX_FAILURES_PER_USERNAME_AND_IP,
@@ -130,6 +144,8 @@ export function createAuthDependencies(
       nudge: (kind) => relay.nudge(kind),
       recordGrant: (source) => grants.inc({ source }),
       apiKeyHashKey: hashKey,
+      webhookSecretKey: secretKey,
+      webhookPolicy: outboundPolicyOf(config),
       // Each hop checks keys on its own through such a cache, so a revocation holds within its TTL
       // plus one request (README.md, "API keys").
       apiKeys: cachedApiKeyVerifier((secret) => lookupApiKey({ db, apiKeyHashKey: hashKey }, secret)),

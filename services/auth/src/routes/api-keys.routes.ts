@@ -36,7 +36,7 @@ const AccountAuditEntry = Type.Object(
   { title: 'AccountAuditEntry' },
 );
 
-const AuditEntity = Type.Union([Type.Literal('api_key'), Type.Literal('user'), Type.Literal('wallet')]);
+const AuditEntity = Type.Union([Type.Literal('api_key'), Type.Literal('user'), Type.Literal('wallet'), Type.Literal('webhook')]);
 
 const isIdCursor = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 

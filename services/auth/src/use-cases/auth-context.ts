@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ApiKeyVerifier } from '@questline/platform';
+import type { ApiKeyVerifier, OutboundPolicy } from '@questline/platform';
 import type { CatalogCurrencies } from '../clients/catalog-currencies.js';
 import type { AuthDatabase, OutboxKind } from '../db/schema.js';
 import type { SourceType } from '../domain/grants.js';
@@ -18,6 +18,10 @@ export interface AuthContext {
   recordGrant(source: SourceType): void;
   /** The HMAC key API-key secrets are hashed with (README.md, "API keys"). */
   apiKeyHashKey: Buffer;
+  /** The AES-256 key webhook signing secrets are stored under (domain/webhook-secrets.ts). */
+  webhookSecretKey: Buffer;
+  /** Which receiver URLs are allowed (WEBHOOK_ALLOW_HTTP / WEBHOOK_ALLOW_PRIVATE). */
+  webhookPolicy: OutboundPolicy;
   /** Auth's own check of API keys on its routes: the local table behind a short cache. */
   apiKeys: ApiKeyVerifier;
 }

@@ -51,6 +51,12 @@ export const ROUTES: PublicRoute[] = [
   { url: '/api/v1/users/external/:externalId', upstream: 'auth', access: 'admin', scopes: { GET: 'users:read', HEAD: 'users:read', PUT: 'users:write' } },
   { url: '/api/v1/users/:userId/sessions', upstream: 'auth', access: 'admin', scope: 'users:write' },
   { url: '/api/v1/users/:userId/debits', upstream: 'auth', access: 'admin', scope: 'users:write' },
+  { url: '/api/v1/admin/webhooks', upstream: 'auth', access: 'admin', scope: 'webhooks:write' },
+  { url: '/api/v1/admin/webhooks/:id', upstream: 'auth', access: 'admin', scope: 'webhooks:write' },
+  { url: '/api/v1/admin/webhooks/:id/rotate-secret', upstream: 'auth', access: 'admin', scope: 'webhooks:write' },
+  { url: '/api/v1/admin/webhooks/:id/test', upstream: 'auth', access: 'admin', scope: 'webhooks:write' },
+  { url: '/api/v1/admin/webhooks/:id/deliveries', upstream: 'auth', access: 'admin', scope: 'webhooks:write' },
+  { url: '/api/v1/admin/webhooks/:id/deliveries/:deliveryId/retry', upstream: 'auth', access: 'admin', scope: 'webhooks:write' },
 
   { url: '/api/v1/quests', upstream: 'catalog', access: 'public' },
   { url: '/api/v1/quests/:key', upstream: 'catalog', access: 'public' },
