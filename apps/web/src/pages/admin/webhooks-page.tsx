@@ -272,7 +272,7 @@ export function WebhooksPage() {
   return (
     <div class="two-columns">
       <section aria-labelledby="webhooks-title">
-        <h2 id="webhooks-title">Webhooks</h2>
+        <h2 id="webhooks-title">Endpoints</h2>
         {secret ? <SecretOnce secret={secret} onDone={() => setSecret(null)} /> : null}
         {flash ? <Notice kind="success">{flash}</Notice> : null}
         <Async state={{ ...list.first, data: list.items }} label="Loading webhooks…">
