@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { BaseConfig } from '@questline/platform';
+import { BaseConfig, WebhookOutboundConfig } from '@questline/platform';
 
 export const USERNAME_PATTERN = '^[a-zA-Z0-9_.-]{3,32}$';
 
@@ -52,6 +52,12 @@ export const ConfigSchema = Type.Object({
    * again after it. The relay's HTTP timeout is derived from it (a quarter, at most 5 s).
    */
   OUTBOX_LEASE_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
+  // Webhook delivery (README.md, "Webhooks"); its relay polls every OUTBOX_POLL_MS.
+  ...WebhookOutboundConfig,
+  /** One delivery attempt's limit (connect, answer, body); its rows are leased for four times it. */
+  WEBHOOK_DELIVERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 10_000 }),
+  /** Deliveries claimed per batch (sent in parallel across endpoints, one by one per endpoint). */
+  WEBHOOK_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

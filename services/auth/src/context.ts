@@ -9,6 +9,7 @@ import {
   createOutboxRelayMetrics,
   createServiceClient,
   createTokenVerifier,
+  outboundPolicyOf,
   relayHttpTimeoutMs,
   type Metrics,
   type TokenVerifier,
@@ -22,6 +23,8 @@ import { createLoginThrottle } from './use-cases/login-throttle.use-case.js';
 import { createPasswords, type Passwords } from './domain/passwords.js';
 import { createAccessTokenSigner, type AccessTokenSigner } from './domain/tokens.js';
 import { createOutboxRelay } from './workers/outbox-relay.js';
+import { createWebhookRelay, createWebhookRelayMetrics } from './workers/webhook-relay.js';
+import { webhookEncryptionKey } from './domain/webhook-secrets.js';
 import { createAccounts, type Accounts } from './use-cases/accounts.use-case.js';
 import { lookupApiKey } from './use-cases/api-keys.use-case.js';
 
@@ -97,6 +100,7 @@ export function createAuthDependencies(
     accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
   });
+  const relayMetrics = createOutboxRelayMetrics(metrics);
   const relay = createOutboxRelay({
     db,
     progress: createServiceClient({
@@ -108,8 +112,19 @@ export function createAuthDependencies(
     }),
     pollMs: config.OUTBOX_POLL_MS,
     leaseMs: config.OUTBOX_LEASE_MS,
-    metrics: createOutboxRelayMetrics(metrics),
+    metrics: relayMetrics,
     log: log.child({ job: 'outbox-relay' }),
+  });
+  const webhooks = createWebhookRelay({
+    db,
+    secretKey: webhookEncryptionKey(createHmac('sha256', config.INTERNAL_TOKEN).update('questline webhook secret key (development)').digest()),
+    policy: outboundPolicyOf(config),
+    timeoutMs: config.WEBHOOK_DELIVERY_TIMEOUT_MS,
+    batchSize: config.WEBHOOK_BATCH_SIZE,
+    pollMs: config.OUTBOX_POLL_MS,
+    relayMetrics,
+    metrics: createWebhookRelayMetrics(metrics),
+    log: log.child({ job: 'webhook-relay' }),
   });
   const grants = metrics.counter('questline_grants_total', 'Grants paid (duplicates not counted), by source', ['source']);
   const counters = {
@@ -146,10 +161,11 @@ export function createAuthDependencies(
       }, THROTTLE_SWEEP_MS);
       sweeper.unref();
       relay.start();
+      webhooks.start();
     },
     async stop() {
       clearInterval(sweeper);
-      await relay.stop();
+      await Promise.all([relay.stop(), webhooks.stop()]);
     },
   };
 }

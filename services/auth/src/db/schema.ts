@@ -102,7 +102,7 @@ export interface LoginFailuresTable {
   last_attempt_at: Timestamp;
 }
 
-export type AuditEntity = 'api_key' | 'user' | 'wallet';
+export type AuditEntity = 'api_key' | 'user' | 'wallet' | 'webhook';
 
 export interface AuditLogTable {
   id: Generated<number>;
