@@ -24,7 +24,6 @@ import { createPasswords, type Passwords } from './domain/passwords.js';
 import { createAccessTokenSigner, type AccessTokenSigner } from './domain/tokens.js';
 import { createOutboxRelay } from './workers/outbox-relay.js';
 import { createWebhookRelay, createWebhookRelayMetrics } from './workers/webhook-relay.js';
-import { webhookEncryptionKey } from './domain/webhook-secrets.js';
 import { createAccounts, type Accounts } from './use-cases/accounts.use-case.js';
 import { lookupApiKey } from './use-cases/api-keys.use-case.js';
 
@@ -117,7 +116,7 @@ export function createAuthDependencies(
   });
   const webhooks = createWebhookRelay({
     db,
-    secretKey: webhookEncryptionKey(createHmac('sha256', config.INTERNAL_TOKEN).update('questline webhook secret key (development)').digest()),
+    secretKey: createHmac('sha256', config.INTERNAL_TOKEN).update('questline webhook secret key (development)').digest(),
     policy: outboundPolicyOf(config),
     timeoutMs: config.WEBHOOK_DELIVERY_TIMEOUT_MS,
     batchSize: config.WEBHOOK_BATCH_SIZE,
@@ -142,7 +141,7 @@ export function createAuthDependencies(
     ctx: {
       db,
       currencies,
-      nudge: (kind) => relay.nudge(kind),
+      nudge: (kind) => (kind === 'webhook' ? webhooks.nudge() : relay.nudge(kind)),
       recordGrant: (source) => grants.inc({ source }),
       apiKeyHashKey: hashKey,
       // Each hop checks keys on its own through such a cache, so a revocation holds within its TTL
