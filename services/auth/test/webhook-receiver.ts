@@ -65,8 +65,14 @@ export class WebhookReceiver {
     return this.received.map((r) => String(r.headers['webhook-id']));
   }
 
-  async close(): Promise<void> {
+  /** Drops the connections of the requests left hanging (their senders see a reset). */
+  release(): void {
     for (const res of this.hanging) res.destroy();
+    this.hanging.clear();
+  }
+
+  async close(): Promise<void> {
+    this.release();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }

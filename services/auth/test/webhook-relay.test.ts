@@ -12,6 +12,7 @@ import { WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_MAX_ATTEMPTS } from '../src/domain/we
 import { createWebhookRelay, createWebhookRelayMetrics, type WebhookRelayMetrics } from '../src/workers/webhook-relay.js';
 import { startAuth, type Harness } from './support.js';
 import { WebhookReceiver } from './webhook-receiver.js';
+import { eventually } from './progress-stand-in.js';
 
 const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
 const KEY = webhookEncryptionKey(randomBytes(32));
@@ -38,7 +39,8 @@ beforeEach(async () => {
   await h.db.updateTable('webhook_deliveries').set({ dead_at: new Date() }).where('delivered_at', 'is', null).where('dead_at', 'is', null).execute();
 });
 
-function relay(timeoutMs = 2000): OutboxRelay {
+/** One lane unless told: the tests that count attempts per batch want one claim at a time. */
+function relay(timeoutMs = 2000, extra: { lanes?: number; pollMs?: number } = {}): OutboxRelay {
   metrics = createWebhookRelayMetrics(createMetrics('auth-test'));
   return createWebhookRelay({
     db: h.db,
@@ -46,10 +48,11 @@ function relay(timeoutMs = 2000): OutboxRelay {
     policy: { allowHttp: true, allowPrivate: true },
     timeoutMs,
     batchSize: 50,
-    pollMs: 3_600_000,
+    pollMs: extra.pollMs ?? 3_600_000,
     log,
     metrics,
     now: () => clock,
+    lanes: extra.lanes ?? 1,
   });
 }
 
@@ -268,6 +271,30 @@ describe('webhook relay', () => {
     const rowsA = await deliveriesOf(a.id);
     assert.deepEqual(rowsA.map((d) => d.attempts).sort(), [0, 0, 1]);
     assert.ok((await deliveriesOf(b.id)).every((d) => d.delivered_at !== null));
+  });
+
+  test("while one receiver hangs, another endpoint's new messages are still delivered (lanes, one batch per endpoint)", async () => {
+    const hang = await receiver();
+    hang.r.otherwise = 'hang';
+    const good = await receiver();
+    const a = await endpoint(hang.url, ['user.created']);
+    await endpoint(good.url, ['user.created', 'user.banned']);
+    const first = await message('user.created');
+    const wh = relay(10_000, { lanes: 4, pollMs: 50 });
+    wh.start();
+    try {
+      await eventually(async () => hang.r.received.length === 1 && good.r.idsReceived().includes(first), 'the first message at both');
+      const second = await message('user.banned');
+      wh.nudge();
+      await eventually(async () => good.r.idsReceived().includes(second), 'the second message at the good receiver');
+      const [da] = await deliveriesOf(a.id);
+      assert.equal(da!.last_error, null, "the hanging receiver's attempt is still under way");
+      assert.ok(da!.lease_until && da!.delivered_at === null);
+      assert.equal(hang.r.received.length, 1, 'no second request to the endpoint that has one in flight');
+    } finally {
+      hang.r.release();
+      await wh.stop();
+    }
   });
 
   test('rows leased by a relay that died mid-delivery are sent by the next one, with the same webhook-id', async () => {

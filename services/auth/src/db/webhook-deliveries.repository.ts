@@ -25,8 +25,39 @@ export interface DeliveryTarget {
   previous_secret_expires_at: Date | null;
 }
 
+/**
+ * The platform's store over `webhook_deliveries`, except that a claim skips the endpoints with
+ * deliveries in flight (leased and the lease not over): one endpoint is served by one batch at a
+ * time, so a receiver that hangs ties up one of the relay's lanes, never all of them. Two lanes
+ * claiming at the same instant may still both take rows of one endpoint; that is harmless.
+ */
 export function webhookDeliveryStore(db: Kysely<AuthDatabase>): OutboxStore<WebhookDeliveryRow> {
-  return sqlOutboxStore<WebhookDeliveryRow>(db, { table: 'webhook_deliveries', createdColumn: 'created_at' });
+  const base = sqlOutboxStore<WebhookDeliveryRow>(db, { table: 'webhook_deliveries', createdColumn: 'created_at' });
+  return {
+    settle: (settlements) => base.settle(settlements),
+    stats: () => base.stats(),
+    async claim(limit, leaseMs, dueBy) {
+      const { rows } = await sql<WebhookDeliveryRow>`
+        WITH claimed AS (
+          UPDATE webhook_deliveries SET lease_until = now() + make_interval(secs => ${leaseMs / 1000}::float8),
+            attempts = attempts + 1, last_attempt_at = now()
+          WHERE id IN (
+            SELECT d.id FROM webhook_deliveries d
+            WHERE d.delivered_at IS NULL AND d.dead_at IS NULL
+              AND d.next_attempt_at <= coalesce(${dueBy ?? null}::timestamptz, now())
+              AND (d.lease_until IS NULL OR d.lease_until <= now())
+              AND NOT EXISTS (
+                SELECT 1 FROM webhook_deliveries l
+                WHERE l.endpoint_id = d.endpoint_id AND l.lease_until IS NOT NULL AND l.lease_until > now()
+                  AND l.delivered_at IS NULL AND l.dead_at IS NULL)
+            ORDER BY d.created_at, d.id
+            LIMIT ${limit}
+            FOR UPDATE OF d SKIP LOCKED)
+          RETURNING id, attempts, endpoint_id, message_id, created_at)
+        SELECT id, attempts, endpoint_id, message_id FROM claimed ORDER BY created_at, id`.execute(db);
+      return rows;
+    },
+  };
 }
 
 export async function findDeliveryTargets(db: Kysely<AuthDatabase>, deliveryIds: string[]): Promise<Map<string, DeliveryTarget>> {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import { Histogram, type Counter } from 'prom-client';
 import {
+  backoffMs,
   createOutboxRelay,
   deadLetter,
   delivered,
@@ -15,6 +16,7 @@ import {
   type OutboundPolicy,
   type OutboxRelay,
   type OutboxRelayMetrics,
+  type Settlement,
 } from '@questline/platform';
 import type { AuthDatabase } from '../db/schema.js';
 import {
@@ -37,8 +39,13 @@ import {
   WEBHOOK_RESPONSE_LOG_CHARS,
 } from '../domain/webhook-delivery.js';
 
-/** Endpoints served at once; each endpoint's deliveries of a batch go one after the other. */
+/** Endpoints served at once by a lane; each endpoint's deliveries of a batch go one after the other. */
 const ENDPOINT_CONCURRENCY = 16;
+/**
+ * Relays sharing the table in this process (like replicas): while one waits out a hanging
+ * receiver's timeout, the others claim and send the rows of the other endpoints.
+ */
+const LANES = 4;
 const NUDGE_DELAY_MS = 20;
 
 export interface WebhookRelayMetrics {
@@ -74,6 +81,8 @@ export interface WebhookRelayOptions {
   metrics?: WebhookRelayMetrics;
   /** The clock of signatures and of the 5-day rule (tests move it). */
   now?: () => Date;
+  /** Relays over the table in this process (default 4). */
+  lanes?: number;
 }
 
 interface Attempt {
@@ -88,7 +97,8 @@ interface Attempt {
  * client, retried on the api.md schedule, then `failed`. Endpoints are served in parallel and each
  * endpoint's rows one by one; after a failure the endpoint's other rows of the batch are released
  * untried, so a hanging receiver costs one timeout per batch, not one per message, and the other
- * endpoints' rows of the batch go out meanwhile.
+ * endpoints' rows of the batch go out meanwhile. Lanes (see LANES and webhookDeliveryStore) keep
+ * the endpoints' next rows moving while a batch waits for such a timeout.
  */
 export function createWebhookRelay(o: WebhookRelayOptions): OutboxRelay {
   const now = o.now ?? (() => new Date());
@@ -124,57 +134,90 @@ export function createWebhookRelay(o: WebhookRelayOptions): OutboxRelay {
     return { outcome: verdict.final ? deadLetter(verdict.error) : retryLater(verdict.error), record, endpointOk: false };
   }
 
+  const store = webhookDeliveryStore(o.db);
+
+  function settlementOf(row: WebhookDeliveryRow, outcome: DeliveryOutcome | undefined): Settlement<WebhookDeliveryRow> {
+    if (!outcome) return { row, outcome: 'released' };
+    if (outcome.status === 'delivered') return { row, outcome: 'delivered' };
+    if (outcome.status === 'dead') return { row, outcome: 'dead', error: outcome.error };
+    return { row, outcome: 'retry', error: outcome.error, delayMs: backoffMs(row.attempts, WEBHOOK_BACKOFF) };
+  }
+
+  /** After an endpoint's failure, the 5-day rule. */
+  async function disableIfFailedLongEnough(endpointId: string, at: Date): Promise<void> {
+    const failingBefore = new Date(at.getTime() - WEBHOOK_DISABLE_AFTER_MS);
+    const disabled = await disableFailingEndpoints(o.db, [endpointId], failingBefore, DISABLED_REASON, at);
+    for (const id of disabled) {
+      o.metrics?.disabled.inc();
+      log.warn({ endpointId: id }, 'webhook relay: endpoint disabled after 5 days of failed deliveries');
+    }
+  }
+
+  async function serveEndpoint(endpointId: string, group: WebhookDeliveryRow[], targets: Map<string, DeliveryTarget>, signal: AbortSignal) {
+    const outcomes = new Array<DeliveryOutcome | undefined>(group.length);
+    const records: AttemptRecord[] = [];
+    let ok = false;
+    let failed = false;
+    for (const [i, row] of group.entries()) {
+      // Past half the lease the rest is released (sent by the next pass) rather than sent late.
+      if (signal.aborted) break;
+      const a = await attempt(row, targets.get(row.id));
+      outcomes[i] = a.outcome;
+      if (a.record) records.push(a.record);
+      if (a.endpointOk === true) ok = true;
+      if (a.endpointOk === false) {
+        failed = true;
+        break;
+      }
+    }
+    await recordAttempts(o.db, records);
+    // Settled now, not with the batch: the endpoint's lease ends here, so another lane may serve it
+    // while this batch still waits for a slower receiver. The batch's settle repeats it to no effect.
+    await store.settle(group.map((row, i) => settlementOf(row, outcomes[i])));
+    const at = now();
+    await recordEndpointHealth(o.db, ok ? [endpointId] : [], failed ? [endpointId] : [], at);
+    if (failed && !ok) await disableIfFailedLongEnough(endpointId, at);
+    return outcomes;
+  }
+
   async function deliver(rows: WebhookDeliveryRow[], { signal }: DeliveryContext): Promise<Array<DeliveryOutcome | undefined>> {
     const targets = await findDeliveryTargets(o.db, rows.map((r) => r.id));
     const byEndpoint = new Map<string, number[]>();
     for (const [i, row] of rows.entries()) byEndpoint.set(row.endpoint_id, [...(byEndpoint.get(row.endpoint_id) ?? []), i]);
-
     const outcomes = new Array<DeliveryOutcome | undefined>(rows.length);
-    const records: AttemptRecord[] = [];
-    const succeeded = new Set<string>();
-    const failed = new Set<string>();
     await eachLimited([...byEndpoint], ENDPOINT_CONCURRENCY, async ([endpointId, indexes]) => {
-      for (const i of indexes) {
-        // Past half the lease the rest is released (sent by the next pass) rather than sent late.
-        if (signal.aborted) return;
-        const a = await attempt(rows[i]!, targets.get(rows[i]!.id));
-        outcomes[i] = a.outcome;
-        if (a.record) records.push(a.record);
-        if (a.endpointOk === true) succeeded.add(endpointId);
-        if (a.endpointOk === false) {
-          failed.add(endpointId);
-          return;
-        }
-      }
+      const served = await serveEndpoint(endpointId, indexes.map((i) => rows[i]!), targets, signal);
+      for (const [k, i] of indexes.entries()) outcomes[i] = served[k];
     });
-
-    await recordAttempts(o.db, records);
-    const at = now();
-    await recordEndpointHealth(o.db, [...succeeded], [...failed], at);
-    const candidates = [...failed].filter((id) => !succeeded.has(id));
-    if (candidates.length > 0) {
-      const failingBefore = new Date(at.getTime() - WEBHOOK_DISABLE_AFTER_MS);
-      const disabled = await disableFailingEndpoints(o.db, candidates, failingBefore, DISABLED_REASON, at);
-      for (const id of disabled) {
-        o.metrics?.disabled.inc();
-        log.warn({ endpointId: id }, 'webhook relay: endpoint disabled after 5 days of failed deliveries');
-      }
-    }
     return outcomes;
   }
 
-  return createOutboxRelay<WebhookDeliveryRow>({
-    name: 'webhook',
-    store: webhookDeliveryStore(o.db),
-    deliver,
-    batchSize: o.batchSize,
-    pollMs: o.pollMs,
-    // New requests stop at half the lease, so an attempt begun just before still ends inside it.
-    leaseMs: o.timeoutMs * 4,
-    backoff: WEBHOOK_BACKOFF,
-    nudgeDelayMs: NUDGE_DELAY_MS,
-    log,
-    metrics: o.relayMetrics,
-    describe: (row) => ({ endpointId: row.endpoint_id, messageId: row.message_id }),
-  });
+  const lanes = Array.from({ length: o.lanes ?? LANES }, () =>
+    createOutboxRelay<WebhookDeliveryRow>({
+      name: 'webhook',
+      store,
+      deliver,
+      batchSize: o.batchSize,
+      pollMs: o.pollMs,
+      // New requests stop at half the lease, so an attempt begun just before still ends inside it.
+      leaseMs: o.timeoutMs * 4,
+      backoff: WEBHOOK_BACKOFF,
+      nudgeDelayMs: NUDGE_DELAY_MS,
+      log,
+      metrics: o.relayMetrics,
+      describe: (row) => ({ endpointId: row.endpoint_id, messageId: row.message_id }),
+    }),
+  );
+  return {
+    start: () => lanes.forEach((l) => l.start()),
+    // Every lane: the busy ones coalesce it with their pass, an idle one takes the rows.
+    nudge: () => lanes.forEach((l) => l.nudge()),
+    async runOnce(opts) {
+      const results = await Promise.all(lanes.map((l) => l.runOnce(opts)));
+      return results.reduce((a, r) => ({ claimed: a.claimed + r.claimed, delivered: a.delivered + r.delivered, failed: a.failed + r.failed, dead: a.dead + r.dead }));
+    },
+    async stop() {
+      await Promise.all(lanes.map((l) => l.stop()));
+    },
+  };
 }
