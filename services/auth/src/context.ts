@@ -120,7 +120,7 @@ export function createAuthDependencies(
     policy: outboundPolicyOf(config),
     timeoutMs: config.WEBHOOK_DELIVERY_TIMEOUT_MS,
     batchSize: config.WEBHOOK_BATCH_SIZE,
-    pollMs: config.OUTBOX_POLL_MS,
+    pollMs: config.WEBHOOK_POLL_MS,
     relayMetrics,
     metrics: createWebhookRelayMetrics(metrics),
     log: log.child({ job: 'webhook-relay' }),

@@ -14,7 +14,7 @@ const DEV_KEY = createHmac('sha256', INTERNAL_TOKEN).update('questline webhook s
 let h: Harness;
 const receiver = new WebhookReceiver();
 before(async () => {
-  h = await startAuth({ OUTBOX_POLL_MS: '20', WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true' });
+  h = await startAuth({ WEBHOOK_POLL_MS: '20', WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true' });
 });
 after(async () => {
   await h?.close();

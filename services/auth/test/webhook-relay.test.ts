@@ -26,7 +26,7 @@ let metrics: WebhookRelayMetrics;
 
 before(async () => {
   // The app's own relay polls hourly: the tests drive theirs, with a clock they move.
-  h = await startAuth({ OUTBOX_POLL_MS: '3600000', WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true' });
+  h = await startAuth({ WEBHOOK_POLL_MS: '3600000', WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true' });
 });
 after(async () => {
   await Promise.all(receivers.map((r) => r.close()));
