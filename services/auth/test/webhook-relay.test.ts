@@ -40,12 +40,12 @@ beforeEach(async () => {
 });
 
 /** One lane unless told: the tests that count attempts per batch want one claim at a time. */
-function relay(timeoutMs = 2000, extra: { lanes?: number; pollMs?: number } = {}): OutboxRelay {
+function relay(timeoutMs = 2000, extra: { lanes?: number; pollMs?: number; allowPrivate?: boolean } = {}): OutboxRelay {
   metrics = createWebhookRelayMetrics(createMetrics('auth-test'));
   return createWebhookRelay({
     db: h.db,
     secretKey: KEY,
-    policy: { allowHttp: true, allowPrivate: true },
+    policy: { allowHttp: true, allowPrivate: extra.allowPrivate ?? true },
     timeoutMs,
     batchSize: 50,
     pollMs: extra.pollMs ?? 3_600_000,
@@ -313,6 +313,30 @@ describe('webhook relay', () => {
     const [d] = await deliveriesOf(ep.id);
     assert.ok(d!.delivered_at);
     assert.equal(d!.attempts, 2);
+  });
+
+  test('without WEBHOOK_ALLOW_PRIVATE a receiver on loopback is a failed attempt, never reached', async () => {
+    const { r, url } = await receiver();
+    const ep = await endpoint(url);
+    await message();
+    await relay(2000, { allowPrivate: false }).runOnce();
+    assert.equal(r.received.length, 0);
+    const [d] = await deliveriesOf(ep.id);
+    assert.equal(d!.delivered_at, null);
+    assert.equal(d!.dead_at, null, 'retried: the address may change');
+    assert.match(d!.last_error ?? '', /forbidden|loopback/i);
+  });
+
+  test('a signing secret that cannot be decrypted is retried, and nothing unsigned is sent', async () => {
+    const { r, url } = await receiver();
+    const ep = await endpoint(url);
+    await h.db.updateTable('webhook_endpoints').set({ secret_encrypted: encryptWebhookSecret(generateWebhookSecret(), webhookEncryptionKey('another key entirely')) }).where('id', '=', ep.id).execute();
+    await message();
+    await relay().runOnce();
+    assert.equal(r.received.length, 0);
+    const [d] = await deliveriesOf(ep.id);
+    assert.equal(d!.last_error, 'signing secret unreadable');
+    assert.equal(d!.dead_at, null);
   });
 
   test('deliveries of a deleted endpoint are settled, not sent', async () => {
