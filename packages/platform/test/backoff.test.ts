@@ -57,3 +57,17 @@ describe('eachLimited / mapLimited', () => {
     assert.deepEqual(await mapLimited([], 3, async () => 1), []);
   });
 });
+
+describe('backoffMs with a schedule', () => {
+  const policy = { baseMs: 1, maxMs: 1, schedule: [5_000, 300_000, 1_800_000], jitter: 0.2 };
+
+  test('the n-th failure waits the n-th delay, the last one repeating', () => {
+    const top = (n: number) => backoffMs(n, policy, () => 0);
+    assert.deepEqual([1, 2, 3, 4, 9].map(top), [5_000, 300_000, 1_800_000, 1_800_000, 1_800_000]);
+  });
+
+  test('jitter is taken off the scheduled delay, never added', () => {
+    assert.equal(backoffMs(2, policy, () => 1), 240_000);
+    assert.equal(backoffMs(2, policy, () => 0.5), 270_000);
+  });
+});

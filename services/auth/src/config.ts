@@ -59,6 +59,14 @@ export const ConfigSchema = Type.Object({
    * again after it. The relay's HTTP timeout is derived from it (a quarter, at most 5 s).
    */
   OUTBOX_LEASE_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
+  // Webhook delivery (README.md, "Webhook delivery").
+  ...WebhookOutboundConfig,
+  /** One delivery attempt's limit (connect, answer, body); its rows are leased for four times it. */
+  WEBHOOK_DELIVERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 10_000 }),
+  /** Deliveries claimed per batch (sent in parallel across endpoints, one by one per endpoint). */
+  WEBHOOK_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  /** How often each of the webhook relay's lanes looks for due deliveries (a commit that enqueues one nudges it). */
+  WEBHOOK_POLL_MS: Type.Integer({ minimum: 10, default: 1000 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

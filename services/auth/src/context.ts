@@ -24,6 +24,7 @@ import { createPasswords, type Passwords } from './domain/passwords.js';
 import { createAccessTokenSigner, type AccessTokenSigner } from './domain/tokens.js';
 import { webhookEncryptionKey } from './domain/webhook-secrets.js';
 import { createOutboxRelay } from './workers/outbox-relay.js';
+import { createWebhookRelay, createWebhookRelayMetrics } from './workers/webhook-relay.js';
 import { createAccounts, type Accounts } from './use-cases/accounts.use-case.js';
 import { lookupApiKey } from './use-cases/api-keys.use-case.js';
 
@@ -111,6 +112,7 @@ export function createAuthDependencies(
     accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
   });
+  const relayMetrics = createOutboxRelayMetrics(metrics);
   const relay = createOutboxRelay({
     db,
     progress: createServiceClient({
@@ -122,8 +124,19 @@ export function createAuthDependencies(
     }),
     pollMs: config.OUTBOX_POLL_MS,
     leaseMs: config.OUTBOX_LEASE_MS,
-    metrics: createOutboxRelayMetrics(metrics),
+    metrics: relayMetrics,
     log: log.child({ job: 'outbox-relay' }),
+  });
+  const webhooks = createWebhookRelay({
+    db,
+    secretKey: createHmac('sha256', config.INTERNAL_TOKEN).update('questline webhook secret key (development)').digest(),
+    policy: outboundPolicyOf(config),
+    timeoutMs: config.WEBHOOK_DELIVERY_TIMEOUT_MS,
+    batchSize: config.WEBHOOK_BATCH_SIZE,
+    pollMs: config.WEBHOOK_POLL_MS,
+    relayMetrics,
+    metrics: createWebhookRelayMetrics(metrics),
+    log: log.child({ job: 'webhook-relay' }),
   });
   const grants = metrics.counter('questline_grants_total', 'Grants paid (duplicates not counted), by source', ['source']);
   const counters = {
@@ -141,7 +154,7 @@ export function createAuthDependencies(
     ctx: {
       db,
       currencies,
-      nudge: (kind) => relay.nudge(kind),
+      nudge: (kind) => (kind === 'webhook' ? webhooks.nudge() : relay.nudge(kind)),
       recordGrant: (source) => grants.inc({ source }),
       apiKeyHashKey: hashKey,
       webhookSecretKey: secretKey,
@@ -162,10 +175,11 @@ export function createAuthDependencies(
       }, THROTTLE_SWEEP_MS);
       sweeper.unref();
       relay.start();
+      webhooks.start();
     },
     async stop() {
       clearInterval(sweeper);
-      await relay.stop();
+      await Promise.all([relay.stop(), webhooks.stop()]);
     },
   };
 }

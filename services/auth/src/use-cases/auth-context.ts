@@ -12,8 +12,11 @@ export interface AuthContext {
   db: Kysely<AuthDatabase>;
   /** The catalog's currencies, for admin grants only (quest rewards must not wait on the catalog). */
   currencies: CatalogCurrencies;
-  /** After commit: the change is in the outbox already; this saves progress waiting for the next poll. */
-  nudge(kind: OutboxKind): void;
+  /**
+   * After commit: the change is in the outbox already; this saves progress (or, for `webhook`, the
+   * receivers of the messages just enqueued) waiting for the next poll.
+   */
+  nudge(kind: OutboxKind | 'webhook'): void;
   /** After commit, once per grant that paid (a duplicate is not counted). */
   recordGrant(source: SourceType): void;
   /** The HMAC key API-key secrets are hashed with (README.md, "API keys"). */
