@@ -30,7 +30,6 @@ export const ConfigSchema = Type.Object({
    * derived from INTERNAL_TOKEN. Changing it makes every stored signing secret unreadable.
    */
   WEBHOOK_SECRET_KEY: Type.Optional(Type.String({ minLength: 32 })),
-  ...WebhookOutboundConfig,
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, default: 900 }),
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 30 * 24 * 3600 }),
   /** argon2id memory in KiB; OWASP's minimum is 19 MiB. Raising it re-hashes each password at its next login. */

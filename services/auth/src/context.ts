@@ -129,7 +129,7 @@ export function createAuthDependencies(
   });
   const webhooks = createWebhookRelay({
     db,
-    secretKey: createHmac('sha256', config.INTERNAL_TOKEN).update('questline webhook secret key (development)').digest(),
+    secretKey,
     policy: outboundPolicyOf(config),
     timeoutMs: config.WEBHOOK_DELIVERY_TIMEOUT_MS,
     batchSize: config.WEBHOOK_BATCH_SIZE,
