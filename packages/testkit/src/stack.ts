@@ -9,6 +9,8 @@ export interface TestStack extends Stack {
   gateway: string;
   internalToken: string;
   admin: { username: string; password: string };
+  /** The services' database URLs (tests look at what was stored, e.g. auth's webhook messages). */
+  databases: { auth: string; catalog: string; progress: string };
   close(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function startTestStack(opts: {
     gateway: stack.urls.gateway,
     internalToken,
     admin,
+    databases: { auth: auth.url, catalog: catalog.url, progress: progress.url },
     async close() {
       await stack.stop();
       await Promise.all(dbs.map((d) => d.drop().catch(() => undefined)));

@@ -17,6 +17,7 @@ import { loadCatalogSnapshot, saveCatalogSnapshot } from './db/catalog-snapshot.
 import { CatalogCache } from './clients/catalog-cache.js';
 import { UserDirectory } from './clients/user-directory.js';
 import { createGrantRelay, type GrantRelay } from './workers/grant-relay.js';
+import { createWebhookRelay, type WebhookRelay } from './workers/webhook-relay.js';
 import { createProgressMetrics, type ProgressCounters } from './progress-metrics.js';
 import { GroupCommitter } from './use-cases/group-commit.use-case.js';
 
@@ -27,13 +28,15 @@ export interface ProgressContext {
   catalog: CatalogCache;
   users: UserDirectory;
   relay: GrantRelay;
+  /** Hands quest.completed / quest.claimed to auth, which sends the webhooks. */
+  webhookRelay: WebhookRelay;
   verify: TokenVerifier;
   /** API keys, asked of auth behind a 2 s cache (a revocation holds within it). */
   keys: ApiKeyVerifier;
   counters: ProgressCounters;
   /** Single events (POST /events), committed in groups under load. */
   singleEvents: GroupCommitter;
-  /** Called after a commit that queued grants: the relay sends them now rather than at its next poll. */
+  /** Called after a commit that queued grants or webhook messages: the relays send them now rather than at their next poll. */
   onGrantsQueued: () => void;
   /** Loads a catalog copy (the stored one, then a fresh one when the catalog is up) and starts the relay. */
   start(): Promise<void>;
@@ -58,17 +61,28 @@ export function buildContext(config: Config, app: { log: FastifyBaseLogger; metr
     internalToken: config.INTERNAL_TOKEN,
     timeoutMs: relayHttpTimeoutMs(config.OUTBOX_LEASE_MS),
   });
+  const relayMetrics = createOutboxRelayMetrics(app.metrics);
   const relay = createGrantRelay(db, grantClient, {
     pollMs: config.OUTBOX_POLL_MS,
     maxBackoffMs: config.OUTBOX_MAX_BACKOFF_MS,
     leaseMs: config.OUTBOX_LEASE_MS,
-    metrics: createOutboxRelayMetrics(app.metrics),
+    metrics: relayMetrics,
     log: app.log.child({ component: 'grant-relay' }),
     onDelivered: (n) => counters.rewardsPaid.inc(n),
   });
+  const webhookRelay = createWebhookRelay(db, grantClient, {
+    pollMs: config.OUTBOX_POLL_MS,
+    maxBackoffMs: config.OUTBOX_MAX_BACKOFF_MS,
+    leaseMs: config.OUTBOX_LEASE_MS,
+    metrics: relayMetrics,
+    log: app.log.child({ component: 'webhook-relay' }),
+  });
   const verify = remoteTokenVerifier(`${config.AUTH_URL.replace(/\/$/, '')}/.well-known/jwks.json`, { log: app.log.child({ component: 'jwks' }) });
   const keys = remoteApiKeyVerifier(authClient);
-  const onGrantsQueued = () => relay.nudge();
+  const onGrantsQueued = () => {
+    relay.nudge();
+    webhookRelay.nudge();
+  };
   const singleEvents = new GroupCommitter({ db, catalog, counters, onGrantsQueued }, { maxInFlight: 4, maxGroup: 256 });
 
   return {
@@ -77,6 +91,7 @@ export function buildContext(config: Config, app: { log: FastifyBaseLogger; metr
     catalog,
     users,
     relay,
+    webhookRelay,
     verify,
     keys,
     counters,
@@ -85,11 +100,13 @@ export function buildContext(config: Config, app: { log: FastifyBaseLogger; metr
     async start() {
       await catalog.start();
       relay.start();
+      webhookRelay.start();
     },
     async close() {
       verify.close();
       catalog.stop();
       await relay.stop();
+      await webhookRelay.stop();
       await database.close();
     },
   };

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { webhookMessage, type Executor } from '@questline/platform';
+import { unnestColumns, webhookMessage, type Executor } from '@questline/platform';
 import type { AuthDatabase } from './schema.js';
 
 type Db = Executor<AuthDatabase>;
@@ -31,4 +31,30 @@ export async function enqueueWebhookMessage(db: Db, msg: { id: string; type: Web
     SELECT id FROM message
   `.execute(db);
   return rows.length > 0;
+}
+
+/**
+ * enqueueWebhookMessage for several messages (a grant's entries, a batch of users, progress's
+ * hand-over) in one statement: one array parameter per column, each message fanned out to the
+ * endpoints subscribed to its type; ids stored before add nothing. Returns how many were new.
+ */
+export async function enqueueWebhookMessages(db: Db, msgs: ReadonlyArray<{ id: string; type: WebhookEventType; data: unknown; at?: Date }>): Promise<number> {
+  if (msgs.length === 0) return 0;
+  const now = new Date();
+  const col = unnestColumns(msgs);
+  const { rows } = await sql<{ id: string }>`
+    WITH message AS (
+      INSERT INTO webhook_messages (id, type, body)
+      SELECT * FROM unnest(${col('uuid', (m) => m.id)}, ${col('text', (m) => m.type)}, ${col('text', (m) => webhookMessage(m.type, m.data, m.at ?? now))})
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id, type
+    ), fanned AS (
+      INSERT INTO webhook_deliveries (endpoint_id, message_id)
+      SELECT e.id, m.id FROM webhook_endpoints e JOIN message m ON m.type = ANY (e.events)
+      WHERE e.deleted_at IS NULL AND e.enabled
+      RETURNING id
+    )
+    SELECT id FROM message
+  `.execute(db);
+  return rows.length;
 }

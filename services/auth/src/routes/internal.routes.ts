@@ -1,12 +1,21 @@
 import { Type } from '@sinclair/typebox';
 import { ApiKeyVerifyRequest, ApiKeyVerifyResponse, AppError, errorResponses, requireInternal, type App } from '@questline/platform';
-import { GrantRequest, GrantResponse, InternalUser, ResolveExternalUsersRequest, ResolveExternalUsersResponse } from '@questline/contracts';
+import {
+  GrantRequest,
+  GrantResponse,
+  InternalUser,
+  ResolveExternalUsersRequest,
+  ResolveExternalUsersResponse,
+  WebhookMessagesRequest,
+  WebhookMessagesResponse,
+} from '@questline/contracts';
 import type { AuthDependencies } from '../context.js';
 import { toInternalUser } from '../domain/users.js';
 import { lookupApiKey } from '../use-cases/api-keys.use-case.js';
 import { resolveExternalUsers } from '../use-cases/external-users.use-case.js';
 import { applyQuestGrant } from '../use-cases/grants.use-case.js';
 import { findUser } from '../use-cases/users.use-case.js';
+import { acceptProgressMessages } from '../use-cases/webhook-messages.use-case.js';
 
 export function registerInternalRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' | 'internalToken'>) {
   const { ctx } = deps;
@@ -84,5 +93,19 @@ export function registerInternalRoutes(app: App, deps: Pick<AuthDependencies, 'c
       reply.header('cache-control', 'no-store');
       return resolveExternalUsers(ctx, request.body.users);
     },
+  );
+
+  // Progress's quest.completed / quest.claimed, from its outbox: stored (and fanned out) here.
+  app.post(
+    '/internal/webhook-messages',
+    {
+      preValidation,
+      schema: {
+        hide: true,
+        body: WebhookMessagesRequest,
+        response: { 200: WebhookMessagesResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED') },
+      },
+    },
+    async (request) => ({ stored: await acceptProgressMessages(ctx, request.body.messages) }),
   );
 }

@@ -12,6 +12,8 @@ import {
   revokeFamily,
 } from '../db/tokens.repository.js';
 import { insertOutboxRow } from '../db/outbox.repository.js';
+import { enqueueWebhookMessage } from '../db/webhook-messages.repository.js';
+import { userCreatedMessage } from '../domain/webhook-events.js';
 import type { Passwords } from '../domain/passwords.js';
 import { isAcceptablePasswordText, isCommonPassword } from '../domain/password-policy.js';
 import type { LoginThrottle } from './login-throttle.use-case.js';
@@ -68,6 +70,7 @@ export function createAccounts(deps: AccountsDeps) {
       const row = await db.transaction().execute(async (trx) => {
         const user = await insertUser(trx, { username: input.username, passwordHash, timezone: input.timezone });
         await insertOutboxRow(trx, user.id, 'profile');
+        await enqueueWebhookMessage(trx, userCreatedMessage(user));
         return user;
       });
       return { ok: true, user: await userView(db, row) };

@@ -1,6 +1,8 @@
 import type { AuthContext } from './auth-context.js';
 import { insertAudit } from '../db/audit.repository.js';
 import { insertOutboxRow } from '../db/outbox.repository.js';
+import { enqueueWebhookMessage } from '../db/webhook-messages.repository.js';
+import { banMessage, userCreatedMessage } from '../domain/webhook-events.js';
 import type { UserRow } from '../db/schema.js';
 import { revokeAllForUser } from '../db/tokens.repository.js';
 import { findUserByUsername, insertAdminIfAbsent, lockActiveAdminIds, lockUser } from '../db/users.repository.js';
@@ -14,8 +16,8 @@ export type AdminUpdateOutcome = { kind: 'ok'; user: UserView } | { kind: 'not_f
 
 /**
  * Applies an admin's change to a user. At least one unbanned admin must remain; banning also ends
- * every session of the user, and the change reaches progress through the outbox and the audit
- * (same transaction; a patch that changes nothing records nothing).
+ * every session of the user, and the change reaches progress through the outbox, the audit and,
+ * for a ban or an unban, the webhooks (same transaction; a patch that changes nothing records nothing).
  */
 export async function updateUserAsAdmin(ctx: AuthContext, actorId: string, userId: string, patch: AdminUserPatch): Promise<AdminUpdateOutcome> {
   const outcome = await ctx.db.transaction().execute(async (trx) => {
@@ -30,6 +32,10 @@ export async function updateUserAsAdmin(ctx: AuthContext, actorId: string, userI
     }
     // Even when the user was banned already: a ban must leave no live session behind.
     if (patch.status === 'banned') await revokeAllForUser(trx, userId);
+    if (target.status === 'banned' || updated.status === 'banned') {
+      const message = banMessage(target, updated, await userView(trx, updated));
+      if (message) await enqueueWebhookMessage(trx, message);
+    }
     return { kind: 'ok' as const, user: updated };
   });
   if (outcome.kind !== 'ok') return outcome;
@@ -67,6 +73,7 @@ export async function ensureAdmin(ctx: AuthContext, passwords: Passwords, userna
       return existing(winner);
     }
     await insertOutboxRow(trx, created.id, 'profile');
+    await enqueueWebhookMessage(trx, userCreatedMessage(created));
     return { kind: 'created', user: created };
   });
 }

@@ -3,6 +3,8 @@ import type { AuthContext } from './auth-context.js';
 import { insertAudit } from '../db/audit.repository.js';
 import { debitBalance, entriesOfGrant, findGrantByKey, insertGrant, insertLedgerEntries } from '../db/ledger.repository.js';
 import { findUserById } from '../db/users.repository.js';
+import { enqueueWebhookMessages } from '../db/webhook-messages.repository.js';
+import { ledgerMessages } from '../domain/webhook-events.js';
 import { debitKey, debitRequestHash, toLedgerEntryView, type LedgerEntryView } from '../domain/grants.js';
 
 export interface DebitInput {
@@ -76,6 +78,7 @@ export async function applyDebit(ctx: AuthContext, caller: Principal, input: Deb
         [{ currency: input.currency, amount: -input.amount }],
       );
       if (!entry) throw new Error('debit produced no ledger entry');
+      await enqueueWebhookMessages(trx, ledgerMessages(user, [entry]));
       await insertAudit(trx, {
         actorId: actor,
         action: 'wallet.debited',

@@ -1,6 +1,8 @@
 import { isUniqueViolation } from '@questline/platform';
 import type { AuthContext } from './auth-context.js';
 import { insertOutboxRow, insertOutboxRows } from '../db/outbox.repository.js';
+import { enqueueWebhookMessage, enqueueWebhookMessages } from '../db/webhook-messages.repository.js';
+import { userCreatedMessage } from '../domain/webhook-events.js';
 import type { UserRow } from '../db/schema.js';
 import {
   USERNAME_UNIQUE_INDEX,
@@ -53,6 +55,7 @@ export async function upsertExternalUser(ctx: AuthContext, externalId: string, p
         const [created] = await insertExternalUsers(trx, [{ externalId, username, timezone: patch.timezone ?? DEFAULT_TIMEZONE }]);
         if (created) {
           await insertOutboxRow(trx, created.id, 'profile');
+          await enqueueWebhookMessage(trx, userCreatedMessage(created));
           return { created: true, profileChanged: true, user: created };
         }
         user = await findUserByExternalId(trx, externalId, { lock: true });
@@ -106,6 +109,7 @@ export async function resolveExternalUsers(
         inserted.map((u) => u.id),
         'profile',
       );
+      await enqueueWebhookMessages(trx, inserted.map(userCreatedMessage));
       return { created: new Set(inserted.map((u) => u.external_id)), all: await findUsersByExternalIds(trx, ids) };
     }),
   );

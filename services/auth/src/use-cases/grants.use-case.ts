@@ -5,6 +5,8 @@ import { insertAudit } from '../db/audit.repository.js';
 import { addToBalance, entriesOfGrant, findGrantByKey, insertGrant, insertLedgerEntries } from '../db/ledger.repository.js';
 import type { LedgerEntryRow } from '../db/schema.js';
 import { addXpAndBadge, lockUser } from '../db/users.repository.js';
+import { enqueueWebhookMessages } from '../db/webhook-messages.repository.js';
+import { ledgerMessages } from '../domain/webhook-events.js';
 import { adminGrantKey, grantRequestHash, toLedgerEntryView, type GrantInput, type LedgerEntryView } from '../domain/grants.js';
 
 export type GrantOutcome =
@@ -47,6 +49,8 @@ export async function applyGrant(ctx: AuthContext, input: GrantInput): Promise<G
     );
     for (const item of input.items) await addToBalance(trx, input.userId, item.currency, item.amount);
     await addXpAndBadge(trx, input.userId, input.xp, input.badge);
+    // reward.granted per entry, committed with the payment (a duplicate key above writes none).
+    await enqueueWebhookMessages(trx, ledgerMessages(user, entries));
     // Grants somebody ordered are audited with the payment; quest rewards are their own record.
     if (input.actor) {
       await insertAudit(trx, {

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { GrantRequest, RewardPayload } from '@questline/contracts';
+import type { GrantRequest, ProgressWebhookType, RewardPayload } from '@questline/contracts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 // jsonb goes in as JSON text (pg would turn a JS array into a Postgres array) and comes out parsed.
@@ -72,6 +72,22 @@ export interface GrantOutboxTable {
   dead_at: ColumnType<Date | null, never, Date | string | null>;
 }
 
+export interface WebhookOutboxTable {
+  /** The message's webhook-id (derived from its cause). */
+  id: string;
+  type: ProgressWebhookType;
+  data: Json<Record<string, unknown>>;
+  occurred_at: Date;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  lease_until: ColumnType<Date | null, never, Date | string | null>;
+  last_attempt_at: ColumnType<Date | null, never, Date | string | null>;
+  delivered_at: ColumnType<Date | null, never, Date | string | null>;
+  dead_at: ColumnType<Date | null, never, Date | string | null>;
+  last_error: ColumnType<string | null, never, string | null>;
+  created_at: ColumnType<Date, never, never>;
+}
+
 export interface UserProfilesTable {
   id: string;
   role: 'player' | 'admin';
@@ -104,6 +120,7 @@ export interface ProgressDatabase {
   user_quests: UserQuestsTable;
   completions: CompletionsTable;
   grant_outbox: GrantOutboxTable;
+  webhook_outbox: WebhookOutboxTable;
   catalog_snapshot: CatalogSnapshotTable;
   player_daily_counts: PlayerDailyCountsTable;
 }

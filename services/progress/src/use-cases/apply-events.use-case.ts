@@ -7,6 +7,7 @@ import { insertEvents } from '../db/events.repository.js';
 import { listStatesOf, lockUsers, upsertStates, type StateRow } from '../db/user-quests.repository.js';
 import { firstCompletionTimes, insertCompletions } from '../db/completions.repository.js';
 import { enqueueGrants } from '../db/outbox.repository.js';
+import { enqueueWebhookMessages } from '../db/webhook-outbox.repository.js';
 import { applyUserEvents } from './apply-user-events.use-case.js';
 import { countDailyLimits } from './daily-limits.use-case.js';
 import { eventKey, type ApplyTransaction, type UserApplyResult, type UserEvents, type UserInTransaction } from './apply-types.js';
@@ -41,9 +42,10 @@ async function loadFirstCompletions(
  * given order. The users' advisory locks (taken in id order, so concurrent transactions never
  * deadlock on each other) make concurrent transactions for the same user queue up instead of
  * losing updates; the events' primary key makes a repeated id a no-op; completions, claims of
- * auto-claim quests and their grant outbox rows commit together with the progress that earned them.
+ * auto-claim quests, their grant outbox rows and their quest.completed webhook messages commit together
+ * with the progress that earned them.
  * Statements are shared across events and users (one insert of all events, one of all completions,
- * one of all grants, one upsert of all states), which is what makes batches and group commits cheap.
+ * one of all grants, one of all webhook messages, one upsert of all states), which is what makes batches and group commits cheap.
  *
  * Late events (older than the day or period a quest's state has reached) make that quest replay
  * from the user's history in time order, once per list of events (apply-user-events.ts), so
@@ -75,7 +77,7 @@ export async function applyEvents(
     ),
   );
   const firstCompletions = await loadFirstCompletions(trx, catalog, lists, statesByUser);
-  const transaction: ApplyTransaction = { db: trx, catalog, now, unappliedEvents: new Set(inserted), refusedEvents, completionsToInsert: [], grantsToQueue: [] };
+  const transaction: ApplyTransaction = { db: trx, catalog, now, unappliedEvents: new Set(inserted), refusedEvents, completionsToInsert: [], grantsToQueue: [], webhooksToQueue: [] };
 
   // A user may come more than once (two single events in one group commit): one part, one row per quest.
   const parts = new Map<string, UserInTransaction>();
@@ -106,6 +108,7 @@ export async function applyEvents(
   }
   await insertCompletions(trx, transaction.completionsToInsert);
   await enqueueGrants(trx, transaction.grantsToQueue);
+  await enqueueWebhookMessages(trx, transaction.webhooksToQueue);
   await upsertStates(trx, stateRows);
   return results;
 }

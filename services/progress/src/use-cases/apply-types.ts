@@ -5,6 +5,7 @@ import type { NewCompletion } from '../db/completions.repository.js';
 import type { CatalogSnapshot } from '../clients/catalog-cache.js';
 import type { AttributeValue, Outcome } from '../domain/evaluate.js';
 import type { QuestState } from '../domain/quest-state.js';
+import type { OutgoingWebhookMessage } from '../domain/webhook-messages.js';
 
 /** The types of applying events (apply-events.ts, apply-user-events.ts) and of what their callers get back. */
 
@@ -72,6 +73,8 @@ export interface ApplyTransaction {
   refusedEvents: Set<string>;
   completionsToInsert: NewCompletion[];
   grantsToQueue: GrantRequest[];
+  /** quest.completed per completion, for auth's webhooks (one insert for the transaction). */
+  webhooksToQueue: OutgoingWebhookMessage[];
 }
 
 /** One user's part of a transaction (a user may come with several lists: single events of a group commit). */

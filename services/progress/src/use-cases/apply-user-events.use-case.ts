@@ -17,6 +17,7 @@ import {
   type UserEvents,
   type UserInTransaction,
 } from './apply-types.js';
+import { questCompletedMessage } from '../domain/webhook-messages.js';
 
 /** Where an effect is reported: an event's answer, and its result for the quest concerned when it has one. */
 interface Owner {
@@ -205,6 +206,7 @@ class UserEventApplier {
         completedAt: c.completedAt,
         claimedAt: quest.autoClaim ? transaction.now : null,
       });
+      transaction.webhooksToQueue.push(questCompletedMessage(user.userId, quest.key, c.number, c.completedAt, quest.autoClaim));
       if (quest.autoClaim) {
         transaction.grantsToQueue.push(questGrant(user.userId, quest.key, c.number, quest.reward));
         c.owner.applied.rewarded.push({ questKey: quest.key, items: quest.reward.items });

@@ -3,6 +3,8 @@ import type { ProgressDatabase } from '../db/schema.js';
 import { getStateForUpdate, addClaimed, lockUser } from '../db/user-quests.repository.js';
 import { listUnclaimed, markClaimed } from '../db/completions.repository.js';
 import { enqueueGrants } from '../db/outbox.repository.js';
+import { enqueueWebhookMessages } from '../db/webhook-outbox.repository.js';
+import { questClaimedMessage } from '../domain/webhook-messages.js';
 import { requireCatalog, type CatalogCache } from '../clients/catalog-cache.js';
 import type { UserDirectory } from '../clients/user-directory.js';
 import { questGrant, sumRewards, type RewardTotal } from '../domain/grant.js';
@@ -25,8 +27,8 @@ export interface ClaimDeps {
 
 /**
  * Pays every unclaimed completion of one quest: marks them claimed and queues one grant per
- * completion (each with its own idempotency key) in one transaction. The user lock and the row
- * lock make a second, racing claim wait and then find nothing left to claim.
+ * completion (each with its own idempotency key) and the claim's quest.claimed webhook message, in
+ * one transaction. The user lock and the row lock make a second, racing claim wait and then find nothing left to claim.
  *
  * The completions table decides, not the catalog: each completion carries its reward snapshot, so
  * a quest archived (or gone from the catalog copy) after it was earned is paid all the same, even
@@ -49,7 +51,9 @@ export async function claimQuest(deps: ClaimDeps, userId: string, questKey: stri
     if (updated !== numbers.length) throw new Error(`claim of ${questKey} for ${userId} raced: ${updated}/${numbers.length}`);
     await addClaimed(trx, userId, questKey, numbers.length);
     await enqueueGrants(trx, unclaimed.map((c) => questGrant(userId, questKey, c.number, c.reward)));
-    return { kind: 'claimed', completions: numbers, rewarded: sumRewards(unclaimed.map((c) => c.reward)) } as const;
+    const rewarded = sumRewards(unclaimed.map((c) => c.reward));
+    await enqueueWebhookMessages(trx, [questClaimedMessage(userId, questKey, numbers, rewarded, new Date())]);
+    return { kind: 'claimed', completions: numbers, rewarded } as const;
   });
   if (result.kind === 'claimed') {
     deps.onGrantsQueued();

@@ -10,7 +10,7 @@ export interface CommitDeps {
   db: Kysely<ProgressDatabase>;
   catalog: CatalogCache;
   counters: ProgressCounters;
-  /** Called after a commit that queued grants. */
+  /** Called after a commit that queued grants or webhook messages (every completion queues one). */
   onGrantsQueued: () => void;
 }
 
@@ -32,6 +32,7 @@ async function inTransaction<T>(db: Kysely<ProgressDatabase>, fn: (trx: Transact
 function afterCommit(deps: CommitDeps, results: UserApplyResult[]): void {
   let accepted = 0;
   let grants = 0;
+  let completions = 0;
   let replayedEvents = 0;
   for (const r of results) {
     accepted += r.applied.filter((a) => !a.duplicate && !a.refused).length;
@@ -39,15 +40,16 @@ function afterCommit(deps: CommitDeps, results: UserApplyResult[]): void {
     for (const key of r.replays) deps.counters.questReplays.inc({ quest: key });
     replayedEvents += r.replayedEvents;
     grants += r.grants;
+    completions += r.completedKeys.length;
   }
   if (accepted > 0) deps.counters.eventsIngested.inc(accepted);
   if (replayedEvents > 0) deps.counters.replayEventsRead.inc(replayedEvents);
-  if (grants > 0) deps.onGrantsQueued();
+  if (grants > 0 || completions > 0) deps.onGrantsQueued();
 }
 
 /**
  * Applies the event lists of one or more users in one transaction (see applyEvents), then counts
- * them and nudges the grant relay. `snapshots`: each applied event carries the states right after it.
+ * them and nudges the relays. `snapshots`: each applied event carries the states right after it.
  */
 export async function commitEvents(deps: CommitDeps, lists: UserEvents[], opts: { snapshots?: boolean } = {}): Promise<UserApplyResult[]> {
   const catalog = requireCatalog(deps.catalog);

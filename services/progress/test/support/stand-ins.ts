@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT } from 'jose';
-import type { EventTypeRule, GrantRequest, InternalUser, PublishedQuest, ResolveExternalUsersRequest, RetiredQuest } from '@questline/contracts';
+import type { EventTypeRule, GrantRequest, InternalUser, PublishedQuest, ResolveExternalUsersRequest, RetiredQuest, WebhookMessagesRequest } from '@questline/contracts';
 import { NonceCache, verifyInternal, type ApiKeyCaller } from '@questline/platform';
 import { generateSigningJwk } from '@questline/testkit';
 
@@ -59,6 +59,10 @@ export interface AuthStandIn {
   addUser(overrides?: Partial<InternalUser>): InternalUser;
   token(user: Pick<InternalUser, 'id' | 'role' | 'status' | 'timezone'>): Promise<string>;
   successfulGrants(key: string): GrantCall[];
+  /** POST /internal/webhook-messages calls received (their status and bodies). */
+  webhookCalls: Array<{ status: number; body: WebhookMessagesRequest }>;
+  /** Answer the next n webhook-message calls with 503 before accepting again. */
+  failNextWebhookMessages(n: number): void;
   close(): Promise<void>;
 }
 
@@ -76,6 +80,8 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
   let failures: { left: number; status: number; code: string } = { left: 0, status: 503, code: 'UNAVAILABLE' };
   let duringGrant: ((grant: GrantRequest) => Promise<void>) | undefined;
   const nonces = new NonceCache();
+  const webhookCalls: Array<{ status: number; body: WebhookMessagesRequest }> = [];
+  let webhookFailures = 0;
 
   const server = createServer((req, res) => {
     void (async () => {
@@ -107,6 +113,13 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
       if (req.method === 'POST' && url === '/internal/api-keys/verify') {
         const key = apiKeys.get((JSON.parse(raw) as { secret: string }).secret);
         return key ? send(res, 200, { apiKey: key }) : send(res, 404, { error: { code: 'NOT_FOUND' } });
+      }
+      if (req.method === 'POST' && url === '/internal/webhook-messages') {
+        const body = JSON.parse(raw) as WebhookMessagesRequest;
+        const status = webhookFailures > 0 ? 503 : 200;
+        if (webhookFailures > 0) webhookFailures--;
+        webhookCalls.push({ status, body });
+        return status === 200 ? send(res, 200, { stored: body.messages.length }) : send(res, status, { error: { code: 'UNAVAILABLE' } });
       }
       if (req.method === 'POST' && url === '/internal/grants') {
         const body = JSON.parse(raw) as GrantRequest;
@@ -156,6 +169,10 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
         .setIssuedAt()
         .setExpirationTime('15m')
         .sign(signingKey);
+    },
+    webhookCalls,
+    failNextWebhookMessages(n) {
+      webhookFailures = n;
     },
     successfulGrants(key) {
       return grantCalls.filter((c) => c.body.idempotencyKey === key && c.status >= 200 && c.status < 300);

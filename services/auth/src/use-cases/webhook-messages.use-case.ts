@@ -1,0 +1,24 @@
+import type { ProgressWebhookMessage } from '@questline/contracts';
+import type { AuthContext } from './auth-context.js';
+import { findUsersByIds } from '../db/users.repository.js';
+import { enqueueWebhookMessages } from '../db/webhook-messages.repository.js';
+
+/**
+ * POST /internal/webhook-messages: progress's completions and claims, handed over by its outbox
+ * relay. Progress does not know the product's ids, so `externalUserId` is filled in here (null for
+ * a user auth does not have: the event happened all the same). One transaction for the batch;
+ * messages stored by an earlier delivery of it add nothing. Returns how many were new.
+ */
+export async function acceptProgressMessages(ctx: AuthContext, messages: readonly ProgressWebhookMessage[]): Promise<number> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const users = await findUsersByIds(trx, [...new Set(messages.map((m) => m.data.userId))]);
+    const externalIds = new Map(users.map((u) => [u.id, u.external_id]));
+    return enqueueWebhookMessages(
+      trx,
+      messages.map((m) => {
+        const { userId, ...rest } = m.data;
+        return { id: m.id, type: m.type, data: { userId, externalUserId: externalIds.get(userId) ?? null, ...rest }, at: new Date(m.at) };
+      }),
+    );
+  });
+}

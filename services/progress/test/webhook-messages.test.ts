@@ -1,0 +1,115 @@
+/**
+ * quest.completed / quest.claimed (api.md v1.2): written in the transaction of the completion or
+ * the claim, one per cause (a repeated cause adds none), and handed to auth by the webhook relay in
+ * batches, the same ids again after a failed attempt.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DateTime } from 'luxon';
+import { webhookMessageId, type InternalUser } from '@questline/contracts';
+import { startHarness, type Harness } from './support/harness.js';
+import { dailyLogin, signInThreeTimes } from './support/quests.js';
+
+interface MessageRow {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  occurred_at: Date;
+  delivered_at: Date | null;
+}
+
+const FAR_FUTURE = () => new Date(Date.now() + 24 * 3600_000);
+
+describe('webhook messages of progress', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness('progress_webhook_messages', [dailyLogin, signInThreeTimes]);
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  const bearer = async (user: InternalUser) => ({ authorization: `Bearer ${await h.auth.token(user)}` });
+  const messagesOf = (userId: string) =>
+    h.sql<MessageRow>("SELECT id, type, data, occurred_at, delivered_at FROM webhook_outbox WHERE data->>'userId' = $1 ORDER BY type, (data->>'completion')::int, data->>'questKey'", [userId]);
+  const drainWebhooks = async () => {
+    for (let i = 0; i < 20; i++) {
+      const { delivered, failed } = await h.ctx.webhookRelay.runOnce({ dueBy: FAR_FUTURE() });
+      if (delivered === 0 && failed === 0) return;
+    }
+    throw new Error('webhook outbox did not drain');
+  };
+
+  test('every completion of a batch writes one quest.completed, a repeated batch none, a claim one quest.claimed', async () => {
+    const admin = h.auth.addUser({ role: 'admin' });
+    const user = h.auth.addUser();
+    const daysAgo = (days: number) => DateTime.utc().minus({ days }).toISO()!;
+    const events = [2, 1, 0].map((d) => ({ id: `wh-login-${d}`, userId: user.id, type: 'login', occurredAt: daysAgo(d) }));
+    const first = await h.app.inject({ method: 'POST', url: '/api/v1/admin/events', headers: await bearer(admin), payload: { events } });
+    assert.equal(first.statusCode, 200, first.body);
+
+    const completed = await messagesOf(user.id);
+    assert.deepEqual(
+      completed.map((m) => [m.type, m.data.questKey, m.data.completion, m.data.autoClaim]),
+      [
+        ['quest.completed', 'daily-login', 1, true],
+        ['quest.completed', 'sign-in-three-times', 1, false],
+        ['quest.completed', 'daily-login', 2, true],
+        ['quest.completed', 'daily-login', 3, true],
+      ],
+    );
+    const streak = completed.find((m) => m.data.questKey === 'sign-in-three-times')!;
+    assert.equal(streak.id, webhookMessageId('quest.completed', `${user.id}:sign-in-three-times:1`), 'the id is derived from the completion');
+    assert.deepEqual(Object.keys(streak.data).sort(), ['autoClaim', 'completedAt', 'completion', 'questKey', 'userId']);
+    assert.equal(streak.data.completedAt, streak.occurred_at.toISOString(), 'the message is dated by the completion');
+    assert.equal(new Date(streak.data.completedAt as string).toISOString(), DateTime.fromISO(events[2]!.occurredAt).toUTC().toISO());
+
+    const again = await h.app.inject({ method: 'POST', url: '/api/v1/admin/events', headers: await bearer(admin), payload: { events } });
+    assert.deepEqual(again.json(), { accepted: 0, duplicates: 3, rejected: [] });
+    assert.equal((await messagesOf(user.id)).length, 4, 'a repeated batch completes nothing and writes nothing');
+
+    const claim = await h.app.inject({ method: 'POST', url: '/api/v1/me/quests/sign-in-three-times/claim', headers: await bearer(user) });
+    assert.equal(claim.statusCode, 200, claim.body);
+    const refused = await h.app.inject({ method: 'POST', url: '/api/v1/me/quests/sign-in-three-times/claim', headers: await bearer(user) });
+    assert.equal(refused.statusCode, 409, 'nothing left to claim');
+    const claimed = (await messagesOf(user.id)).filter((m) => m.type === 'quest.claimed');
+    assert.equal(claimed.length, 1, 'one claim, one message; a refused claim none');
+    assert.deepEqual(claimed[0]!.data, {
+      userId: user.id,
+      questKey: 'sign-in-three-times',
+      completions: [1],
+      items: [{ currency: 'diamond', amount: 10 }],
+      xp: 0,
+      badge: null,
+    });
+  });
+
+  test('an event that completes nothing writes no message', async () => {
+    const user = h.auth.addUser();
+    // Already completed today: the second login of the day completes nothing more.
+    for (const id of ['a', 'b']) assert.equal((await h.serverEvent(user.id, { id: `quiet-${id}`, type: 'login' })).statusCode, 200);
+    assert.deepEqual((await messagesOf(user.id)).map((m) => [m.data.questKey, m.data.completion]), [['daily-login', 1]]);
+  });
+
+  test('the relay hands the messages to auth in one request, the same ids again after a failure, then settles them', async () => {
+    const user = h.auth.addUser();
+    await h.serverEvent(user.id, { id: 'relay-login', type: 'login' });
+    const mine = (call: (typeof h.auth.webhookCalls)[number]) => call.body.messages.filter((m) => m.data.userId === user.id);
+    const before = h.auth.webhookCalls.length;
+    h.auth.failNextWebhookMessages(1);
+    await drainWebhooks();
+    const calls = h.auth.webhookCalls.slice(before).filter((c) => mine(c).length > 0);
+    assert.deepEqual(calls.map((c) => c.status), [503, 200], 'a failed attempt, then the retry');
+    const [failed, delivered] = calls.map((c) => mine(c));
+    assert.deepEqual(delivered, failed, 'the same messages, with the same ids, again');
+    assert.equal(delivered!.length, 1);
+    const [message] = delivered!;
+    assert.equal(message!.type, 'quest.completed');
+    assert.equal(message!.id, webhookMessageId('quest.completed', `${user.id}:daily-login:1`));
+    assert.equal((message!.data as Record<string, unknown>).externalUserId, undefined, 'auth fills in the external id');
+    const rows = await messagesOf(user.id);
+    assert.ok(rows.every((r) => r.delivered_at !== null), 'settled as delivered');
+    const left = await h.sql<{ n: number }>('SELECT count(*)::int AS n FROM webhook_outbox WHERE delivered_at IS NULL');
+    assert.equal(left[0]!.n, 0, 'nothing left behind');
+  });
+});
