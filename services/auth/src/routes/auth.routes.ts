@@ -41,6 +41,7 @@ export function registerAuthRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' 
       }
       deps.counters.signups.inc();
       deps.ctx.nudge('profile');
+      deps.ctx.nudge('webhook');
       return reply.code(201).send({ user: outcome.user });
     },
   );

@@ -41,6 +41,7 @@ export async function updateUserAsAdmin(ctx: AuthContext, actorId: string, userI
   if (outcome.kind !== 'ok') return outcome;
   // A ban should reach progress in moments, not at the next poll.
   ctx.nudge('profile');
+  ctx.nudge('webhook');
   return { kind: 'ok', user: await userView(ctx.db, outcome.user) };
 }
 

@@ -49,7 +49,7 @@ export async function applyDebit(ctx: AuthContext, caller: Principal, input: Deb
   const hash = debitRequestHash(input);
   const actor = actorOf(caller);
   try {
-    return await ctx.db.transaction().execute(async (trx): Promise<DebitOutcome> => {
+    const outcome = await ctx.db.transaction().execute(async (trx): Promise<DebitOutcome> => {
       const user = await findUserById(trx, input.userId);
       if (!user) return { kind: 'user_not_found' };
       const grantId = await insertGrant(trx, {
@@ -88,6 +88,9 @@ export async function applyDebit(ctx: AuthContext, caller: Principal, input: Deb
       });
       return { kind: 'debited', entry: toLedgerEntryView(entry) };
     });
+    // Its wallet.debited message is committed: the webhook relay need not wait for its poll.
+    if (outcome.kind === 'debited') ctx.nudge('webhook');
+    return outcome;
   } catch (err) {
     if (err instanceof RolledBack) return err.outcome;
     throw err;

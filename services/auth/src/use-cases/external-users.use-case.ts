@@ -77,6 +77,7 @@ export async function upsertExternalUser(ctx: AuthContext, externalId: string, p
     throw err;
   }
   if (result.profileChanged) ctx.nudge('profile');
+  if (result.created) ctx.nudge('webhook');
   return { kind: result.created ? 'created' : 'updated', user: await userView(ctx.db, result.user) };
 }
 
@@ -114,6 +115,7 @@ export async function resolveExternalUsers(
     }),
   );
   if (created.size > 0) ctx.nudge('profile');
+  ctx.nudge('webhook');
   const byId = new Map(all.map((u) => [u.external_id, u]));
   const order = [...new Set(items.map((i) => i.externalId))];
   return {

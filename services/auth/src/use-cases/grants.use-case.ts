@@ -63,7 +63,11 @@ export async function applyGrant(ctx: AuthContext, input: GrantInput): Promise<G
     }
     return { kind: 'paid', entries };
   });
-  if (outcome.kind === 'paid') ctx.recordGrant(input.source.type);
+  if (outcome.kind === 'paid') {
+    ctx.recordGrant(input.source.type);
+    // Its reward.granted messages are committed: the webhook relay need not wait for its poll.
+    ctx.nudge('webhook');
+  }
   return outcome;
 }
 

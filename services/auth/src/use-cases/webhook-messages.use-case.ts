@@ -10,7 +10,7 @@ import { enqueueWebhookMessages } from '../db/webhook-messages.repository.js';
  * messages stored by an earlier delivery of it add nothing. Returns how many were new.
  */
 export async function acceptProgressMessages(ctx: AuthContext, messages: readonly ProgressWebhookMessage[]): Promise<number> {
-  return ctx.db.transaction().execute(async (trx) => {
+  const stored = await ctx.db.transaction().execute(async (trx) => {
     const users = await findUsersByIds(trx, [...new Set(messages.map((m) => m.data.userId))]);
     const externalIds = new Map(users.map((u) => [u.id, u.external_id]));
     return enqueueWebhookMessages(
@@ -21,4 +21,6 @@ export async function acceptProgressMessages(ctx: AuthContext, messages: readonl
       }),
     );
   });
+  if (stored > 0) ctx.nudge('webhook');
+  return stored;
 }

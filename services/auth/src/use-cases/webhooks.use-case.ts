@@ -145,9 +145,12 @@ export async function webhookDeliveriesPage(
   return { kind: 'page', page: { items: items.map(toWebhookDeliveryView), nextCursor } };
 }
 
-export async function retryDelivery(ctx: Ctx, endpointId: string, deliveryId: string): Promise<NotFound | { kind: 'queued' }> {
+export async function retryDelivery(ctx: Pick<AuthContext, 'db' | 'nudge'>, endpointId: string, deliveryId: string): Promise<NotFound | { kind: 'queued' }> {
   if (!(await findWebhookEndpoint(ctx.db, endpointId))) return { kind: 'not_found' };
-  return (await retryWebhookDelivery(ctx.db, endpointId, deliveryId)) ? { kind: 'queued' } : { kind: 'not_found' };
+  if (!(await retryWebhookDelivery(ctx.db, endpointId, deliveryId))) return { kind: 'not_found' };
+  // Due now: the relay sends it at once rather than at its next poll.
+  ctx.nudge('webhook');
+  return { kind: 'queued' };
 }
 
 export type TestOutcome = NotFound | { kind: 'answered'; statusCode: number; durationMs: number } | { kind: 'failed'; error: string; durationMs: number };
