@@ -39,6 +39,13 @@ export async function outboxBacklog(progressDb: string): Promise<number> {
   return Number(rows[0]!.n);
 }
 
+/** Webhook deliveries auth has not settled yet, and messages progress has not handed over yet. */
+export async function webhookBacklog(progressDb: string, authDb: string): Promise<number> {
+  const [handOver] = await query<{ n: string }>(progressDb, 'SELECT count(*) AS n FROM webhook_outbox WHERE delivered_at IS NULL AND dead_at IS NULL');
+  const [deliveries] = await query<{ n: string }>(authDb, 'SELECT count(*) AS n FROM webhook_deliveries WHERE delivered_at IS NULL AND dead_at IS NULL');
+  return Number(handOver!.n) + Number(deliveries!.n);
+}
+
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN);
 
 /**

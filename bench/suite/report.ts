@@ -20,6 +20,8 @@ export interface SuiteReport {
   rss: { idle: Rss; after: Rss };
   results: ScenarioResult[];
   lag: { single: LagStats; batch: LagStats };
+  /** Webhooks on (quest.completed and reward.granted to a loopback receiver) under the single-event load. */
+  webhooks?: { messages: number; distinct: number; p50: number; p99: number; max: number; withoutEventsPerSecond: number; withEventsPerSecond: number };
   pgbench: PgbenchResult;
   wallSeconds: number;
 }
@@ -108,7 +110,15 @@ From the completing event's instant (for a batch without \`occurredAt\`: when th
 ${lagLine('single events (both phases)', r.lag.single)}
 ${lagLine('batch events', r.lag.batch)}
 
-## Memory (RSS) and start-up
+${
+  r.webhooks
+    ? `## Webhooks (cause → receiver)
+
+The single-event load again with one endpoint subscribed to \`quest.completed\` and \`reward.granted\` (a loopback receiver answering 204): ${f0(r.webhooks.messages)} messages (${f0(r.webhooks.distinct)} webhook-ids), from the cause (the completion's instant; the ledger entry's creation) to the receiver: p50 **${ms(r.webhooks.p50)}**, p99 **${ms(r.webhooks.p99)}**, max ${ms(r.webhooks.max)}. Ingestion with webhooks ÷ without: **${Math.round((r.webhooks.withEventsPerSecond / r.webhooks.withoutEventsPerSecond) * 100)} %** (${f0(r.webhooks.withEventsPerSecond)} vs ${f0(r.webhooks.withoutEventsPerSecond)} events/s; goal: no more than 10 % below).
+
+`
+    : ''
+}## Memory (RSS) and start-up
 
 | service | idle, after start | peak under load (scenario) | after the load |
 |---|---:|---:|---:|

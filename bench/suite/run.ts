@@ -18,10 +18,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot, takeOverShutdownSignals, type ServiceName } from '@questline/devstack';
 import { runMigrations } from '../../services/progress/src/db/migrations.js';
-import { outboxBacklog, rewardLag, type LagStats } from '../progress/lag.js';
+import { outboxBacklog, rewardLag, webhookBacklog, type LagStats } from '../progress/lag.js';
 import { findPgbench, runPgbench, type PgbenchResult } from '../progress/pgbench.js';
 import { pgVersion } from '../shared/machine.js';
-import { CLAIM_QUEST, EVENT_TYPES, PLAYER_EVENT_TYPES, completeClaimQuest, createEventsKey, createQuests, mintTokens } from './data.js';
+import { CLAIM_QUEST, EVENT_TYPES, PLAYER_EVENT_TYPES, call, completeClaimQuest, createEventsKey, createQuests, mintTokens } from './data.js';
+import { startWebhookSink, type WebhookLatency } from './webhook-sink.js';
 import { runScenario, type Scenario, type ScenarioResult } from './load.js';
 import { render, type SuiteReport } from './report.js';
 import { rssNow, startSystem, type Rss, type System } from './system.js';
@@ -154,6 +155,25 @@ async function main() {
     const eventsTo = new Date();
     await drainOutbox(sys);
 
+    // The players' events again, with a webhook endpoint subscribed to completions and rewards: the
+    // cost of webhooks to ingestion (a ratio to the scenario without them, above) and how long after
+    // its cause a message reaches the receiver.
+    let webhooks: (WebhookLatency & { withoutEventsPerSecond: number; withEventsPerSecond: number }) | undefined;
+    if (ONLY.length === 0 || ONLY.some((o) => 'single events (gateway, webhooks on)'.startsWith(o))) {
+      const sink = await startWebhookSink();
+      const hook = await call(gw, 'POST', '/api/v1/admin/webhooks', { url: sink.url, events: ['quest.completed', 'reward.granted'] }, adminToken);
+      const withHooks = await runScenario(stack, { name: 'single events (gateway, webhooks on)', url: `${gw}/api/v1/events`, method: 'POST', connections: 32, seconds: SECONDS, next: userRequest(playerEvent) }, log);
+      results.push(withHooks);
+      await drainOutbox(sys);
+      const deadline = Date.now() + 120_000;
+      while ((await webhookBacklog(sys.databases.progress, sys.databases.auth)) > 0 && Date.now() < deadline) await pause(250);
+      const without = results.find((r) => r.name === 'single events (gateway)');
+      webhooks = { ...sink.latency(), withoutEventsPerSecond: without?.throughput ?? Number.NaN, withEventsPerSecond: withHooks.throughput };
+      log(`webhooks: ${webhooks.messages} messages, cause → receiver p50 ${webhooks.p50} ms, p99 ${webhooks.p99} ms`);
+      await call(gw, 'DELETE', `/api/v1/admin/webhooks/${hook.webhook.id}`, undefined, adminToken);
+      await sink.close();
+    }
+
     let batchNo = 0;
     const batchFrom = new Date();
     await measure({
@@ -227,6 +247,7 @@ async function main() {
       rss: { idle: idleRss, after: afterRss },
       results,
       lag,
+      ...(webhooks ? { webhooks } : {}),
       pgbench,
       wallSeconds: (performance.now() - t0) / 1000,
     };
