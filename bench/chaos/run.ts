@@ -113,7 +113,7 @@ async function main() {
   const unlimited = '1000000000';
   const stack = await tk.startTestStack({
     name: 'chaos',
-    extraEnv: { gateway: { RATE_LIMIT_MAX: unlimited, RATE_LIMIT_USER_MAX: unlimited, AUTH_RATE_LIMIT_MAX: unlimited } },
+    extraEnv: { gateway: { RATE_LIMIT_MAX: unlimited, RATE_LIMIT_USER_MAX: unlimited, RATE_LIMIT_KEY_MAX: unlimited, RATE_LIMIT_KEY_IP_MAX: unlimited, AUTH_RATE_LIMIT_MAX: unlimited } },
   });
   let passed: boolean;
   try {

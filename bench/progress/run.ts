@@ -73,7 +73,7 @@ async function main() {
   const stack = await tk.startTestStack({
     name: 'bench',
     runtime: 'bundle',
-    extraEnv: { gateway: { RATE_LIMIT_MAX: unlimited, RATE_LIMIT_USER_MAX: unlimited, AUTH_RATE_LIMIT_MAX: unlimited } },
+    extraEnv: { gateway: { RATE_LIMIT_MAX: unlimited, RATE_LIMIT_USER_MAX: unlimited, RATE_LIMIT_KEY_MAX: unlimited, RATE_LIMIT_KEY_IP_MAX: unlimited, AUTH_RATE_LIMIT_MAX: unlimited } },
   });
   try {
     const progressDb = await databaseUrl(server.url, 'bench_progress_');

@@ -63,7 +63,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     logLevel: 'warn',
     logDir: path.join(opts.baseDir, 'logs'),
     // All load comes from one address and a few users: the edge limits would measure themselves.
-    extraEnv: { gateway: { RATE_LIMIT_MAX: UNLIMITED, RATE_LIMIT_USER_MAX: UNLIMITED, AUTH_RATE_LIMIT_MAX: UNLIMITED } },
+    extraEnv: { gateway: { RATE_LIMIT_MAX: UNLIMITED, RATE_LIMIT_USER_MAX: UNLIMITED, RATE_LIMIT_KEY_MAX: UNLIMITED, RATE_LIMIT_KEY_IP_MAX: UNLIMITED, AUTH_RATE_LIMIT_MAX: UNLIMITED } },
     nodeArgs: Object.fromEntries(SERVICE_NAMES.map((n) => [n, [...(opts.nodeFlags ?? [])]])) as Partial<Record<ServiceName, string[]>>,
     // What `npm start` and the images run: the bundles, with plain Node.
     runtime: 'bundle' as const,
