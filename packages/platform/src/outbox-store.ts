@@ -10,6 +10,11 @@ export interface OutboxRowBase {
   id: string;
   /** Attempts so far, the one just claimed included. */
   attempts: number;
+  /**
+   * The lease of the claim that returned the row (whole milliseconds, so that it survives the trip
+   * through a JS Date). A settlement applies only while the row still holds this very lease.
+   */
+  lease_until?: Date | null;
 }
 
 export interface OutboxStats {
@@ -38,8 +43,8 @@ export interface OutboxStore<R extends OutboxRowBase> {
   claim(limit: number, leaseMs: number, dueBy?: Date): Promise<R[]>;
   /**
    * Records the outcomes in one statement. A retry, death or release only applies while the row is
-   * still ours (its `attempts` unchanged: no other relay claimed it after our lease ran out); a
-   * delivery always applies, since the peer has it whoever asked.
+   * still ours (our claim's lease and attempt count: no other relay claimed it after our lease ran
+   * out or after we released it); a delivery always applies, since the peer has it whoever asked.
    */
   settle(settlements: Array<Settlement<R>>): Promise<void>;
   stats(): Promise<OutboxStats>;
@@ -67,7 +72,7 @@ export function sqlOutboxStore<R extends OutboxRowBase>(db: Kysely<any>, opts: S
       // RETURNING keeps no order; the peer gets the rows oldest first.
       const { rows } = await sql<R>`
         WITH claimed AS (
-          UPDATE ${table} SET lease_until = now() + make_interval(secs => ${leaseMs / 1000}::float8), attempts = attempts + 1,
+          UPDATE ${table} SET lease_until = date_trunc('milliseconds', now() + make_interval(secs => ${leaseMs / 1000}::float8)), attempts = attempts + 1,
             last_attempt_at = now()
           WHERE id IN (
             SELECT id FROM ${table}
@@ -97,10 +102,13 @@ export function sqlOutboxStore<R extends OutboxRowBase>(db: Kysely<any>, opts: S
         FROM unnest(
           ${col('uuid', (s) => s.row.id)}, ${col('int', (s) => s.row.attempts)}, ${col('text', (s) => s.outcome)},
           ${col('text', (s) => ('error' in s ? s.error.slice(0, ERROR_MAX) : null))},
-          ${col('float8', (s) => (s.outcome === 'retry' ? s.delayMs / 1000 : 0))}
-        ) AS u(id, attempts, outcome, error, delay_s)
+          ${col('float8', (s) => (s.outcome === 'retry' ? s.delayMs / 1000 : 0))},
+          ${col('timestamptz', (s) => s.row.lease_until ?? null)}
+        ) AS u(id, attempts, outcome, error, delay_s, lease_until)
         WHERE t.id = u.id AND t.delivered_at IS NULL AND t.dead_at IS NULL
-          AND (u.outcome = 'delivered' OR t.attempts = u.attempts)`.execute(db);
+          -- The claim's own lease, not only its attempt count: a release gives the count back, so
+          -- another relay's later claim of the row can have the same count (and must not be undone).
+          AND (u.outcome = 'delivered' OR (t.attempts = u.attempts AND t.lease_until IS NOT DISTINCT FROM u.lease_until))`.execute(db);
     },
 
     async stats() {

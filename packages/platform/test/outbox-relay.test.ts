@@ -242,6 +242,24 @@ describe('outbox relay', () => {
     assert.equal((await byBody('r')).dead_at, null, 'a delivered row stays delivered');
   });
 
+  test('a late settle of a row released and claimed again since (same attempt count) changes nothing', async () => {
+    await insert(['aba']);
+    const store = sqlOutboxStore<Row>(db, { table: 'test_outbox', createdColumn: 'created_at' });
+    const [first] = await store.claim(1, 60_000);
+    await store.settle([{ row: first!, outcome: 'released' }]);
+    const [second] = await store.claim(1, 60_000);
+    assert.equal(second!.attempts, first!.attempts, 'the release gave the attempt back: the same count again');
+    // The first claimant settles the same row once more (a duplicate settle, or a late one).
+    await store.settle([{ row: first!, outcome: 'released' }]);
+    await store.settle([{ row: first!, outcome: 'retry', error: 'stale', delayMs: 600_000 }]);
+    const r = await byBody('aba');
+    assert.equal(r.attempts, second!.attempts, 'the second claim is still counted');
+    assert.ok(r.lease_until, 'and still leased by it');
+    assert.equal(r.last_error, null);
+    await store.settle([{ row: second!, outcome: 'retry', error: 'its own', delayMs: 1000 }]);
+    assert.equal((await byBody('aba')).last_error, 'its own', 'the current claimant settles');
+  });
+
   test('rows the deliver left unattempted (past half the lease) are released, their attempt not counted', async () => {
     await insert(['done', 'skipped']);
     let aborted: boolean | undefined;

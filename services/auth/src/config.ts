@@ -64,6 +64,11 @@ export const ConfigSchema = Type.Object({
   WEBHOOK_DELIVERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 10_000 }),
   /** Deliveries claimed per batch (sent in parallel across endpoints, one by one per endpoint). */
   WEBHOOK_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  /**
+   * Concurrent lanes of this replica's webhook relay (each serves endpoints one batch at a time);
+   * 0: this replica delivers no webhooks (others do: e.g. API replicas apart from delivery ones).
+   */
+  WEBHOOK_RELAY_LANES: Type.Integer({ minimum: 0, maximum: 16, default: 4 }),
   /** How often each of the webhook relay's lanes looks for due deliveries (a commit that enqueues one nudges it). */
   WEBHOOK_POLL_MS: Type.Integer({ minimum: 10, default: 1000 }),
 });

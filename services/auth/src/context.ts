@@ -134,6 +134,7 @@ export function createAuthDependencies(
     timeoutMs: config.WEBHOOK_DELIVERY_TIMEOUT_MS,
     batchSize: config.WEBHOOK_BATCH_SIZE,
     pollMs: config.WEBHOOK_POLL_MS,
+    lanes: config.WEBHOOK_RELAY_LANES,
     relayMetrics,
     metrics: createWebhookRelayMetrics(metrics),
     log: log.child({ job: 'webhook-relay' }),

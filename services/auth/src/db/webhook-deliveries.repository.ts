@@ -7,6 +7,8 @@ import { insertAudit } from './audit.repository.js';
 export interface WebhookDeliveryRow {
   id: string;
   attempts: number;
+  /** The claim's lease (what the store's settle matches on). */
+  lease_until: Date | null;
   endpoint_id: string;
   message_id: string;
 }
@@ -39,7 +41,7 @@ export function webhookDeliveryStore(db: Kysely<AuthDatabase>): OutboxStore<Webh
     async claim(limit, leaseMs, dueBy) {
       const { rows } = await sql<WebhookDeliveryRow>`
         WITH claimed AS (
-          UPDATE webhook_deliveries SET lease_until = now() + make_interval(secs => ${leaseMs / 1000}::float8),
+          UPDATE webhook_deliveries SET lease_until = date_trunc('milliseconds', now() + make_interval(secs => ${leaseMs / 1000}::float8)),
             attempts = attempts + 1, last_attempt_at = now()
           WHERE id IN (
             SELECT d.id FROM webhook_deliveries d
@@ -53,8 +55,8 @@ export function webhookDeliveryStore(db: Kysely<AuthDatabase>): OutboxStore<Webh
             ORDER BY d.created_at, d.id
             LIMIT ${limit}
             FOR UPDATE OF d SKIP LOCKED)
-          RETURNING id, attempts, endpoint_id, message_id, created_at)
-        SELECT id, attempts, endpoint_id, message_id FROM claimed ORDER BY created_at, id`.execute(db);
+          RETURNING id, attempts, lease_until, endpoint_id, message_id, created_at)
+        SELECT id, attempts, lease_until, endpoint_id, message_id FROM claimed ORDER BY created_at, id`.execute(db);
       return rows;
     },
   };
@@ -141,4 +143,16 @@ export async function disableFailingEndpoints(db: Kysely<AuthDatabase>, ids: str
     }
     return disabled.map((e) => e.id);
   });
+}
+
+/**
+ * An endpoint that just failed: its other due deliveries wait as long as the failed one (its next
+ * attempt's delay), instead of being due again at once. Otherwise a hanging receiver's backlog,
+ * always the oldest due rows, would fill every claim, and other endpoints' messages would wait.
+ */
+export async function holdEndpointBacklog(db: Kysely<AuthDatabase>, endpointId: string, delayMs: number): Promise<void> {
+  await sql`
+    UPDATE webhook_deliveries SET next_attempt_at = greatest(next_attempt_at, now() + make_interval(secs => ${delayMs / 1000}::float8))
+    WHERE endpoint_id = ${endpointId} AND delivered_at IS NULL AND dead_at IS NULL
+      AND (lease_until IS NULL OR lease_until <= now())`.execute(db);
 }

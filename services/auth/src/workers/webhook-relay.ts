@@ -21,6 +21,7 @@ import {
 import type { AuthDatabase } from '../db/schema.js';
 import {
   disableFailingEndpoints,
+  holdEndpointBacklog,
   findDeliveryTargets,
   recordAttempts,
   recordEndpointHealth,
@@ -158,6 +159,7 @@ export function createWebhookRelay(o: WebhookRelayOptions): OutboxRelay {
     const records: AttemptRecord[] = [];
     let ok = false;
     let failed = false;
+    let failedRow: WebhookDeliveryRow | undefined;
     for (const [i, row] of group.entries()) {
       // Past half the lease the rest is released (sent by the next pass) rather than sent late.
       if (signal.aborted) break;
@@ -167,13 +169,17 @@ export function createWebhookRelay(o: WebhookRelayOptions): OutboxRelay {
       if (a.endpointOk === true) ok = true;
       if (a.endpointOk === false) {
         failed = true;
+        failedRow = row;
         break;
       }
     }
     await recordAttempts(o.db, records);
     // Settled now, not with the batch: the endpoint's lease ends here, so another lane may serve it
-    // while this batch still waits for a slower receiver. The batch's settle repeats it to no effect.
+    // while this batch still waits for a slower receiver. The batch's settle of the same rows then
+    // matches nothing: the store settles only rows that still hold this claim's lease.
     await store.settle(group.map((row, i) => settlementOf(row, outcomes[i])));
+    // Its other deliveries wait with the failed one rather than being due again at once.
+    if (failedRow) await holdEndpointBacklog(o.db, endpointId, backoffMs(failedRow.attempts, WEBHOOK_BACKOFF));
     const at = now();
     await recordEndpointHealth(o.db, ok ? [endpointId] : [], failed ? [endpointId] : [], at);
     if (failed && !ok) await disableIfFailedLongEnough(endpointId, at);
@@ -214,7 +220,7 @@ export function createWebhookRelay(o: WebhookRelayOptions): OutboxRelay {
     nudge: () => lanes.forEach((l) => l.nudge()),
     async runOnce(opts) {
       const results = await Promise.all(lanes.map((l) => l.runOnce(opts)));
-      return results.reduce((a, r) => ({ claimed: a.claimed + r.claimed, delivered: a.delivered + r.delivered, failed: a.failed + r.failed, dead: a.dead + r.dead }));
+      return results.reduce((a, r) => ({ claimed: a.claimed + r.claimed, delivered: a.delivered + r.delivered, failed: a.failed + r.failed, dead: a.dead + r.dead }), { claimed: 0, delivered: 0, failed: 0, dead: 0 });
     },
     async stop() {
       await Promise.all(lanes.map((l) => l.stop()));
