@@ -7,7 +7,7 @@ import { applyAdminGrant } from '../use-cases/grants.use-case.js';
 import { userLedgerPage } from '../use-cases/ledger.use-case.js';
 import { usersPage } from '../use-cases/users.use-case.js';
 import { adminGuard, principal, scopedGuard } from './guards.js';
-import { Currency, LedgerEntry, Timezone, User, UserEnvelope, UserIdParams, page } from './schemas.js';
+import { LedgerEntry, Timezone, User, UserEnvelope, UserIdParams, page, EntryEnvelope, WalletChange } from './schemas.js';
 
 export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' | 'verify'>) {
   const { ctx } = deps;
@@ -69,18 +69,10 @@ export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx'
         summary: 'Pay a user (admin, or a key with users:write); idempotent on idempotencyKey (a repeat returns the first entry and pays nothing)',
         ...scopedSecurity('users:write'),
         params: UserIdParams,
-        body: Type.Object(
-          {
-            currency: Currency,
-            amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
-            reason: Type.String({ minLength: 1, maxLength: 200 }),
-            idempotencyKey: Type.String({ minLength: 1, maxLength: 200 }),
-          },
-          { additionalProperties: false },
-        ),
+        body: WalletChange,
         response: {
-          200: Type.Object({ entry: LedgerEntry }),
-          201: Type.Object({ entry: LedgerEntry }),
+          200: EntryEnvelope,
+          201: EntryEnvelope,
           ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND', 'IDEMPOTENCY_KEY_REUSED', 'UPSTREAM_UNAVAILABLE'),
         },
       },

@@ -63,3 +63,16 @@ export { pageOf as page } from '@questline/platform';
 export const UserIdParams = Type.Object({ userId: Type.String({ format: 'uuid' }) });
 
 export const ExternalIdParams = Type.Object({ externalId: ExternalId });
+
+/** A grant's or a debit's request: the same shape, idempotent on idempotencyKey (the amount is positive either way). */
+export const WalletChange = Type.Object(
+  {
+    currency: Currency,
+    amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+    reason: Type.String({ minLength: 1, maxLength: 200 }),
+    idempotencyKey: Type.String({ minLength: 1, maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+
+export const EntryEnvelope = Type.Object({ entry: LedgerEntry });

@@ -5,7 +5,7 @@ import { applyDebit } from '../use-cases/debits.use-case.js';
 import { findExternalUser, upsertExternalUser } from '../use-cases/external-users.use-case.js';
 import { mintSession } from '../use-cases/sessions.use-case.js';
 import { principal, scopedGuard } from './guards.js';
-import { Currency, ExternalIdParams, LedgerEntry, Timezone, UserEnvelope, UserIdParams, Username } from './schemas.js';
+import { ExternalIdParams, Timezone, UserEnvelope, UserIdParams, Username, EntryEnvelope, WalletChange } from './schemas.js';
 
 /** api.md: a minted session lives 60 s to a day, 15 minutes unless asked. */
 const SESSION_TTL = { minimum: 60, maximum: 86_400, default: 900 } as const;
@@ -102,18 +102,10 @@ export function registerUserRoutes(app: App, deps: Pick<AuthDependencies, 'ctx' 
         summary: "Take money from a user's wallet (key users:write); idempotent on idempotencyKey; never below zero",
         ...scopedSecurity('users:write'),
         params: UserIdParams,
-        body: Type.Object(
-          {
-            currency: Currency,
-            amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
-            reason: Type.String({ minLength: 1, maxLength: 200 }),
-            idempotencyKey: Type.String({ minLength: 1, maxLength: 200 }),
-          },
-          { additionalProperties: false },
-        ),
+        body: WalletChange,
         response: {
-          200: Type.Object({ entry: LedgerEntry }),
-          201: Type.Object({ entry: LedgerEntry }),
+          200: EntryEnvelope,
+          201: EntryEnvelope,
           ...errorResponses('VALIDATION_FAILED', 'UNKNOWN_CURRENCY', ...denied, 'NOT_FOUND', 'IDEMPOTENCY_KEY_REUSED', 'INSUFFICIENT_FUNDS', 'UPSTREAM_UNAVAILABLE'),
         },
       },
