@@ -75,12 +75,14 @@ async function assertLedgers(players: Player[]) {
 
 async function outbox(): Promise<{ backlog: number; paid: number }> {
   const text = await (await fetch(`${stack.urls.progress}/metrics`)).text();
-  const read = (name: string) =>
+  // Only the grants relay: progress's webhook-message outbox waits on auth as well, and its rows
+  // are no grants.
+  const read = (name: string, label = '') =>
     text
       .split('\n')
-      .filter((l) => l.startsWith(name))
+      .filter((l) => l.startsWith(name) && l.includes(label))
       .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-  return { backlog: read('questline_outbox_backlog'), paid: read('questline_rewards_paid_total') };
+  return { backlog: read('questline_outbox_backlog', 'relay="grants"'), paid: read('questline_rewards_paid_total') };
 }
 
 async function backdate(players: Player[], days: number, tag: string) {
