@@ -93,3 +93,9 @@ export const ResolveExternalUsersResponse = Type.Object({
   users: Type.Array(Type.Object({ externalId: Type.String(), created: Type.Boolean(), user: InternalUser })),
 });
 export type ResolveExternalUsersResponse = Static<typeof ResolveExternalUsersResponse>;
+
+/** POST /internal/stream-tickets/redeem (the gateway, for GET /api/v1/me/stream?ticket=…). */
+export const StreamTicketRedeemRequest = Type.Object({ ticket: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+export type StreamTicketRedeemRequest = Static<typeof StreamTicketRedeemRequest>;
+export const StreamTicketRedemption = Type.Object({ user: InternalUser });
+export type StreamTicketRedemption = Static<typeof StreamTicketRedemption>;

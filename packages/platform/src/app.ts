@@ -9,6 +9,7 @@ import { createMetrics, installHttpMetrics, type Metrics } from './metrics.js';
 import { requestIdFrom } from './request-id.js';
 import { requireInternal } from './internal.js';
 import { installDrainBehaviour, isDraining } from './drain.js';
+import { installEventStreams } from './event-stream.js';
 import { trustProxyOption } from './trust-proxy.js';
 import { API_KEY_SECURITY_SCHEME } from './api-keys.js';
 
@@ -75,6 +76,7 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installDrainBehaviour(app);
+  installEventStreams(app);
   installValidators(app);
   installBodyHandling(app);
   installErrorHandling(app);

@@ -28,3 +28,6 @@ export * from './outbox-metrics.js';
 export * from './standard-webhooks.js';
 export * from './outbound-address.js';
 export * from './safe-outbound.js';
+export * from './change-feed.js';
+export * from './event-stream.js';
+export * from './user-feed.js';

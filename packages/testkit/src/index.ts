@@ -3,3 +3,4 @@ export * from './keys.js';
 export * from './stack.js';
 export * from './client.js';
 export * from './internal.js';
+export * from './sse.js';

@@ -9,6 +9,7 @@ import { registerApiKeyRoutes } from './routes/api-keys.routes.js';
 import { registerAuthRoutes } from './routes/auth.routes.js';
 import { registerInternalRoutes } from './routes/internal.routes.js';
 import { registerMeRoutes } from './routes/me.routes.js';
+import { registerStreamRoutes } from './routes/stream.routes.js';
 import { registerUserRoutes } from './routes/users.routes.js';
 import { registerWebhookRoutes } from './routes/webhooks.routes.js';
 import { ensureAdmin } from './use-cases/admin-users.use-case.js';
@@ -38,6 +39,7 @@ export async function buildApp(config: Config): Promise<App> {
     registerUserRoutes(app, deps);
     registerWebhookRoutes(app, deps);
     registerInternalRoutes(app, deps);
+    registerStreamRoutes(app, deps);
 
     app.addHook('onClose', async () => {
       await deps.stop();

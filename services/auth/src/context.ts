@@ -6,11 +6,14 @@ import type { Counter } from 'prom-client';
 import {
   cachedApiKeyVerifier,
   ConfigError,
+  createChangeListener,
+  createChangePublisher,
   createOutboxRelayMetrics,
   createServiceClient,
   createTokenVerifier,
   outboundPolicyOf,
   relayHttpTimeoutMs,
+  type ChangeListener,
   type Metrics,
   type TokenVerifier,
 } from '@questline/platform';
@@ -22,6 +25,7 @@ import type { Actor, AuthContext } from './use-cases/auth-context.js';
 import { createLoginThrottle } from './use-cases/login-throttle.use-case.js';
 import { createPasswords, type Passwords } from './domain/passwords.js';
 import { createAccessTokenSigner, type AccessTokenSigner } from './domain/tokens.js';
+import { USER_CHANGES_CHANNEL } from './domain/user-changes.js';
 import { webhookEncryptionKey } from './domain/webhook-secrets.js';
 import { createOutboxRelay } from './workers/outbox-relay.js';
 import { createWebhookRelay, createWebhookRelayMetrics } from './workers/webhook-relay.js';
@@ -82,6 +86,8 @@ export interface AuthDependencies {
   /** Auth's own routes verify with every published key, the previous ones of a rotation included. */
   verify: TokenVerifier;
   internalToken: string;
+  /** This replica's ear on the account changes of every replica, for the live streams it serves. */
+  listener: ChangeListener;
   counters: { logins: Counter<string>; signups: Counter<string>; throttled: Counter<string> };
   /** Starts the background work: the outbox relay and the sweep of expired throttle counters. */
   start(): void;
@@ -150,6 +156,11 @@ export function createAuthDependencies(
     log: log.child({ component: 'catalog-currencies' }),
   });
 
+  const feedLog = log.child({ component: 'change-feed' });
+  const changes = createChangePublisher(config.DATABASE_URL, USER_CHANGES_CHANNEL, feedLog);
+  const listener = createChangeListener(config.DATABASE_URL, USER_CHANGES_CHANNEL, feedLog);
+  metrics.gauge('questline_live_feeds_open', "Players' live feeds this replica serves (one per open stream)", [], (g) => g.set(listener.subscribers));
+
   let sweeper: NodeJS.Timeout | undefined;
   return {
     ctx: {
@@ -157,6 +168,7 @@ export function createAuthDependencies(
       currencies,
       nudge: (kind) => (kind === 'webhook' ? webhooks.nudge() : relay.nudge(kind)),
       recordGrant: (source) => grants.inc({ source }),
+      publishChange: (change) => changes.publish(change),
       apiKeyHashKey: hashKey,
       webhookSecretKey: secretKey,
       webhookPolicy: outboundPolicyOf(config),
@@ -169,6 +181,7 @@ export function createAuthDependencies(
     signer,
     verify: createTokenVerifier(createLocalJWKSet(signer.jwks)),
     internalToken: config.INTERNAL_TOKEN,
+    listener,
     counters,
     start() {
       sweeper = setInterval(() => {
@@ -177,10 +190,11 @@ export function createAuthDependencies(
       sweeper.unref();
       relay.start();
       webhooks.start();
+      void listener.start();
     },
     async stop() {
       clearInterval(sweeper);
-      await Promise.all([relay.stop(), webhooks.stop()]);
+      await Promise.all([relay.stop(), webhooks.stop(), listener.close(), changes.close()]);
     },
   };
 }

@@ -45,6 +45,7 @@ test('the OpenAPI document describes every public route, and no internal one', a
     '/api/v1/auth/signup',
     '/api/v1/me',
     '/api/v1/me/ledger',
+    '/api/v1/me/stream-tickets',
     '/api/v1/users/external/{externalId}',
     '/api/v1/users/{userId}/debits',
     '/api/v1/users/{userId}/sessions',

@@ -5,6 +5,7 @@ import { buildGatewayContext } from './context.js';
 import { installEdgeLimits } from './routes/edge-limits.js';
 import { installSecurityHeaders } from './routes/security-headers.js';
 import { proxyRoutes } from './routes/proxy.routes.js';
+import { streamRoutes } from './routes/stream.routes.js';
 import { docsRoutes } from './routes/docs.routes.js';
 import { webRoutes } from './routes/web.routes.js';
 
@@ -53,6 +54,8 @@ export async function buildApp(config: Config): Promise<App> {
 
   const ctx = buildGatewayContext(config, app, metrics);
   app.addHook('onClose', async () => ctx.close());
+  // Before the proxied routes: /api/v1/me/stream is the gateway's own, not a proxied path.
+  streamRoutes(app, ctx, limits, metrics);
   await proxyRoutes(app, ctx, limits);
   await docsRoutes(app, config);
   await webRoutes(app, config.WEB_DIST_DIR);

@@ -51,6 +51,11 @@ export const ConfigSchema = Type.Object({
   PROGRESS_UPSTREAM_TIMEOUT_MS: timeout('override of UPSTREAM_TIMEOUT_MS for progress'),
   /** TCP connect timeout to an upstream; a black-holed host fails this fast, as 503. */
   UPSTREAM_CONNECT_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 50 }),
+  /**
+   * Longest silence accepted from a service's feed under an open live stream (they send a comment
+   * every 15 s); past it the stream ends and the client reconnects.
+   */
+  STREAM_IDLE_TIMEOUT_MS: Type.Integer({ default: 45_000, minimum: 1000 }),
   /** Keep-alive connections per upstream (undici pool size). */
   UPSTREAM_CONNECTIONS: Type.Integer({ default: 64, minimum: 1 }),
 

@@ -5,8 +5,10 @@ import {
   type ApiKeyVerifier,
   type App,
   type Metrics,
+  type ServiceClient,
   type TokenVerifier,
 } from '@questline/platform';
+import { createFeedUpstream, type FeedUpstream } from './clients/feed-upstream.js';
 import type { UpstreamTarget } from './clients/upstream-proxy.js';
 import type { Config } from './config.js';
 import { CircuitBreaker, type CircuitState } from './domain/circuit-breaker.js';
@@ -24,6 +26,10 @@ export interface GatewayContext {
    * refused here within that plus one request. Malformed keys never reach auth.
    */
   keys: ApiKeyVerifier;
+  /** Auth's internal routes (keys, stream tickets), signed with INTERNAL_TOKEN. */
+  authClient: ServiceClient;
+  /** The services' internal feeds the live streams are joined from, on their own connections. */
+  feeds: FeedUpstream;
   /** Per upstream: its base URL and the target the proxy forwards to (timeout, circuit breaker, metrics). */
   upstreams: Record<Upstream, { baseUrl: string; target: UpstreamTarget }>;
   close(): void;
@@ -34,9 +40,14 @@ export function buildGatewayContext(config: Config, app: Pick<App, 'log'>, metri
   // token check here is a fast reject only: the owning services decide on a caller's live role and
   // status (admin routes).
   const verify = remoteTokenVerifier(`${config.AUTH_URL}/.well-known/jwks.json`, { log: app.log.child({ component: 'jwks' }) });
-  const keys = remoteApiKeyVerifier(
-    createServiceClient({ service: 'auth', baseUrl: config.AUTH_URL, internalToken: config.INTERNAL_TOKEN, timeoutMs: 2000 }),
-  );
+  const authClient = createServiceClient({ service: 'auth', baseUrl: config.AUTH_URL, internalToken: config.INTERNAL_TOKEN, timeoutMs: 2000 });
+  const keys = remoteApiKeyVerifier(authClient);
+  const feeds = createFeedUpstream({
+    internalToken: config.INTERNAL_TOKEN,
+    connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
+    headersTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    idleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS,
+  });
   const circuitState = metrics.gauge('gateway_circuit_state', 'Circuit per upstream: 0 closed, 1 half-open, 2 open', ['upstream']);
   const failures = metrics.counter('gateway_upstream_failures_total', 'Requests an upstream could not answer, by kind', ['upstream', 'kind']);
   const rejections = metrics.counter('gateway_circuit_rejections_total', 'Requests failed fast by an open circuit', ['upstream']);
@@ -69,7 +80,12 @@ export function buildGatewayContext(config: Config, app: Pick<App, 'log'>, metri
     config,
     verify,
     keys,
+    authClient,
+    feeds,
     upstreams: { auth: upstream('auth'), catalog: upstream('catalog'), progress: upstream('progress') },
-    close: () => verify.close(),
+    close: () => {
+      verify.close();
+      void feeds.destroy();
+    },
   };
 }

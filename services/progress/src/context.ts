@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import {
+  createChangeListener,
+  createChangePublisher,
   createDatabase,
   createOutboxRelayMetrics,
   createServiceClient,
@@ -8,6 +10,7 @@ import {
   remoteApiKeyVerifier,
   remoteTokenVerifier,
   type ApiKeyVerifier,
+  type ChangeListener,
   type Metrics,
   type TokenVerifier,
 } from '@questline/platform';
@@ -20,6 +23,7 @@ import { createGrantRelay, type GrantRelay } from './workers/grant-relay.js';
 import { createWebhookRelay, type WebhookRelay } from './workers/webhook-relay.js';
 import { createProgressMetrics, type ProgressCounters } from './progress-metrics.js';
 import { GroupCommitter } from './use-cases/group-commit.use-case.js';
+import { QUEST_CHANGES_CHANNEL, type QuestChange } from './domain/quest-changes.js';
 
 /** Everything the routes and use cases of this service are built from; assembled once, here. */
 export interface ProgressContext {
@@ -38,6 +42,10 @@ export interface ProgressContext {
   singleEvents: GroupCommitter;
   /** Called after a commit that queued grants or webhook messages: the relays send them now rather than at their next poll. */
   onGrantsQueued: () => void;
+  /** After a commit: tells every replica's live streams of the user which quests to read again. */
+  publishChange: (change: QuestChange) => void;
+  /** This replica's ear on the quest changes of every replica, for the live feeds it serves. */
+  listener: ChangeListener;
   /** Loads a catalog copy (the stored one, then a fresh one when the catalog is up) and starts the relay. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -83,7 +91,12 @@ export function buildContext(config: Config, app: { log: FastifyBaseLogger; metr
     relay.nudge();
     webhookRelay.nudge();
   };
-  const singleEvents = new GroupCommitter({ db, catalog, counters, onGrantsQueued }, { maxInFlight: 4, maxGroup: 256 });
+  const feedLog = app.log.child({ component: 'change-feed' });
+  const changes = createChangePublisher(config.DATABASE_URL, QUEST_CHANGES_CHANNEL, feedLog);
+  const listener = createChangeListener(config.DATABASE_URL, QUEST_CHANGES_CHANNEL, feedLog);
+  app.metrics.gauge('questline_live_feeds_open', "Players' live feeds this replica serves (one per open stream)", [], (g) => g.set(listener.subscribers));
+  const publishChange = (change: QuestChange) => changes.publish(change);
+  const singleEvents = new GroupCommitter({ db, catalog, counters, onGrantsQueued, publishChange }, { maxInFlight: 4, maxGroup: 256 });
 
   return {
     config,
@@ -97,16 +110,21 @@ export function buildContext(config: Config, app: { log: FastifyBaseLogger; metr
     counters,
     singleEvents,
     onGrantsQueued,
+    publishChange,
+    listener,
     async start() {
       await catalog.start();
       relay.start();
       webhookRelay.start();
+      await listener.start();
     },
     async close() {
       verify.close();
       catalog.stop();
       await relay.stop();
       await webhookRelay.stop();
+      await listener.close();
+      await changes.close();
       await database.close();
     },
   };

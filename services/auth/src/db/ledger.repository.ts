@@ -123,6 +123,19 @@ export async function entriesOfGrant(db: Db, grantId: string): Promise<LedgerEnt
   return db.selectFrom('ledger_entries').selectAll().where('grant_id', '=', grantId).orderBy('position').execute();
 }
 
+/** Entries of one user by id, in the order they were written (the live stream's rewards). */
+export async function entriesByIds(db: Db, userId: string, ids: readonly string[]): Promise<LedgerEntryRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('ledger_entries')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('id', 'in', [...ids])
+    .orderBy('created_at')
+    .orderBy('position')
+    .execute();
+}
+
 /** Newest first, keyset-paged on (created_at, id) descending. */
 export async function listLedger(
   db: Db,

@@ -102,6 +102,12 @@ export interface LoginFailuresTable {
   last_attempt_at: Timestamp;
 }
 
+export interface StreamTicketsTable {
+  ticket_hash: Buffer;
+  user_id: string;
+  expires_at: Timestamp;
+}
+
 export type AuditEntity = 'api_key' | 'user' | 'wallet' | 'webhook';
 
 export interface AuditLogTable {
@@ -180,6 +186,7 @@ export interface AuthDatabase {
   ledger_entries: LedgerEntriesTable;
   outbox: OutboxTable;
   login_failures: LoginFailuresTable;
+  stream_tickets: StreamTicketsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

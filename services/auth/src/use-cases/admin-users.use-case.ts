@@ -1,4 +1,5 @@
 import type { AuthContext } from './auth-context.js';
+import { userChanged } from '../domain/user-changes.js';
 import { insertAudit } from '../db/audit.repository.js';
 import { insertOutboxRow } from '../db/outbox.repository.js';
 import { enqueueWebhookMessage } from '../db/webhook-messages.repository.js';
@@ -42,6 +43,7 @@ export async function updateUserAsAdmin(ctx: AuthContext, actorId: string, userI
   // A ban should reach progress in moments, not at the next poll.
   ctx.nudge('profile');
   ctx.nudge('webhook');
+  ctx.publishChange(userChanged(userId));
   return { kind: 'ok', user: await userView(ctx.db, outcome.user) };
 }
 

@@ -3,6 +3,7 @@ import type { ApiKeyVerifier, OutboundPolicy } from '@questline/platform';
 import type { CatalogCurrencies } from '../clients/catalog-currencies.js';
 import type { AuthDatabase, OutboxKind } from '../db/schema.js';
 import type { SourceType } from '../domain/grants.js';
+import type { UserChange } from '../domain/user-changes.js';
 
 // Its own module, imported by the use cases and by context.ts (which builds it): context.ts also
 // imports use cases, so the type living there made an import cycle.
@@ -17,6 +18,8 @@ export interface AuthContext {
    * receivers of the messages just enqueued) waiting for the next poll.
    */
   nudge(kind: OutboxKind | 'webhook'): void;
+  /** After commit: tells every replica's live streams of the user to read it again (domain/user-changes.ts). */
+  publishChange(change: UserChange): void;
   /** After commit, once per grant that paid (a duplicate is not counted). */
   recordGrant(source: SourceType): void;
   /** The HMAC key API-key secrets are hashed with (README.md, "API keys"). */

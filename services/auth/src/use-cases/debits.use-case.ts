@@ -1,4 +1,5 @@
 import { actorOf, type Principal } from '@questline/platform';
+import { entriesWritten } from '../domain/user-changes.js';
 import type { AuthContext } from './auth-context.js';
 import { insertAudit } from '../db/audit.repository.js';
 import { debitBalance, entriesOfGrant, findGrantByKey, insertGrant, insertLedgerEntries } from '../db/ledger.repository.js';
@@ -89,7 +90,10 @@ export async function applyDebit(ctx: AuthContext, caller: Principal, input: Deb
       return { kind: 'debited', entry: toLedgerEntryView(entry) };
     });
     // Its wallet.debited message is committed: the webhook relay need not wait for its poll.
-    if (outcome.kind === 'debited') ctx.nudge('webhook');
+    if (outcome.kind === 'debited') {
+      ctx.nudge('webhook');
+      ctx.publishChange(entriesWritten(input.userId, [outcome.entry.id]));
+    }
     return outcome;
   } catch (err) {
     if (err instanceof RolledBack) return err.outcome;

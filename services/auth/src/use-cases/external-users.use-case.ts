@@ -1,5 +1,6 @@
 import { isUniqueViolation } from '@questline/platform';
 import type { AuthContext } from './auth-context.js';
+import { userChanged } from '../domain/user-changes.js';
 import { insertOutboxRow, insertOutboxRows } from '../db/outbox.repository.js';
 import { enqueueWebhookMessage, enqueueWebhookMessages } from '../db/webhook-messages.repository.js';
 import { userCreatedMessage } from '../domain/webhook-events.js';
@@ -78,6 +79,7 @@ export async function upsertExternalUser(ctx: AuthContext, externalId: string, p
   }
   if (result.profileChanged) ctx.nudge('profile');
   if (result.created) ctx.nudge('webhook');
+  else ctx.publishChange(userChanged(result.user.id));
   return { kind: result.created ? 'created' : 'updated', user: await userView(ctx.db, result.user) };
 }
 

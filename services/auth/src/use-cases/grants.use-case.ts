@@ -7,6 +7,7 @@ import type { LedgerEntryRow } from '../db/schema.js';
 import { addXpAndBadge, lockUser } from '../db/users.repository.js';
 import { enqueueWebhookMessages } from '../db/webhook-messages.repository.js';
 import { ledgerMessages } from '../domain/webhook-events.js';
+import { entriesWritten } from '../domain/user-changes.js';
 import { adminGrantKey, grantRequestHash, toLedgerEntryView, type GrantInput, type LedgerEntryView } from '../domain/grants.js';
 
 export type GrantOutcome =
@@ -65,6 +66,7 @@ export async function applyGrant(ctx: AuthContext, input: GrantInput): Promise<G
   });
   if (outcome.kind === 'paid') {
     ctx.recordGrant(input.source.type);
+    ctx.publishChange(entriesWritten(input.userId, outcome.entries.map((e) => e.id)));
     // Its reward.granted messages are committed: the webhook relay need not wait for its poll.
     ctx.nudge('webhook');
   }

@@ -1,5 +1,6 @@
 import type { Executor } from '@questline/platform';
 import type { AuthContext } from './auth-context.js';
+import { userChanged } from '../domain/user-changes.js';
 import { insertOutboxRow } from '../db/outbox.repository.js';
 import type { AuthDatabase, UserRow } from '../db/schema.js';
 import { lockUser, updateOwnTimezone, updateProfile } from '../db/users.repository.js';
@@ -47,5 +48,6 @@ export async function changeOwnProfile(ctx: AuthContext, userId: string, patch: 
   });
   if (outcome.kind !== 'ok') return outcome;
   ctx.nudge('profile');
+  ctx.publishChange(userChanged(userId));
   return { kind: 'ok', user: await userView(ctx.db, outcome.user) };
 }

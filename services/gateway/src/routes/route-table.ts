@@ -40,6 +40,7 @@ export const ROUTES: PublicRoute[] = [
   { url: '/api/v1/auth/logout', upstream: 'auth', access: 'user' },
   { url: '/api/v1/me', upstream: 'auth', access: 'user' },
   { url: '/api/v1/me/ledger', upstream: 'auth', access: 'user' },
+  { url: '/api/v1/me/stream-tickets', upstream: 'auth', access: 'user' },
   { url: '/api/v1/admin/users', upstream: 'auth', access: 'admin', scope: 'users:read' },
   { url: '/api/v1/admin/users/:userId', upstream: 'auth', access: 'admin' },
   { url: '/api/v1/admin/users/:userId/grants', upstream: 'auth', access: 'admin', scope: 'users:write' },

@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { UserProfileUpdate } from '@questline/contracts';
-import { AppError, errorResponses, requireInternal, type App } from '@questline/platform';
+import { AppError, errorResponses, openEventStream, requireInternal, type App } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
 import { UserIdParams } from './schemas.js';
+import { prepareProgressFeed } from '../use-cases/live-stream.use-case.js';
 
 const RefreshResponse = Type.Object({ revision: Type.String(), quests: Type.Integer() });
 
@@ -39,6 +40,29 @@ export function registerInternalRoutes(app: App, ctx: ProgressContext) {
       if (profile.id !== request.params.userId) throw new AppError('VALIDATION_FAILED', 'body.id must equal the user id in the path', 'id');
       await ctx.users.update(profile);
       return reply.code(204).send(null);
+    },
+  );
+
+  // Progress's half of a player's live stream; the gateway joins it with auth's (GET /api/v1/me/stream).
+  app.get(
+    '/internal/users/:userId/stream',
+    {
+      preValidation: requireInternal(ctx.config.INTERNAL_TOKEN),
+      schema: {
+        hide: true,
+        params: UserIdParams,
+        response: errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'USER_BANNED', 'NOT_FOUND', 'SERVICE_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE'),
+      },
+    },
+    async (request, reply) => {
+      const feed = await prepareProgressFeed(ctx, request.params.userId, request.log);
+      if (feed.kind === 'unavailable') throw new AppError('SERVICE_UNAVAILABLE', 'live updates are unavailable for a moment, retry later');
+      if (feed.kind === 'refused') {
+        if (feed.reason === 'banned') throw new AppError('USER_BANNED', 'this account is banned');
+        throw new AppError('NOT_FOUND', 'no such user');
+      }
+      feed.attach(openEventStream(app, request, reply));
+      return reply;
     },
   );
 }

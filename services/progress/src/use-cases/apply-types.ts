@@ -53,6 +53,8 @@ export interface UserApplyResult {
   states: Map<string, QuestState>;
   /** Grants queued (auto-claimed completions). */
   grants: number;
+  /** The quests whose state this transaction changed for the user (shared by the user's lists). */
+  changedQuests: ReadonlySet<string>;
   /** One entry per completion recorded, by quest key. */
   completedKeys: string[];
   /** One entry per replay of a quest from the user's history, by quest key. */

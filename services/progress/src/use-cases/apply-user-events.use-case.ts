@@ -60,7 +60,7 @@ class UserEventApplier {
     private readonly user: UserInTransaction,
     private readonly timezone: string,
   ) {
-    this.result = { userId: user.userId, applied: [], states: user.states, grants: 0, completedKeys: [], replays: [], replayedEvents: 0 };
+    this.result = { userId: user.userId, applied: [], states: user.states, changedQuests: user.changedQuests, grants: 0, completedKeys: [], replays: [], replayedEvents: 0 };
   }
 
   async applyEvent(event: IncomingEvent, snapshots: boolean): Promise<void> {

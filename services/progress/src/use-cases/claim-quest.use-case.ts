@@ -9,6 +9,7 @@ import { requireCatalog, type CatalogCache } from '../clients/catalog-cache.js';
 import type { UserDirectory } from '../clients/user-directory.js';
 import { questGrant, sumRewards, type RewardTotal } from '../domain/grant.js';
 import { checkPlayer } from './require-player.use-case.js';
+import { questsChanged, type QuestChange } from '../domain/quest-changes.js';
 
 export type ClaimResult =
   | { kind: 'claimed'; completions: number[]; rewarded: RewardTotal }
@@ -23,6 +24,8 @@ export interface ClaimDeps {
   catalog: CatalogCache;
   /** Called after a commit that queued grants. */
   onGrantsQueued: () => void;
+  /** After the claim's commit: the user's live streams read the quest again. */
+  publishChange: (change: QuestChange) => void;
 }
 
 /**
@@ -57,6 +60,7 @@ export async function claimQuest(deps: ClaimDeps, userId: string, questKey: stri
   });
   if (result.kind === 'claimed') {
     deps.onGrantsQueued();
+    deps.publishChange(questsChanged(userId, [questKey]));
     return result;
   }
   return result.hadState || requireCatalog(deps.catalog).byKey.has(questKey) ? { kind: 'nothing-to-claim' } : { kind: 'unknown-quest' };

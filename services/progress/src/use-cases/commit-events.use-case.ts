@@ -4,6 +4,7 @@ import { requireCatalog, type CatalogCache } from '../clients/catalog-cache.js';
 import type { ProgressCounters } from '../progress-metrics.js';
 import { applyEvents } from './apply-events.use-case.js';
 import type { UserApplyResult, UserEvents } from './apply-types.js';
+import { questsChanged, type QuestChange } from '../domain/quest-changes.js';
 
 /** What committing events needs (ProgressContext provides it). */
 export interface CommitDeps {
@@ -12,6 +13,8 @@ export interface CommitDeps {
   counters: ProgressCounters;
   /** Called after a commit that queued grants or webhook messages (every completion queues one). */
   onGrantsQueued: () => void;
+  /** After a commit: the live streams of each user whose quests changed read them again. */
+  publishChange: (change: QuestChange) => void;
 }
 
 // Deadlock (possible only if two user ids share a lock hash) and serialization failures are retried.
@@ -45,6 +48,13 @@ function afterCommit(deps: CommitDeps, results: UserApplyResult[]): void {
   if (accepted > 0) deps.counters.eventsIngested.inc(accepted);
   if (replayedEvents > 0) deps.counters.replayEventsRead.inc(replayedEvents);
   if (grants > 0 || completions > 0) deps.onGrantsQueued();
+  // One notice per user, even when the user had several lists (they share one set of changed quests).
+  const seen = new Set<string>();
+  for (const r of results) {
+    if (r.changedQuests.size === 0 || seen.has(r.userId)) continue;
+    seen.add(r.userId);
+    deps.publishChange(questsChanged(r.userId, r.changedQuests));
+  }
 }
 
 /**

@@ -1,0 +1,88 @@
+/**
+ * Change notices across replicas through one database's LISTEN/NOTIFY (change-feed.ts), on a real
+ * PostgreSQL: what one publisher sends reaches every listener (two "replicas") for the users they
+ * subscribed, a batch larger than one NOTIFY payload arrives whole, and a listener whose
+ * connection is killed tells its subscribers (a gap) and listens again.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { createTestDatabase, eventually, type TestDatabase } from '@questline/testkit';
+import { createChangeListener, createChangePublisher, payloadsOf, type ChangeListener, type ChangeNotice, type ChangePublisher } from '../src/change-feed.js';
+
+const CHANNEL = 'test_changes';
+const log = { warn: () => undefined, info: () => undefined };
+let tdb: TestDatabase;
+let publisher: ChangePublisher;
+let a: ChangeListener;
+let b: ChangeListener;
+
+before(async () => {
+  tdb = await createTestDatabase('platform_change_feed');
+  publisher = createChangePublisher(tdb.url, CHANNEL, log);
+  a = createChangeListener(tdb.url, CHANNEL, log);
+  b = createChangeListener(tdb.url, CHANNEL, log);
+  await Promise.all([a.start(), b.start()]);
+});
+
+after(async () => {
+  await publisher?.close();
+  await a?.close();
+  await b?.close();
+  await tdb?.drop();
+});
+
+function collect(listener: ChangeListener, userId: string) {
+  const got: ChangeNotice[] = [];
+  let gaps = 0;
+  const stop = listener.subscribe(userId, { onNotice: (n) => got.push(n), onGap: () => gaps++ });
+  return { got, gaps: () => gaps, stop };
+}
+
+test('a notice reaches the subscribers of its user on every listener, and no one else', async () => {
+  assert.ok(a.listening && b.listening);
+  const onA = collect(a, 'u1');
+  const onB = collect(b, 'u1');
+  const other = collect(b, 'u2');
+  publisher.publish({ u: 'u1', q: ['daily'] });
+  await publisher.flush();
+  await eventually(async () => (onA.got.length === 1 && onB.got.length === 1 ? true : undefined), 5_000, 'both listeners');
+  assert.deepEqual(onA.got[0], { u: 'u1', q: ['daily'] });
+  assert.equal(other.got.length, 0);
+  assert.equal(a.subscribers, 1);
+  onA.stop();
+  onA.stop();
+  assert.equal(a.subscribers, 0, 'unsubscribing twice counts once');
+  onB.stop();
+  other.stop();
+});
+
+test('a burst larger than one NOTIFY payload is split and arrives whole, in order', async () => {
+  const sub = collect(a, 'burst');
+  const notices = Array.from({ length: 600 }, (_, i) => ({ u: 'burst', q: [`quest-${i}-${'x'.repeat(20)}`] }));
+  assert.ok(payloadsOf(notices).length > 1, 'the burst needs several payloads');
+  for (const p of payloadsOf(notices)) assert.ok(Buffer.byteLength(p) < 8000);
+  for (const n of notices) publisher.publish(n);
+  await publisher.flush();
+  await eventually(async () => (sub.got.length === notices.length ? true : undefined), 5_000, 'every notice');
+  assert.deepEqual(sub.got, notices);
+  sub.stop();
+});
+
+test('a killed listening connection is a gap for its subscribers, and the listener listens again', async () => {
+  const sub = collect(a, 'gap');
+  const admin = new pg.Client({ connectionString: tdb.url });
+  await admin.connect();
+  try {
+    // Both listeners' sessions are LISTEN-ing; kill them all (b must come back as well).
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`);
+  } finally {
+    await admin.end();
+  }
+  await eventually(async () => (sub.gaps() === 1 ? true : undefined), 5_000, 'the gap');
+  await eventually(async () => (a.listening && b.listening ? true : undefined), 10_000, 'listening again');
+  publisher.publish({ u: 'gap', q: ['after'] });
+  await publisher.flush();
+  await eventually(async () => (sub.got.length === 1 ? true : undefined), 5_000, 'a notice after the reconnect');
+  sub.stop();
+});
