@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import closeWithGrace from 'close-with-grace';
 import { Type } from '@sinclair/typebox';
 import { BaseConfig } from './base-config.js';
@@ -43,6 +45,27 @@ function tolerateTheOtherSignal(app: FastifyInstance, first: string): void {
 }
 
 /**
+ * Connections that have not sent a request yet. Node's closeIdleConnections() leaves them open (it
+ * knows only connections that finished a request), yet clients open them: a browser's preconnect,
+ * or undici replacing a connection whose streamed answer was aborted. One of them would hold a
+ * shutdown's server.close() for the whole drain timeout.
+ */
+function trackUnusedConnections(server: Server) {
+  const unused = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    unused.add(socket);
+    socket.once('close', () => unused.delete(socket));
+  });
+  server.on('request', (request: IncomingMessage) => unused.delete(request.socket));
+  return {
+    closeAll() {
+      for (const socket of unused) socket.destroy();
+      unused.clear();
+    },
+  };
+}
+
+/**
  * Listens, and closes with grace (the close-with-grace package) on SIGTERM/SIGINT and on an
  * uncaught exception or unhandled rejection.
  *
@@ -57,6 +80,7 @@ function tolerateTheOtherSignal(app: FastifyInstance, first: string): void {
 export async function serve(app: FastifyInstance, config: ServeConfig, opts: ServeOptions = {}): Promise<void> {
   const delayMs = config.SHUTDOWN_DELAY_MS;
   const drainTimeoutMs = opts.drainTimeoutMs ?? 10_000;
+  const unused = trackUnusedConnections(app.server);
   closeWithGrace(
     {
       delay: delayMs + drainTimeoutMs,
@@ -77,7 +101,10 @@ export async function serve(app: FastifyInstance, config: ServeConfig, opts: Ser
       // server.close() closes the connections idle at that moment only; one that goes idle later
       // (its response sent, the client keeping it alive) would hold the close open until its
       // keep-alive timeout, past the drain timeout. Sweep them while the close waits.
-      const sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
+      const sweeper = setInterval(() => {
+        app.server.closeIdleConnections();
+        unused.closeAll();
+      }, 100);
       sweeper.unref();
       try {
         await app.close();

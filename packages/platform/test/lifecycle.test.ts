@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,6 +70,20 @@ test('SIGTERM: the configured pause serves with readiness failing and connection
   assert.deepEqual(await slow.json(), { slow: true }, 'still serving during the pause');
   assert.equal(await fixture.exited, 0);
   assert.ok(fixture.logs.some((l) => l.msg === 'stopped'));
+});
+
+test('a connection that never sent a request (a preconnect) does not hold the shutdown open', async () => {
+  const fixture = await startFixture(0);
+  const { port } = new URL(fixture.url);
+  const idle = net.connect(Number(port), '127.0.0.1');
+  await new Promise<void>((resolve, reject) => idle.once('connect', resolve).once('error', reject));
+  const closed = new Promise<void>((resolve) => idle.once('close', () => resolve()));
+  idle.on('error', () => undefined);
+  fixture.child.kill('SIGTERM');
+  assert.equal(await fixture.exited, 0);
+  assert.ok(fixture.logs.some((l) => l.msg === 'stopped'), 'closed in full, not by the drain timeout');
+  assert.ok(!fixture.logs.some((l) => l.msg === 'drain timed out; exiting'));
+  await closed;
 });
 
 test('SIGINT then SIGTERM (Ctrl-C to the group, then npm start to each service) still closes in full; the same signal twice forces the exit', async () => {
