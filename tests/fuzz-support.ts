@@ -49,6 +49,7 @@ export const endpoints: Endpoint[] = [
   { name: 'GET /me', method: 'GET', path: '/api/v1/me', access: 'user' },
   { name: 'PATCH /me', method: 'PATCH', path: '/api/v1/me', access: 'user', fields: ['timezone'], example: { timezone: 'Asia/Tokyo' } },
   { name: 'GET /me/ledger', method: 'GET', path: '/api/v1/me/ledger', access: 'user', list: true },
+  { name: 'POST /me/stream-tickets', method: 'POST', path: '/api/v1/me/stream-tickets', access: 'user' },
   { name: 'GET /admin/users', method: 'GET', path: '/api/v1/admin/users', access: 'admin', list: true },
   { name: 'PATCH /admin/users/{userId}', method: 'PATCH', path: '/api/v1/admin/users/{p}', access: 'admin', fields: ['status', 'role'], example: { status: 'active', role: 'player' } },
   { name: 'POST /admin/users/{userId}/grants', method: 'POST', path: '/api/v1/admin/users/{p}/grants', access: 'admin', fields: ['currency', 'amount', 'reason', 'idempotencyKey'], example: { currency: 'gold', amount: 5, reason: 'fuzz', idempotencyKey: 'fuzz-1' } },

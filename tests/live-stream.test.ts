@@ -8,12 +8,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { freePort, serviceEnv, spawnService, waitReady, type ServiceProcess } from '@questline/devstack';
 import { apiClient, eventually, openSse, startTestStack, type ApiCall, type SseConnection, type TestStack } from '@questline/testkit';
 
 let stack: TestStack;
 let api: ApiCall;
 let adminToken: string;
 let authDb: pg.Client;
+const extra: ServiceProcess[] = [];
 const tag = randomBytes(3).toString('hex');
 const open: SseConnection[] = [];
 
@@ -48,7 +50,7 @@ const yesterdayNoon = () => {
 };
 
 before(async () => {
-  stack = await startTestStack({ name: 'livestream' });
+  stack = await startTestStack({ name: 'livestream', extraEnv: { gateway: { STREAM_MAX_PER_USER: '2' } } });
   api = apiClient(stack.gateway);
   const login = await api('POST', '/api/v1/auth/login', { body: stack.admin });
   assert.equal(login.status, 200, JSON.stringify(login.body));
@@ -59,6 +61,7 @@ before(async () => {
 
 after(async () => {
   for (const c of open) c.close();
+  await Promise.all(extra.map((p) => p.stop()));
   await authDb?.end();
   await stack?.close();
 });
@@ -187,5 +190,52 @@ describe('live stream through the gateway', () => {
     assert.deepEqual(await counts(), before.map((n) => n + 1));
     conn.close();
     await eventually(async () => ((await counts()).every((n, i) => n === before[i]) ? true : undefined), 5_000, 'every count back down');
+  });
+
+  test('a change made by another replica of each service reaches the stream (fan-out through LISTEN/NOTIFY)', async () => {
+    // Second replicas of auth and progress on the same databases, which the gateway does not know:
+    // the stream's feeds are on the first replicas, the changes are made on the second ones.
+    const replica = async (name: 'auth' | 'progress') => {
+      const proc = await spawnService(name, { ...serviceEnv(stack.settings, name), PORT: String(await freePort()) }, stack.logDir);
+      extra.push(proc);
+      await waitReady(proc);
+      return apiClient(proc.url);
+    };
+    const [authB, progressB] = await Promise.all([replica('auth'), replica('progress')]);
+    const p = await player('replica');
+    const conn = await stream(`?ticket=${await ticketFor(p.token)}`);
+    await conn.next((e) => e.event === 'snapshot');
+
+    const backfill = await progressB('POST', '/api/v1/admin/events', {
+      token: adminToken,
+      body: { events: [{ id: `replica-${tag}`, userId: p.id, type: 'login', occurredAt: yesterdayNoon() }] },
+    });
+    assert.equal(backfill.status, 200, JSON.stringify(backfill.body));
+    await conn.next((e) => e.event === 'quest' && e.data.quest.key === 'daily-login' && e.data.completions === 2, 10_000, 'the quest changed on replica B');
+
+    const debit = await authB('POST', `/api/v1/users/${p.id}/debits`, {
+      token: adminToken,
+      body: { currency: 'gold', amount: 3, reason: 'replica', idempotencyKey: `replica-debit-${tag}` },
+    });
+    assert.equal(debit.status, 201, JSON.stringify(debit.body));
+    await conn.next((e) => e.event === 'reward' && e.data.entry.amount === -3, 10_000, 'the debit made on replica B');
+  });
+
+  test('a user holds at most STREAM_MAX_PER_USER streams at once (429); closing one frees its place', async () => {
+    const p = await player('limit');
+    const a = await stream(`?ticket=${await ticketFor(p.token)}`);
+    const b = await stream(`?ticket=${await ticketFor(p.token)}`);
+    assert.equal(a.status, 200);
+    assert.equal(b.status, 200);
+    const c = await stream(`?ticket=${await ticketFor(p.token)}`);
+    assert.equal(c.status, 429, JSON.stringify(c.errorBody));
+    assert.equal(c.errorBody.error.code, 'RATE_LIMITED');
+    const other = await player('limitother');
+    assert.equal((await stream(`?ticket=${await ticketFor(other.token)}`)).status, 200, 'another user is not affected');
+    a.close();
+    await eventually(async () => {
+      const d = await stream(`?ticket=${await ticketFor(p.token)}`);
+      return d.status === 200 ? true : undefined;
+    }, 5_000, 'a place freed');
   });
 });

@@ -103,6 +103,8 @@ export function openEventStream(app: FastifyInstance, request: FastifyRequest, r
     stream.close();
     res.socket?.destroy();
   });
-  write(': open\n\n');
+  // The client left while the stream was being prepared: its 'close' has been and gone.
+  if (res.destroyed || res.socket?.destroyed) stream.close();
+  else write(': open\n\n');
   return stream;
 }

@@ -56,6 +56,8 @@ export const ConfigSchema = Type.Object({
    * every 15 s); past it the stream ends and the client reconnects.
    */
   STREAM_IDLE_TIMEOUT_MS: Type.Integer({ default: 45_000, minimum: 1000 }),
+  /** Live streams one user may hold open at once (per gateway replica): a few tabs, not a flood. */
+  STREAM_MAX_PER_USER: Type.Integer({ default: 10, minimum: 1 }),
   /** Keep-alive connections per upstream (undici pool size). */
   UPSTREAM_CONNECTIONS: Type.Integer({ default: 64, minimum: 1 }),
 

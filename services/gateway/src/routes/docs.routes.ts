@@ -1,6 +1,7 @@
 import swaggerUi from '@fastify/swagger-ui';
 import { createServiceClient, singleFlight, type App } from '@questline/platform';
 import type { Config } from '../config.js';
+import { GATEWAY_DOC } from '../domain/gateway-openapi.js';
 import { mergeOpenApi, type OpenApiDoc } from '../domain/openapi-merge.js';
 
 const INFO = {
@@ -26,7 +27,7 @@ export async function docsRoutes(app: App, config: Config) {
     client: createServiceClient({ service, baseUrl, internalToken: config.INTERNAL_TOKEN, timeoutMs: 3000 }),
   }));
   const lastDocs = new Map<string, OpenApiDoc>();
-  let merged = mergeOpenApi([], INFO);
+  let merged = mergeOpenApi([GATEWAY_DOC], INFO);
   let fetchedAt = 0;
 
   const fetchAll = async () => {
@@ -42,7 +43,7 @@ export async function docsRoutes(app: App, config: Config) {
     );
     // Services in a fixed order, so that the document does not depend on which answered first.
     merged = mergeOpenApi(
-      clients.flatMap(({ service }) => (lastDocs.has(service) ? [{ service, doc: lastDocs.get(service)! }] : [])),
+      [...clients.flatMap(({ service }) => (lastDocs.has(service) ? [{ service, doc: lastDocs.get(service)! }] : [])), GATEWAY_DOC],
       INFO,
     );
     fetchedAt = Date.now();

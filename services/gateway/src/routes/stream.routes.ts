@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { Type } from '@sinclair/typebox';
 import { createParser } from 'eventsource-parser';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, openEventStream, requireAuth, UpstreamError, type App, type Metrics } from '@questline/platform';
 import type { InternalUser, StreamTicketRedemption } from '@questline/contracts';
 import type { Static } from '@sinclair/typebox';
@@ -30,6 +30,7 @@ export function streamRoutes(app: App, ctx: GatewayContext, limits: EdgeLimits, 
   const auth = ctx.upstreams.auth;
   const open = metrics.gauge('questline_streams_open', 'Live streams (GET /api/v1/me/stream) open on this gateway');
   const tokenGuard = requireAuth(verify, { keys });
+  const perUser = new Map<string, number>();
 
   // A ticket (the browser's EventSource cannot send headers) or, failing one, an access token.
   const credential: EdgeHook = async (request, reply) => {
@@ -58,52 +59,73 @@ export function streamRoutes(app: App, ctx: GatewayContext, limits: EdgeLimits, 
     },
     async (request, reply) => {
       const userId = request.user!.id;
-      const abort = new AbortController();
-      const path = `/internal/users/${userId}/stream`;
-      const requestId = String(request.id);
-      const [authFeed, progressFeed] = await Promise.all([
-        feeds.open(auth.baseUrl, path, requestId, abort.signal),
-        feeds.open(ctx.upstreams.progress.baseUrl, path, requestId, abort.signal),
-      ]);
-      if (authFeed.kind !== 'open' || progressFeed.kind !== 'open') {
-        abort.abort();
-        throw authFeed.kind !== 'open' ? refusal('auth', authFeed) : refusal('progress', progressFeed as Exclude<FeedOpening, { kind: 'open' }>);
+      const held = perUser.get(userId) ?? 0;
+      if (held >= ctx.config.STREAM_MAX_PER_USER) {
+        throw new AppError('RATE_LIMITED', `at most ${ctx.config.STREAM_MAX_PER_USER} live streams per user at once; close one first`, undefined, { 'retry-after': '5' });
       }
-
-      const stream = openEventStream(app, request, reply);
-      open.inc();
-      stream.onClose(() => {
-        open.dec();
-        abort.abort();
-      });
-      const join = new StreamJoin();
-      const pipe = (half: FeedHalf, body: NodeJS.ReadableStream) => {
-        const parser = createParser({
-          onEvent: (e) => {
-            try {
-              for (const out of join.accept(half, { event: e.event ?? 'message', data: e.data })) stream.send(out.event, out.data);
-            } catch (err) {
-              logEnd(request, half, err);
-              stream.close();
-            }
-          },
-        });
-        // Multi-byte characters may be split across chunks; the decoder keeps the partial ones.
-        const decoder = new StringDecoder('utf8');
-        body.on('data', (chunk: Buffer) => parser.feed(decoder.write(chunk)));
-        // A feed that ends (a ban, a restarting service) or breaks ends the player's stream: the
-        // client reconnects to a fresh snapshot, possibly on another replica.
-        body.on('end', () => stream.close());
-        body.on('error', (err) => {
-          if (!stream.closed) logEnd(request, half, err);
-          stream.close();
-        });
+      // Counted from here, while the feeds open, so that a burst of opens cannot pass the check together.
+      perUser.set(userId, held + 1);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        const left = (perUser.get(userId) ?? 1) - 1;
+        if (left > 0) perUser.set(userId, left);
+        else perUser.delete(userId);
       };
-      pipe('auth', authFeed.body);
-      pipe('progress', progressFeed.body);
+      try {
+        await serve(request, reply, userId, release);
+      } catch (err) {
+        release();
+        throw err;
+      }
       return reply;
     },
   );
+
+  async function serve(request: FastifyRequest, reply: FastifyReply, userId: string, release: () => void) {
+    const abort = new AbortController();
+    const path = `/internal/users/${userId}/stream`;
+    const requestId = String(request.id);
+    const [authFeed, progressFeed] = await Promise.all([
+      feeds.open(auth.baseUrl, path, requestId, abort.signal),
+      feeds.open(ctx.upstreams.progress.baseUrl, path, requestId, abort.signal),
+    ]);
+    if (authFeed.kind !== 'open' || progressFeed.kind !== 'open') {
+      abort.abort();
+      throw authFeed.kind !== 'open' ? refusal('auth', authFeed) : refusal('progress', progressFeed as Exclude<FeedOpening, { kind: 'open' }>);
+    }
+    const stream = openEventStream(app, request, reply);
+    open.inc();
+    stream.onClose(() => {
+      open.dec();
+      release();
+      abort.abort();
+    });
+    const join = new StreamJoin();
+    for (const [half, body] of [['auth', authFeed.body], ['progress', progressFeed.body]] as const) {
+      const parser = createParser({
+        onEvent: (e) => {
+          try {
+            for (const out of join.accept(half, { event: e.event ?? 'message', data: e.data })) stream.send(out.event, out.data);
+          } catch (err) {
+            logEnd(request, half, err);
+            stream.close();
+          }
+        },
+      });
+      // Multi-byte characters may be split across chunks; the decoder keeps the partial ones.
+      const decoder = new StringDecoder('utf8');
+      body.on('data', (chunk: Buffer) => parser.feed(decoder.write(chunk)));
+      // A feed that ends (a ban, a restarting service) or breaks ends the player's stream: the
+      // client reconnects to a fresh snapshot, possibly on another replica.
+      body.on('end', () => stream.close());
+      body.on('error', (err) => {
+        if (!stream.closed) logEnd(request, half, err);
+        stream.close();
+      });
+    }
+  }
 }
 
 function logEnd(request: FastifyRequest, half: FeedHalf, err: unknown) {
