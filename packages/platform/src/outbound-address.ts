@@ -29,6 +29,11 @@ const V6_RANGES: ReadonlyArray<readonly [string, string, number]> = [
   // ::/128 unspecified, ::1 loopback, the rest the deprecated IPv4-compatible form.
   ['unspecified, loopback or IPv4-compatible', '::', 96],
   ['discard-only', '100::', 64],
+  // RFC 8215: a network's own NAT64 prefix, which may embed an IPv4 address at any of several
+  // positions; what it reaches cannot be judged, so none of it is allowed.
+  ['NAT64 local-use', '64:ff9b:1::', 48],
+  // Teredo tunnels to an obfuscated IPv4 address; no public service needs to be reached through one.
+  ['Teredo', '2001::', 32],
   ['documentation', '2001:db8::', 32],
   ['unique local (private)', 'fc00::', 7],
   ['link-local', 'fe80::', 10],
@@ -67,14 +72,17 @@ export function ipv6Groups(ip: string): number[] | null {
 
 /**
  * The IPv4 address an IPv6 address stands for, when it does: IPv4-mapped (::ffff:a.b.c.d, how a
- * dual-stack socket shows an IPv4 peer) and the well-known NAT64 prefix 64:ff9b::/96 (a NAT64
- * gateway forwards it to that IPv4 address). Both must be judged as the IPv4 address they reach.
+ * dual-stack socket shows an IPv4 peer), the well-known NAT64 prefix 64:ff9b::/96 (a NAT64
+ * gateway forwards it to that IPv4 address) and 6to4 (2002:AABB:CCDD::). Each must be judged as the
+ * IPv4 address it reaches.
  */
 function embeddedIpv4(groups: number[]): string | null {
+  const dotted = (hi: number, lo: number) => [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.');
+  // 6to4 (2002::/16) carries the IPv4 address of its relay in the two groups after the prefix.
+  if (groups[0] === 0x2002) return dotted(groups[1]!, groups[2]!);
   const prefix = groups.slice(0, 6).join(':');
   if (prefix !== '0:0:0:0:0:65535' && prefix !== '100:65435:0:0:0:0') return null;
-  const [hi, lo] = [groups[6]!, groups[7]!];
-  return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.');
+  return dotted(groups[6]!, groups[7]!);
 }
 
 /**

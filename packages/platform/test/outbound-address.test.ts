@@ -25,6 +25,8 @@ describe('isForbiddenAddress', () => {
     // IPv4-mapped and NAT64, in dotted and in hex form: judged as the IPv4 address
     '::ffff:127.0.0.1', '::ffff:7f00:1', '::FFFF:10.0.0.1', '::ffff:169.254.169.254', '::ffff:a9fe:a9fe',
     '0:0:0:0:0:ffff:192.168.1.1', '::ffff:0.0.0.0', '64:ff9b::10.0.0.1', '64:ff9b::a9fe:a9fe',
+    // 6to4 carrying a private address; a local-use NAT64 prefix; Teredo
+    '2002:7f00:1::', '2002:a9fe:a9fe::1', '2002:c0a8:101::5', '64:ff9b:1::a9fe:a9fe', '64:ff9b:1:ffff::1', '2001:0:4136:e378:8000:63bf:3fff:fdd2',
     // not addresses at all
     '', 'localhost', '1.2.3', '1.2.3.4.5', '256.1.1.1', '::ffff:1.2.3.999', 'example.com', '[::1]',
   ];
@@ -41,7 +43,8 @@ describe('isForbiddenAddress', () => {
     '2606:4700:4700::1111', '2001:4860:4860::8888', '2a00:1450:4001:80b::200e',
     'fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', // just below fc00::/7
     'fe00::1', // between fc00::/7 and fe80::/10
-    '::ffff:8.8.8.8', '::ffff:808:808', '64:ff9b::1.1.1.1', // mapped public addresses
+    '::ffff:8.8.8.8', '::ffff:808:808', '64:ff9b::1.1.1.1', '2002:808:808::1', // mapped public addresses
+    '64:ff9b:2::1', // just past the local-use NAT64 /48
   ];
 
   for (const ip of forbidden) {
