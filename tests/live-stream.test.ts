@@ -1,8 +1,8 @@
 /**
  * The players' live stream (api.md v1.2, Server-Sent Events) through the gateway: tickets (once,
  * 30 s), the snapshot equal to GET /me and GET /me/quests, the `quest`, `reward` and `user` events
- * of an admin's backfilled event that completes an auto-claim quest, a debit, a ban that ends the
- * stream, and the refusals (no credential, a key, a banned user, a used or expired ticket).
+ * of an admin's backfilled event that completes an auto-claim quest, a debit, a timezone change, a
+ * ban that ends the stream, and the refusals (no credential, a key, a banned user, a used or expired ticket).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -125,6 +125,25 @@ describe('live stream through the gateway', () => {
     assert.equal(debit.status, 201, JSON.stringify(debit.body));
     const reward = await conn.next((e) => e.event === 'reward' && e.data.entry.amount === -4, 10_000, 'the debit');
     assert.equal(reward.data.balances.gold, 6);
+  });
+
+  test('a timezone change sends the user and every quest view again, as GET /me/quests now shows them', async () => {
+    const p = await player('zone');
+    const conn = await stream(`?ticket=${await ticketFor(p.token)}`);
+    const snapshot = await conn.next((e) => e.event === 'snapshot');
+    const keys = (snapshot.data.quests as { quest: { key: string } }[]).map((v) => v.quest.key).sort();
+    assert.ok(keys.length > 0);
+    const moved = await api('PATCH', '/api/v1/me', { token: p.token, body: { timezone: 'Asia/Tokyo' } });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    await conn.next((e) => e.event === 'user' && e.data.timezone === 'Asia/Tokyo', 10_000, 'the user in Tokyo');
+    // Progress hears of the new zone through auth's outbox, then sends every view again.
+    const views = new Map<string, unknown>();
+    await eventually(async () => {
+      for (const e of conn.events) if (e.event === 'quest') views.set(e.data.quest.key, e.data);
+      return keys.every((k) => views.has(k)) ? true : undefined;
+    }, 10_000, 'every quest view again');
+    const fresh = await api('GET', '/api/v1/me/quests', { token: p.token });
+    for (const v of fresh.body.items as { quest: { key: string } }[]) assert.deepEqual(views.get(v.quest.key), v, v.quest.key);
   });
 
   test('a ban sends the banned user and ends the stream; a banned user gets no ticket', async () => {

@@ -1,10 +1,23 @@
 /**
  * What progress tells its replicas' live feeds after a commit (platform's change-feed.ts): these
- * quests of this user changed. Kept tiny: the feed reads the current views itself.
+ * quests of this user changed, or all of them (a new timezone moves every quest's periods and
+ * resets). Kept tiny: the feed reads the current views itself.
  */
-export type QuestChange = { u: string; q: string[] };
+export type QuestChange = { u: string; q: string[]; all?: true };
 
 /** The NOTIFY channel in progress's database. */
 export const QUEST_CHANGES_CHANNEL = 'questline_progress_changes';
 
 export const questsChanged = (userId: string, questKeys: Iterable<string>): QuestChange => ({ u: userId, q: [...questKeys] });
+
+export const allQuestsChanged = (userId: string): QuestChange => ({ u: userId, q: [], all: true });
+
+/** Which of a user's quest views a batch of notices asks for: a set of keys, or 'all'. */
+export function changedKeys(notices: readonly QuestChange[]): Set<string> | 'all' {
+  const keys = new Set<string>();
+  for (const n of notices) {
+    if (n.all === true) return 'all';
+    if (Array.isArray(n.q)) for (const k of n.q) keys.add(k);
+  }
+  return keys;
+}

@@ -4,6 +4,7 @@ import { AppError, errorResponses, openEventStream, requireInternal, type App } 
 import type { ProgressContext } from '../context.js';
 import { UserIdParams } from './schemas.js';
 import { prepareProgressFeed } from '../use-cases/live-stream.use-case.js';
+import { applyProfileUpdate } from '../use-cases/update-profile.use-case.js';
 
 const RefreshResponse = Type.Object({ revision: Type.String(), quests: Type.Integer() });
 
@@ -38,7 +39,7 @@ export function registerInternalRoutes(app: App, ctx: ProgressContext) {
     async (request, reply) => {
       const profile = request.body;
       if (profile.id !== request.params.userId) throw new AppError('VALIDATION_FAILED', 'body.id must equal the user id in the path', 'id');
-      await ctx.users.update(profile);
+      await applyProfileUpdate(ctx, profile);
       return reply.code(204).send(null);
     },
   );

@@ -4,15 +4,16 @@ import type { ProgressDatabase } from '../db/schema.js';
 import { requireCatalog, type CatalogCache } from '../clients/catalog-cache.js';
 import type { UserDirectory } from '../clients/user-directory.js';
 import { readQuestList } from '../db/user-quests.repository.js';
-import type { QuestChange } from '../domain/quest-changes.js';
+import { changedKeys, type QuestChange } from '../domain/quest-changes.js';
 import { callerQuestViews, viewsFromStates } from './quest-views.use-case.js';
 
 export type FeedRefusal = 'unknown-user' | 'banned';
 
 /**
  * Progress's half of a player's live stream (the gateway joins it with auth's): the quest list as
- * GET /me/quests shows it, then one `quest` event per quest whose state changed, read again from
- * the database after the change committed (whichever replica committed it).
+ * GET /me/quests shows it, then one `quest` event per quest whose state changed (every quest when
+ * the player's timezone changed), read again from the database after the change committed
+ * (whichever replica committed it).
  */
 export function prepareProgressFeed(
   deps: { db: Kysely<ProgressDatabase>; catalog: CatalogCache; users: UserDirectory; listener: ChangeListener },
@@ -29,12 +30,12 @@ export function prepareProgressFeed(
         return { ok: true, frame: { event: 'snapshot', data: { quests: result.items } } };
       },
       async onNotices(notices: ChangeNotice[]) {
-        const keys = new Set((notices as QuestChange[]).flatMap((n) => (Array.isArray(n.q) ? n.q : [])));
+        const keys = changedKeys(notices as QuestChange[]);
         const { profile, states } = await readQuestList(deps.db, userId);
         if (!profile) return { frames: [] };
         if (profile.status === 'banned') return { frames: [], end: true };
         const views = viewsFromStates(requireCatalog(deps.catalog), states, profile.timezone, new Date());
-        return { frames: views.filter((v) => keys.has(v.quest.key)).map((data) => ({ event: 'quest', data })) };
+        return { frames: views.filter((v) => keys === 'all' || keys.has(v.quest.key)).map((data) => ({ event: 'quest', data })) };
       },
     },
     log,
