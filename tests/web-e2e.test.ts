@@ -468,6 +468,24 @@ describe('live updates on the quests page', () => {
     assert.equal(ticketPosts, streams.length, 'one ticket per stream');
     await page.context().close();
   });
+
+  test('a server without the stream (404 on the ticket): the page falls back to polling', async () => {
+    const page = await newPage();
+    const streams: string[] = [];
+    let listGets = 0;
+    page.on('request', (r) => {
+      if (isStream(r.url())) streams.push(r.url());
+      if (r.method() === 'GET' && new URL(r.url()).pathname === '/api/v1/me/quests') listGets += 1;
+    });
+    await failRequests(page, apiPath('/api/v1/me/stream-tickets'), 404, { code: 'NOT_FOUND', message: 'no such route', requestId: 'e2e-no-stream' });
+    await uiLogin(page, username, password);
+    await page.locator('[data-stream=polling]').waitFor();
+    await page.locator('[data-quest=daily-login]').waitFor();
+    await waitForText(balance(page, 'gold'), '20');
+    await eventually(async () => listGets >= 2, 15_000, 'the list asked for again by the poll');
+    assert.deepEqual(streams, [], 'no stream is tried after a 404');
+    await page.context().close();
+  });
 });
 
 describe('accessibility and small screens', () => {
