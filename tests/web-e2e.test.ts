@@ -19,6 +19,7 @@ import { apiPath, buildWebAppIfStale, failRequests, holdRequests, launchBrowser,
 // without the DOM library, like the rest of the repository).
 declare const document: { activeElement: { id: string } | null; documentElement: { scrollWidth: number; clientWidth: number } };
 declare const localStorage: { getItem(key: string): string | null };
+declare const window: Record<string, unknown>;
 declare function getComputedStyle(el: unknown): { outlineStyle: string };
 
 let stack: TestStack;
@@ -92,7 +93,7 @@ describe('a player and an admin, end to end', () => {
     await player.getByRole('button', { name: 'Log in' }).click();
     await player.waitForURL('**/quests');
 
-    // The reward is paid asynchronously; the page refreshes itself.
+    // The reward is paid asynchronously; it arrives on the page's live stream.
     await waitForText(balance(player, 'gold'), '10');
     assert.equal(await textOf(balance(player, 'diamond')), '0');
     assert.equal(await player.locator('[data-testid=balances] [data-balance=gold] [role=img]').getAttribute('aria-label'), 'gold');
@@ -170,8 +171,8 @@ describe('a player and an admin, end to end', () => {
 
   test('the player sees the new quest, each action raises the bar, the claim pays at once, the ledger shows it', async () => {
     const card = player.locator('[data-quest=walk-the-dog]');
-    // Progress polls the catalog, and the page polls progress.
-    await card.waitFor({ timeout: 20_000 });
+    // Progress polls the catalog; the page, live on its stream, checks the public catalog every 15 s and then asks for its list.
+    await card.waitFor({ timeout: 40_000 });
     const bar = card.getByRole('progressbar', { name: 'Walk the dog progress' });
     assert.equal(await bar.getAttribute('aria-valuenow'), '0');
     assert.equal(await bar.getAttribute('aria-valuemax'), '3');
@@ -328,8 +329,9 @@ describe('a player and an admin, end to end', () => {
     await admin.getByLabel('Status').selectOption('published');
     await eventually(async () => (await row.count()) === 0 && (await statuses()).length > 0, 10_000, 'the published list without it');
 
-    // Progress polls the catalog, and the page polls progress. The player had claimed it: nothing is left to show.
-    await eventually(async () => (await player.locator('[data-quest=walk-the-dog]').count()) === 0, 20_000, 'walk-the-dog gone from the player’s quests');
+    // Progress polls the catalog, and the page checks the catalog (a quest leaving the catalog is no
+    // stream event). The player had claimed it: nothing is left to show.
+    await eventually(async () => (await player.locator('[data-quest=walk-the-dog]').count()) === 0, 40_000, 'walk-the-dog gone from the player’s quests');
     await player.locator('[data-quest=daily-login]').waitFor();
     await screenshot(player, 'player-quests-archived');
   });
@@ -374,6 +376,115 @@ describe('a player and an admin, end to end', () => {
     } finally {
       await new Promise((resolve) => receiver.close(resolve));
     }
+  });
+});
+
+describe('live updates on the quests page', () => {
+  const http = () => apiClient(stack.gateway);
+  const username = `lea_${randomBytes(3).toString('hex')}`;
+  const yesterdayNoon = () => {
+    const d = new Date();
+    d.setUTCHours(12, 0, 0, 0);
+    d.setUTCDate(d.getUTCDate() - 1);
+    return d.toISOString();
+  };
+  const isStream = (url: string) => new URL(url).pathname === '/api/v1/me/stream';
+
+  test('an admin backfills a login that completes Daily Login: the page shows it, a toast and 20 gold, without a reload or a poll', async () => {
+    const signup = await http()('POST', '/api/v1/auth/signup', { body: { username, password, timezone: 'UTC' } });
+    assert.equal(signup.status, 201, JSON.stringify(signup.body));
+    const userId = signup.body.user.id as string;
+    // A first login pays today's Daily Login before the page opens: the page then starts from a quiet state.
+    const login = await http()('POST', '/api/v1/auth/login', { body: { username, password } });
+    await eventually(async () => (await http()('GET', '/api/v1/me', { token: login.body.accessToken })).body.user.balances.gold === 10, 15_000, 'the first login’s reward');
+
+    const page = await newPage();
+    const requests: { method: string; url: string }[] = [];
+    page.on('request', (r) => requests.push({ method: r.method(), url: r.url() }));
+    await uiLogin(page, username, password);
+    await page.locator('[data-stream=live]').waitFor();
+    const liveAt = Date.now();
+    const daily = page.locator('[data-quest=daily-login]');
+    await daily.locator('.quest-meta', { hasText: 'Completions: 1 of 365' }).waitFor();
+    await waitForText(balance(page, 'gold'), '10');
+    const toasts = page.getByTestId('toasts');
+    assert.equal(await toasts.getAttribute('role'), 'status');
+    assert.equal(await toasts.getAttribute('aria-live'), 'polite');
+    assert.equal(await toasts.locator('.toast').count(), 0, 'the snapshot raises no toast');
+    // A reload would lose this.
+    await page.evaluate(() => {
+      window.questlineMarker = 'same document';
+    });
+
+    const adminToken = (await http()('POST', '/api/v1/auth/login', { body: stack.admin })).body.accessToken as string;
+    const backfill = await http()('POST', '/api/v1/admin/events', {
+      token: adminToken,
+      body: { events: [{ id: `yesterday-${username}`, userId, type: 'login', occurredAt: yesterdayNoon() }] },
+    });
+    assert.equal(backfill.status, 200, JSON.stringify(backfill.body));
+
+    const questToast = toasts.locator('.toast', { hasText: 'Quest complete: Daily Login' });
+    await questToast.waitFor();
+    await toasts.locator('.toast', { hasText: 'Reward: +10 gold' }).waitFor();
+    await waitForText(balance(page, 'gold'), '20');
+    await waitForText(page.getByTestId('summary-balances').locator('.amount-value').first(), '20');
+    await daily.locator('.quest-meta', { hasText: 'Completions: 2 of 365' }).waitFor();
+    await waitForText(page.locator('[data-quest=sign-in-three-times]').getByTestId('streak-current'), '2 days');
+    await screenshot(page, 'player-live-toasts');
+    await questToast.getByRole('button', { name: /^Dismiss/ }).click();
+    await eventually(async () => (await questToast.count()) === 0, 5000, 'the dismissed toast gone');
+
+    assert.equal(await page.evaluate(() => window.questlineMarker), 'same document', 'no reload happened');
+    // The old poll asked every 4 s: a window longer than that shows it is gone (no timing is asserted).
+    const rest = 6500 - (Date.now() - liveAt);
+    if (rest > 0) await page.waitForTimeout(rest);
+    const opened = requests.findIndex((r) => isStream(r.url));
+    assert.ok(opened >= 0, 'the stream was opened');
+    const polls = requests.slice(opened).filter((r) => r.method === 'GET' && new URL(r.url).pathname === '/api/v1/me/quests');
+    assert.deepEqual(polls, [], 'no GET /me/quests while the stream is open');
+    await page.context().close();
+  });
+
+  test('a stream cut short is opened again with a new ticket, and the page is live again', async () => {
+    const page = await newPage();
+    const streams: string[] = [];
+    let ticketPosts = 0;
+    page.on('request', (r) => {
+      if (isStream(r.url())) streams.push(new URL(r.url()).searchParams.get('ticket') ?? '');
+      if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/me/stream-tickets') ticketPosts += 1;
+    });
+    // The first stream opens and ends at once, as a restarting server would end it.
+    let cut = false;
+    await page.route(apiPath('/api/v1/me/stream'), async (route) => {
+      if (cut) return route.continue();
+      cut = true;
+      await route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store' }, body: ': cut short\n\n' });
+    });
+    await uiLogin(page, username, password);
+    await page.locator('[data-stream=live]').waitFor({ timeout: 15_000 });
+    await waitForText(balance(page, 'gold'), '20');
+    assert.ok(streams.length >= 2, `streams opened: ${streams.length}`);
+    assert.equal(new Set(streams).size, streams.length, 'every stream had its own ticket');
+    assert.equal(ticketPosts, streams.length, 'one ticket per stream');
+    await page.context().close();
+  });
+
+  test('a server without the stream (404 on the ticket): the page falls back to polling', async () => {
+    const page = await newPage();
+    const streams: string[] = [];
+    let listGets = 0;
+    page.on('request', (r) => {
+      if (isStream(r.url())) streams.push(r.url());
+      if (r.method() === 'GET' && new URL(r.url()).pathname === '/api/v1/me/quests') listGets += 1;
+    });
+    await failRequests(page, apiPath('/api/v1/me/stream-tickets'), 404, { code: 'NOT_FOUND', message: 'no such route', requestId: 'e2e-no-stream' });
+    await uiLogin(page, username, password);
+    await page.locator('[data-stream=polling]').waitFor();
+    await page.locator('[data-quest=daily-login]').waitFor();
+    await waitForText(balance(page, 'gold'), '20');
+    await eventually(async () => listGets >= 2, 15_000, 'the list asked for again by the poll');
+    assert.deepEqual(streams, [], 'no stream is tried after a 404');
+    await page.context().close();
   });
 });
 

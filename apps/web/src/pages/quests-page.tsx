@@ -1,11 +1,13 @@
 import { useState } from 'preact/hooks';
-import { reloadMe } from '../api/auth';
-import { api, ApiError, newKey, query } from '../api/client';
-import type { ClaimResult, EventResult, Objective, Page, Quest, QuestView, QuestViewStatus, User } from '../api/types';
+import { api, ApiError, newKey } from '../api/client';
+import type { StreamMode } from '../api/live-stream';
+import type { ClaimResult, EventResult, Objective, QuestView, QuestViewStatus, User } from '../api/types';
 import { promiseCredits, useDisplayedBalances } from '../components/balances';
 import { Amount, StarIcon } from '../components/icons';
 import { Async, errorText } from '../components/status';
-import { useAsync, useInterval, useNow } from '../lib/use-async';
+import { ToastRegion } from '../components/toasts';
+import { useNow } from '../lib/use-async';
+import { useLiveQuests } from '../lib/use-live-quests';
 import { type CardAction, QuestCard } from './quest-card';
 
 const groups: { status: QuestViewStatus; title: string }[] = [
@@ -16,41 +18,27 @@ const groups: { status: QuestViewStatus; title: string }[] = [
   { status: 'maxed', title: 'Maxed out' },
 ];
 
-/** How often the page refreshes itself: rewards and newly published quests arrive asynchronously. */
-const POLL_MS = 4000;
-
-/** The objectives of the published quests (GET /me/quests does not carry them). */
-async function publishedObjectives(): Promise<Map<string, Objective>> {
-  const map = new Map<string, Objective>();
-  let cursor: string | null = null;
-  // A few pages at most: enough for any catalog a person would scroll through.
-  for (let i = 0; i < 10; i++) {
-    const page: Page<Quest> = await api<Page<Quest>>('GET', `/quests${query({ limit: 200, cursor })}`, { auth: false });
-    for (const q of page.items) map.set(q.key, q.objective);
-    cursor = page.nextCursor;
-    if (!cursor) break;
-  }
-  return map;
-}
+const liveText: Record<StreamMode, string> = {
+  connecting: 'Connecting…',
+  live: 'Live updates on',
+  reconnecting: 'Reconnecting…',
+  polling: 'Refreshing every few seconds',
+};
 
 function itemsText(items: { currency: string; amount: number }[]): string {
   return items.map((i) => `+${i.amount} ${i.currency}`).join(', ') || 'nothing';
 }
 
 export function QuestsPage({ user }: { user: User }) {
-  const quests = useAsync(() => api<{ items: QuestView[] }>('GET', '/me/quests').then((r) => r.items), []);
-  const objectives = useAsync(publishedObjectives, []);
+  const { quests, published, mode, toasts, dismissToast, refresh } = useLiveQuests();
+  const objectives = published.data?.objectives;
   const [actions, setActions] = useState<Record<string, CardAction>>({});
   const now = useNow(1000);
   const shown = useDisplayedBalances(user.balances);
-
-  const refresh = () => {
-    void quests.reload(true);
-    void reloadMe().catch(() => undefined);
-    const known = objectives.data;
-    if (!known || quests.data?.some((v) => !known.has(v.quest.key))) void objectives.reload(true);
+  // An action's outcome arrives on the stream (its `quest` and `reward` events); without one, ask.
+  const afterAction = () => {
+    if (mode !== 'live') refresh();
   };
-  useInterval(refresh, POLL_MS);
 
   const setAction = (key: string, a: CardAction) => setActions((s) => ({ ...s, [key]: a }));
 
@@ -70,7 +58,7 @@ export function QuestsPage({ user }: { user: User }) {
       if (err instanceof ApiError && err.code === 'USER_BANNED') return;
       setAction(key, { busy: false, message: { kind: 'error', text: `Could not record the event: ${errorText(err as Error)}` } });
     }
-    refresh();
+    afterAction();
   }
 
   async function claim(view: QuestView) {
@@ -86,7 +74,7 @@ export function QuestsPage({ user }: { user: User }) {
       const text = err instanceof ApiError && err.code === 'NOTHING_TO_CLAIM' ? 'Nothing left to claim.' : `Could not claim: ${errorText(err as Error)}`;
       setAction(key, { busy: false, message: { kind: 'error', text } });
     }
-    refresh();
+    afterAction();
   }
 
   return (
@@ -109,10 +97,14 @@ export function QuestsPage({ user }: { user: User }) {
         <button type="button" class="btn btn-small btn-ghost" onClick={refresh}>
           Refresh
         </button>
+        <p class="live-state" data-stream={mode}>
+          {liveText[mode]}
+        </p>
       </section>
-      {objectives.error && !objectives.data ? (
+      <ToastRegion toasts={toasts} onDismiss={dismissToast} />
+      {published.error && !published.data ? (
         <p class="notice notice-warning" role="alert">
-          Quest objectives could not be loaded ({errorText(objectives.error)}); recording events is unavailable.
+          Quest objectives could not be loaded ({errorText(published.error)}); recording events is unavailable.
         </p>
       ) : null}
       <Async state={quests} label="Loading your quests…">
@@ -133,7 +125,7 @@ export function QuestsPage({ user }: { user: User }) {
                       <QuestCard
                         key={v.quest.key}
                         view={v}
-                        objective={objectives.data?.get(v.quest.key)}
+                        objective={objectives?.get(v.quest.key)}
                         now={now}
                         action={actions[v.quest.key]}
                         onRecord={(o) => void record(v, o)}

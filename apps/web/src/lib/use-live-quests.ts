@@ -1,0 +1,168 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { api } from '../api/client';
+import { BANNED_MESSAGE, currentUser, signedOut, userChanged } from '../api/session';
+import type { Objective, Page, Quest, QuestView, User } from '../api/types';
+import type { StreamMode } from '../api/live-stream';
+import { applyQuestView, applyReward, nextPeriodEnd, pushToast, toastsFor, type StreamEvent, type Toast } from './live-events';
+import { reloadMe } from '../api/auth';
+import { useAsync, useInterval, type AsyncState } from './use-async';
+import { useLiveStream } from './use-live-stream';
+
+/** The old polling period, now only the fallback when the stream is unavailable. */
+const POLL_MS = 4000;
+/**
+ * New and archived quests change the list without any stream event (the stream carries changes of
+ * the player's own state): the public catalog is checked this often, and a change of it refetches
+ * the list, once after progress's catalog poll (2 s by default) had time to see it, and once more
+ * in case it had not.
+ */
+const CATALOG_WATCH_MS = 15_000;
+const CATALOG_SETTLE_MS = [3000, 12_000];
+
+export interface Published {
+  objectives: Map<string, Objective>;
+  /** The published keys and versions: a change means the list may have changed. */
+  signature: string;
+}
+
+/** The objectives of the published quests (GET /me/quests does not carry them). */
+async function publishedQuests(): Promise<Published> {
+  const objectives = new Map<string, Objective>();
+  const versions: string[] = [];
+  let cursor: string | null = null;
+  // A few pages at most: enough for any catalog a person would scroll through.
+  for (let i = 0; i < 10; i++) {
+    const page: Page<Quest> = await api<Page<Quest>>('GET', `/quests${query(cursor)}`, { auth: false });
+    for (const q of page.items) {
+      objectives.set(q.key, q.objective);
+      versions.push(`${q.key}@${q.version}`);
+    }
+    cursor = page.nextCursor;
+    if (!cursor) break;
+  }
+  return { objectives, signature: versions.sort().join(' ') };
+}
+
+function query(cursor: string | null): string {
+  return `?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+}
+
+function userFromStream(user: User) {
+  // What the api client does on a 403 USER_BANNED: end the session with the same notice.
+  if (user.status === 'banned') signedOut({ kind: 'banned', text: BANNED_MESSAGE });
+  else userChanged(user);
+}
+
+export interface LiveQuests {
+  quests: AsyncState<QuestView[]>;
+  published: AsyncState<Published>;
+  mode: StreamMode;
+  toasts: Toast[];
+  dismissToast: (id: number) => void;
+  /** GET /me/quests and /me once (the Refresh button, the fallback poll, a catalog or period change). */
+  refresh: () => void;
+}
+
+/**
+ * The player's quests and user, kept current by the live stream: the snapshot replaces both, a
+ * `quest` event replaces one view, `reward` and `user` events the balances. Without a stream the
+ * page polls as it used to.
+ */
+export function useLiveQuests(): LiveQuests {
+  const [list, setListState] = useState<{ data: QuestView[] | undefined; error: Error | undefined; loading: boolean }>({ data: undefined, error: undefined, loading: true });
+  // Events can arrive faster than renders: each applies to the newest list, not the rendered one.
+  const current = useRef<QuestView[] | undefined>(undefined);
+  const setList = (data: QuestView[]) => {
+    current.current = data;
+    setListState({ data, error: undefined, loading: false });
+  };
+  const published = useAsync(publishedQuests, []);
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const toastId = useRef(0);
+  const seq = useRef(0);
+
+  const loadList = useCallback(async () => {
+    const id = ++seq.current;
+    try {
+      const { items } = await api<{ items: QuestView[] }>('GET', '/me/quests');
+      if (id === seq.current) setList(items);
+    } catch (err) {
+      if (id === seq.current) setListState((s) => ({ ...s, error: err as Error, loading: false }));
+    }
+  }, []);
+  const refresh = useCallback(() => {
+    void loadList();
+    void reloadMe().catch(() => undefined);
+  }, [loadList]);
+
+  const mode = useLiveStream((event: StreamEvent) => {
+    const raised = toastsFor(event, current.current);
+    if (raised.length) setToasts((shown) => raised.reduce((acc, spec) => pushToast(acc, spec, ++toastId.current), shown));
+    switch (event.type) {
+      case 'snapshot':
+        // Newer than any list request still on its way.
+        seq.current++;
+        setList(event.quests);
+        userFromStream(event.user);
+        break;
+      case 'quest':
+        setList(applyQuestView(current.current ?? [], event.view));
+        break;
+      case 'reward': {
+        const user = currentUser();
+        if (user) userChanged(applyReward(user, event.balances));
+        break;
+      }
+      case 'user':
+        userFromStream(event.user);
+        break;
+    }
+  });
+  const live = mode === 'live';
+
+  // Fallback: the old poll, only while there is no stream.
+  useInterval(() => {
+    if (mode === 'polling') refresh();
+  }, POLL_MS);
+  useEffect(() => {
+    if (mode === 'polling' || (mode === 'reconnecting' && !current.current)) refresh();
+  }, [mode, refresh]);
+
+  // A key the objectives do not know (a quest published since they loaded): load them again, once per key.
+  const asked = useRef(new Set<string>());
+  useEffect(() => {
+    const known = published.data?.objectives;
+    if (!known || !list.data) return;
+    const unknown = list.data.filter((v) => !known.has(v.quest.key) && !asked.current.has(v.quest.key));
+    if (!unknown.length) return;
+    for (const v of unknown) asked.current.add(v.quest.key);
+    void published.reload(true);
+  }, [list.data, published.data]);
+
+  useInterval(() => {
+    if (live) void published.reload(true);
+  }, CATALOG_WATCH_MS);
+  const seenCatalog = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    const signature = published.data?.signature;
+    if (signature === undefined) return;
+    const before = seenCatalog.current;
+    seenCatalog.current = signature;
+    if (before === undefined || before === signature || !live) return;
+    const timers = CATALOG_SETTLE_MS.map((ms) => window.setTimeout(() => void loadList(), ms));
+    return () => timers.forEach((t) => window.clearTimeout(t));
+  }, [published.data?.signature]);
+
+  // A period that ends (a daily quest available again) changes the list without an event: one request then.
+  useEffect(() => {
+    if (!live || !list.data) return;
+    const at = nextPeriodEnd(list.data, Date.now());
+    if (at === undefined) return;
+    const timer = window.setTimeout(() => void loadList(), Math.min(at - Date.now() + 1000, 2 ** 31 - 1));
+    return () => window.clearTimeout(timer);
+  }, [live, list.data]);
+
+  const dismissToast = useCallback((id: number) => setToasts((shown) => shown.filter((t) => t.id !== id)), []);
+  const quests: AsyncState<QuestView[]> = { ...list, reload: () => loadList() };
+  return { quests, published, mode, toasts, dismissToast, refresh };
+}
