@@ -1,8 +1,9 @@
 /**
  * The players' live stream (api.md v1.2, Server-Sent Events) through the gateway: tickets (once,
  * 30 s), the snapshot equal to GET /me and GET /me/quests, the `quest`, `reward` and `user` events
- * of an admin's backfilled event that completes an auto-claim quest, a debit, a timezone change, a
- * ban that ends the stream, and the refusals (no credential, a key, a banned user, a used or expired ticket).
+ * of an admin's backfilled event that completes an auto-claim quest, a debit, a timezone change and a
+ * catalog change (the whole list again), a completion that unlocks a dependent, a ban that ends
+ * the stream, and the refusals (no credential, a key, a banned user, a used or expired ticket).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -127,23 +128,56 @@ describe('live stream through the gateway', () => {
     assert.equal(reward.data.balances.gold, 6);
   });
 
-  test('a timezone change sends the user and every quest view again, as GET /me/quests now shows them', async () => {
+  test('a timezone change sends the user and the whole quest list again (`quests`), as GET /me/quests now shows it', async () => {
     const p = await player('zone');
     const conn = await stream(`?ticket=${await ticketFor(p.token)}`);
-    const snapshot = await conn.next((e) => e.event === 'snapshot');
-    const keys = (snapshot.data.quests as { quest: { key: string } }[]).map((v) => v.quest.key).sort();
-    assert.ok(keys.length > 0);
+    await conn.next((e) => e.event === 'snapshot');
     const moved = await api('PATCH', '/api/v1/me', { token: p.token, body: { timezone: 'Asia/Tokyo' } });
     assert.equal(moved.status, 200, JSON.stringify(moved.body));
     await conn.next((e) => e.event === 'user' && e.data.timezone === 'Asia/Tokyo', 10_000, 'the user in Tokyo');
-    // Progress hears of the new zone through auth's outbox, then sends every view again.
-    const views = new Map<string, unknown>();
-    await eventually(async () => {
-      for (const e of conn.events) if (e.event === 'quest') views.set(e.data.quest.key, e.data);
-      return keys.every((k) => views.has(k)) ? true : undefined;
-    }, 10_000, 'every quest view again');
+    // Progress hears of the new zone through auth's outbox, then sends the list again.
+    const list = await conn.next((e) => e.event === 'quests', 10_000, 'the quest list again');
     const fresh = await api('GET', '/api/v1/me/quests', { token: p.token });
-    for (const v of fresh.body.items as { quest: { key: string } }[]) assert.deepEqual(views.get(v.quest.key), v, v.quest.key);
+    assert.deepEqual(list.data.quests, fresh.body.items);
+  });
+
+  test('a published quest arrives as a new list, a completion unlocks its dependent live, an archived quest leaves the list', async () => {
+    const p = await player('catalog');
+    const conn = await stream(`?ticket=${await ticketFor(p.token)}`);
+    await conn.next((e) => e.event === 'snapshot');
+    const [gate, locked] = [`stream-gate-${tag}`, `stream-locked-${tag}`];
+    const quest = (key: string, prerequisites: string[]) => ({
+      key,
+      name: key,
+      description: 'the live stream test',
+      tags: [],
+      objective: { event: `stream.step.${tag}`, mode: 'count', target: 1 },
+      rewardId: '5e0d0000-0000-4000-8000-000000000001',
+      autoClaim: true,
+      prerequisites,
+    });
+    for (const [key, pre] of [[gate, []], [locked, [gate]]] as const) {
+      const created = await api('POST', '/api/v1/admin/quests', { token: adminToken, body: quest(key, [...pre]) });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal((await api('POST', `/api/v1/admin/quests/${key}/publish`, { token: adminToken })).status, 200);
+    }
+    const keysOf = (e: { data: { quests: { quest: { key: string } }[] } }) => e.data.quests.map((v) => v.quest.key);
+    const published = await conn.next((e) => e.event === 'quests' && keysOf(e).includes(gate) && keysOf(e).includes(locked), 15_000, 'a list with both new quests');
+    const lockedView = published.data.quests.find((v: { quest: { key: string } }) => v.quest.key === locked);
+    assert.equal(lockedView.status, 'locked');
+
+    // The event completes the gate (it is the gate's own state that changes); the dependent's view
+    // changes with it, and is sent too.
+    const sent = await api('POST', '/api/v1/admin/events', { token: adminToken, body: { events: [{ id: `gate-${tag}`, userId: p.id, type: `stream.step.${tag}` }] } });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    await conn.next((e) => e.event === 'quest' && e.data.quest.key === gate && e.data.completions === 1, 10_000, 'the completed gate');
+    const unlocked = await conn.next((e) => e.event === 'quest' && e.data.quest.key === locked && e.data.status !== 'locked', 10_000, 'the unlocked dependent');
+    const fresh = await api('GET', '/api/v1/me/quests', { token: p.token });
+    assert.deepEqual(unlocked.data, fresh.body.items.find((v: { quest: { key: string } }) => v.quest.key === locked));
+
+    assert.equal((await api('POST', `/api/v1/admin/quests/${locked}/archive`, { token: adminToken })).status, 200);
+    await conn.next((e) => e.event === 'quests' && !keysOf(e).includes(locked), 15_000, 'a list without the archived quest');
+    assert.equal((await api('POST', `/api/v1/admin/quests/${gate}/archive`, { token: adminToken })).status, 200);
   });
 
   test('a ban sends the banned user and ends the stream; a banned user gets no ticket', async () => {

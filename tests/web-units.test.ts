@@ -170,6 +170,9 @@ describe('live stream', () => {
     assert.deepEqual(parseStreamEvent('snapshot', JSON.stringify({ user, quests })), { type: 'snapshot', user, quests });
     assert.deepEqual(parseStreamEvent('snapshot', JSON.stringify({ user, quests: { items: quests } })), { type: 'snapshot', user, quests }, 'a {items} wrapper');
     assert.deepEqual(parseStreamEvent('quest', JSON.stringify(quests[0])), { type: 'quest', view: quests[0] });
+    assert.deepEqual(parseStreamEvent('quests', JSON.stringify({ quests })), { type: 'quests', quests }, 'the whole list again');
+    assert.deepEqual(parseStreamEvent('quests', JSON.stringify({ quests: [] })), { type: 'quests', quests: [] }, 'an empty list is a list');
+    assert.equal(parseStreamEvent('quests', JSON.stringify({ quests: [{ status: 'active' }] })), undefined);
     assert.deepEqual(parseStreamEvent('reward', JSON.stringify({ entry: entry(), balances: { gold: 20 } })), { type: 'reward', entry: entry(), balances: { gold: 20 } });
     assert.deepEqual(parseStreamEvent('user', JSON.stringify(user)), { type: 'user', user });
     assert.equal(parseStreamEvent('message', JSON.stringify(user)), undefined);

@@ -141,6 +141,11 @@ export interface ChangeListener {
   /** Subscribers of this replica, for the open-streams gauge. */
   readonly subscribers: number;
   subscribe(userId: string, subscription: Subscription): () => void;
+  /**
+   * Hands every subscriber of this replica a notice made for its user, without the database: for
+   * a change each replica learns of by itself (progress's new catalog revision).
+   */
+  toEveryone(make: (userId: string) => ChangeNotice): void;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -220,6 +225,12 @@ export function createChangeListener(url: string, channel: string, log: FeedLog)
     },
     get subscribers() {
       return count;
+    },
+    toEveryone(make) {
+      for (const [userId, subs] of [...byUser]) {
+        const notice = make(userId);
+        for (const s of [...subs]) s.onNotice(notice);
+      }
     },
     subscribe(userId, subscription) {
       let subs = byUser.get(userId);

@@ -57,6 +57,19 @@ test('a notice reaches the subscribers of its user on every listener, and no one
   other.stop();
 });
 
+test('toEveryone hands each subscriber of that listener a notice made for its user, and no other listener', async () => {
+  const x = collect(a, 'x');
+  const y1 = collect(a, 'y');
+  const y2 = collect(a, 'y');
+  const elsewhere = collect(b, 'x');
+  a.toEveryone((u) => ({ u, q: [], all: true }));
+  assert.deepEqual(x.got, [{ u: 'x', q: [], all: true }]);
+  assert.deepEqual(y1.got, [{ u: 'y', q: [], all: true }]);
+  assert.deepEqual(y2.got, y1.got);
+  assert.equal(elsewhere.got.length, 0);
+  for (const s of [x, y1, y2, elsewhere]) s.stop();
+});
+
 test('a burst larger than one NOTIFY payload is split and arrives whole, in order', async () => {
   const sub = collect(a, 'burst');
   const notices = Array.from({ length: 600 }, (_, i) => ({ u: 'burst', q: [`quest-${i}-${'x'.repeat(20)}`] }));

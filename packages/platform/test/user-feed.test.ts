@@ -21,6 +21,7 @@ function memoryListener(listening = true) {
       subs.get(userId)!.add(sub);
       return () => subs.get(userId)!.delete(sub);
     },
+    toEveryone: (make) => subs.forEach((set, u) => set.forEach((s) => s.onNotice(make(u)))),
     start: async () => undefined,
     close: async () => undefined,
   };

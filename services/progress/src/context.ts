@@ -23,7 +23,7 @@ import { createGrantRelay, type GrantRelay } from './workers/grant-relay.js';
 import { createWebhookRelay, type WebhookRelay } from './workers/webhook-relay.js';
 import { createProgressMetrics, type ProgressCounters } from './progress-metrics.js';
 import { GroupCommitter } from './use-cases/group-commit.use-case.js';
-import { QUEST_CHANGES_CHANNEL, type QuestChange } from './domain/quest-changes.js';
+import { allQuestsChanged, QUEST_CHANGES_CHANNEL, type QuestChange } from './domain/quest-changes.js';
 
 /** Everything the routes and use cases of this service are built from; assembled once, here. */
 export interface ProgressContext {
@@ -96,6 +96,8 @@ export function buildContext(config: Config, app: { log: FastifyBaseLogger; metr
   const listener = createChangeListener(config.DATABASE_URL, QUEST_CHANGES_CHANNEL, feedLog);
   app.metrics.gauge('questline_live_feeds_open', "Players' live feeds this replica serves (one per open stream)", [], (g) => g.set(listener.subscribers));
   const publishChange = (change: QuestChange) => changes.publish(change);
+  // Every replica polls the catalog itself, so each tells its own feeds of a new revision.
+  catalog.onNewRevision(() => listener.toEveryone(allQuestsChanged));
   const singleEvents = new GroupCommitter({ db, catalog, counters, onGrantsQueued, publishChange }, { maxInFlight: 4, maxGroup: 256 });
 
   return {

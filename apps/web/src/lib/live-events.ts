@@ -8,10 +8,12 @@ import type { LedgerEntry, QuestView, User } from '../api/types.js';
 export type StreamEvent =
   | { type: 'snapshot'; user: User; quests: QuestView[] }
   | { type: 'quest'; view: QuestView }
+  /** The whole list again (a Questline extension): a quest published or archived, a new timezone. */
+  | { type: 'quests'; quests: QuestView[] }
   | { type: 'reward'; entry: LedgerEntry; balances: Record<string, number> }
   | { type: 'user'; user: User };
 
-export const STREAM_EVENT_NAMES = ['snapshot', 'quest', 'reward', 'user'] as const;
+export const STREAM_EVENT_NAMES = ['snapshot', 'quest', 'quests', 'reward', 'user'] as const;
 
 /** One named SSE event as a typed event; undefined for a name or a body the app does not know. */
 export function parseStreamEvent(name: string, data: string): StreamEvent | undefined {
@@ -32,6 +34,8 @@ export function parseStreamEvent(name: string, data: string): StreamEvent | unde
     }
     case 'quest':
       return isQuestView(b) ? { type: 'quest', view: b } : undefined;
+    case 'quests':
+      return Array.isArray(b.quests) && b.quests.every(isQuestView) ? { type: 'quests', quests: b.quests } : undefined;
     case 'reward':
       if (!b.entry || typeof b.entry !== 'object' || !b.balances || typeof b.balances !== 'object') return undefined;
       return { type: 'reward', entry: b.entry as LedgerEntry, balances: b.balances as Record<string, number> };

@@ -10,37 +10,22 @@ import { useLiveStream } from './use-live-stream';
 
 /** The old polling period, now only the fallback when the stream is unavailable. */
 const POLL_MS = 4000;
-/**
- * New and archived quests change the list without any stream event (the stream carries changes of
- * the player's own state): the public catalog is checked this often, and a change of it refetches
- * the list, once after progress's catalog poll (2 s by default) had time to see it, and once more
- * in case it had not.
- */
-const CATALOG_WATCH_MS = 15_000;
-const CATALOG_SETTLE_MS = [3000, 12_000];
-
 export interface Published {
   objectives: Map<string, Objective>;
-  /** The published keys and versions: a change means the list may have changed. */
-  signature: string;
 }
 
 /** The objectives of the published quests (GET /me/quests does not carry them). */
 async function publishedQuests(): Promise<Published> {
   const objectives = new Map<string, Objective>();
-  const versions: string[] = [];
   let cursor: string | null = null;
   // A few pages at most: enough for any catalog a person would scroll through.
   for (let i = 0; i < 10; i++) {
     const page: Page<Quest> = await api<Page<Quest>>('GET', `/quests${query(cursor)}`, { auth: false });
-    for (const q of page.items) {
-      objectives.set(q.key, q.objective);
-      versions.push(`${q.key}@${q.version}`);
-    }
+    for (const q of page.items) objectives.set(q.key, q.objective);
     cursor = page.nextCursor;
     if (!cursor) break;
   }
-  return { objectives, signature: versions.sort().join(' ') };
+  return { objectives };
 }
 
 function query(cursor: string | null): string {
@@ -59,13 +44,14 @@ export interface LiveQuests {
   mode: StreamMode;
   toasts: Toast[];
   dismissToast: (id: number) => void;
-  /** GET /me/quests and /me once (the Refresh button, the fallback poll, a catalog or period change). */
+  /** GET /me/quests and /me once (the Refresh button, the fallback poll, a period's end). */
   refresh: () => void;
 }
 
 /**
  * The player's quests and user, kept current by the live stream: the snapshot replaces both, a
- * `quest` event replaces one view, `reward` and `user` events the balances. Without a stream the
+ * `quest` event replaces one view, `quests` (a catalog or timezone change) the list, `reward` and
+ * `user` events the balances. Without a stream the
  * page polls as it used to.
  */
 export function useLiveQuests(): LiveQuests {
@@ -108,6 +94,10 @@ export function useLiveQuests(): LiveQuests {
       case 'quest':
         setList(applyQuestView(current.current ?? [], event.view));
         break;
+      case 'quests':
+        seq.current++;
+        setList(event.quests);
+        break;
       case 'reward': {
         const user = currentUser();
         if (user) userChanged(applyReward(user, event.balances));
@@ -138,20 +128,6 @@ export function useLiveQuests(): LiveQuests {
     for (const v of unknown) asked.current.add(v.quest.key);
     void published.reload(true);
   }, [list.data, published.data]);
-
-  useInterval(() => {
-    if (live) void published.reload(true);
-  }, CATALOG_WATCH_MS);
-  const seenCatalog = useRef<string | undefined>(undefined);
-  useEffect(() => {
-    const signature = published.data?.signature;
-    if (signature === undefined) return;
-    const before = seenCatalog.current;
-    seenCatalog.current = signature;
-    if (before === undefined || before === signature || !live) return;
-    const timers = CATALOG_SETTLE_MS.map((ms) => window.setTimeout(() => void loadList(), ms));
-    return () => timers.forEach((t) => window.clearTimeout(t));
-  }, [published.data?.signature]);
 
   // A period that ends (a daily quest available again) changes the list without an event: one request then.
   useEffect(() => {

@@ -20,7 +20,7 @@ export const GATEWAY_DOC: ServiceDoc = {
           summary: "The player's live updates (Server-Sent Events)",
           description: [
             'Authenticate with a one-time `ticket` from POST /api/v1/me/stream-tickets (the browser\'s EventSource cannot send headers; a ticket works once, within 30 s) or an access token in the `Authorization` header.',
-            'The stream starts with `event: snapshot` (`data`: `{user, quests}`, as GET /api/v1/me and GET /api/v1/me/quests answer), then sends `event: quest` (one quest view whenever it changed), `event: reward` (`{entry, balances}` for every ledger credit or debit) and `event: user` (the user after a change of status, role, timezone or balances).',
+            'The stream starts with `event: snapshot` (`data`: `{user, quests}`, as GET /api/v1/me and GET /api/v1/me/quests answer), then sends `event: quest` (one quest view whenever it changed), `event: quests` (`{quests}`, the whole list again when a quest was published or archived or the player\'s timezone changed), `event: reward` (`{entry, balances}` for every ledger credit or debit) and `event: user` (the user after a change of status, role, timezone or balances).',
             'Every event has an `id:`; a comment line is sent every 15 s. A ban sends the banned user and ends the stream. A reconnect needs a new ticket and gets a fresh snapshot. API keys cannot open a stream.',
           ].join('\n\n'),
           security: [{ bearerAuth: [] }],

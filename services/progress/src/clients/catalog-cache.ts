@@ -65,6 +65,7 @@ export class CatalogCache {
   private readonly fetchShared = singleFlight(() => this.fetch());
   private timer: NodeJS.Timeout | null = null;
   private failingSince: number | null = null;
+  private readonly revisionListeners: ((snapshot: CatalogSnapshot) => void)[] = [];
   private lastFailureLog = 0;
 
   constructor(
@@ -92,6 +93,11 @@ export class CatalogCache {
   }
 
   /** Fetches now (joining a fetch already under way). Throws when the catalog could not be read. */
+  /** Called when a fetched revision replaces the one in use (not for the first copy). */
+  onNewRevision(fn: (snapshot: CatalogSnapshot) => void): void {
+    this.revisionListeners.push(fn);
+  }
+
   refresh(): Promise<CatalogSnapshot | null> {
     return this.fetchShared();
   }
@@ -110,10 +116,12 @@ export class CatalogCache {
       if (!isPublishedQuestsResponse(res.body)) {
         throw new UpstreamError('catalog', `GET /internal/quests: ${describeSchemaErrors(isPublishedQuestsResponse.errors)}`);
       }
+      const replaced = this.current !== null && this.current.revision !== res.body.revision;
       if (this.current?.revision !== res.body.revision) {
         this.log.info({ revision: res.body.revision, quests: res.body.quests.length }, 'catalog loaded');
       }
       this.current = index(res.body);
+      if (replaced) for (const fn of this.revisionListeners) fn(this.current);
       this.currentBody = res.body;
       this.etag = res.headers.get('etag') ?? `"${res.body.revision}"`;
     } catch (err) {

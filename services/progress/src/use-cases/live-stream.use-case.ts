@@ -11,9 +11,9 @@ export type FeedRefusal = 'unknown-user' | 'banned';
 
 /**
  * Progress's half of a player's live stream (the gateway joins it with auth's): the quest list as
- * GET /me/quests shows it, then one `quest` event per quest whose state changed (every quest when
- * the player's timezone changed), read again from the database after the change committed
- * (whichever replica committed it).
+ * GET /me/quests shows it, then one `quest` event per quest whose view changed, read again from
+ * the database after the change committed (whichever replica committed it), or one `quests` event
+ * with the whole list when the player's timezone or the catalog changed.
  */
 export function prepareProgressFeed(
   deps: { db: Kysely<ProgressDatabase>; catalog: CatalogCache; users: UserDirectory; listener: ChangeListener },
@@ -30,12 +30,15 @@ export function prepareProgressFeed(
         return { ok: true, frame: { event: 'snapshot', data: { quests: result.items } } };
       },
       async onNotices(notices: ChangeNotice[]) {
-        const keys = changedKeys(notices as QuestChange[]);
+        const catalog = requireCatalog(deps.catalog);
+        const keys = changedKeys(notices as QuestChange[], catalog.dependents);
         const { profile, states } = await readQuestList(deps.db, userId);
         if (!profile) return { frames: [] };
         if (profile.status === 'banned') return { frames: [], end: true };
-        const views = viewsFromStates(requireCatalog(deps.catalog), states, profile.timezone, new Date());
-        return { frames: views.filter((v) => keys === 'all' || keys.has(v.quest.key)).map((data) => ({ event: 'quest', data })) };
+        const views = viewsFromStates(catalog, states, profile.timezone, new Date());
+        // The whole list in one event: quests may have come and gone, which single views cannot say.
+        if (keys === 'all') return { frames: [{ event: 'quests', data: { quests: views } }] };
+        return { frames: views.filter((v) => keys.has(v.quest.key)).map((data) => ({ event: 'quest', data })) };
       },
     },
     log,
