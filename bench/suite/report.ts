@@ -5,6 +5,7 @@ import { describeMachine } from '../shared/machine.js';
 import type { ScenarioResult } from './load.js';
 import { SERVICE_NAMES, type Rss } from './system.js';
 import { NOTES } from './notes.js';
+import type { LiveStreamReport } from './stream-scenario.js';
 
 export interface SuiteReport {
   /** When the run ended (ISO 8601). */
@@ -22,6 +23,8 @@ export interface SuiteReport {
   lag: { single: LagStats; batch: LagStats };
   /** Webhooks on (quest.completed and reward.granted to a loopback receiver) under the single-event load. */
   webhooks?: { messages: number; distinct: number; p50: number; p99: number; max: number; withoutEventsPerSecond: number; withEventsPerSecond: number };
+  /** Live streams held open while probe events are timed to their `quest` frames (absent before 2026-12-07). */
+  stream?: LiveStreamReport;
   pgbench: PgbenchResult;
   wallSeconds: number;
 }
@@ -70,6 +73,7 @@ export function render(r: SuiteReport): string {
     `| \`GET /me/quests\` through the gateway | ≥ 5,000 req/s, p99 ≤ 30 ms | ${f0(quests.throughput)} req/s, p99 ${ms(quests.p99)} | ${mark(quests.throughput >= 5000 && quests.p99 <= 30)} |`,
     `| gateway ÷ direct | ≥ 70 % | events ${Math.round(gwEvents * 100)} %, \`GET /me/quests\` ${Math.round(gwQuests * 100)} % | ${mark(gwEvents >= 0.7 && gwQuests >= 0.7)} |`,
     `| reward lag p99 | ≤ 1 s | ${ms(r.lag.single.p99)} under single events, ${ms(r.lag.batch.p99)} under batches | ${mark(r.lag.single.p99 <= 1000)} (single events)${r.lag.batch.p99 <= 1000 ? '' : '; batches: **missed**'} |`,
+    ...(r.stream ? [streamTarget(r.stream)] : []),
     `| idle RSS per service | ≤ 120 MB | ${SERVICE_NAMES.map((n) => `${n} ${f0(r.rss.idle[n])}`).join(', ')} MB | ${mark(maxIdle <= 120)} |`,
     `| start-up to ready | ≤ 10 s | ${sec(r.startup.restartMs)} (services, existing data); first start ${sec(r.startup.firstStartMs)}${r.startup.postgresMs !== null ? ` + ${sec(r.startup.postgresMs)} PostgreSQL initdb and start` : ''} | ${mark(r.startup.restartMs <= 10_000 && r.startup.firstStartMs + (r.startup.postgresMs ?? 0) <= 10_000)} |`,
   ];
@@ -118,7 +122,7 @@ The single-event load again with one endpoint subscribed to \`quest.completed\` 
 
 `
     : ''
-}## Memory (RSS) and start-up
+}${r.stream ? liveStream(r.stream) : ''}## Memory (RSS) and start-up
 
 | service | idle, after start | peak under load (scenario) | after the load |
 |---|---:|---:|---:|
@@ -132,4 +136,31 @@ ${rssRows.join('\n')}
 |---|---|---|---|
 ${targets.join('\n')}
 ${r.quick ? '' : NOTES}`;
+}
+
+const worstP99 = (s: LiveStreamReport) => Math.max(...s.phases.map((p) => p.fromAcceptance.p99));
+
+function streamTarget(s: LiveStreamReport): string {
+  const met = worstP99(s) <= 1000 && s.dropped === 0 && s.failedToOpen === 0 && s.phases.every((p) => p.missed === 0);
+  return `| live stream: accepted event → \`quest\` frame, ${f0(s.streams)} streams open | p99 ≤ 1 s | ${s.phases.map((p) => `${p.name}: p99 ${ms(p.fromAcceptance.p99)}`).join('; ')}; ${f0(s.dropped)} dropped | ${mark(met)} |`;
+}
+
+function liveStream(s: LiveStreamReport): string {
+  const rows = s.phases.map(
+    (p) =>
+      `| ${p.name} | ${f0(p.eventsPerSecond)}${p.backgroundEventsPerSecond !== null ? ` (${f0(p.probeRate)} probes + ${f0(p.backgroundEventsPerSecond)} others)` : ''} | ${f0(p.probes)} | ${f0(p.matched)} | ${ms(p.fromAcceptance.p50)} | **${ms(p.fromAcceptance.p99)}** | ${ms(p.fromAcceptance.max)} | ${ms(p.fromSend.p50)} / ${ms(p.fromSend.p99)} | ${ms(p.answer.p50)} / ${ms(p.answer.p99)} | ${f0(p.beforeAnswer)} | ${f0(p.missed)} | ${f0(p.errors)} | ${f0(p.noChange)} | ${f0(p.dropped)} |`,
+  );
+  const rss = SERVICE_NAMES.map((n) => `${n} ${f0(s.rss.before[n])} → ${f0(s.rss.open[n])}`).join(', ');
+  return `## Live stream (accepted event → \`quest\` frame)
+
+${f0(s.streams)} players (min(1,000, users)) each hold one live stream open through the gateway (\`POST /api/v1/me/stream-tickets\`, then \`GET /api/v1/me/stream?ticket=…\`, one connection each); opening them all and receiving their snapshots took ${s.openSeconds.toFixed(1)} s, ${f0(s.failedToOpen)} did not open. Probe events (the single-event mix) are then sent for those players at a steady rate, one in flight per player, players in turn; each is timed from the gateway's 2xx answer to the first \`quest\` frame, on that player's stream, for a quest the answer lists in \`updates\`. A frame that beats the answer counts as 0 (column "frame first"); send → frame is shown beside it. First the probes alone, then beside the single-event load of the other users (32 connections, the users without a stream, so every frame on a stream is a probe's). Goal: p99 ≤ 1 s.
+
+| phase | events/s | probes | frames | accepted → frame p50 | p99 | max | sent → frame p50 / p99 | probe answer p50 / p99 | frame first | missed | errors | no update | streams dropped |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+${rows.join('\n')}
+
+- streams dropped while the probes ran: **${f0(s.dropped)}**; open at the end: ${f0(s.openAtEnd)} of ${f0(s.streams - s.failedToOpen)}. "missed": a probe answered with updates whose frame did not come within 15 s; "no update": an answer listing no changed quest (no frame is due; left out).
+- RSS before → with the streams open (MB, before the probes): ${rss}.
+
+`;
 }

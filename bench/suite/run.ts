@@ -8,7 +8,8 @@
  * databases), starts the four services as `npm start` does and times it, creates 50 quests, signs
  * up the users through the API (the signup scenario), then runs login, single events (gateway and
  * direct), batch events, GET /me/quests (gateway and direct), claim and the admin quest list with
- * autocannon on loopback, and pgbench on the same PostgreSQL as the ceiling of one event per
+ * autocannon on loopback, the live stream's latency with min(1,000, users) streams open
+ * (stream-scenario.ts), and pgbench on the same PostgreSQL as the ceiling of one event per
  * transaction. --quick (500 users, 4 s per scenario) finishes in under 2 minutes and writes its
  * report to .data/bench/quick.md instead of docs/. --cpu-prof=<service> profiles one service;
  * --render-only renders the report again from the figures of the last run.
@@ -23,6 +24,7 @@ import { findPgbench, runPgbench, type PgbenchResult } from '../progress/pgbench
 import { pgVersion } from '../shared/machine.js';
 import { CLAIM_QUEST, EVENT_TYPES, PLAYER_EVENT_TYPES, call, completeClaimQuest, createEventsKey, createQuests, mintTokens } from './data.js';
 import { startWebhookSink, type WebhookLatency } from './webhook-sink.js';
+import { STREAM_SCENARIO, measureLiveStream, type LiveStreamReport } from './stream-scenario.js';
 import { runScenario, type Scenario, type ScenarioResult } from './load.js';
 import { render, type SuiteReport } from './report.js';
 import { rssNow, startSystem, type Rss, type System } from './system.js';
@@ -41,6 +43,8 @@ const NODE_FLAGS = opt('node-flags')?.split(' ').filter(Boolean) ?? [];
 /** --only=batch,GET: just the scenarios whose names start so (and signup); prints figures, writes no report. */
 const ONLY = opt('only')?.split(',').filter(Boolean) ?? [];
 const BATCH_CONNECTIONS = Number(opt('batch-connections') ?? 4);
+/** --stream-rate=50: probe events per second in the stream latency scenario. */
+const STREAM_RATE = Number(opt('stream-rate') ?? 50);
 const PASSWORD = 'bench-password-123';
 
 const t0 = performance.now();
@@ -174,6 +178,16 @@ async function main() {
       await sink.close();
     }
 
+    // min(1,000, users) players watch their live streams while probe events for them are timed
+    // from acceptance to the `quest` frame (stream-scenario.ts), alone and beside the event load.
+    let stream: LiveStreamReport | undefined;
+    if (ONLY.length === 0 || ONLY.some((o) => STREAM_SCENARIO.startsWith(o))) {
+      const measured = await measureLiveStream({ stack, tokens, seconds: SECONDS, probeRate: STREAM_RATE, event: playerEvent, log });
+      stream = measured.report;
+      if (measured.background) results.push(measured.background);
+      await drainOutbox(sys);
+    }
+
     let batchNo = 0;
     const batchFrom = new Date();
     await measure({
@@ -223,6 +237,7 @@ async function main() {
     };
     if (ONLY.length > 0) {
       process.stdout.write(`reward lag: ${JSON.stringify(lag)}\n`);
+      if (stream) process.stdout.write(`live stream: ${JSON.stringify(stream, null, 2)}\n`);
       log('--only: no report written');
       return;
     }
@@ -248,6 +263,7 @@ async function main() {
       results,
       lag,
       ...(webhooks ? { webhooks } : {}),
+      ...(stream ? { stream } : {}),
       pgbench,
       wallSeconds: (performance.now() - t0) / 1000,
     };
