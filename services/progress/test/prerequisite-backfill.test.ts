@@ -50,6 +50,25 @@ describe('prerequisites judged at each event’s time (integration)', () => {
     await h.close();
   });
 
+  test('/me/quests names what keeps a quest locked (lockedBy), and nothing once it is completed', async () => {
+    const user = h.auth.addUser();
+    const list = async () => {
+      const res = await h.app.inject({ method: 'GET', url: '/api/v1/me/quests', headers: { authorization: `Bearer ${await h.auth.token(user)}` } });
+      assert.equal(res.statusCode, 200, res.body);
+      return new Map((res.json().items as { quest: { key: string; name: string }; status: string; lockedBy: unknown[] }[]).map((v) => [v.quest.key, v]));
+    };
+    const before = await list();
+    assert.equal(before.get('raid')!.status, 'locked');
+    assert.deepEqual(before.get('raid')!.lockedBy, [{ key: 'checkin', name: before.get('checkin')!.quest.name }]);
+    assert.deepEqual(before.get('duels')!.lockedBy, [{ key: 'intro', name: before.get('intro')!.quest.name }]);
+    assert.deepEqual(before.get('checkin')!.lockedBy, []);
+    await batch(user.id, [['checkin', new Date(Date.now() - 60_000).toISOString()]]);
+    const after = await list();
+    assert.equal(after.get('raid')!.status, 'active');
+    assert.deepEqual(after.get('raid')!.lockedBy, []);
+    assert.deepEqual(after.get('duels')!.lockedBy, [{ key: 'intro', name: before.get('intro')!.quest.name }]);
+  });
+
   test('a backfilled event dated before the prerequisite’s completion does not count; one after it does', async () => {
     const user = h.auth.addUser();
     await batch(user.id, [['checkin', day(5)]]);

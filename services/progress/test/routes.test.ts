@@ -185,7 +185,12 @@ describe('progress routes (integration)', () => {
       const items = res.json().items as Array<Record<string, unknown> & { quest: { key: string } }>;
       assert.deepEqual(items.map((i) => i.quest.key), ['daily-login', 'sign-in-three-times', 'race-quest']);
       const daily = items[0]!;
-      assert.deepEqual(Object.keys(daily).sort(), ['claimable', 'completions', 'maxCompletions', 'periodEndsAt', 'progress', 'quest', 'reportable', 'status', 'streak', 'target'].sort());
+      assert.deepEqual(Object.keys(daily).sort(), ['claimable', 'completions', 'endsAt', 'lockedBy', 'maxCompletions', 'objective', 'periodEndsAt', 'progress', 'quest', 'reportable', 'reward', 'startsAt', 'status', 'streak', 'target'].sort());
+      // What a player's screen needs to explain the quest: what to do, what it pays, what locks it.
+      assert.deepEqual(daily.objective, { event: 'login', mode: 'count', target: 1 });
+      assert.deepEqual(daily.reward, { name: '10 gold', items: [{ currency: 'gold', amount: 10 }], xp: 0, badge: null });
+      assert.deepEqual(daily.lockedBy, []);
+      assert.equal(daily.startsAt, null);
       assert.equal(daily.status, 'active');
       assert.equal(daily.reportable, false, 'login is never reported by players');
       assert.equal(items[2]!.reportable, true, 'race is declared player-reportable (the harness default)');

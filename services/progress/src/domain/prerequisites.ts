@@ -13,6 +13,11 @@ export function dependentsIndex<Q extends Pick<QuestRules, 'key' | 'prerequisite
   return index;
 }
 
+/** The prerequisites not completed yet, in the quest's order (what a locked quest waits for). */
+export function unmetPrerequisites(quest: Pick<QuestRules, 'prerequisites'>, completionsOf: (key: string) => number): string[] {
+  return [...new Set(quest.prerequisites)].filter((key) => completionsOf(key) < 1);
+}
+
 /**
  * Which of the keys waiting for a replay to take next: one none of whose prerequisites (direct or
  * through other quests) is waiting too, so a prerequisite's completions are known before its

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { RewardItem } from '@questline/contracts';
+import { Objective, RewardItem } from '@questline/contracts';
 
 export const QuestViewStatus = Type.Union(
   [Type.Literal('locked'), Type.Literal('active'), Type.Literal('claimable'), Type.Literal('completed'), Type.Literal('maxed')],
@@ -19,6 +19,14 @@ export const QuestViewSchema = Type.Object({
   ),
   periodEndsAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'end of the current local day/week for repeating quests' }),
   claimable: Type.Integer({ description: 'completions not yet claimed' }),
+  objective: Type.Union([Objective, Type.Null()], { description: 'what to do; null for an archived quest listed for its unclaimed completions' }),
+  reward: Type.Union(
+    [Type.Object({ name: Type.String(), items: Type.Array(RewardItem), xp: Type.Integer(), badge: Type.Union([Type.String(), Type.Null()]) }), Type.Null()],
+    { description: 'what each completion pays; null for an archived quest' },
+  ),
+  lockedBy: Type.Array(Type.Object({ key: Type.String(), name: Type.String() }), { description: 'prerequisites not completed yet (empty when none keeps the quest locked)' }),
+  startsAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'the schedule: locked before it' }),
+  endsAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'the schedule: locked after it' }),
   reportable: Type.Boolean({ description: "whether the player may report the objective's event type themselves (POST /events); otherwise the product's server sends it" }),
 });
 

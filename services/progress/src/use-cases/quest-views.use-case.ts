@@ -1,15 +1,43 @@
 import type { Kysely } from 'kysely';
+import type { PublishedQuest } from '@questline/contracts';
 import type { ProgressDatabase } from '../db/schema.js';
 import { requireCatalog, type CatalogCache, type CatalogSnapshot } from '../clients/catalog-cache.js';
 import type { UserDirectory } from '../clients/user-directory.js';
 import { listStates, readQuestList } from '../db/user-quests.repository.js';
 import { isPlayerReportable } from '../domain/event-trust.js';
+import { unmetPrerequisites } from '../domain/prerequisites.js';
 import { buildArchivedView, buildQuestView, viewContext, type QuestView } from '../domain/quest-view.js';
 import type { QuestState } from '../domain/quest-state.js';
 import { findUser } from './require-player.use-case.js';
 
-/** A quest as /me/quests lists it: with whether the player may report its objective's events themselves. */
-export type ListedQuestView = QuestView & { reportable: boolean };
+/**
+ * A quest as /me/quests lists it: the view, with what a player's screen needs to explain it (what
+ * to do, what it pays, what keeps it locked) and whether the player may report its objective's
+ * events themselves. An archived quest listed for its unclaimed completions has no objective and
+ * no reward any more (the catalog keeps only its display fields).
+ */
+export type ListedQuestView = QuestView & {
+  objective: PublishedQuest['objective'] | null;
+  reward: { name: string; items: { currency: string; amount: number }[]; xp: number; badge: string | null } | null;
+  lockedBy: { key: string; name: string }[];
+  startsAt: string | null;
+  endsAt: string | null;
+  reportable: boolean;
+};
+
+function explained(catalog: CatalogSnapshot, quest: PublishedQuest, completionsOf: (key: string) => number) {
+  const { name, items, xp, badge } = quest.reward;
+  return {
+    objective: quest.objective,
+    reward: { name, items, xp, badge },
+    lockedBy: unmetPrerequisites(quest, completionsOf).map((key) => ({ key, name: catalog.byKey.get(key)?.name ?? catalog.archivedByKey.get(key)?.name ?? key })),
+    startsAt: quest.startsAt,
+    endsAt: quest.endsAt,
+    reportable: isPlayerReportable(catalog.eventTypes.get(quest.objective.event), quest.objective.event),
+  };
+}
+
+const retired = (): Omit<ListedQuestView, keyof QuestView> => ({ objective: null, reward: null, lockedBy: [], startsAt: null, endsAt: null, reportable: false });
 
 /**
  * The view of every published quest for one user, from stored states, then of every archived quest
@@ -19,15 +47,12 @@ export type ListedQuestView = QuestView & { reportable: boolean };
  */
 export function viewsFromStates(catalog: CatalogSnapshot, states: Map<string, QuestState>, timezone: string, now: Date): ListedQuestView[] {
   const ctx = viewContext(now, timezone, (key) => states.get(key)?.completions ?? 0);
-  const views = catalog.quests.map((quest) => ({
-    ...buildQuestView(quest, states.get(quest.key) ?? null, ctx),
-    reportable: isPlayerReportable(catalog.eventTypes.get(quest.objective.event), quest.objective.event),
-  }));
+  const views: ListedQuestView[] = catalog.quests.map((quest) => ({ ...buildQuestView(quest, states.get(quest.key) ?? null, ctx), ...explained(catalog, quest, ctx.completionsOf) }));
   const archived: ListedQuestView[] = [];
   for (const [key, state] of states) {
     if (state.completions <= state.claimed || catalog.byKey.has(key)) continue;
     const quest = catalog.archivedByKey.get(key);
-    if (quest) archived.push({ ...buildArchivedView(quest, state), reportable: false });
+    if (quest) archived.push({ ...buildArchivedView(quest, state), ...retired() });
   }
   archived.sort((a, b) => (a.quest.key < b.quest.key ? -1 : 1));
   return views.concat(archived);
