@@ -5,6 +5,7 @@ import { describeMachine } from '../shared/machine.js';
 import type { ScenarioResult } from './load.js';
 import { SERVICE_NAMES, type Rss } from './system.js';
 import { NOTES } from './notes.js';
+import type { WebhookReport } from './webhook-scenario.js';
 import type { LiveStreamReport } from './stream-scenario.js';
 
 export interface SuiteReport {
@@ -22,7 +23,7 @@ export interface SuiteReport {
   results: ScenarioResult[];
   lag: { single: LagStats; batch: LagStats };
   /** Webhooks on (quest.completed and reward.granted to a loopback receiver) under the single-event load. */
-  webhooks?: { messages: number; distinct: number; p50: number; p99: number; max: number; withoutEventsPerSecond: number; withEventsPerSecond: number };
+  webhooks?: WebhookReport;
   /** Live streams held open while probe events are timed to their `quest` frames (absent before 2026-12-07). */
   stream?: LiveStreamReport;
   pgbench: PgbenchResult;
@@ -118,7 +119,11 @@ ${
   r.webhooks
     ? `## Webhooks (cause → receiver)
 
-The single-event load again with one endpoint subscribed to \`quest.completed\` and \`reward.granted\` (a loopback receiver answering 204): ${f0(r.webhooks.messages)} messages (${f0(r.webhooks.distinct)} webhook-ids), from the cause (the completion's instant; the ledger entry's creation) to the receiver: p50 **${ms(r.webhooks.p50)}**, p99 **${ms(r.webhooks.p99)}**, max ${ms(r.webhooks.max)}. Ingestion with webhooks ÷ without: **${Math.round((r.webhooks.withEventsPerSecond / r.webhooks.withoutEventsPerSecond) * 100)} %** (${f0(r.webhooks.withEventsPerSecond)} vs ${f0(r.webhooks.withoutEventsPerSecond)} events/s; goal: no more than 10 % below).
+The single-event load again with one endpoint subscribed to \`quest.completed\` and \`reward.granted\` (a loopback receiver answering 204): ${f0(r.webhooks.messages)} messages (${f0(r.webhooks.distinct)} webhook-ids), from the cause (the completion's instant; the ledger entry's creation) to the receiver: p50 **${ms(r.webhooks.p50)}**, p99 **${ms(r.webhooks.p99)}**, max ${ms(r.webhooks.max)}. Ingestion with webhooks ÷ without: **${Math.round((r.webhooks.withEventsPerSecond / r.webhooks.withoutEventsPerSecond) * 100)} %** (${f0(r.webhooks.withEventsPerSecond)} vs ${f0(r.webhooks.withoutEventsPerSecond)} events/s; goal: no more than 10 % below)${
+        r.webhooks.alternation
+          ? `, each the mean of two half-length runs alternated with the endpoint disabled and enabled on the same data (${r.webhooks.alternation.map((a) => `${a.enabled ? 'on' : 'off'} ${f0(a.eventsPerSecond)}`).join(', ')} events/s)`
+          : ''
+      }.
 
 `
     : ''

@@ -23,7 +23,7 @@ import { outboxBacklog, rewardLag, webhookBacklog, type LagStats } from '../prog
 import { findPgbench, runPgbench, type PgbenchResult } from '../progress/pgbench.js';
 import { pgVersion } from '../shared/machine.js';
 import { CLAIM_QUEST, EVENT_TYPES, PLAYER_EVENT_TYPES, call, completeClaimQuest, createEventsKey, createQuests, mintTokens } from './data.js';
-import { startWebhookSink, type WebhookLatency } from './webhook-sink.js';
+import { measureWebhooks, WEBHOOK_SCENARIO, type WebhookReport } from './webhook-scenario.js';
 import { STREAM_SCENARIO, measureLiveStream, type LiveStreamReport } from './stream-scenario.js';
 import { runScenario, type Scenario, type ScenarioResult } from './load.js';
 import { render, type SuiteReport } from './report.js';
@@ -159,23 +159,27 @@ async function main() {
     const eventsTo = new Date();
     await drainOutbox(sys);
 
-    // The players' events again, with a webhook endpoint subscribed to completions and rewards: the
-    // cost of webhooks to ingestion (a ratio to the scenario without them, above) and how long after
-    // its cause a message reaches the receiver.
-    let webhooks: (WebhookLatency & { withoutEventsPerSecond: number; withEventsPerSecond: number }) | undefined;
-    if (ONLY.length === 0 || ONLY.some((o) => 'single events (gateway, webhooks on)'.startsWith(o))) {
-      const sink = await startWebhookSink();
-      const hook = await call(gw, 'POST', '/api/v1/admin/webhooks', { url: sink.url, events: ['quest.completed', 'reward.granted'] }, adminToken);
-      const withHooks = await runScenario(stack, { name: 'single events (gateway, webhooks on)', url: `${gw}/api/v1/events`, method: 'POST', connections: 32, seconds: SECONDS, next: userRequest(playerEvent) }, log);
-      results.push(withHooks);
-      await drainOutbox(sys);
-      const deadline = Date.now() + 120_000;
-      while ((await webhookBacklog(sys.databases.progress, sys.databases.auth)) > 0 && Date.now() < deadline) await pause(250);
-      const without = results.find((r) => r.name === 'single events (gateway)');
-      webhooks = { ...sink.latency(), withoutEventsPerSecond: without?.throughput ?? Number.NaN, withEventsPerSecond: withHooks.throughput };
-      log(`webhooks: ${webhooks.messages} messages, cause → receiver p50 ${webhooks.p50} ms, p99 ${webhooks.p99} ms`);
-      await call(gw, 'DELETE', `/api/v1/admin/webhooks/${hook.webhook.id}`, undefined, adminToken);
-      await sink.close();
+    // The players' events again, with a webhook endpoint subscribed to completions and rewards,
+    // alternated with the same load and the endpoint disabled (webhook-scenario.ts): the cost of
+    // webhooks to ingestion and how long after its cause a message reaches the receiver.
+    let webhooks: WebhookReport | undefined;
+    if (ONLY.length === 0 || ONLY.some((o) => WEBHOOK_SCENARIO.startsWith(o))) {
+      const running = sys;
+      const measured = await measureWebhooks({
+        stack,
+        gateway: gw,
+        adminToken,
+        seconds: SECONDS,
+        load: { url: `${gw}/api/v1/events`, method: 'POST', connections: 32, next: userRequest(playerEvent) },
+        settle: async () => {
+          await drainOutbox(running);
+          const deadline = Date.now() + 120_000;
+          while ((await webhookBacklog(running.databases.progress, running.databases.auth)) > 0 && Date.now() < deadline) await pause(250);
+        },
+        log,
+      });
+      webhooks = measured.report;
+      results.push(...measured.results);
     }
 
     // min(1,000, users) players watch their live streams while probe events for them are timed
