@@ -42,6 +42,15 @@ describe('the cost of a quest list', () => {
     assert.equal(constructed, 0);
   });
 
+  test('the live feed builds only the changed views, equal to the full list\'s and in its order', () => {
+    const quests = Array.from({ length: 50 }, (_, i) => quest({ key: `q${i}`, repeat: 'daily', objective: { event: 'tap', mode: 'count', target: 3 } }));
+    const catalog = { quests, byKey: new Map(quests.map((q) => [q.key, q])), archivedByKey: new Map(), eventTypes: new Map() } as unknown as CatalogSnapshot;
+    const at = new Date('2026-03-02T10:00:00Z');
+    const all = viewsFromStates(catalog, new Map(), 'Europe/Paris', at);
+    const some = viewsFromStates(catalog, new Map(), 'Europe/Paris', at, new Set(['q40', 'q3', 'unknown']));
+    assert.deepEqual(some, [all[3], all[40]]);
+  });
+
   test('zone answers are remembered, for known and unknown names alike', () => {
     assert.equal(isKnownZone('Asia/Tokyo'), true);
     assert.equal(isKnownZone('Mars/Olympus_Mons'), false);

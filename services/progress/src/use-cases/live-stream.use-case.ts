@@ -35,10 +35,9 @@ export function prepareProgressFeed(
         const { profile, states } = await readQuestList(deps.db, userId);
         if (!profile) return { frames: [] };
         if (profile.status === 'banned') return { frames: [], end: true };
-        const views = viewsFromStates(catalog, states, profile.timezone, new Date());
         // The whole list in one event: quests may have come and gone, which single views cannot say.
-        if (keys === 'all') return { frames: [{ event: 'quests', data: { quests: views } }] };
-        return { frames: views.filter((v) => keys.has(v.quest.key)).map((data) => ({ event: 'quest', data })) };
+        if (keys === 'all') return { frames: [{ event: 'quests', data: { quests: viewsFromStates(catalog, states, profile.timezone, new Date()) } }] };
+        return { frames: viewsFromStates(catalog, states, profile.timezone, new Date(), keys).map((data) => ({ event: 'quest', data })) };
       },
     },
     log,

@@ -45,12 +45,14 @@ const retired = (): Omit<ListedQuestView, keyof QuestView> => ({ objective: null
  * quest unknown to the catalog copy altogether has no display fields and is not listed (it can still
  * be claimed).
  */
-export function viewsFromStates(catalog: CatalogSnapshot, states: Map<string, QuestState>, timezone: string, now: Date): ListedQuestView[] {
+export function viewsFromStates(catalog: CatalogSnapshot, states: Map<string, QuestState>, timezone: string, now: Date, only?: ReadonlySet<string>): ListedQuestView[] {
   const ctx = viewContext(now, timezone, (key) => states.get(key)?.completions ?? 0);
-  const views: ListedQuestView[] = catalog.quests.map((quest) => ({ ...buildQuestView(quest, states.get(quest.key) ?? null, ctx), ...explained(catalog, quest, ctx.completionsOf) }));
+  // `only`: the live feed's changed quests, in the list's order, without building the others.
+  const quests = only ? catalog.quests.filter((q) => only.has(q.key)) : catalog.quests;
+  const views: ListedQuestView[] = quests.map((quest) => ({ ...buildQuestView(quest, states.get(quest.key) ?? null, ctx), ...explained(catalog, quest, ctx.completionsOf) }));
   const archived: ListedQuestView[] = [];
   for (const [key, state] of states) {
-    if (state.completions <= state.claimed || catalog.byKey.has(key)) continue;
+    if (state.completions <= state.claimed || catalog.byKey.has(key) || (only && !only.has(key))) continue;
     const quest = catalog.archivedByKey.get(key);
     if (quest) archived.push({ ...buildArchivedView(quest, state), ...retired() });
   }
