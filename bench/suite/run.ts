@@ -22,7 +22,7 @@ import { runMigrations } from '../../services/progress/src/db/migrations.js';
 import { outboxBacklog, rewardLag, webhookBacklog, type LagStats } from '../progress/lag.js';
 import { findPgbench, runPgbench, type PgbenchResult } from '../progress/pgbench.js';
 import { pgVersion } from '../shared/machine.js';
-import { CLAIM_QUEST, EVENT_TYPES, PLAYER_EVENT_TYPES, call, completeClaimQuest, createEventsKey, createQuests, mintTokens } from './data.js';
+import { CLAIM_QUEST, EVENT_TYPES, PLAYER_EVENT_TYPES, completeClaimQuest, createEventsKey, createQuests, mintTokens } from './data.js';
 import { measureWebhooks, WEBHOOK_SCENARIO, type WebhookReport } from './webhook-scenario.js';
 import { STREAM_SCENARIO, measureLiveStream, type LiveStreamReport } from './stream-scenario.js';
 import { runScenario, type Scenario, type ScenarioResult } from './load.js';
