@@ -176,12 +176,15 @@ describe('a player and an admin, end to end', () => {
     const bar = card.getByRole('progressbar', { name: 'Walk the dog progress' });
     assert.equal(await bar.getAttribute('aria-valuenow'), '0');
     assert.equal(await bar.getAttribute('aria-valuemax'), '3');
+    // The card says in plain words what to do and what it pays (the view carries both).
+    assert.equal(await textOf(card.locator('[data-testid=quest-objective]')), 'To do: “dog walked” 3 times');
+    assert.match(await textOf(card.locator('[data-testid=quest-reward]')), /^Pays \+25 gold, \+5 diamond/);
     for (const n of ['1', '2']) {
-      await card.getByRole('button', { name: 'Record dog_walked' }).click();
+      await card.getByRole('button', { name: 'Record “dog walked”' }).click();
       await waitForAttr(bar, 'aria-valuenow', n);
     }
     await screenshot(player, 'player-progress');
-    await card.getByRole('button', { name: 'Record dog_walked' }).click();
+    await card.getByRole('button', { name: 'Record “dog walked”' }).click();
     const claimable = player.locator('[data-group=claimable] [data-quest=walk-the-dog]');
     await claimable.waitFor();
     await screenshot(player, 'player-claimable');
@@ -257,7 +260,7 @@ describe('a player and an admin, end to end', () => {
     await screenshot(admin, 'admin-users');
 
     await player.getByRole('link', { name: 'Quests' }).click();
-    const record = player.locator('[data-quest=walk-the-dog]').getByRole('button', { name: 'Record dog_walked' });
+    const record = player.locator('[data-quest=walk-the-dog]').getByRole('button', { name: 'Record “dog walked”' });
     await record.waitFor();
     await row.getByRole('button', { name: `Ban ${username}` }).click();
     await admin.getByText(`${username} is banned.`).waitFor();
@@ -405,7 +408,7 @@ describe('live updates on the quests page', () => {
     await page.locator('[data-stream=live]').waitFor();
     const liveAt = Date.now();
     const daily = page.locator('[data-quest=daily-login]');
-    await daily.locator('.quest-meta', { hasText: 'Completions: 1 of 365' }).waitFor();
+    await daily.locator('.quest-meta', { hasText: 'Completed once' }).waitFor();
     await waitForText(balance(page, 'gold'), '10');
     const toasts = page.getByTestId('toasts');
     assert.equal(await toasts.getAttribute('role'), 'status');
@@ -428,7 +431,7 @@ describe('live updates on the quests page', () => {
     await toasts.locator('.toast', { hasText: 'Reward: +10 gold' }).waitFor();
     await waitForText(balance(page, 'gold'), '20');
     await waitForText(page.getByTestId('summary-balances').locator('.amount-value').first(), '20');
-    await daily.locator('.quest-meta', { hasText: 'Completions: 2 of 365' }).waitFor();
+    await daily.locator('.quest-meta', { hasText: 'Completed twice' }).waitFor();
     await waitForText(page.locator('[data-quest=sign-in-three-times]').getByTestId('streak-current'), '2 days');
     await screenshot(page, 'player-live-toasts');
     await questToast.getByRole('button', { name: /^Dismiss/ }).click();

@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildQuestBody, emptyQuestForm, formFieldOf, formFromQuest } from '../apps/web/src/pages/admin/quest-form.js';
 import { addDays, formatCountdown, plural } from '../apps/web/src/lib/format.js';
+import { barValue, completionsText, humanize, lockText, objectiveText, payText } from '../apps/web/src/lib/quest-text.js';
 import {
   applyQuestView,
   applyReward,
@@ -140,6 +141,11 @@ describe('live stream', () => {
     streak: null,
     periodEndsAt: null,
     claimable: 0,
+    objective: { event: 'login', mode: 'count', target: 1 },
+    reward: { name: '10 gold', items: [{ currency: 'gold', amount: 10 }], xp: 0, badge: null },
+    lockedBy: [],
+    startsAt: null,
+    endsAt: null,
     reportable: false,
     ...over,
   });
@@ -251,5 +257,38 @@ describe('live stream', () => {
     ];
     assert.equal(nextPeriodEnd(list, now), Date.parse('2026-03-01T18:00:00Z'));
     assert.equal(nextPeriodEnd([view('d')], now), undefined);
+  });
+});
+
+describe('a quest card in plain words (lib/quest-text.ts)', () => {
+  test('what to do: the event as words, how many times, days in a row, a total, a filter', () => {
+    assert.equal(humanize('dog_walked'), 'dog walked');
+    assert.equal(objectiveText({ event: 'dog_walked', mode: 'count', target: 3 }), '“dog walked” 3 times');
+    assert.equal(objectiveText({ event: 'login', mode: 'count', target: 1 }), '“login” once');
+    assert.equal(objectiveText({ event: 'login', mode: 'streak', target: 3 }), '“login” on 3 days in a row');
+    assert.equal(objectiveText({ event: 'spend', mode: 'sum', target: 1500, filter: { shop: 'main' } }), '“spend” (shop: main) adding up to 1,500');
+  });
+
+  test('what it pays: items, XP and badge, nothing left out', () => {
+    assert.equal(payText({ items: [{ currency: 'gold', amount: 10 }, { currency: 'diamond', amount: 2 }], xp: 5, badge: 'racer' }), '+10 gold, +2 diamond, +5 XP, the “racer” badge');
+    assert.equal(payText({ items: [], xp: 0, badge: null }), '');
+  });
+
+  test('why it is locked: prerequisites by name first, then the schedule', () => {
+    const now = Date.parse('2026-12-07T12:00:00Z');
+    const base = { status: 'locked' as const, lockedBy: [], startsAt: null, endsAt: null };
+    assert.equal(lockText({ ...base, lockedBy: [{ key: 'a', name: 'Tutorial' }, { key: 'b', name: 'First raid' }] }, now), 'Unlocks when you complete “Tutorial” and “First raid”.');
+    assert.match(lockText({ ...base, startsAt: '2026-12-24T00:00:00Z' }, now)!, /^Opens on .+\.$/);
+    assert.match(lockText({ ...base, endsAt: '2026-12-01T00:00:00Z' }, now)!, /^Ended on .+\.$/);
+    assert.equal(lockText({ ...base, status: 'active' }, now), null);
+  });
+
+  test('a done quest shows a full bar; completions are said only when they mean something', () => {
+    assert.equal(barValue({ status: 'completed', progress: 0, target: 1 }), 1);
+    assert.equal(barValue({ status: 'maxed', progress: 0, target: 3 }), 3);
+    assert.equal(barValue({ status: 'active', progress: 2, target: 3 }), 2);
+    assert.equal(completionsText({ completions: 1, maxCompletions: 365 }), 'Completed once');
+    assert.equal(completionsText({ completions: 0, maxCompletions: null }), '');
+    assert.equal(completionsText({ completions: 1, maxCompletions: 2 }), '1 of 2 completions');
   });
 });

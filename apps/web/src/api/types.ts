@@ -97,6 +97,14 @@ export interface QuestView {
   streak: { current: number; best: number; lastDay: string | null } | null;
   periodEndsAt: string | null;
   claimable: number;
+  /** What to do; null for an archived quest listed for its unclaimed completions. */
+  objective: Objective | null;
+  /** What each completion pays; null for an archived quest. */
+  reward: { name: string; items: RewardItem[]; xp: number; badge: string | null } | null;
+  /** The prerequisites not completed yet. */
+  lockedBy: { key: string; name: string }[];
+  startsAt: string | null;
+  endsAt: string | null;
   /** Whether the player may report the objective's event themselves; other types come from the product's server. */
   reportable: boolean;
 }

@@ -1,37 +1,15 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api/client';
 import { BANNED_MESSAGE, currentUser, signedOut, userChanged } from '../api/session';
-import type { Objective, Page, Quest, QuestView, User } from '../api/types';
+import type { QuestView, User } from '../api/types';
 import type { StreamMode } from '../api/live-stream';
 import { applyQuestView, applyReward, nextPeriodEnd, pushToast, toastsFor, type StreamEvent, type Toast } from './live-events';
 import { reloadMe } from '../api/auth';
-import { useAsync, useInterval, type AsyncState } from './use-async';
+import { useInterval, type AsyncState } from './use-async';
 import { useLiveStream } from './use-live-stream';
 
 /** The old polling period, now only the fallback when the stream is unavailable. */
 const POLL_MS = 4000;
-export interface Published {
-  objectives: Map<string, Objective>;
-}
-
-/** The objectives of the published quests (GET /me/quests does not carry them). */
-async function publishedQuests(): Promise<Published> {
-  const objectives = new Map<string, Objective>();
-  let cursor: string | null = null;
-  // A few pages at most: enough for any catalog a person would scroll through.
-  for (let i = 0; i < 10; i++) {
-    const page: Page<Quest> = await api<Page<Quest>>('GET', `/quests${query(cursor)}`, { auth: false });
-    for (const q of page.items) objectives.set(q.key, q.objective);
-    cursor = page.nextCursor;
-    if (!cursor) break;
-  }
-  return { objectives };
-}
-
-function query(cursor: string | null): string {
-  return `?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-}
-
 function userFromStream(user: User) {
   // What the api client does on a 403 USER_BANNED: end the session with the same notice.
   if (user.status === 'banned') signedOut({ kind: 'banned', text: BANNED_MESSAGE });
@@ -40,7 +18,6 @@ function userFromStream(user: User) {
 
 export interface LiveQuests {
   quests: AsyncState<QuestView[]>;
-  published: AsyncState<Published>;
   mode: StreamMode;
   toasts: Toast[];
   dismissToast: (id: number) => void;
@@ -62,7 +39,6 @@ export function useLiveQuests(): LiveQuests {
     current.current = data;
     setListState({ data, error: undefined, loading: false });
   };
-  const published = useAsync(publishedQuests, []);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const toastId = useRef(0);
   const seq = useRef(0);
@@ -118,17 +94,6 @@ export function useLiveQuests(): LiveQuests {
     if (mode === 'polling' || (mode === 'reconnecting' && !current.current)) refresh();
   }, [mode, refresh]);
 
-  // A key the objectives do not know (a quest published since they loaded): load them again, once per key.
-  const asked = useRef(new Set<string>());
-  useEffect(() => {
-    const known = published.data?.objectives;
-    if (!known || !list.data) return;
-    const unknown = list.data.filter((v) => !known.has(v.quest.key) && !asked.current.has(v.quest.key));
-    if (!unknown.length) return;
-    for (const v of unknown) asked.current.add(v.quest.key);
-    void published.reload(true);
-  }, [list.data, published.data]);
-
   // A period that ends (a daily quest available again) changes the list without an event: one request then.
   useEffect(() => {
     if (!live || !list.data) return;
@@ -140,5 +105,5 @@ export function useLiveQuests(): LiveQuests {
 
   const dismissToast = useCallback((id: number) => setToasts((shown) => shown.filter((t) => t.id !== id)), []);
   const quests: AsyncState<QuestView[]> = { ...list, reload: () => loadList() };
-  return { quests, published, mode, toasts, dismissToast, refresh };
+  return { quests, mode, toasts, dismissToast, refresh };
 }

@@ -2,6 +2,7 @@ import type { Objective, QuestView } from '../api/types';
 import { ClockIcon, FlameIcon } from '../components/icons';
 import { ProgressBar } from '../components/progress-bar';
 import { addDays, formatCountdown, plural } from '../lib/format';
+import { barValue, completionsText, dayText, humanize, lockText, objectiveText, payText } from '../lib/quest-text';
 
 export interface CardAction {
   busy: boolean;
@@ -20,7 +21,7 @@ function Streak({ streak, target }: { streak: NonNullable<QuestView['streak']>; 
   const days = Array.from({ length: Math.max(target, streak.current) }, (_, i) => {
     const filled = i < streak.current;
     const date = filled && streak.lastDay ? addDays(streak.lastDay, i - (streak.current - 1)) : null;
-    return { filled, label: date ?? `day ${i + 1}` };
+    return { filled, key: date ?? `day-${i}`, label: date ? dayText(date) : `day ${i + 1}`, today: date !== null && i === streak.current - 1 };
   });
   return (
     <div class="streak" data-testid="streak">
@@ -30,13 +31,13 @@ function Streak({ streak, target }: { streak: NonNullable<QuestView['streak']>; 
         {streak.lastDay ? (
           <>
             {' '}
-            · last day <time dateTime={streak.lastDay}>{streak.lastDay}</time>
+            · last day <time dateTime={streak.lastDay}>{dayText(streak.lastDay)}</time>
           </>
         ) : null}
       </p>
       <ol class="streak-days" aria-label="Streak days">
         {days.map((d) => (
-          <li key={d.label} class={d.filled ? 'day day-done' : 'day'}>
+          <li key={d.key} class={d.filled ? (d.today ? 'day day-done day-last' : 'day day-done') : 'day'}>
             <span class="visually-hidden">{d.filled ? 'done: ' : 'to do: '}</span>
             {d.label}
           </li>
@@ -64,21 +65,22 @@ function canProgress(v: QuestView): boolean {
 
 export function QuestCard({
   view,
-  objective,
   now,
   action,
   onRecord,
   onClaim,
 }: {
   view: QuestView;
-  objective: Objective | undefined;
   now: number;
   action: CardAction | undefined;
   onRecord: (objective: Objective) => void;
   onClaim: () => void;
 }) {
-  const { quest } = view;
+  const { quest, objective, reward } = view;
   const headingId = `quest-${quest.key}`;
+  const locked = lockText(view, now);
+  const pays = reward ? payText(reward) : '';
+  const counts = [completionsText(view), view.claimable > 0 ? `${view.claimable} to claim` : ''].filter(Boolean).join(' · ');
   return (
     <article class={`quest quest-${view.status}`} aria-labelledby={headingId} data-quest={quest.key}>
       <header class="quest-head">
@@ -86,12 +88,23 @@ export function QuestCard({
         <span class={`badge badge-${view.status}`}>{statusLabel[view.status]}</span>
       </header>
       {quest.description ? <p class="quest-description">{quest.description}</p> : null}
-      <ProgressBar value={view.progress} max={view.target} label={`${quest.name} progress`} />
-      <p class="quest-meta">
-        {view.maxCompletions !== null ? `Completions: ${view.completions} of ${view.maxCompletions}` : `Completed ${plural(view.completions, 'time')}`}
-        {view.claimable > 0 ? ` · ${view.claimable} to claim` : ''}
-        {objective ? ` · objective: ${objective.mode} “${objective.event}”` : ''}
-      </p>
+      {objective ? (
+        <p class="quest-objective" data-testid="quest-objective">
+          To do: {objectiveText(objective)}
+        </p>
+      ) : null}
+      {pays ? (
+        <p class="quest-reward" data-testid="quest-reward">
+          Pays {pays}
+        </p>
+      ) : null}
+      {locked ? (
+        <p class="quest-lock" data-testid="quest-lock">
+          {locked}
+        </p>
+      ) : null}
+      <ProgressBar value={barValue(view)} max={view.target} label={`${quest.name} progress`} />
+      {counts ? <p class="quest-meta">{counts}</p> : null}
       {view.streak ? <Streak streak={view.streak} target={view.target} /> : null}
       {view.periodEndsAt ? <Countdown endsAt={view.periodEndsAt} now={now} /> : null}
       <div class="actions">
@@ -103,7 +116,7 @@ export function QuestCard({
         {/* Only types players may report get a button: the rest (login first of all) come from servers and would be refused. */}
         {canProgress(view) && view.reportable && objective ? (
           <button type="button" class="btn" disabled={action?.busy} onClick={() => onRecord(objective)} data-record={objective.event}>
-            Record {objective.event}
+            Record “{humanize(objective.event)}”
           </button>
         ) : null}
       </div>

@@ -6,6 +6,7 @@ import { promiseCredits, useDisplayedBalances } from '../components/balances';
 import { Amount, StarIcon } from '../components/icons';
 import { Async, errorText } from '../components/status';
 import { ToastRegion } from '../components/toasts';
+import { humanize, payText } from '../lib/quest-text';
 import { useNow } from '../lib/use-async';
 import { useLiveQuests } from '../lib/use-live-quests';
 import { type CardAction, QuestCard } from './quest-card';
@@ -25,13 +26,8 @@ const liveText: Record<StreamMode, string> = {
   polling: 'Refreshing every few seconds',
 };
 
-function itemsText(items: { currency: string; amount: number }[]): string {
-  return items.map((i) => `+${i.amount} ${i.currency}`).join(', ') || 'nothing';
-}
-
 export function QuestsPage({ user }: { user: User }) {
-  const { quests, published, mode, toasts, dismissToast, refresh } = useLiveQuests();
-  const objectives = published.data?.objectives;
+  const { quests, mode, toasts, dismissToast, refresh } = useLiveQuests();
   const [actions, setActions] = useState<Record<string, CardAction>>({});
   const now = useNow(1000);
   const shown = useDisplayedBalances(user.balances);
@@ -52,7 +48,8 @@ export function QuestsPage({ user }: { user: User }) {
       const res = await api<EventResult>('POST', '/events', { body });
       const mine = res.updates.find((u) => u.questKey === key);
       const done = res.completed.includes(key);
-      const text = done ? `Recorded “${objective.event}”: quest completed!` : `Recorded “${objective.event}”${mine ? `: ${mine.progress} / ${mine.target}` : ''}.`;
+      const what = humanize(objective.event);
+      const text = done ? `Recorded “${what}”: quest completed!` : `Recorded “${what}”${mine ? `: ${mine.progress} / ${mine.target}` : ''}.`;
       setAction(key, { busy: false, message: { kind: 'success', text } });
     } catch (err) {
       if (err instanceof ApiError && err.code === 'USER_BANNED') return;
@@ -68,7 +65,7 @@ export function QuestsPage({ user }: { user: User }) {
       const res = await api<ClaimResult>('POST', `/me/quests/${encodeURIComponent(key)}/claim`);
       // Show the reward at once; /me catches up when the payment lands.
       promiseCredits(user.balances, res.rewarded.items);
-      setAction(key, { busy: false, message: { kind: 'success', text: `Claimed ${itemsText(res.rewarded.items)}.` } });
+      setAction(key, { busy: false, message: { kind: 'success', text: `Claimed ${payText(res.rewarded) || 'nothing'}.` } });
     } catch (err) {
       if (err instanceof ApiError && err.code === 'USER_BANNED') return;
       const text = err instanceof ApiError && err.code === 'NOTHING_TO_CLAIM' ? 'Nothing left to claim.' : `Could not claim: ${errorText(err as Error)}`;
@@ -102,11 +99,6 @@ export function QuestsPage({ user }: { user: User }) {
         </p>
       </section>
       <ToastRegion toasts={toasts} onDismiss={dismissToast} />
-      {published.error && !published.data ? (
-        <p class="notice notice-warning" role="alert">
-          Quest objectives could not be loaded ({errorText(published.error)}); recording events is unavailable.
-        </p>
-      ) : null}
       <Async state={quests} label="Loading your quests…">
         {(items) =>
           items.length === 0 ? (
@@ -125,7 +117,6 @@ export function QuestsPage({ user }: { user: User }) {
                       <QuestCard
                         key={v.quest.key}
                         view={v}
-                        objective={objectives?.get(v.quest.key)}
                         now={now}
                         action={actions[v.quest.key]}
                         onRecord={(o) => void record(v, o)}
