@@ -324,9 +324,29 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  test('Swagger UI is served at /docs', async () => {
+  test('Swagger UI is served at /docs, titled Questline API, reading /api/v1/openapi.json', async () => {
     const res = await fetch(`${stack.gateway}/docs/`, { redirect: 'follow' });
     assert.equal(res.status, 200);
-    assert.match(await res.text(), /swagger/i);
+    const html = await res.text();
+    assert.match(html, /swagger/i);
+    assert.match(html, /<title>Questline API<\/title>/);
+    const init = await fetch(`${stack.gateway}/docs/static/swagger-initializer.js`);
+    assert.equal(init.status, 200);
+    assert.match(await init.text(), /"url":"\/api\/v1\/openapi\.json"/);
+  });
+
+  test('every operation of the document is in one public section; no query parameter with a default is marked required', async () => {
+    const doc = (await (await fetch(`${stack.gateway}/api/v1/openapi.json`)).json()) as {
+      tags: { name: string }[];
+      paths: Record<string, Record<string, { tags?: string[]; parameters?: { in: string; name: string; required?: boolean; schema?: { default?: unknown } }[] }>>;
+    };
+    const sections = ['Accounts', 'Progress', 'Catalog', 'Integration', 'Webhooks', 'Admin'];
+    assert.deepEqual(doc.tags.map((t) => t.name).slice(0, 6), sections);
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        if (path.startsWith('/api/v1/')) assert.ok(op.tags?.length === 1 && sections.includes(op.tags[0]!), `${method} ${path}: ${op.tags}`);
+        for (const p of op.parameters ?? []) if (p.in === 'query' && p.schema?.default !== undefined) assert.notEqual(p.required, true, `${method} ${path} ?${p.name}`);
+      }
+    }
   });
 });

@@ -30,8 +30,43 @@ test('keeps public paths and schemas of every service, drops internal ones', () 
   assert.deepEqual(Object.keys(merged.paths ?? {}), ['/.well-known/jwks.json', '/api/v1/me', '/api/v1/me/quests']);
   assert.deepEqual(Object.keys(merged.components?.schemas ?? {}), ['ErrorBody', 'User']);
   assert.deepEqual(merged.components?.schemas?.ErrorBody, { type: 'object' }, 'identical schemas are kept once');
-  assert.deepEqual(merged.tags?.map((t) => t.name), ['accounts', 'progress']);
+  assert.deepEqual(merged.tags?.map((t) => t.name), ['Accounts', 'Progress', 'Catalog', 'Integration', 'Webhooks', 'Admin'], 'the public sections; unused service tags are dropped');
   assert.equal(merged.info, info);
+});
+
+test('operations are filed by path under the public sections; a query parameter with a default is optional', () => {
+  const op = (tags: string[]) => ({ tags, parameters: [
+    { in: 'query', name: 'limit', required: true, schema: { type: 'integer', default: 50 } },
+    { in: 'query', name: 'status', required: true, schema: { type: 'string' } },
+    { in: 'path', name: 'id', required: true, schema: { type: 'string' } },
+  ] });
+  const paths: Record<string, string> = {
+    '/api/v1/auth/login': 'Accounts',
+    '/api/v1/me': 'Accounts',
+    '/api/v1/me/ledger': 'Accounts',
+    '/api/v1/me/stream': 'Accounts',
+    '/api/v1/me/quests': 'Progress',
+    '/api/v1/me/quests/{key}/claim': 'Progress',
+    '/api/v1/events': 'Progress',
+    '/api/v1/admin/events': 'Progress',
+    '/api/v1/quests/{key}': 'Catalog',
+    '/api/v1/currencies': 'Catalog',
+    '/api/v1/admin/api-keys/{id}': 'Integration',
+    '/api/v1/users/external/{externalId}': 'Integration',
+    '/api/v1/users/{userId}/debits': 'Integration',
+    '/api/v1/admin/webhooks/{id}/deliveries': 'Webhooks',
+    '/api/v1/admin/quests': 'Admin',
+    '/api/v1/admin/users/{userId}': 'Admin',
+    '/api/v1/admin/audit': 'Admin',
+    '/.well-known/jwks.json': 'keys',
+  };
+  const merged = mergeOpenApi([{ service: 's', doc: { paths: Object.fromEntries(Object.keys(paths).map((p) => [p, { get: op(['keys']) }])), tags: [{ name: 'keys' }, { name: 'unused' }] } }], info);
+  for (const [path, tag] of Object.entries(paths)) {
+    const get = merged.paths![path]!.get as { tags: string[]; parameters: Array<{ name: string; required: boolean }> };
+    assert.deepEqual(get.tags, [tag], path);
+    assert.deepEqual(get.parameters.map((p) => [p.name, p.required]), [['limit', false], ['status', true], ['id', true]], path);
+  }
+  assert.deepEqual(merged.tags?.map((t) => t.name).slice(-1), ['keys'], 'a service tag still in use is kept after the sections');
 });
 
 test('the route table never exposes /internal and guards every admin path', () => {

@@ -1,4 +1,5 @@
 import { API_KEY_SECURITY_SCHEME } from '@questline/platform';
+import { PUBLIC_TAGS, publicTagOf } from './openapi-tags.js';
 
 /** The parts of an OpenAPI 3 document the merge touches. */
 export interface OpenApiDoc {
@@ -15,6 +16,8 @@ export interface ServiceDoc {
 }
 
 interface Operation {
+  tags?: string[];
+  parameters?: Array<{ in?: string; required?: boolean; schema?: { default?: unknown } }>;
   requestBody?: unknown;
   security?: unknown[];
   responses?: Record<string, { description?: string; [k: string]: unknown }>;
@@ -79,6 +82,19 @@ export function addEdgeResponses(op: Operation): void {
   }
 }
 
+/**
+ * What a reader of the public document should see of an operation: its section by path, and a
+ * query parameter with a default (`limit`) as optional, which it is (Fastify's schema lists it as
+ * required because the default fills it in before validation).
+ */
+function publicShape(op: Operation, path: string): void {
+  const tag = publicTagOf(path);
+  if (tag) op.tags = [tag];
+  for (const param of op.parameters ?? []) {
+    if (param.in === 'query' && param.required && param.schema && 'default' in param.schema) param.required = false;
+  }
+}
+
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
@@ -132,7 +148,10 @@ export function mergeOpenApi(docs: ServiceDoc[], info: { title: string; version:
       const merged = { ...(paths[p] ?? {}) };
       for (const [method, op] of Object.entries(ops)) {
         const copy = renameRefs(structuredClone(op), renames);
-        if (METHODS.has(method) && copy && typeof copy === 'object') addEdgeResponses(copy as Operation);
+        if (METHODS.has(method) && copy && typeof copy === 'object') {
+          addEdgeResponses(copy as Operation);
+          publicShape(copy as Operation, p);
+        }
         merged[method] = copy;
       }
       paths[p] = merged;
@@ -140,12 +159,14 @@ export function mergeOpenApi(docs: ServiceDoc[], info: { title: string; version:
     for (const t of doc.tags ?? []) if (!tags.has(t.name)) tags.set(t.name, t);
   }
   schemas.ErrorBody ??= ERROR_BODY;
+  // Only tags some operation still carries (a path no rule files keeps its service's tag).
+  const used = new Set(Object.values(paths).flatMap((ops) => Object.values(ops).flatMap((op) => ((op as Operation).tags ?? []))));
   const sortedPaths = Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b)));
   return {
     openapi: '3.0.3',
     info,
     servers: [{ url: '/' }],
-    tags: [...tags.values()],
+    tags: [...PUBLIC_TAGS.map((t) => ({ ...t })), ...[...tags.values()].filter((t) => !PUBLIC_TAGS.some((p) => p.name === t.name) && used.has(t.name))],
     paths: sortedPaths,
     components: {
       schemas,

@@ -66,5 +66,8 @@ export async function docsRoutes(app: App, config: Config) {
     // The UI shows the assembled public document, not the gateway's own (which has no API routes).
     transformSpecification: () => merged,
     transformSpecificationClone: false,
+    // The explorer reads the same document every client reads, at its public address.
+    uiConfig: { urls: [{ url: '/api/v1/openapi.json', name: 'Questline API v1' }], docExpansion: 'list' },
+    theme: { title: 'Questline API' },
   });
 }
