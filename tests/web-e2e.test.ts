@@ -242,6 +242,13 @@ describe('a player and an admin, end to end', () => {
     await player.getByRole('link', { name: 'Settings' }).click();
     const select = player.getByRole('combobox', { name: 'Timezone' });
     assert.equal(await select.inputValue(), 'Europe/Paris', 'signed up with the browser’s timezone');
+    // Current IANA names only, grouped by region, each with its offset now.
+    assert.equal(await select.locator('option[value="Asia/Calcutta"]').count(), 0);
+    assert.match((await select.locator('optgroup[label=Asia] option[value="Asia/Kolkata"]').textContent()) ?? '', /^Kolkata \(UTC\+05:30\)$/);
+    // Typing a city picks its zone.
+    await player.getByRole('searchbox', { name: 'Filter by city, region or UTC offset' }).fill('kolkata');
+    await eventually(async () => ((await select.inputValue()) === 'Asia/Kolkata' && (await select.locator('option').count()) === 1 ? true : undefined), 5000, 'Kolkata alone, selected');
+    await player.getByRole('searchbox', { name: 'Filter by city, region or UTC offset' }).fill('');
     await select.selectOption('Asia/Tokyo');
     await player.getByRole('button', { name: 'Save timezone' }).click();
     await player.getByText('Timezone saved: Asia/Tokyo.').waitFor();

@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildQuestBody, emptyQuestForm, formFieldOf, formFromQuest } from '../apps/web/src/pages/admin/quest-form.js';
 import { addDays, formatCountdown, plural } from '../apps/web/src/lib/format.js';
+import { currentName, filterZones, groupZones, offsetLabel, offsetMinutesOf } from '../apps/web/src/lib/timezones.js';
 import { barValue, completionsText, humanize, lockText, objectiveText, payText } from '../apps/web/src/lib/quest-text.js';
 import {
   applyQuestView,
@@ -290,5 +291,44 @@ describe('a quest card in plain words (lib/quest-text.ts)', () => {
     assert.equal(completionsText({ completions: 1, maxCompletions: 365 }), 'Completed once');
     assert.equal(completionsText({ completions: 0, maxCompletions: null }), '');
     assert.equal(completionsText({ completions: 1, maxCompletions: 2 }), '1 of 2 completions');
+  });
+});
+
+describe('the timezone picker (lib/timezones.ts)', () => {
+  const now = new Date('2026-12-07T12:00:00Z');
+
+  test('legacy names the browser lists are shown under their current IANA names, once', () => {
+    assert.equal(currentName('Asia/Calcutta'), 'Asia/Kolkata');
+    assert.equal(currentName('Europe/Kiev'), 'Europe/Kyiv');
+    assert.equal(currentName('Europe/Paris'), 'Europe/Paris');
+    const groups = groupZones(['Asia/Calcutta', 'Asia/Kolkata', 'Europe/Kiev', 'UTC'], now);
+    assert.deepEqual(groups.flatMap((g) => g.options.map((o) => o.zone)), ['UTC', 'Asia/Kolkata', 'Europe/Kyiv']);
+  });
+
+  test('grouped by region (UTC first), each with its offset now, by offset within a region', () => {
+    const groups = groupZones(['America/New_York', 'America/Los_Angeles', 'America/Argentina/Buenos_Aires', 'Asia/Tokyo', 'UTC'], now);
+    assert.deepEqual(groups.map((g) => g.region), ['UTC', 'America', 'Asia']);
+    assert.deepEqual(groups[1]!.options.map((o) => o.label), ['Los Angeles (UTC-08:00)', 'New York (UTC-05:00)', 'Argentina / Buenos Aires (UTC-03:00)']);
+    assert.equal(groups[2]!.options[0]!.label, 'Tokyo (UTC+09:00)');
+    assert.equal(groups[0]!.options[0]!.label, 'UTC (UTC+00:00)');
+    assert.deepEqual(groupZones(['Mars/Olympus'], now, () => null), [], 'a zone the runtime does not know is left out');
+  });
+
+  test('a search matches words of the name, the region or the offset; the selected zone always stays', () => {
+    const groups = groupZones(['America/New_York', 'Asia/Kolkata', 'Asia/Tokyo', 'Europe/Paris'], now);
+    const zones = (q: string, keep = '') => filterZones(groups, q, keep).flatMap((g) => g.options.map((o) => o.zone));
+    assert.deepEqual(zones('new york'), ['America/New_York']);
+    assert.deepEqual(zones('KOLK'), ['Asia/Kolkata']);
+    assert.deepEqual(zones('+05:30'), ['Asia/Kolkata']);
+    assert.deepEqual(zones('asia'), ['Asia/Kolkata', 'Asia/Tokyo']);
+    assert.deepEqual(zones('tokyo', 'Europe/Paris'), ['Asia/Tokyo', 'Europe/Paris']);
+    assert.equal(zones('').length, 4);
+  });
+
+  test('offsets are read from Intl\'s longOffset and written as UTC±hh:mm', () => {
+    assert.equal(offsetMinutesOf('GMT+05:30'), 330);
+    assert.equal(offsetMinutesOf('GMT-03:00'), -180);
+    assert.equal(offsetMinutesOf('GMT'), 0);
+    assert.equal(offsetLabel(-570), 'UTC-09:30');
   });
 });

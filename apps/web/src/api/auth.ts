@@ -1,10 +1,12 @@
 import { api, refreshSession } from './client';
 import { signedIn, signedOut, storedRefreshToken, userChanged } from './session';
 import type { TokenPair, User } from './types';
+import { currentName } from '../lib/timezones';
 
 export function browserTimezone(): string {
   try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+    // Under its current IANA name: browsers still say Asia/Calcutta for Kolkata.
+    return currentName(Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
   } catch {
     return 'UTC';
   }
