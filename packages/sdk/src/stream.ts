@@ -70,11 +70,9 @@ export async function* liveStream(deps: StreamDeps, opts: StreamOptions = {}): A
           signal,
         });
         if (!res.ok || !res.body) {
-          const text = await res.text().catch(() => '');
-          const error = errorFromResponse(res, parseJson(text));
-          if (!RETRY_STATUSES.has(res.status)) throw error;
+          // 429/502/503 are waited out below (retry-after first); any other refusal ends the iteration.
           wait = retryAfterMs(res);
-          throw error;
+          throw errorFromResponse(res, parseJson(await res.text().catch(() => '')));
         }
         for await (const event of eventsOf(res.body)) {
           failures = 0;

@@ -64,7 +64,7 @@ function keyOf(secret: string): Buffer {
  * Checks a received message and returns it parsed; throws WebhookVerificationError (with a
  * `reason`) when the headers are missing, the timestamp is outside the tolerance (old or in the
  * future), or none of the space-separated `v1,` signatures is ours over `{id}.{timestamp}.{body}`.
- * Answer such a request 400 and do not act on it; de-duplicate the rest on `webhook-id`.
+ * Answer such a request 401 and do not act on it; de-duplicate the rest on `webhook-id`.
  */
 export function verifyWebhook({ secret, headers, body, toleranceSeconds = 300, now = Date.now() }: VerifyWebhookOptions): WebhookMessage {
   const key = keyOf(secret);
