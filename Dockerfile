@@ -17,6 +17,7 @@ COPY packages/platform/package.json packages/platform/
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/devstack/package.json packages/devstack/
 COPY packages/testkit/package.json packages/testkit/
+COPY packages/sdk/package.json packages/sdk/
 COPY services/gateway/package.json services/gateway/
 COPY services/auth/package.json services/auth/
 COPY services/catalog/package.json services/catalog/
@@ -40,6 +41,7 @@ COPY --from=build /app/packages/platform/package.json packages/platform/
 COPY --from=build /app/packages/contracts/package.json packages/contracts/
 COPY --from=build /app/packages/devstack/package.json packages/devstack/
 COPY --from=build /app/packages/testkit/package.json packages/testkit/
+COPY --from=build /app/packages/sdk/package.json packages/sdk/
 COPY --from=build /app/services/gateway/package.json services/gateway/
 COPY --from=build /app/services/auth/package.json services/auth/
 COPY --from=build /app/services/catalog/package.json services/catalog/

@@ -10,12 +10,12 @@
  * Without --url the stack's databases live on QUESTLINE_TEST_PG_URL, or on an embedded PostgreSQL
  * started for the run. tests/web-postman.test.ts fails when the committed files are out of date.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { freePort, repoRoot, startEmbeddedPostgres } from '@questline/devstack';
+import { repoRoot } from '@questline/devstack';
+import { openApiFromArgs } from './openapi-document.js';
 import { bearer, jsonBody, urlOf, type Json } from './postman-parts.js';
 import { BACKEND_FOLDER, backendFolder } from './postman-backend-folder.js';
 import { SEED_FOLDER, seedFolder } from './postman-seed-folder.js';
@@ -169,35 +169,9 @@ export function normalize(value: Json): Json {
 
 export const serialize = (doc: Json) => `${JSON.stringify(doc, null, 2)}\n`;
 
-/** The OpenAPI document of a throwaway stack (its own PostgreSQL when no test server is given). */
-async function openApiFromStack(): Promise<Json> {
-  let stopPg: (() => Promise<void>) | undefined;
-  let base: string | undefined;
-  if (!process.env.QUESTLINE_TEST_PG_URL) {
-    base = await mkdtemp(path.join(tmpdir(), 'questline-postman-'));
-    const pg = await startEmbeddedPostgres({ dir: path.join(base, 'pg'), port: await freePort(), password: randomBytes(12).toString('hex'), ephemeral: true });
-    process.env.QUESTLINE_TEST_PG_URL = pg.url;
-    stopPg = () => pg.stop();
-  }
-  process.env.STACK_LOG_LEVEL ??= 'warn';
-  // Imported only now: the testkit reads QUESTLINE_TEST_PG_URL when it loads.
-  const { startTestStack } = await import('@questline/testkit');
-  const stack = await startTestStack({ name: 'postman' });
-  try {
-    const res = await fetch(`${stack.gateway}/api/v1/openapi.json`);
-    if (!res.ok) throw new Error(`openapi.json answered ${res.status}`);
-    return await res.json();
-  } finally {
-    await stack.close();
-    await stopPg?.();
-    if (base) await rm(base, { recursive: true, force: true });
-  }
-}
-
 async function main() {
   const args = process.argv.slice(2);
-  const at = args.indexOf('--url');
-  const doc = at >= 0 && args[at + 1] ? await (await fetch(args[at + 1]!)).json() : await openApiFromStack();
+  const doc = await openApiFromArgs(args, 'postman');
   const outputs: [string, Json][] = [
     [collectionFile, buildCollection(doc)],
     [environmentFile, buildEnvironment()],
