@@ -13,11 +13,11 @@ export interface paths {
         /** The accounts audit (API keys, users, wallets), newest first */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
                     entity?: "api_key" | "user" | "wallet" | "webhook";
                     entityKey?: string;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -125,9 +125,9 @@ export interface paths {
         /** API keys, newest first (never their secrets) */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -453,11 +453,11 @@ export interface paths {
         /** Catalog audit trail, newest first */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
                     entity?: "quest" | "reward" | "currency" | "event_type";
                     entityKey?: string;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -1075,10 +1075,10 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
                     event?: string;
-                    limit: number;
+                    limit?: number;
                     status?: "draft" | "published" | "archived";
                     tag?: string;
                 };
@@ -2330,9 +2330,9 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -2791,9 +2791,9 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path: {
@@ -2938,7 +2938,26 @@ export interface paths {
                                 /** @description completions not yet claimed */
                                 claimable: number;
                                 completions: number;
+                                /**
+                                 * Format: date-time
+                                 * @description the schedule: locked after it
+                                 */
+                                endsAt: string | null;
+                                /** @description prerequisites not completed yet (empty when none keeps the quest locked) */
+                                lockedBy: {
+                                    key: string;
+                                    name: string;
+                                }[];
                                 maxCompletions: number | null;
+                                /** @description what to do; null for an archived quest listed for its unclaimed completions */
+                                objective: {
+                                    event: string;
+                                    filter?: {
+                                        [key: string]: string | number | boolean;
+                                    };
+                                    mode: "count" | "sum" | "streak";
+                                    target: number;
+                                } | null;
                                 /**
                                  * Format: date-time
                                  * @description end of the current local day/week for repeating quests
@@ -2954,6 +2973,21 @@ export interface paths {
                                 };
                                 /** @description whether the player may report the objective's event type themselves (POST /events); otherwise the product's server sends it */
                                 reportable: boolean;
+                                /** @description what each completion pays; null for an archived quest */
+                                reward: {
+                                    badge: string | null;
+                                    items: {
+                                        amount: number;
+                                        currency: string;
+                                    }[];
+                                    name: string;
+                                    xp: number;
+                                } | null;
+                                /**
+                                 * Format: date-time
+                                 * @description the schedule: locked before it
+                                 */
+                                startsAt: string | null;
                                 /** @description locked: a prerequisite is missing or outside the schedule; claimable: unclaimed completions; completed: done for the current period; maxed: maxCompletions reached and all claimed */
                                 status: "locked" | "active" | "claimable" | "completed" | "maxed";
                                 /** @description streak quests only (days in the user timezone); null for count and sum quests */
@@ -3056,9 +3090,9 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -3616,9 +3650,9 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                     status?: "pending" | "succeeded" | "failed";
                 };
                 header?: never;
@@ -4582,9 +4616,9 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -5068,9 +5102,9 @@ export interface paths {
         /** The current user's ledger, newest first */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -5199,7 +5233,26 @@ export interface paths {
                                 /** @description completions not yet claimed */
                                 claimable: number;
                                 completions: number;
+                                /**
+                                 * Format: date-time
+                                 * @description the schedule: locked after it
+                                 */
+                                endsAt: string | null;
+                                /** @description prerequisites not completed yet (empty when none keeps the quest locked) */
+                                lockedBy: {
+                                    key: string;
+                                    name: string;
+                                }[];
                                 maxCompletions: number | null;
+                                /** @description what to do; null for an archived quest listed for its unclaimed completions */
+                                objective: {
+                                    event: string;
+                                    filter?: {
+                                        [key: string]: string | number | boolean;
+                                    };
+                                    mode: "count" | "sum" | "streak";
+                                    target: number;
+                                } | null;
                                 /**
                                  * Format: date-time
                                  * @description end of the current local day/week for repeating quests
@@ -5215,6 +5268,21 @@ export interface paths {
                                 };
                                 /** @description whether the player may report the objective's event type themselves (POST /events); otherwise the product's server sends it */
                                 reportable: boolean;
+                                /** @description what each completion pays; null for an archived quest */
+                                reward: {
+                                    badge: string | null;
+                                    items: {
+                                        amount: number;
+                                        currency: string;
+                                    }[];
+                                    name: string;
+                                    xp: number;
+                                } | null;
+                                /**
+                                 * Format: date-time
+                                 * @description the schedule: locked before it
+                                 */
+                                startsAt: string | null;
                                 /** @description locked: a prerequisite is missing or outside the schedule; claimable: unclaimed completions; completed: done for the current period; maxed: maxCompletions reached and all claimed */
                                 status: "locked" | "active" | "claimable" | "completed" | "maxed";
                                 /** @description streak quests only (days in the user timezone); null for count and sum quests */
@@ -5608,10 +5676,10 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
                     event?: string;
-                    limit: number;
+                    limit?: number;
                     tag?: string;
                 };
                 header?: never;
@@ -5851,9 +5919,9 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
