@@ -13,7 +13,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { apiClient, eventually, startTestStack, type TestStack } from '@questline/testkit';
 import { declarePlayerReportable } from './event-types-support.js';
-import { apiPath, buildWebAppIfStale, failRequests, holdRequests, launchBrowser, screenshot, textOf, waitForAttr, waitForText, webBaseUrl } from './web-support.js';
+import { adminNav, apiPath, buildWebAppIfStale, confirmDialog, failRequests, holdRequests, launchBrowser, screenshot, textOf, waitForAttr, waitForText, webBaseUrl } from './web-support.js';
 
 // Names that exist in the page, where page.evaluate runs these functions (this file is type-checked
 // without the DOM library, like the rest of the repository).
@@ -113,7 +113,7 @@ describe('a player and an admin, end to end', () => {
   test('an admin creates a reward and a quest (API validation errors shown at the field), then publishes it', async () => {
     admin = await newPage();
     await uiLogin(admin, stack.admin.username, stack.admin.password);
-    await admin.getByRole('link', { name: 'Rewards' }).click();
+    await adminNav(admin, 'Rewards');
     await admin.getByLabel('Name').fill('Dog treat');
     await admin.getByLabel('Amount 1').fill('25');
     await admin.getByRole('button', { name: 'Add item' }).click();
@@ -123,7 +123,7 @@ describe('a player and an admin, end to end', () => {
     await admin.locator('[data-reward="Dog treat"]').waitFor();
     await screenshot(admin, 'admin-rewards');
 
-    await admin.getByRole('link', { name: 'Admin: quests' }).click();
+    await adminNav(admin, 'Quests');
     await admin.locator('[data-quest=daily-login]').waitFor();
     await admin.getByLabel('Status').selectOption('draft');
     await admin.getByText('No quests with status draft').waitFor();
@@ -137,7 +137,8 @@ describe('a player and an admin, end to end', () => {
     await admin.getByRole('button', { name: 'Create draft' }).click();
 
     const keyError = admin.locator('[data-field-error=quest-key]');
-    assert.match(await textOf(keyError), /key/i, 'the API’s message is shown under the key');
+    assert.match(await textOf(keyError), /^Use lower-case letters, digits and -/, 'the API’s message, in plain words, is shown under the key');
+    assert.doesNotMatch(await textOf(keyError), /pattern|must/, 'never the validator’s words');
     assert.equal(await admin.getByLabel('Key').getAttribute('aria-invalid'), 'true');
     assert.equal(await admin.evaluate(() => document.activeElement?.id), 'quest-key', 'focus goes to the field to fix');
     await screenshot(admin, 'admin-quest-form-error');
@@ -145,7 +146,7 @@ describe('a player and an admin, end to end', () => {
     await admin.getByLabel('Key').fill('walk-the-dog');
     await admin.getByLabel('Target').fill('0');
     await admin.getByRole('button', { name: 'Create draft' }).click();
-    assert.match(await textOf(admin.locator('[data-field-error=quest-objective-target]')), /target/i);
+    assert.equal(await textOf(admin.locator('[data-field-error=quest-objective-target]')), 'At least 1.');
     assert.equal(await admin.locator('[data-field-error=quest-key]').count(), 0);
 
     await admin.getByLabel('Target').fill('3');
@@ -154,6 +155,7 @@ describe('a player and an admin, end to end', () => {
     const row = admin.locator('[data-quest=walk-the-dog]');
     await waitForText(row.locator('.badge'), 'draft');
     await row.getByRole('button', { name: 'Publish walk-the-dog' }).click();
+    await confirmDialog(admin, 'Publish “Walk the dog”?', /Players see walk-the-dog within seconds/, 'Publish');
     await waitForText(row.locator('.badge'), 'published');
 
     // Editing a published quest makes a new version.
@@ -256,7 +258,7 @@ describe('a player and an admin, end to end', () => {
   });
 
   test('an admin grants gold by hand, then bans the player; the player’s next action logs them out', async () => {
-    await admin.getByRole('link', { name: 'Users' }).click();
+    await adminNav(admin, 'Users');
     const row = admin.locator(`[data-user="${username}"]`);
     await row.getByRole('button', { name: `Grant to ${username}` }).click();
     await row.getByLabel('Amount').fill('7');
@@ -270,6 +272,11 @@ describe('a player and an admin, end to end', () => {
     const record = player.locator('[data-quest=walk-the-dog]').getByRole('button', { name: 'Record “dog walked”' });
     await record.waitFor();
     await row.getByRole('button', { name: `Ban ${username}` }).click();
+    // Cancel first: nothing happens; then confirm.
+    await confirmDialog(admin, `Ban ${username}?`, /logged out at once/, 'Cancel');
+    assert.equal(await row.getByRole('button', { name: `Ban ${username}` }).isEnabled(), true);
+    await row.getByRole('button', { name: `Ban ${username}` }).click();
+    await confirmDialog(admin, `Ban ${username}?`, /balances stay intact/, `Ban ${username}`);
     await admin.getByText(`${username} is banned.`).waitFor();
     await waitForText(row.locator('.badge-user-banned'), 'banned');
 
@@ -288,10 +295,10 @@ describe('a player and an admin, end to end', () => {
   });
 
   test('the users list says it is loading until it arrives; an admin unbans the player, who can log in again', async () => {
-    await admin.getByRole('link', { name: 'Admin: quests' }).click();
+    await adminNav(admin, 'Quests');
     // The list request is held, not delayed: the loading state stays until the test has seen it.
     const held = await holdRequests(admin, apiPath('/api/v1/admin/users'));
-    await admin.getByRole('link', { name: 'Users' }).click();
+    await adminNav(admin, 'Users');
     const loading = admin.getByRole('status').filter({ hasText: 'Loading users…' });
     await loading.waitFor();
     assert.equal(await admin.locator('[data-user]').count(), 0, 'no list while it loads');
@@ -318,7 +325,7 @@ describe('a player and an admin, end to end', () => {
   test('the admin quests list shows an error with a working retry; an archived quest is listed as such and leaves the player’s quests', async () => {
     const unavailable = { code: 'UPSTREAM_UNAVAILABLE', message: 'The catalog is not answering.', requestId: 'e2e-catalog-down' };
     const restore = await failRequests(admin, apiPath('/api/v1/admin/quests'), 503, unavailable);
-    await admin.getByRole('link', { name: 'Admin: quests' }).click();
+    await adminNav(admin, 'Quests');
     const alert = admin.getByRole('alert');
     assert.match(await textOf(alert), /The catalog is not answering\. \(UPSTREAM_UNAVAILABLE\)/);
     assert.match(await textOf(alert), /Request id: e2e-catalog-down/);
@@ -330,6 +337,7 @@ describe('a player and an admin, end to end', () => {
     assert.equal(await alert.count(), 0, 'the error is gone after the retry');
 
     await row.getByRole('button', { name: 'Archive walk-the-dog' }).click();
+    await confirmDialog(admin, 'Archive “Walk the dog”?', /not yet claimed stay claimable/, 'Archive');
     await admin.getByText('Archived walk-the-dog.').waitFor();
     await waitForText(row.locator('.badge'), 'archived');
     const statuses = () => admin.locator('.admin-item .badge').allTextContents();
@@ -359,7 +367,7 @@ describe('a player and an admin, end to end', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/questline`;
-      await admin.getByRole('link', { name: 'Webhooks' }).click();
+      await adminNav(admin, 'Webhooks');
       await admin.getByText('No webhooks yet').waitFor();
       await admin.getByLabel('Receiver URL (https)').fill(url);
       await admin.getByRole('button', { name: 'Create webhook' }).click();
@@ -559,6 +567,8 @@ describe('accessibility and small screens', () => {
       ['/admin/rewards', 'admin-rewards'],
       ['/admin/users', 'admin-users'],
       ['/admin/webhooks', 'admin-webhooks'],
+      ['/admin/currencies', 'admin-currencies'],
+      ['/admin/api-keys', 'admin-api-keys'],
     ]) {
       await check(path!, name!);
     }

@@ -6,6 +6,7 @@
  * The browser opens the stack's real gateway, which serves the built app (apps/web/dist) at `/` with
  * its own Content-Security-Policy and proxies /api/* to the services: what a user gets.
  */
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -104,4 +105,20 @@ export async function failRequests(page: Page, match: (url: URL) => boolean, sta
   const handler = (route: Route) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify({ error }) });
   await page.route(match, handler);
   return () => page.unroute(match, handler);
+}
+
+/** The admin area's own navigation; from a player page, through its Admin link first. */
+export async function adminNav(page: Page, label: string): Promise<void> {
+  const nav = page.getByRole('navigation', { name: 'Admin' });
+  if (!(await nav.isVisible())) await page.getByRole('link', { name: 'Admin', exact: true }).click();
+  await nav.getByRole('link', { name: label, exact: true }).click();
+}
+
+/** The confirmation dialog: its title and what it says will happen, then the button to press. */
+export async function confirmDialog(page: Page, title: string, says: RegExp, press: string): Promise<void> {
+  const dialog = page.getByRole('dialog', { name: title });
+  await dialog.waitFor();
+  assert.match(await textOf(dialog.locator('#confirm-body')), says);
+  await dialog.getByRole('button', { name: press, exact: true }).click();
+  await dialog.waitFor({ state: 'hidden' });
 }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { buildQuestBody, emptyQuestForm, formFieldOf, formFromQuest } from '../apps/web/src/pages/admin/quest-form.js';
 import { addDays, formatCountdown, plural } from '../apps/web/src/lib/format.js';
 import { currentName, filterZones, groupZones, offsetLabel, offsetMinutesOf } from '../apps/web/src/lib/timezones.js';
+import { fieldMessage } from '../apps/web/src/lib/field-messages.js';
 import { barValue, completionsText, humanize, lockText, objectiveText, payText } from '../apps/web/src/lib/quest-text.js';
 import {
   applyQuestView,
@@ -330,5 +331,28 @@ describe('the timezone picker (lib/timezones.ts)', () => {
     assert.equal(offsetMinutesOf('GMT-03:00'), -180);
     assert.equal(offsetMinutesOf('GMT'), 0);
     assert.equal(offsetLabel(-570), 'UTC-09:30');
+  });
+});
+
+describe('field errors in plain words (lib/field-messages.ts)', () => {
+  test('validator messages become sentences a person can act on', () => {
+    assert.equal(fieldMessage('signup-password', 'body.password must NOT have fewer than 8 characters'), 'At least 8 characters.');
+    assert.equal(fieldMessage('quest-name', 'body.name must NOT have more than 120 characters'), 'At most 120 characters.');
+    assert.equal(fieldMessage('quest-objective-target', 'body.objective.target must be >= 1'), 'At least 1.');
+    assert.equal(fieldMessage('reward-xp', 'body.xp must be integer'), 'Enter a whole number.');
+    assert.equal(fieldMessage('quest-name', 'body.name must NOT have fewer than 1 characters'), 'Required.');
+    assert.equal(fieldMessage('webhook-events', 'body.events must NOT have fewer than 1 items'), 'Pick at least one.');
+  });
+
+  test('a pattern is explained by what the field accepts, never shown', () => {
+    assert.match(fieldMessage('quest-key', 'body.key must match pattern "^[a-z0-9]+(-[a-z0-9]+)*$"'), /^Use lower-case letters, digits and -/);
+    assert.match(fieldMessage('currency-code', 'body.code must match pattern "^[a-z][a-z0-9_-]*$"'), /^Use lower-case letters/);
+    assert.match(fieldMessage('signup-username', 'body.username must match pattern "^[a-zA-Z0-9_.-]+$"'), /^Use letters, digits/);
+    assert.equal(fieldMessage('something', 'body.x must match pattern "^a$"'), 'This format is not accepted.');
+  });
+
+  test('a message that is not a validator\'s passes through, without its body. prefix', () => {
+    assert.equal(fieldMessage('webhook-url', 'body.url must use https'), 'url must use https');
+    assert.equal(fieldMessage('x', 'Currency “ruby” already exists'), 'Currency “ruby” already exists');
   });
 });

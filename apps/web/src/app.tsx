@@ -15,6 +15,8 @@ import { QuestFormPage } from './pages/admin/quest-form-page';
 import { RewardsPage } from './pages/admin/rewards-page';
 import { UsersPage } from './pages/admin/users-page';
 import { WebhooksPage } from './pages/admin/webhooks-page';
+import { CurrenciesPage } from './pages/admin/currencies-page';
+import { ApiKeysPage } from './pages/admin/api-keys-page';
 
 interface Route {
   pattern: string;
@@ -27,11 +29,13 @@ const routes: Route[] = [
   { pattern: '/quests', title: 'Your quests', access: 'user', render: (_p, u) => <QuestsPage user={u} /> },
   { pattern: '/ledger', title: 'Ledger', access: 'user', render: () => <LedgerPage /> },
   { pattern: '/settings', title: 'Settings', access: 'user', render: (_p, u) => <SettingsPage user={u} /> },
-  { pattern: '/admin/quests', title: 'Quests (admin)', access: 'admin', render: () => <AdminQuestsPage /> },
+  { pattern: '/admin/quests', title: 'Quests', access: 'admin', render: () => <AdminQuestsPage /> },
   { pattern: '/admin/quests/new', title: 'New quest', access: 'admin', render: () => <QuestFormPage /> },
   { pattern: '/admin/quests/:key/edit', title: (p) => `Edit quest ${p.key ?? ''}`, access: 'admin', render: (p) => <QuestFormPage questKey={p.key} /> },
   { pattern: '/admin/rewards', title: 'Rewards', access: 'admin', render: () => <RewardsPage /> },
+  { pattern: '/admin/currencies', title: 'Currencies', access: 'admin', render: () => <CurrenciesPage /> },
   { pattern: '/admin/users', title: 'Users', access: 'admin', render: () => <UsersPage /> },
+  { pattern: '/admin/api-keys', title: 'API keys', access: 'admin', render: () => <ApiKeysPage /> },
   { pattern: '/admin/webhooks', title: 'Webhooks', access: 'admin', render: () => <WebhooksPage /> },
 ];
 

@@ -38,6 +38,10 @@ export type MintedSession = ResponseBody<'/api/v1/users/{userId}/sessions', 'pos
 export type DebitInput = RequestBody<'/api/v1/users/{userId}/debits', 'post'>;
 export type GrantInput = RequestBody<'/api/v1/admin/users/{userId}/grants', 'post'>;
 export type WalletEntry = ResponseBody<'/api/v1/users/{userId}/debits', 'post', 201>['entry'];
+export type Currency = ResponseBody<'/api/v1/currencies', 'get'>['items'][number];
+export type ApiKey = ResponseBody<'/api/v1/admin/api-keys', 'get'>['items'][number];
+export type ApiKeyScope = ApiKey['scopes'][number];
+export type CreatedApiKey = ResponseBody<'/api/v1/admin/api-keys', 'post', 201>;
 
 /** The live stream's events (api.md v1.2); `id` is the stream's event id. */
 export type StreamEvent =

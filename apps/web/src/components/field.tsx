@@ -1,3 +1,4 @@
+import { fieldMessage } from '../lib/field-messages';
 import type { ComponentChildren } from 'preact';
 
 export interface ControlProps {
@@ -7,8 +8,8 @@ export interface ControlProps {
 }
 
 /**
- * A labelled form control with its hint and its error (the API's message for that field) right
- * below it, tied together with aria-describedby.
+ * A labelled form control with its hint and its error (the API's message for that field, in plain
+ * words) right below it, tied together with aria-describedby.
  */
 export function Field({
   id,
@@ -38,7 +39,7 @@ export function Field({
       ) : null}
       {error ? (
         <p id={`${id}-error`} class="field-error" data-field-error={id}>
-          {error.replace(/^(body|querystring)\./, '')}
+          {fieldMessage(id, error)}
         </p>
       ) : null}
     </div>

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { confirmAction, type Confirmation } from '../../components/confirm-dialog';
 import { api } from '../../api/client';
 import type { Quest, QuestStatus } from '../../api/types';
 import { usePagedList } from '../../components/paged-list';
@@ -12,6 +13,31 @@ const filters: { value: '' | QuestStatus; label: string }[] = [
   { value: 'published', label: 'Published' },
   { value: 'archived', label: 'Archived' },
 ];
+
+const publishing = (q: Quest): Confirmation => ({
+  title: `Publish “${q.name}”?`,
+  body:
+    q.status === 'archived'
+      ? `Players see ${q.key} again within seconds and can make progress on it; what they earned before stays.`
+      : `Players see ${q.key} within seconds and their events start counting toward it. A published quest can be edited (a new version) or archived, not deleted.`,
+  confirmLabel: 'Publish',
+});
+const archiving = (q: Quest): Confirmation => ({
+  title: `Archive “${q.name}”?`,
+  body: `${q.key} leaves players' quest lists and stops counting events. Rewards already earned and not yet claimed stay claimable; you can publish it again later.`,
+  confirmLabel: 'Archive',
+  danger: true,
+});
+const deleting = (q: Quest): Confirmation => ({
+  title: `Delete the draft “${q.name}”?`,
+  body: `${q.key} is removed for good. No player has seen it.`,
+  confirmLabel: 'Delete',
+  danger: true,
+});
+
+async function confirmed(c: Confirmation, then: () => Promise<void>): Promise<void> {
+  if (await confirmAction(c)) await then();
+}
 
 function QuestRow({ quest, onChanged }: { quest: Quest; onChanged: (text: string) => void }) {
   const [busy, setBusy] = useState(false);
@@ -45,11 +71,11 @@ function QuestRow({ quest, onChanged }: { quest: Quest; onChanged: (text: string
           Edit
         </Link>
         {quest.status !== 'published' ? (
-          <button type="button" class="btn btn-small btn-primary" disabled={busy} aria-label={`Publish ${quest.key}`} onClick={() => void act('POST', '/publish', `Published ${quest.key}.`)}>
+          <button type="button" class="btn btn-small btn-primary" disabled={busy} aria-label={`Publish ${quest.key}`} onClick={() => void confirmed(publishing(quest), () => act('POST', '/publish', `Published ${quest.key}.`))}>
             Publish
           </button>
         ) : (
-          <button type="button" class="btn btn-small" disabled={busy} aria-label={`Archive ${quest.key}`} onClick={() => void act('POST', '/archive', `Archived ${quest.key}.`)}>
+          <button type="button" class="btn btn-small" disabled={busy} aria-label={`Archive ${quest.key}`} onClick={() => void confirmed(archiving(quest), () => act('POST', '/archive', `Archived ${quest.key}.`))}>
             Archive
           </button>
         )}
@@ -59,9 +85,7 @@ function QuestRow({ quest, onChanged }: { quest: Quest; onChanged: (text: string
             class="btn btn-small btn-danger"
             disabled={busy}
             aria-label={`Delete ${quest.key}`}
-            onClick={() => {
-              if (window.confirm(`Delete the draft ${quest.key}?`)) void act('DELETE', '', `Deleted ${quest.key}.`);
-            }}
+            onClick={() => void confirmed(deleting(quest), () => act('DELETE', '', `Deleted ${quest.key}.`))}
           >
             Delete
           </button>

@@ -1,4 +1,5 @@
 import { useRef, useState } from 'preact/hooks';
+import { confirmAction } from '../../components/confirm-dialog';
 import { api, ApiError, newKey } from '../../api/client';
 import type { LedgerEntry, User } from '../../api/types';
 import { Field, type FieldErrors } from '../../components/field';
@@ -75,6 +76,13 @@ function UserRow({ user, onChanged }: { user: User; onChanged: (u: User, text: s
   const banned = user.status === 'banned';
 
   async function toggleBan() {
+    const ban = {
+      title: `Ban ${user.username}?`,
+      body: `${user.username} is logged out at once and can no longer log in, refresh a session or make progress; their live stream ends. Their balances stay intact, and you can unban them later.`,
+      confirmLabel: `Ban ${user.username}`,
+      danger: true,
+    };
+    if (!banned && !(await confirmAction(ban))) return;
     setBusy(true);
     setError(null);
     try {

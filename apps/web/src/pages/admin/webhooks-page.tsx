@@ -1,4 +1,6 @@
 import { useState } from 'preact/hooks';
+import { confirmAction } from '../../components/confirm-dialog';
+import { SecretOnce } from '../../components/secret-once';
 import { api, ApiError } from '../../api/client';
 import type { Webhook, WebhookDelivery } from '../../api/types';
 import { Field, type FieldErrors } from '../../components/field';
@@ -8,31 +10,6 @@ import { formatDateTime } from '../../lib/format';
 
 /** api.md v1.2: the event types an endpoint may subscribe to. */
 export const WEBHOOK_EVENTS = ['quest.completed', 'quest.claimed', 'reward.granted', 'wallet.debited', 'user.created', 'user.banned', 'user.unbanned'] as const;
-
-/** A signing secret, shown once: the admin copies it to the receiver's configuration now. */
-function SecretOnce({ secret, onDone }: { secret: string; onDone: () => void }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <div class="notice notice-success" role="status" aria-label="Signing secret">
-      <p>
-        This is the signing secret. It is shown <strong>only now</strong>: store it with the receiver.
-      </p>
-      <p class="secret-row">
-        <code data-secret>{secret}</code>
-        <button
-          type="button"
-          class="btn btn-small"
-          onClick={() => void navigator.clipboard?.writeText(secret).then(() => setCopied(true), () => setCopied(false))}
-        >
-          {copied ? 'Copied' : 'Copy'}
-        </button>
-        <button type="button" class="btn btn-small btn-ghost" onClick={onDone}>
-          Done
-        </button>
-      </p>
-    </div>
-  );
-}
 
 function CreateWebhook({ onCreated }: { onCreated: (w: Webhook, secret: string) => void }) {
   const [url, setUrl] = useState('');
@@ -226,8 +203,13 @@ function WebhookItem({ webhook, onChanged }: { webhook: Webhook; onChanged: (mes
             type="button"
             class="btn btn-small"
             disabled={busy}
-            onClick={() => {
-              if (!window.confirm(`Rotate the secret of ${webhook.url}? For 24 hours messages are signed by both the old and the new secret.`)) return;
+            onClick={async () => {
+              const ok = await confirmAction({
+                title: 'Rotate the signing secret?',
+                body: `A new secret is shown once. For 24 hours messages to ${webhook.url} are signed by both the old and the new secret, so the receiver can switch without losing any.`,
+                confirmLabel: 'Rotate secret',
+              });
+              if (!ok) return;
               setBusy(true);
               api<{ secret: string }>('POST', `${base}/rotate-secret`)
                 .then((r) => onChanged(`Rotated the secret of ${webhook.url}.`, r.secret), (err: Error) => setError(err))
@@ -240,8 +222,14 @@ function WebhookItem({ webhook, onChanged }: { webhook: Webhook; onChanged: (mes
             type="button"
             class="btn btn-small btn-danger"
             disabled={busy}
-            onClick={() => {
-              if (!window.confirm(`Delete the webhook ${webhook.url}? Nothing more will be sent to it.`)) return;
+            onClick={async () => {
+              const ok = await confirmAction({
+                title: 'Delete this webhook?',
+                body: `Nothing more is sent to ${webhook.url}, including deliveries still waiting for a retry. Its delivery log goes with it.`,
+                confirmLabel: 'Delete webhook',
+                danger: true,
+              });
+              if (!ok) return;
               void act(async () => {
                 await api('DELETE', base);
                 return `Deleted ${webhook.url}.`;
@@ -273,7 +261,7 @@ export function WebhooksPage() {
     <div class="two-columns">
       <section aria-labelledby="webhooks-title">
         <h2 id="webhooks-title">Endpoints</h2>
-        {secret ? <SecretOnce secret={secret} onDone={() => setSecret(null)} /> : null}
+        {secret ? <SecretOnce secret={secret} what="signing secret" where="with the receiver" onDone={() => setSecret(null)} /> : null}
         {flash ? <Notice kind="success">{flash}</Notice> : null}
         <Async state={{ ...list.first, data: list.items }} label="Loading webhooks…">
           {(items) =>

@@ -1,0 +1,118 @@
+/**
+ * The admin area in a real headless Chromium against the four real services: its own navigation,
+ * the confirmation before a hard-to-undo action (Escape and Cancel do nothing), currencies, and API
+ * keys (least privilege by default, the secret shown once, the key working, then revoked from the
+ * page and refused). Screenshots land in test-results/screenshots/.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import { apiClient, eventually, startTestStack, type TestStack } from '@questline/testkit';
+import { adminNav, buildWebAppIfStale, confirmDialog, launchBrowser, screenshot, textOf, webBaseUrl } from './web-support.js';
+
+let stack: TestStack;
+let browser: Browser;
+let base: string;
+let admin: Page;
+const tag = randomBytes(3).toString('hex');
+const pageErrors: string[] = [];
+
+before(async () => {
+  await buildWebAppIfStale();
+  stack = await startTestStack({ name: 'webadmin' });
+  base = await webBaseUrl(stack);
+  browser = await launchBrowser();
+  admin = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+  admin.on('pageerror', (e) => pageErrors.push(e.message));
+  await admin.goto(`${base}/login`);
+  await admin.getByLabel('Username').fill(stack.admin.username);
+  await admin.getByLabel('Password').fill(stack.admin.password);
+  await admin.getByRole('button', { name: 'Log in' }).click();
+  await admin.waitForURL('**/quests');
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe('the admin area', () => {
+  test('its own navigation, without the player’s balances, and a way back to the player’s view', async () => {
+    assert.equal(await admin.getByRole('navigation', { name: 'Admin' }).count(), 0, 'a player page shows the player’s navigation');
+    assert.equal(await admin.locator('.topbar .balances').count(), 1, 'the player’s balances in the top bar');
+    await adminNav(admin, 'Quests');
+    await admin.waitForURL('**/admin/quests');
+    const nav = admin.getByRole('navigation', { name: 'Admin' });
+    for (const label of ['Quests', 'Rewards', 'Currencies', 'Users', 'API keys', 'Webhooks', 'Player view']) {
+      assert.equal(await nav.getByRole('link', { name: label, exact: true }).count(), 1, label);
+    }
+    assert.equal(await admin.getByRole('navigation', { name: 'Main' }).count(), 0, 'no player links in the admin area');
+    assert.equal(await admin.locator('.topbar .balances').count(), 0, 'no balances in the admin area');
+    await nav.getByRole('link', { name: 'Player view' }).click();
+    await admin.waitForURL('**/quests');
+    await admin.getByRole('navigation', { name: 'Main' }).waitFor();
+  });
+
+  test('a currency: plain-language errors at the field, then created and listed', async () => {
+    await adminNav(admin, 'Currencies');
+    await admin.locator('[data-currency=gold]').waitFor();
+    await admin.getByLabel('Code').fill('Ruby!');
+    await admin.getByLabel('Name', { exact: true }).fill('Rubies');
+    await admin.getByRole('button', { name: 'Create currency' }).click();
+    const codeError = admin.locator('[data-field-error=currency-code]');
+    assert.match(await textOf(codeError), /^Use lower-case letters/);
+    assert.doesNotMatch(await textOf(codeError), /pattern|must/);
+    await admin.getByLabel('Code').fill(`ruby${tag}`);
+    await admin.getByRole('button', { name: 'Create currency' }).click();
+    await admin.getByText(`Created the currency Rubies (ruby${tag}).`).waitFor();
+    await admin.locator(`[data-currency=ruby${tag}]`).waitFor();
+    await admin.getByLabel('Code').fill(`ruby${tag}`);
+    await admin.getByLabel('Name', { exact: true }).fill('Rubies again');
+    await admin.getByRole('button', { name: 'Create currency' }).click();
+    assert.equal(await textOf(admin.locator('[data-field-error=currency-code]')), `There is already a currency “ruby${tag}”.`);
+    await screenshot(admin, 'admin-currencies');
+  });
+
+  test('an API key: no scope is refused, the secret is shown once, the key works; revoked from the page after a confirmation, it is refused', async () => {
+    const http = apiClient(stack.gateway);
+    await adminNav(admin, 'API keys');
+    await admin.getByText('No keys yet.').waitFor();
+    await admin.getByLabel('Name', { exact: true }).fill(`shop-${tag}`);
+    await admin.getByRole('button', { name: 'Create key' }).click();
+    assert.match(await textOf(admin.locator('[data-field-error=key-scopes]')), /Pick at least one scope/);
+    for (const box of await admin.getByRole('checkbox').all()) assert.equal(await box.isChecked(), false, 'no scope is ticked by default');
+
+    await admin.getByRole('checkbox', { name: /^catalog:write/ }).check();
+    await admin.getByRole('button', { name: 'Create key' }).click();
+    const secret = (await admin.locator('[data-secret]').textContent()) ?? '';
+    assert.match(secret, /^qlk_[A-Za-z0-9]+_[A-Za-z0-9]{32,}$/);
+    await screenshot(admin, 'admin-api-key-secret');
+    await admin.getByRole('button', { name: 'Done' }).click();
+    assert.equal(await admin.locator('[data-secret]').count(), 0, 'gone once dismissed, and never shown again');
+    const item = admin.locator(`[data-api-key="shop-${tag}"]`);
+    assert.match(await textOf(item), /catalog:write/);
+    assert.match(await textOf(item), /never used/);
+    assert.equal((await http('GET', '/api/v1/admin/quests', { token: secret })).status, 200, 'the key works');
+
+    // Escape, then Cancel: nothing is revoked.
+    await item.getByRole('button', { name: `Revoke shop-${tag}` }).click();
+    await admin.getByRole('dialog', { name: `Revoke the key “shop-${tag}”?` }).waitFor();
+    await admin.keyboard.press('Escape');
+    await admin.getByRole('dialog').waitFor({ state: 'hidden' });
+    await item.getByRole('button', { name: `Revoke shop-${tag}` }).click();
+    await confirmDialog(admin, `Revoke the key “shop-${tag}”?`, /refused within 5 seconds/, 'Cancel');
+    assert.equal((await http('GET', '/api/v1/admin/quests', { token: secret })).status, 200, 'still works after a cancel');
+
+    await item.getByRole('button', { name: `Revoke shop-${tag}` }).click();
+    await confirmDialog(admin, `Revoke the key “shop-${tag}”?`, /cannot be undone/, 'Revoke key');
+    await admin.getByText(`Revoked the key shop-${tag}.`).waitFor();
+    await item.getByText('revoked', { exact: true }).waitFor();
+    await eventually(async () => ((await http('GET', '/api/v1/admin/quests', { token: secret })).status === 401 ? true : undefined), 10_000, 'the revoked key refused');
+    await screenshot(admin, 'admin-api-keys');
+  });
+
+  test('no page threw', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
