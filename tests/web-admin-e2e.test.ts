@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { apiClient, eventually, startTestStack, type TestStack } from '@questline/testkit';
-import { adminNav, buildWebAppIfStale, confirmDialog, launchBrowser, screenshot, textOf, webBaseUrl } from './web-support.js';
+import { adminNav, axeViolations, buildWebAppIfStale, confirmDialog, launchBrowser, screenshot, textOf, webBaseUrl } from './web-support.js';
 
 let stack: TestStack;
 let browser: Browser;
@@ -110,6 +110,24 @@ describe('the admin area', () => {
     await item.getByText('revoked', { exact: true }).waitFor();
     await eventually(async () => ((await http('GET', '/api/v1/admin/quests', { token: secret })).status === 401 ? true : undefined), 10_000, 'the revoked key refused');
     await screenshot(admin, 'admin-api-keys');
+  });
+
+  test('every page at 1280 px, light and dark: no serious or critical accessibility violation (axe-core, WCAG 2.1 AA)', async () => {
+    const pages = ['/quests', '/ledger', '/settings', '/admin/quests', '/admin/quests/new', '/admin/rewards', '/admin/currencies', '/admin/users', '/admin/api-keys', '/admin/webhooks'];
+    const found: string[] = [];
+    for (const scheme of ['light', 'dark'] as const) {
+      await admin.emulateMedia({ colorScheme: scheme });
+      for (const path of pages) {
+        await admin.goto(`${base}${path}`);
+        await admin.locator('main h1').waitFor();
+        // Lists load after the page: judge the page with its content.
+        await admin.waitForLoadState('networkidle').catch(() => undefined);
+        found.push(...(await axeViolations(admin)).map((v) => `${scheme} ${path} ${v}`));
+        if (scheme === 'dark') await screenshot(admin, `dark-${path.slice(1).replace(/\//g, '-')}`);
+      }
+    }
+    await admin.emulateMedia({ colorScheme: 'light' });
+    assert.deepEqual(found, []);
   });
 
   test('no page threw', () => {

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page, type Route } from 'playwright-core';
 import { eventually, type TestStack } from '@questline/testkit';
@@ -121,4 +121,27 @@ export async function confirmDialog(page: Page, title: string, says: RegExp, pre
   assert.match(await textOf(dialog.locator('#confirm-body')), says);
   await dialog.getByRole('button', { name: press, exact: true }).click();
   await dialog.waitFor({ state: 'hidden' });
+}
+
+const axeFile = path.join(repoRoot, 'node_modules/axe-core/axe.min.js');
+let axeSource: string | undefined;
+
+/**
+ * axe-core's WCAG 2 A/AA rules on the page as it is now; the serious and critical violations, each
+ * as "rule: selector" (an empty list passes). Loaded through the debugging protocol rather than a
+ * script tag, which the app's Content-Security-Policy (rightly) refuses.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  axeSource ??= await readFile(axeFile, 'utf8');
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const g = globalThis as unknown as {
+      document: unknown;
+      axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown[] }> }> }> };
+    };
+    return g.axe.run(g.document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+  });
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
 }

@@ -2,8 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, newKey } from '../api/client';
 import type { StreamMode } from '../api/live-stream';
 import type { ClaimResult, EventResult, Objective, QuestView, QuestViewStatus, User } from '../api/types';
-import { promiseCredits, useDisplayedBalances } from '../components/balances';
-import { Amount, StarIcon } from '../components/icons';
+import { promiseCredits } from '../components/balances';
+import { StarIcon } from '../components/icons';
 import { Async, errorText } from '../components/status';
 import { ToastRegion } from '../components/toasts';
 import { humanize, payText } from '../lib/quest-text';
@@ -30,7 +30,6 @@ export function QuestsPage({ user }: { user: User }) {
   const { quests, mode, toasts, dismissToast, refresh } = useLiveQuests();
   const [actions, setActions] = useState<Record<string, CardAction>>({});
   const now = useNow(1000);
-  const shown = useDisplayedBalances(user.balances);
   // An action's outcome arrives on the stream (its `quest` and `reward` events); without one, ask.
   const afterAction = () => {
     if (mode !== 'live') refresh();
@@ -77,23 +76,21 @@ export function QuestsPage({ user }: { user: User }) {
   return (
     <>
       <section class="card summary" aria-labelledby="summary-title">
-        <h2 id="summary-title">Your rewards</h2>
-        <ul class="summary-list" data-testid="summary-balances">
-          <li>
-            <Amount currency="gold" amount={shown.gold ?? 0} />
-          </li>
-          <li>
-            <Amount currency="diamond" amount={shown.diamond ?? 0} />
-          </li>
+        {/* The balances are in the top bar, once; here what they do not show. */}
+        <h2 id="summary-title">Your progress</h2>
+        <ul class="summary-list" data-testid="summary">
           <li>
             <StarIcon />{' '}
             {user.xp} XP
           </li>
           {user.badges.length ? <li>Badges: {user.badges.join(', ')}</li> : null}
         </ul>
-        <button type="button" class="btn btn-small btn-ghost" onClick={refresh}>
-          Refresh
-        </button>
+        {/* A live page refreshes itself; the button is for when it cannot. */}
+        {mode === 'live' ? null : (
+          <button type="button" class="btn btn-small btn-ghost" onClick={refresh}>
+            Refresh
+          </button>
+        )}
         <p class="live-state" data-stream={mode}>
           {liveText[mode]}
         </p>
