@@ -86,6 +86,12 @@ describe('API keys through the gateway', () => {
     const users = await api('GET', '/api/v1/admin/users?limit=200', { token: reader.secret });
     assert.equal(users.status, 200, JSON.stringify(users.body));
     assert.ok(users.body.items.some((u: { id: string }) => u.id === userId));
+    const one = await api('GET', `/api/v1/admin/users/${userId}`, { token: reader.secret });
+    assert.equal(one.status, 200, JSON.stringify(one.body));
+    assert.equal(one.body.user.id, userId);
+    // users:read reads one user; changing them (PATCH) still needs an admin.
+    const patched = await api('PATCH', `/api/v1/admin/users/${userId}`, { token: reader.secret, body: { status: 'banned' } });
+    assert.equal(patched.status, 403, JSON.stringify(patched.body));
     const writer = await createKey(['events:write'], 'importer');
     const imported = await api('POST', '/api/v1/admin/events', {
       token: writer.secret,

@@ -51,6 +51,7 @@ export const endpoints: Endpoint[] = [
   { name: 'GET /me/ledger', method: 'GET', path: '/api/v1/me/ledger', access: 'user', list: true },
   { name: 'POST /me/stream-tickets', method: 'POST', path: '/api/v1/me/stream-tickets', access: 'user' },
   { name: 'GET /admin/users', method: 'GET', path: '/api/v1/admin/users', access: 'admin', list: true },
+  { name: 'GET /admin/users/{userId}', method: 'GET', path: '/api/v1/admin/users/{p}', access: 'admin' },
   { name: 'PATCH /admin/users/{userId}', method: 'PATCH', path: '/api/v1/admin/users/{p}', access: 'admin', fields: ['status', 'role'], example: { status: 'active', role: 'player' } },
   { name: 'POST /admin/users/{userId}/grants', method: 'POST', path: '/api/v1/admin/users/{p}/grants', access: 'admin', fields: ['currency', 'amount', 'reason', 'idempotencyKey'], example: { currency: 'gold', amount: 5, reason: 'fuzz', idempotencyKey: 'fuzz-1' } },
   { name: 'GET /admin/users/{userId}/ledger', method: 'GET', path: '/api/v1/admin/users/{p}/ledger', access: 'admin', list: true },

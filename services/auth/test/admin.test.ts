@@ -58,9 +58,27 @@ describe('admin bootstrap', () => {
   });
 });
 
+describe('GET /api/v1/admin/users/:userId', () => {
+  test('one user with balances, as the list shows them; an unknown id is 404, a malformed one 400', async () => {
+    const p = await player(h.app, 'one_user');
+    const res = await call('GET', `/api/v1/admin/users/${p.id}`, admin.accessToken);
+    assert.equal(res.statusCode, 200, res.body);
+    const listed = (await call('GET', '/api/v1/admin/users?limit=200', admin.accessToken)).json().items.find((u: { id: string }) => u.id === p.id);
+    assert.deepEqual(res.json().user, listed);
+    assert.deepEqual(Object.keys(res.json().user.balances).sort(), Object.keys(listed.balances).sort());
+    const missing = await call('GET', '/api/v1/admin/users/00000000-0000-4000-8000-00000000dead', admin.accessToken);
+    assert.equal(missing.statusCode, 404);
+    assert.equal(missing.json().error.code, 'NOT_FOUND');
+    const bad = await call('GET', '/api/v1/admin/users/not-a-uuid', admin.accessToken);
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().error.code, 'VALIDATION_FAILED');
+  });
+});
+
 describe('admin access control', () => {
   const routes: Array<['GET' | 'PATCH' | 'POST', string, unknown]> = [
     ['GET', '/api/v1/admin/users', undefined],
+    ['GET', '/api/v1/admin/users/00000000-0000-4000-8000-000000000000', undefined],
     ['PATCH', '/api/v1/admin/users/00000000-0000-4000-8000-000000000000', { status: 'banned' }],
     ['POST', '/api/v1/admin/users/00000000-0000-4000-8000-000000000000/grants', { currency: 'gold', amount: 1, reason: 'x', idempotencyKey: 'k' }],
   ];

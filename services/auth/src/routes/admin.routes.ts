@@ -5,7 +5,7 @@ import { isKeysetCursor } from '../domain/users.js';
 import { updateUserAsAdmin } from '../use-cases/admin-users.use-case.js';
 import { applyAdminGrant } from '../use-cases/grants.use-case.js';
 import { userLedgerPage } from '../use-cases/ledger.use-case.js';
-import { usersPage } from '../use-cases/users.use-case.js';
+import { userById, usersPage } from '../use-cases/users.use-case.js';
 import { adminGuard, principal, scopedGuard } from './guards.js';
 import { LedgerEntry, Timezone, User, UserEnvelope, UserIdParams, page, EntryEnvelope, WalletChange } from './schemas.js';
 
@@ -29,6 +29,25 @@ export function registerAdminRoutes(app: App, deps: Pick<AuthDependencies, 'ctx'
     async (request) => {
       const { limit, cursor } = request.query;
       return usersPage(ctx, { limit, after: decodeCursor(cursor, isKeysetCursor) });
+    },
+  );
+
+  app.get(
+    '/api/v1/admin/users/:userId',
+    {
+      onRequest: scopedGuard(ctx, deps.verify, 'users:read'),
+      schema: {
+        tags: ['admin'],
+        summary: 'One user, with balances (an admin, or an API key with users:read)',
+        ...scopedSecurity('users:read'),
+        params: UserIdParams,
+        response: { 200: UserEnvelope, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'USER_BANNED', 'NOT_FOUND') },
+      },
+    },
+    async (request) => {
+      const user = await userById(ctx, request.params.userId);
+      if (!user) throw new AppError('NOT_FOUND', 'no such user');
+      return { user };
     },
   );
 

@@ -21,6 +21,12 @@ export function findUser(ctx: AuthContext, userId: string): Promise<UserRow | un
   return findUserById(ctx.db, userId);
 }
 
+/** One user with balances, for an admin or a key with users:read; undefined when there is none. */
+export async function userById(ctx: AuthContext, userId: string): Promise<UserView | undefined> {
+  const row = await findUserById(ctx.db, userId);
+  return row ? userView(ctx.db, row) : undefined;
+}
+
 /** All users, oldest first, after the key of the previous page's last user. */
 export async function usersPage(ctx: AuthContext, page: { limit: number; after?: [string, string] }): Promise<Page<UserView>> {
   // One more than asked: its presence says another page follows.

@@ -42,7 +42,7 @@ export const ROUTES: PublicRoute[] = [
   { url: '/api/v1/me/ledger', upstream: 'auth', access: 'user' },
   { url: '/api/v1/me/stream-tickets', upstream: 'auth', access: 'user' },
   { url: '/api/v1/admin/users', upstream: 'auth', access: 'admin', scope: 'users:read' },
-  { url: '/api/v1/admin/users/:userId', upstream: 'auth', access: 'admin' },
+  { url: '/api/v1/admin/users/:userId', upstream: 'auth', access: 'admin', scopes: { GET: 'users:read', HEAD: 'users:read' } },
   { url: '/api/v1/admin/users/:userId/grants', upstream: 'auth', access: 'admin', scope: 'users:write' },
   { url: '/api/v1/admin/users/:userId/ledger', upstream: 'auth', access: 'admin', scope: 'users:read' },
   // Key management takes an admin's token: a key never mints or revokes keys.
