@@ -22,6 +22,8 @@ export type LedgerPage = ResponseBody<'/api/v1/me/ledger', 'get'>;
 export type LedgerEntry = LedgerPage['items'][number];
 export type ClaimResult = ResponseBody<'/api/v1/me/quests/{key}/claim', 'post'>;
 export type LoginResult = ResponseBody<'/api/v1/auth/login', 'post'>;
+/** What a refresh answers: the new pair and the user. */
+export type RefreshResult = ResponseBody<'/api/v1/auth/refresh', 'post'>;
 export type SignupInput = RequestBody<'/api/v1/auth/signup', 'post'>;
 
 export type EventInput = RequestBody<'/api/v1/events', 'post'>;
