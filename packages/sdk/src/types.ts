@@ -41,6 +41,14 @@ export type DebitInput = RequestBody<'/api/v1/users/{userId}/debits', 'post'>;
 export type GrantInput = RequestBody<'/api/v1/admin/users/{userId}/grants', 'post'>;
 export type WalletEntry = ResponseBody<'/api/v1/users/{userId}/debits', 'post', 201>['entry'];
 
+/** The catalog and the admin's side (api.md v1, v1.2): what the admin pages of an app read and send. */
+export type Quest = ResponseBody<'/api/v1/quests/{key}', 'get'>['quest'];
+/** What creating a quest takes (`PUT /admin/quests/{key}` takes the same). */
+export type QuestDefinition = RequestBody<'/api/v1/admin/quests', 'post'>;
+export type Reward = ResponseBody<'/api/v1/rewards/{id}', 'get'>['reward'];
+export type Webhook = ResponseBody<'/api/v1/admin/webhooks/{id}', 'get'>['webhook'];
+export type WebhookDelivery = ResponseBody<'/api/v1/admin/webhooks/{id}/deliveries', 'get'>['items'][number];
+
 /** The live stream's events (api.md v1.2); `id` is the stream's event id. */
 export type StreamEvent =
   | { type: 'snapshot'; id: string | undefined; data: { user: User; quests: QuestView[] } }
