@@ -36,7 +36,9 @@ export async function buildWebAppIfStale(): Promise<void> {
   const built = await stat(path.join(distDir, 'index.html')).then((s) => s.mtimeMs, () => 0);
   const sources = Math.max(
     await newestMtime(path.join(webDir, 'src')),
-    ...(await Promise.all(['index.html', 'vite.config.ts', 'package.json'].map((f) => stat(path.join(webDir, f)).then((s) => s.mtimeMs)))),
+    // The app bundles @questline/sdk from its source (vite.config.ts).
+    await newestMtime(path.join(repoRoot, 'packages/sdk/src')),
+    ...(await Promise.all(['index.html', 'vite.config.ts', 'package.json', 'tsconfig.json'].map((f) => stat(path.join(webDir, f)).then((s) => s.mtimeMs)))),
   );
   if (built >= sources) return;
   const vite = path.join(repoRoot, 'node_modules/vite/bin/vite.js');

@@ -154,10 +154,11 @@ describe('live stream', () => {
   const user: User = {
     id: 'u1',
     username: 'ada',
+    externalId: null,
     role: 'player',
     status: 'active',
     timezone: 'UTC',
-    balances: { gold: 10 },
+    balances: { gold: 10, diamond: 0 },
     xp: 0,
     badges: [],
     createdAt: '2026-01-01T00:00:00Z',
@@ -165,6 +166,7 @@ describe('live stream', () => {
   };
   const entry = (over: Partial<LedgerEntry> = {}): LedgerEntry => ({
     id: 'e1',
+    userId: 'u1',
     currency: 'gold',
     amount: 10,
     reason: 'quest',
@@ -212,11 +214,11 @@ describe('live stream', () => {
     assert.deepEqual(toastsFor(claimed, before), [], 'a claim is not a completion');
     assert.deepEqual(toastsFor({ type: 'quest', view: view('new') }, before), [], 'a newly listed quest');
     assert.deepEqual(toastsFor({ type: 'snapshot', user, quests: [view('daily-login', { completions: 5 })] }, before), []);
-    assert.deepEqual(toastsFor({ type: 'reward', entry: entry(), balances: {} }, before), [
+    assert.deepEqual(toastsFor({ type: 'reward', entry: entry(), balances: { gold: 0, diamond: 0 } }, before), [
       { kind: 'reward', text: 'Reward: +10 gold', items: [{ currency: 'gold', amount: 10 }], group: 'quest:daily-login:2' },
     ]);
-    assert.deepEqual(toastsFor({ type: 'reward', entry: entry({ amount: -4 }), balances: {} }, before), [], 'a debit');
-    const grant = toastsFor({ type: 'reward', entry: entry({ source: { type: 'grant' } }), balances: {} }, before);
+    assert.deepEqual(toastsFor({ type: 'reward', entry: entry({ amount: -4 }), balances: { gold: 0, diamond: 0 } }, before), [], 'a debit');
+    const grant = toastsFor({ type: 'reward', entry: entry({ source: { type: 'admin' } }), balances: { gold: 0, diamond: 0 } }, before);
     assert.deepEqual(grant, [{ kind: 'reward', text: 'Reward: +10 gold', items: [{ currency: 'gold', amount: 10 }] }], 'a manual grant');
     assert.deepEqual(toastsFor({ type: 'user', user }, before), []);
   });

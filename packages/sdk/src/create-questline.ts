@@ -8,7 +8,7 @@ import type { paths } from './generated/openapi.js';
 import { playerClient, type PlayerClient } from './player-client.js';
 import { retryPolicy, type RetryOptions } from './retry.js';
 import { serverClient, type ServerClient } from './server-client.js';
-import { createTransport, type Session, type SessionListener } from './transport.js';
+import { createTransport, type RefreshLock, type RefreshOn, type Session, type SessionListener } from './transport.js';
 
 interface CommonOptions {
   /** The gateway's origin, e.g. `https://quests.example.com` (the paths carry `/api/v1`); `''` for the page's own origin. */
@@ -28,8 +28,26 @@ export interface PlayerOptions extends CommonOptions {
   apiKey?: undefined;
   /** The player's tokens (from a login, or a session minted by the product's server). */
   session?: Session;
-  /** Told of each new token pair (to store it), and of `null` when the session ended. */
+  /**
+   * Where the tokens are read from before every call and every refresh, instead of the client's own
+   * copy (`session` is then ignored; store what `onSession` tells). For tokens that others may
+   * rotate too: the tabs of a browser sharing a refresh token in `localStorage`, a native shell.
+   */
+  getSession?: () => Session | undefined;
+  /** Told of each new token pair (to store it), and of `null` when the session ended (with the refusal as `reason`). */
   onSession?: SessionListener;
+  /**
+   * Which 401 answered to the access token makes the SDK refresh it and send the call again:
+   * `'expired'` (default) only when the token's own `exp` says it expired; `'unauthorized'` any 401
+   * but INVALID_CREDENTIALS (a clock that runs late, a token the server stopped accepting).
+   */
+  refreshOn?: RefreshOn;
+  /**
+   * Runs each refresh inside a lock, for clients that share one refresh token (it rotates, and a
+   * reused one revokes the whole session): e.g. a Web Lock across tabs,
+   * `(refresh) => navigator.locks.request('questline.refresh', refresh)`. The token is read inside.
+   */
+  refreshLock?: RefreshLock;
 }
 
 export function createQuestline(options: ServerOptions): ServerClient;
@@ -39,12 +57,16 @@ export function createQuestline(options: ServerOptions | PlayerOptions): ServerC
   // Called as a plain function: a browser's fetch refuses any `this` but the window.
   const given = options.fetch;
   const baseFetch: typeof fetch = given ? (input, init) => given(input, init) : (input, init) => globalThis.fetch(input, init);
-  const onSession = options.apiKey === undefined ? options.onSession : undefined;
+  const player = options.apiKey === undefined ? options : undefined;
+  const onSession = player?.onSession;
   const transport = createTransport({
     baseUrl,
     apiKey: options.apiKey,
-    session: options.apiKey === undefined ? options.session : undefined,
+    session: player?.session,
+    getSession: player?.getSession,
     onSession,
+    refreshOn: player?.refreshOn,
+    refreshLock: player?.refreshLock,
     retry: retryPolicy(options.retries),
     baseFetch,
   });

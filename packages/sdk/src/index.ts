@@ -5,9 +5,9 @@
 export { createQuestline, type PlayerOptions, type ServerOptions } from './create-questline.js';
 export type { PlayerClient } from './player-client.js';
 export type { ServerClient } from './server-client.js';
-export type { Session, SessionListener } from './transport.js';
+export type { RefreshLock, RefreshOn, Session, SessionListener } from './transport.js';
 export type { StreamOptions } from './stream.js';
 export type { RetryOptions } from './retry.js';
-export { QUESTLINE_ERROR_CODES, QuestlineError, isQuestlineError, isQuestlineErrorCode, type QuestlineErrorCode } from './errors.js';
+export { QUESTLINE_ERROR_CODES, QuestlineError, isQuestlineError, isQuestlineErrorCode, unwrap, type QuestlineErrorCode } from './errors.js';
 export type * from './types.js';
 export type { paths, components } from './generated/openapi.js';

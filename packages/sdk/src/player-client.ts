@@ -4,7 +4,7 @@ import { unwrap } from './errors.js';
 import type { paths } from './generated/openapi.js';
 import { liveStream, type StreamOptions } from './stream.js';
 import type { FetchFn, Session, SessionListener, Transport } from './transport.js';
-import type { ClaimResult, EventResult, LedgerPage, LoginResult, PlayerEventInput, QuestView, SignupInput, StreamEvent, User } from './types.js';
+import type { ClaimResult, EventResult, LedgerPage, LoginResult, PlayerEventInput, QuestView, RefreshResult, SignupInput, StreamEvent, User } from './types.js';
 
 export interface PlayerClient {
   readonly mode: 'player';
@@ -17,6 +17,13 @@ export interface PlayerClient {
   login(username: string, password: string): Promise<LoginResult>;
   /** Ends the session on the server and here. */
   logout(): Promise<void>;
+  /**
+   * Trades the refresh token for a new pair now, e.g. at start-up for a session restored from a
+   * stored refresh token (calls do it by themselves when needed; this shares their refresh). The
+   * answer carries the user. Undefined when there is no refresh token or it was refused (the session
+   * ended: `onSession(null, reason)`); a failing server throws a QuestlineError, the network a TypeError.
+   */
+  refresh(): Promise<RefreshResult | undefined>;
   me(): Promise<User>;
   myQuests(): Promise<QuestView[]>;
   /** Pays every unclaimed completion of the quest; NOTHING_TO_CLAIM when there is none. Not retried. */
@@ -59,6 +66,7 @@ export function playerClient({ baseUrl, raw, transport, baseFetch, onSession }: 
       transport.setSession(undefined);
       onSession?.(null);
     },
+    refresh: () => transport.refresh(),
     async me() {
       return (await unwrap(raw.GET('/api/v1/me'))).user;
     },

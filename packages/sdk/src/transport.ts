@@ -2,16 +2,26 @@
  * The fetch functions the typed client sends through: they add the credential (an API key, or the
  * player's access token, refreshed once when it expired), and retry what is safe to send twice.
  */
+import { errorFromResponse, type QuestlineError } from './errors.js';
 import { withRetries, type RetryPolicy } from './retry.js';
+import type { RefreshResult } from './types.js';
 
-/** A player's tokens. A session minted by a product's server has no refresh token: it cannot be renewed. */
+/**
+ * A player's tokens. A session minted by a product's server has no refresh token: it cannot be
+ * renewed. One restored from a stored refresh token alone (an app that keeps the access token in
+ * memory only) has no access token yet: the first call refreshes it.
+ */
 export interface Session {
-  accessToken: string;
+  accessToken?: string;
   refreshToken?: string;
 }
 
-/** Told of every new pair after a refresh or a login, and of `null` when the session ended (the refresh token was refused). */
-export type SessionListener = (session: Session | null) => void;
+/**
+ * Told of every new pair after a refresh or a login, and of `null` when the session ended: after
+ * `logout()` (no `reason`), or because the refresh token was refused (`reason` is that refusal, e.g.
+ * `USER_BANNED` or `INVALID_TOKEN`), so that the app can say why.
+ */
+export type SessionListener = (session: Session | null, reason?: QuestlineError) => void;
 
 export type FetchFn = (request: Request) => Promise<Response>;
 
@@ -22,13 +32,29 @@ export interface Transport {
   idempotentFetch: FetchFn;
   session(): Session | undefined;
   setSession(session: Session | undefined): void;
+  /**
+   * Trades the refresh token for a new pair now (shared with the refreshes calls make). Undefined
+   * when there is no refresh token or it was refused (the session ended); a failing server is
+   * thrown as a QuestlineError, a network failure as fetch's TypeError.
+   */
+  refresh(): Promise<RefreshResult | undefined>;
 }
+
+/** When a 401 answered to the player's access token makes the SDK refresh it (see PlayerOptions.refreshOn). */
+export type RefreshOn = 'expired' | 'unauthorized';
+
+/** Runs a refresh inside a lock (see PlayerOptions.refreshLock). */
+export type RefreshLock = <T>(refresh: () => Promise<T>) => Promise<T>;
 
 export interface TransportOptions {
   baseUrl: string;
   apiKey?: string;
   session?: Session;
+  /** When given, the tokens are read from here before every call and refresh, not kept in memory. */
+  getSession?: () => Session | undefined;
   onSession?: SessionListener;
+  refreshOn?: RefreshOn;
+  refreshLock?: RefreshLock;
   retry: RetryPolicy;
   baseFetch: typeof fetch;
 }
@@ -55,8 +81,12 @@ const isExpired = (token: string) => {
 };
 
 export function createTransport(opts: TransportOptions): Transport {
-  let session = opts.session ? { ...opts.session } : undefined;
-  let refreshing: Promise<Session | undefined> | undefined;
+  let kept = opts.session ? { ...opts.session } : undefined;
+  const current = (): Session | undefined => (opts.getSession ? opts.getSession() : kept);
+  const keep = (next: Session | undefined) => {
+    if (!opts.getSession) kept = next ? { ...next } : undefined;
+  };
+  let refreshing: Promise<RefreshResult | undefined> | undefined;
 
   const withToken = (request: Request, token: string | undefined): Request => {
     // A fresh copy per attempt: a body can be read only once.
@@ -67,43 +97,66 @@ export function createTransport(opts: TransportOptions): Transport {
     return new Request(copy, { headers });
   };
 
-  /** One refresh at a time, whatever number of calls found the token expired together. */
-  const refresh = (): Promise<Session | undefined> =>
-    (refreshing ??= (async () => {
-      const refreshToken = session?.refreshToken;
-      if (!refreshToken) return undefined;
-      // Never retried: a refresh spends the refresh token, so a second try could revoke the family.
-      const res = await opts.baseFetch(`${opts.baseUrl}/api/v1/auth/refresh`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ refreshToken }),
-      });
-      if (res.ok) {
-        const body = (await res.json()) as { accessToken: string; refreshToken: string };
-        session = { accessToken: body.accessToken, refreshToken: body.refreshToken };
-        opts.onSession?.({ ...session });
-        return session;
-      }
-      await res.body?.cancel().catch(() => undefined);
-      // Refused (spent, revoked, banned): the player has to sign in again. A server in trouble
-      // (5xx, 429) ends nothing; the caller gets the original 401 and may try again later.
-      if (res.status === 401 || res.status === 403) {
-        session = undefined;
-        opts.onSession?.(null);
-      }
+  const refreshNow = async (): Promise<RefreshResult | undefined> => {
+    // Read here, inside the lock: another holder of the same stored token may have rotated it.
+    const refreshToken = current()?.refreshToken;
+    if (!refreshToken) return undefined;
+    // Never retried: a refresh spends the refresh token, so a second try could revoke the family.
+    const res = await opts.baseFetch(`${opts.baseUrl}/api/v1/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken }),
+    });
+    if (res.ok) {
+      const body = (await res.json()) as RefreshResult;
+      const next = { accessToken: body.accessToken, refreshToken: body.refreshToken };
+      keep(next);
+      opts.onSession?.({ ...next });
+      return body;
+    }
+    const error = errorFromResponse(res, await res.json().catch(() => undefined));
+    // Refused (spent, revoked, malformed, banned): the player has to sign in again. A server in
+    // trouble (5xx, 429) ends nothing.
+    if (res.status === 400 || res.status === 401 || res.status === 403) {
+      keep(undefined);
+      opts.onSession?.(null, error);
       return undefined;
-    })().finally(() => (refreshing = undefined)));
+    }
+    throw error;
+  };
+
+  /** One refresh at a time, whatever number of calls found the token expired together. */
+  const refresh = (): Promise<RefreshResult | undefined> =>
+    (refreshing ??= (opts.refreshLock ? opts.refreshLock(refreshNow) : refreshNow()).finally(() => (refreshing = undefined)));
+
+  /** The new access token for a call, or undefined when none could be had (the caller keeps its 401). */
+  const refreshedToken = () => refresh().then(
+    (result) => result?.accessToken,
+    // A failing server: the call's own answer says enough.
+    () => undefined,
+  );
+
+  const worthRefreshing = async (res: Response, sent: string): Promise<boolean> => {
+    if (isExpired(sent)) return true;
+    if (opts.refreshOn !== 'unauthorized') return false;
+    // Any 401 to the token, but a wrong password (a login made while signed in) is no stale token.
+    const code = (await res.clone().json().catch(() => undefined) as { error?: { code?: unknown } } | undefined)?.error?.code;
+    return code !== 'INVALID_CREDENTIALS';
+  };
 
   const authorized: FetchFn = async (request) => {
     // A call that names its own credential (an admin token through the raw client) keeps it.
     if (request.headers.has('authorization')) return opts.baseFetch(request.clone());
     if (opts.apiKey) return opts.baseFetch(withToken(request, opts.apiKey));
-    const sent = session?.accessToken;
+    let sent = current()?.accessToken;
+    // A session restored from its refresh token alone: get an access token first.
+    if (!sent && current()?.refreshToken) sent = await refreshedToken();
     const res = await opts.baseFetch(withToken(request, sent));
     if (res.status !== 401 || !sent) return res;
+    const now = current()?.accessToken;
     let next: string | undefined;
-    if (session && session.accessToken !== sent) next = session.accessToken; // another call refreshed meanwhile
-    else if (isExpired(sent)) next = (await refresh())?.accessToken;
+    if (now && now !== sent) next = now; // another call refreshed meanwhile
+    else if (await worthRefreshing(res, sent)) next = await refreshedToken();
     if (!next) return res;
     await res.body?.cancel().catch(() => undefined);
     return opts.baseFetch(withToken(request, next));
@@ -113,9 +166,11 @@ export function createTransport(opts: TransportOptions): Transport {
   return {
     fetch: (request) => (safe(request) ? withRetries(opts.retry, request.signal, () => authorized(request)) : authorized(request)),
     idempotentFetch: (request) => withRetries(opts.retry, request.signal, () => authorized(request)),
-    session: () => (session ? { ...session } : undefined),
-    setSession: (s) => {
-      session = s ? { ...s } : undefined;
+    session: () => {
+      const s = current();
+      return s ? { ...s } : undefined;
     },
+    setSession: keep,
+    refresh,
   };
 }

@@ -22,6 +22,8 @@ export type LedgerPage = ResponseBody<'/api/v1/me/ledger', 'get'>;
 export type LedgerEntry = LedgerPage['items'][number];
 export type ClaimResult = ResponseBody<'/api/v1/me/quests/{key}/claim', 'post'>;
 export type LoginResult = ResponseBody<'/api/v1/auth/login', 'post'>;
+/** What a refresh answers: the new pair and the user. */
+export type RefreshResult = ResponseBody<'/api/v1/auth/refresh', 'post'>;
 export type SignupInput = RequestBody<'/api/v1/auth/signup', 'post'>;
 
 export type EventInput = RequestBody<'/api/v1/events', 'post'>;
@@ -42,6 +44,14 @@ export type Currency = ResponseBody<'/api/v1/currencies', 'get'>['items'][number
 export type ApiKey = ResponseBody<'/api/v1/admin/api-keys', 'get'>['items'][number];
 export type ApiKeyScope = ApiKey['scopes'][number];
 export type CreatedApiKey = ResponseBody<'/api/v1/admin/api-keys', 'post', 201>;
+
+/** The catalog and the admin's side (api.md v1, v1.2): what the admin pages of an app read and send. */
+export type Quest = ResponseBody<'/api/v1/quests/{key}', 'get'>['quest'];
+/** What creating a quest takes (`PUT /admin/quests/{key}` takes the same). */
+export type QuestDefinition = RequestBody<'/api/v1/admin/quests', 'post'>;
+export type Reward = ResponseBody<'/api/v1/rewards/{id}', 'get'>['reward'];
+export type Webhook = ResponseBody<'/api/v1/admin/webhooks/{id}', 'get'>['webhook'];
+export type WebhookDelivery = ResponseBody<'/api/v1/admin/webhooks/{id}/deliveries', 'get'>['items'][number];
 
 /** The live stream's events (api.md v1.2); `id` is the stream's event id. */
 export type StreamEvent =

@@ -83,7 +83,7 @@ describe('a player', () => {
   test('an expired access token is refreshed once for calls made together, retried, and the new pair is told', async () => {
     const { ql } = await player('bob');
     const real = ql.session()!;
-    const expired = await expiredCopy(real.accessToken);
+    const expired = await expiredCopy(real.accessToken!);
     const direct = await fetch(`${stack.gateway}/api/v1/me`, { headers: { authorization: `Bearer ${expired}` } });
     assert.equal(direct.status, 401, 'the server refuses the expired token');
 
@@ -102,7 +102,7 @@ describe('a player', () => {
   test('a refused refresh ends the session: the call fails UNAUTHENTICATED and onSession hears null', async () => {
     const { ql } = await player('carol');
     const told: (Session | null)[] = [];
-    const expired = await expiredCopy(ql.session()!.accessToken);
+    const expired = await expiredCopy(ql.session()!.accessToken!);
     const resumed = createQuestline({ baseUrl: stack.gateway, session: { accessToken: expired, refreshToken: 'not-a-refresh-token' }, onSession: (s) => told.push(s) });
     await assert.rejects(resumed.me(), (e) => isQuestlineError(e, 'UNAUTHENTICATED') && e.status === 401);
     assert.deepEqual(told, [null]);

@@ -1,6 +1,6 @@
-import { api, refreshSession } from './client';
-import { signedIn, signedOut, storedRefreshToken, userChanged } from './session';
-import type { TokenPair, User } from './types';
+import { call, questline } from './client';
+import { session, signedIn, signedOut, storedRefreshToken, userChanged } from './session';
+import type { User } from './types';
 import { currentName } from '../lib/timezones';
 
 export function browserTimezone(): string {
@@ -12,22 +12,21 @@ export function browserTimezone(): string {
   }
 }
 
-export async function signup(username: string, password: string, timezone: string): Promise<User> {
-  const res = await api<{ user: User }>('POST', '/auth/signup', { body: { username, password, timezone }, auth: false });
-  return res.user;
+export function signup(username: string, password: string, timezone: string): Promise<User> {
+  return call((ql) => ql.signup({ username, password, timezone }), { auth: false });
 }
 
 export async function login(username: string, password: string): Promise<User> {
-  const tokens = await api<TokenPair>('POST', '/auth/login', { body: { username, password }, auth: false });
-  signedIn(tokens);
-  return tokens.user;
+  // The SDK keeps the new pair through onSession (client.ts).
+  const { user } = await call((ql) => ql.login(username, password), { auth: false });
+  signedIn(user);
+  return user;
 }
 
 export async function logout(): Promise<void> {
-  const refreshToken = storedRefreshToken();
   try {
     // Revoke the refresh token server-side; the local session ends whatever the answer.
-    if (refreshToken) await api('POST', '/auth/logout', { body: { refreshToken } });
+    await call((ql) => ql.logout());
   } catch {
     // Already expired or unreachable: nothing more to revoke from here.
   } finally {
@@ -39,7 +38,10 @@ export async function logout(): Promise<void> {
 export async function restoreSession(): Promise<void> {
   if (!storedRefreshToken()) return signedOut();
   try {
-    if (!(await refreshSession())) return;
+    const restored = await questline.refresh();
+    if (restored) return signedIn(restored.user);
+    // Refused: the client has signed out with the reason (client.ts); gone meanwhile (another tab): signed out.
+    if (session.get().phase === 'starting') signedOut();
   } catch {
     // The server is unreachable or failing: start signed out and say so.
     signedOut({ kind: 'expired', text: 'The server could not be reached. Please log in again.' });
@@ -47,7 +49,7 @@ export async function restoreSession(): Promise<void> {
 }
 
 export async function reloadMe(): Promise<User> {
-  const { user } = await api<{ user: User }>('GET', '/me');
+  const user = await call((ql) => ql.me());
   userChanged(user);
   return user;
 }

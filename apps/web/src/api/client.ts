@@ -1,5 +1,12 @@
-import { BANNED_MESSAGE, currentAccessToken, signedIn, signedOut, storedRefreshToken } from './session';
-import type { ApiErrorBody, TokenPair } from './types';
+import { createQuestline, QuestlineError, unwrap, type PlayerClient, type RefreshLock } from '@questline/sdk';
+import { BANNED_MESSAGE, currentTokens, signedOut, tokensChanged } from './session';
+
+/**
+ * The app's calls go through @questline/sdk: its typed client sends them with the access token,
+ * refreshes an expired one (one refresh at a time, across tabs too) and parses the API's errors.
+ * What stays here is the app's side: where the tokens live (session.ts), what an ended session
+ * shows, and errors in the shape the pages display.
+ */
 
 /** A failed call, in the API's error shape (network failures get status 0). */
 export class ApiError extends Error {
@@ -17,100 +24,76 @@ export class ApiError extends Error {
 
 export interface CallOptions {
   body?: unknown;
-  /** Send the access token (and refresh it once on 401). Default true. */
+  /**
+   * false for the calls made signed out (signup, login, public reads): a USER_BANNED answer is then
+   * the page's to show, not the end of a session. Default true.
+   */
   auth?: boolean;
   signal?: AbortSignal;
 }
 
-const BASE = '/api/v1';
-
-async function send(method: string, path: string, opts: CallOptions, token: string | null): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  let body: string | undefined;
-  if (opts.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(opts.body);
-  }
-  try {
-    // no-cache: public catalog answers are cacheable for a few seconds, but an admin who just saved
-    // (or a player waiting for a new quest) must see the change; revalidating with the ETag is cheap.
-    return await fetch(BASE + path, { method, headers, body, signal: opts.signal, cache: 'no-cache' });
-  } catch (err) {
-    if ((err as Error).name === 'AbortError') throw err;
-    throw new ApiError(0, 'NETWORK', 'The server cannot be reached. Check your connection and try again.');
-  }
-}
-
-async function errorOf(res: Response): Promise<ApiError> {
-  let body: Partial<ApiErrorBody> = {};
-  try {
-    body = (await res.json()) as ApiErrorBody;
-  } catch {
-    // A proxy in between may answer with HTML: keep the status.
-  }
-  const e = body.error;
-  if (!e) return new ApiError(res.status, `HTTP_${res.status}`, `The server answered ${res.status}.`);
-  return new ApiError(res.status, e.code, e.message, e.field, e.requestId);
-}
-
-let refreshing: Promise<boolean> | null = null;
+const SESSION_ENDED = 'Your session has ended. Please log in again.';
 
 /**
- * Trades the stored refresh token for a new pair. Single-flight: the server rotates refresh tokens
- * and treats a reused one as theft (revoking the whole family), so two parallel 401s must share
- * one refresh.
+ * Other tabs share the stored refresh token, and refresh tokens rotate (a reused one revokes the
+ * whole family): a Web Lock, where available, makes their refreshes take turns, each reading the
+ * newest token once it holds the lock.
  */
-export function refreshSession(): Promise<boolean> {
-  if (!refreshing) {
-    // Other tabs share the stored token: a Web Lock (where available) makes their refreshes take
-    // turns, each reading the newest token once it holds the lock.
-    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-    // request() resolves to the callback's result, a boolean once the inner promise settles.
-    const run = locks ? (locks.request('questline.refresh', refreshNow) as unknown as Promise<boolean>) : refreshNow();
-    refreshing = run.finally(() => {
-      refreshing = null;
-    });
-  }
-  return refreshing;
+function webLock(): RefreshLock | undefined {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  // request() resolves to what the callback's promise resolves to (lib.dom types it as the promise).
+  return locks ? <T>(refresh: () => Promise<T>) => locks.request('questline.refresh', refresh) as unknown as Promise<T> : undefined;
 }
 
-async function refreshNow(): Promise<boolean> {
-  const refreshToken = storedRefreshToken();
-  if (!refreshToken) return false;
-  const res = await send('POST', '/auth/refresh', { body: { refreshToken }, auth: false }, null);
-  if (res.ok) {
-    signedIn((await res.json()) as TokenPair);
-    return true;
-  }
-  const err = await errorOf(res);
-  if (err.code === 'USER_BANNED') signedOut({ kind: 'banned', text: BANNED_MESSAGE });
-  else if (res.status === 401 || res.status === 400) signedOut({ kind: 'expired', text: 'Your session has ended. Please log in again.' });
-  else throw err;
-  return false;
-}
+/** The app's one SDK client, on the page's own origin. */
+export const questline: PlayerClient = createQuestline({
+  baseUrl: '',
+  getSession: currentTokens,
+  onSession: (tokens, reason) => {
+    if (tokens) tokensChanged(tokens);
+    else if (reason?.code === 'USER_BANNED') signedOut({ kind: 'banned', text: BANNED_MESSAGE });
+    else if (reason) signedOut({ kind: 'expired', text: SESSION_ENDED });
+    // No reason: a logout, which says so itself (auth.ts).
+  },
+  // Any 401 to the token is worth one refresh: the browser's clock may run late.
+  refreshOn: 'unauthorized',
+  refreshLock: webLock(),
+  // no-cache: public catalog answers are cacheable for a few seconds, but an admin who just saved
+  // (or a player waiting for a new quest) must see the change; revalidating with the ETag is cheap.
+  fetch: (input, init) => fetch(input, { ...init, cache: 'no-cache' }),
+});
 
-/** One call to the public API; resolves to the parsed JSON body (undefined for 204). */
-export async function api<T>(method: string, path: string, opts: CallOptions = {}): Promise<T> {
-  const auth = opts.auth ?? true;
-  let token = auth ? currentAccessToken() : null;
-  if (auth && !token) {
-    if (!(await refreshSession())) throw new ApiError(401, 'UNAUTHENTICATED', 'Please log in.');
-    token = currentAccessToken();
-  }
-  let res = await send(method, path, opts, token);
-  if (res.status === 401 && auth) {
-    // The access token expired (15 min): refresh once, then retry the call once.
-    if (!(await refreshSession())) throw new ApiError(401, 'UNAUTHENTICATED', 'Please log in.');
-    res = await send(method, path, opts, currentAccessToken());
-  }
-  if (res.status === 204) return undefined as T;
-  if (!res.ok) {
-    const err = await errorOf(res);
+/** A failure of the SDK as the pages show it; a ban ends the session wherever it is answered. */
+function apiErrorOf(err: unknown, auth: boolean): unknown {
+  if (err instanceof QuestlineError) {
     if (err.code === 'USER_BANNED' && auth) signedOut({ kind: 'banned', text: BANNED_MESSAGE });
-    throw err;
+    return new ApiError(err.status, err.code, err.message, err.field, err.requestId);
   }
-  return (await res.json()) as T;
+  // fetch's own failure (after the SDK's retries of what is safe to send again); an abort is the caller's.
+  if (err instanceof TypeError) return new ApiError(0, 'NETWORK', 'The server cannot be reached. Check your connection and try again.');
+  return err;
+}
+
+/** A call through the SDK client (a convenience method or its typed `raw` client), failing with an ApiError. */
+export async function call<T>(run: (client: PlayerClient) => Promise<T>, opts: Pick<CallOptions, 'auth'> = {}): Promise<T> {
+  try {
+    return await run(questline);
+  } catch (err) {
+    throw apiErrorOf(err, opts.auth ?? true);
+  }
+}
+
+type Untyped = (method: string, url: string, init: { body?: unknown; signal?: AbortSignal }) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+
+/**
+ * One call to the public API by path (under /api/v1, with its query string); resolves to the
+ * parsed JSON body (undefined for 204). For pages that build paths at run time; typed calls go
+ * through `call()`.
+ */
+export function api<T>(method: string, path: string, opts: CallOptions = {}): Promise<T> {
+  // The typed client checks paths known when compiling; these are built at run time.
+  const request = questline.raw.request as unknown as Untyped;
+  return call(() => unwrap(request(method, `/api/v1${path}`, { body: opts.body, signal: opts.signal })) as Promise<T>, opts);
 }
 
 /** Builds `?a=1&b=2` from the defined values. */

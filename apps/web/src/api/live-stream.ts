@@ -1,5 +1,6 @@
 import { backoffDelay, parseStreamEvent, STREAM_EVENT_NAMES, type StreamEvent } from '../lib/live-events';
-import { api, ApiError } from './client';
+import { unwrap } from '@questline/sdk';
+import { ApiError, call } from './client';
 
 /**
  * - `connecting`: the first attempt, nothing received yet;
@@ -21,8 +22,8 @@ const STABLE_MS = 30_000;
 
 /**
  * Opens the signed-in player's live stream (api.md v1.2) and keeps it open until the returned
- * function is called. Every attempt takes a new one-time ticket through the api client (which
- * refreshes an expired access token, and ends the session on USER_BANNED), because the browser's
+ * function is called. Every attempt takes a new one-time ticket through the SDK client (which
+ * refreshes an expired access token; a USER_BANNED ends the session), because the browser's
  * own EventSource reconnect would reuse the spent ticket in the URL and be refused.
  */
 export function openLiveStream(handlers: LiveStreamHandlers): () => void {
@@ -51,7 +52,7 @@ export function openLiveStream(handlers: LiveStreamHandlers): () => void {
     if (stopped) return;
     let ticket: string;
     try {
-      ({ ticket } = await api<{ ticket: string; expiresIn: number }>('POST', '/me/stream-tickets'));
+      ({ ticket } = await call((ql) => unwrap(ql.raw.POST('/api/v1/me/stream-tickets'))));
     } catch (err) {
       if (stopped) return;
       if (err instanceof ApiError && err.status === 404) {

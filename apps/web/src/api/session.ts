@@ -1,9 +1,11 @@
+import type { Session } from '@questline/sdk';
 import { createStore } from '../lib/store';
-import type { TokenPair, User } from './types';
+import type { User } from './types';
 
 /**
- * Who is signed in. The access token lives only in memory (never in storage a script could read
- * later); the refresh token is kept in localStorage so that a reload can start a new session.
+ * Who is signed in, and the tokens the SDK client reads before every call (client.ts). The access
+ * token lives only in memory (never in storage a script could read later); the refresh token is
+ * kept in localStorage so that a reload can start a new session, and so that tabs share it.
  */
 export type SessionState =
   | { phase: 'starting' }
@@ -22,8 +24,11 @@ export const session = createStore<SessionState>({ phase: 'starting' });
 
 let accessToken: string | null = null;
 
-export function currentAccessToken(): string | null {
-  return accessToken;
+/** The tokens as they are now: after a reload, the stored refresh token alone (the SDK refreshes it first). */
+export function currentTokens(): Session | undefined {
+  const refreshToken = storedRefreshToken() ?? undefined;
+  if (!accessToken && !refreshToken) return undefined;
+  return { accessToken: accessToken ?? undefined, refreshToken };
 }
 
 export function storedRefreshToken(): string | null {
@@ -43,10 +48,14 @@ function storeRefreshToken(token: string | null) {
   }
 }
 
-export function signedIn(tokens: TokenPair) {
-  accessToken = tokens.accessToken;
-  storeRefreshToken(tokens.refreshToken);
-  session.set({ phase: 'authenticated', user: tokens.user });
+/** A new pair from a login or a refresh (told by the SDK client). */
+export function tokensChanged(tokens: Session) {
+  accessToken = tokens.accessToken ?? null;
+  storeRefreshToken(tokens.refreshToken ?? null);
+}
+
+export function signedIn(user: User) {
+  session.set({ phase: 'authenticated', user });
 }
 
 export function userChanged(user: User) {

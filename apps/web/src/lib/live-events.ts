@@ -1,4 +1,4 @@
-import type { LedgerEntry, QuestView, User } from '../api/types.js';
+import type { Balances, LedgerEntry, QuestView, User } from '../api/types.js';
 
 /**
  * The pure half of the live stream (api.md v1.2): what each event means for the quests page, which
@@ -10,7 +10,7 @@ export type StreamEvent =
   | { type: 'quest'; view: QuestView }
   /** The whole list again (a Questline extension): a quest published or archived, a new timezone. */
   | { type: 'quests'; quests: QuestView[] }
-  | { type: 'reward'; entry: LedgerEntry; balances: Record<string, number> }
+  | { type: 'reward'; entry: LedgerEntry; balances: Balances }
   | { type: 'user'; user: User };
 
 export const STREAM_EVENT_NAMES = ['snapshot', 'quest', 'quests', 'reward', 'user'] as const;
@@ -38,7 +38,7 @@ export function parseStreamEvent(name: string, data: string): StreamEvent | unde
       return Array.isArray(b.quests) && b.quests.every(isQuestView) ? { type: 'quests', quests: b.quests } : undefined;
     case 'reward':
       if (!b.entry || typeof b.entry !== 'object' || !b.balances || typeof b.balances !== 'object') return undefined;
-      return { type: 'reward', entry: b.entry as LedgerEntry, balances: b.balances as Record<string, number> };
+      return { type: 'reward', entry: b.entry as LedgerEntry, balances: b.balances as Balances };
     case 'user':
       return isUser(b) ? { type: 'user', user: b } : undefined;
     default:
@@ -64,7 +64,7 @@ export function applyQuestView(list: readonly QuestView[], view: QuestView): Que
 }
 
 /** The user after a `reward` event: the entry's balances are the newest the server knows. */
-export function applyReward(user: User, balances: Record<string, number>): User {
+export function applyReward(user: User, balances: Balances): User {
   return { ...user, balances: { ...balances } };
 }
 

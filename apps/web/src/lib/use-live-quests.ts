@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { api } from '../api/client';
+import { call } from '../api/client';
 import { BANNED_MESSAGE, currentUser, signedOut, userChanged } from '../api/session';
 import type { QuestView, User } from '../api/types';
 import type { StreamMode } from '../api/live-stream';
@@ -46,7 +46,7 @@ export function useLiveQuests(): LiveQuests {
   const loadList = useCallback(async () => {
     const id = ++seq.current;
     try {
-      const { items } = await api<{ items: QuestView[] }>('GET', '/me/quests');
+      const items = await call((ql) => ql.myQuests());
       if (id === seq.current) setList(items);
     } catch (err) {
       if (id === seq.current) setListState((s) => ({ ...s, error: err as Error, loading: false }));

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError, newKey } from '../api/client';
+import { ApiError, call, newKey } from '../api/client';
 import type { StreamMode } from '../api/live-stream';
-import type { ClaimResult, EventResult, Objective, QuestView, QuestViewStatus, User } from '../api/types';
+import type { Objective, QuestView, QuestViewStatus, User } from '../api/types';
 import { promiseCredits } from '../components/balances';
 import { StarIcon } from '../components/icons';
 import { Async, errorText } from '../components/status';
@@ -41,10 +41,14 @@ export function QuestsPage({ user }: { user: User }) {
     const key = view.quest.key;
     setAction(key, { busy: true });
     try {
-      const body: Record<string, unknown> = { id: newKey('web'), type: objective.event };
-      if (objective.mode === 'sum') body.value = 1;
-      if (objective.filter) body.attributes = objective.filter;
-      const res = await api<EventResult>('POST', '/events', { body });
+      // Our own id (randomUUID needs a secure context): the SDK may send it again, and it counts once.
+      const event = {
+        id: newKey('web'),
+        type: objective.event,
+        ...(objective.mode === 'sum' ? { value: 1 } : {}),
+        ...(objective.filter ? { attributes: objective.filter } : {}),
+      };
+      const res = await call((ql) => ql.sendEvent(event));
       const mine = res.updates.find((u) => u.questKey === key);
       const done = res.completed.includes(key);
       const what = humanize(objective.event);
@@ -61,7 +65,7 @@ export function QuestsPage({ user }: { user: User }) {
     const key = view.quest.key;
     setAction(key, { busy: true });
     try {
-      const res = await api<ClaimResult>('POST', `/me/quests/${encodeURIComponent(key)}/claim`);
+      const res = await call((ql) => ql.claim(key));
       // Show the reward at once; /me catches up when the payment lands.
       promiseCredits(user.balances, res.rewarded.items);
       setAction(key, { busy: false, message: { kind: 'success', text: `Claimed ${payText(res.rewarded) || 'nothing'}.` } });

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { browserTimezone } from '../api/auth';
-import { api, ApiError } from '../api/client';
+import { unwrap } from '@questline/sdk';
+import { ApiError, call } from '../api/client';
 import { userChanged } from '../api/session';
 import type { User } from '../api/types';
 import { Field } from '../components/field';
@@ -21,7 +22,7 @@ export function SettingsPage({ user }: { user: User }) {
     setSaved(false);
     setError(null);
     try {
-      const res = await api<{ user: User }>('PATCH', '/me', { body: { timezone } });
+      const res = await call((ql) => unwrap(ql.raw.PATCH('/api/v1/me', { body: { timezone } })));
       userChanged(res.user);
       setSaved(true);
     } catch (err) {

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../../api/client';
+import type { ApiKey } from '../../api/types';
 import { confirmAction } from '../../components/confirm-dialog';
 import { Field, type FieldErrors } from '../../components/field';
 import { LoadMore } from '../../components/load-more';
@@ -7,16 +8,6 @@ import { usePagedList } from '../../components/paged-list';
 import { SecretOnce } from '../../components/secret-once';
 import { Async, ErrorBox, Notice } from '../../components/status';
 import { formatDateTime } from '../../lib/format';
-
-interface ApiKey {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
 
 /** api.md v1.1's scopes, each with what it lets a product's server do. */
 export const SCOPES: ReadonlyArray<readonly [string, string]> = [

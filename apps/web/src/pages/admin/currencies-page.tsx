@@ -1,16 +1,11 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../../api/client';
+import type { Currency } from '../../api/types';
 import { Field, type FieldErrors } from '../../components/field';
 import { usePagedList } from '../../components/paged-list';
 import { Async, ErrorBox, Notice } from '../../components/status';
 import { LoadMore } from '../../components/load-more';
 import { formatDateTime } from '../../lib/format';
-
-interface Currency {
-  code: string;
-  name: string;
-  createdAt: string;
-}
 
 function CreateCurrency({ onCreated }: { onCreated: (c: Currency) => void }) {
   const [code, setCode] = useState('');
