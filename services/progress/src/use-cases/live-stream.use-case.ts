@@ -34,7 +34,10 @@ export function prepareProgressFeed(
         const keys = changedKeys(notices as QuestChange[], catalog.dependents);
         const { profile, states } = await readQuestList(deps.db, userId);
         if (!profile) return { frames: [] };
-        if (profile.status === 'banned') return { frames: [], end: true };
+        // Auth's half sends the banned user and then ends the stream; ending here could win that
+        // race (progress hears of the ban through auth's outbox) and cut the stream before the
+        // player learns why. So this half only stops sending.
+        if (profile.status === 'banned') return { frames: [] };
         // The whole list in one event: quests may have come and gone, which single views cannot say.
         if (keys === 'all') return { frames: [{ event: 'quests', data: { quests: viewsFromStates(catalog, states, profile.timezone, new Date()) } }] };
         return { frames: viewsFromStates(catalog, states, profile.timezone, new Date(), keys).map((data) => ({ event: 'quest', data })) };
