@@ -32,6 +32,10 @@ before(async () => {
   await admin.waitForURL('**/quests');
 });
 
+async function adminToken(): Promise<string> {
+  return (await apiClient(stack.gateway)('POST', '/api/v1/auth/login', { body: stack.admin })).body.accessToken as string;
+}
+
 after(async () => {
   await browser?.close();
   await stack?.close();
@@ -112,8 +116,55 @@ describe('the admin area', () => {
     await screenshot(admin, 'admin-api-keys');
   });
 
+  test('a user’s own page: quests and ledger, a grant, a refused then accepted debit, role and ban after a confirmation', async () => {
+    const http = apiClient(stack.gateway);
+    const username = `ivy_${tag}`;
+    const signup = await http('POST', '/api/v1/auth/signup', { body: { username, password: 'correct-horse-battery', timezone: 'UTC' } });
+    assert.equal(signup.status, 201, JSON.stringify(signup.body));
+    const login = await http('POST', '/api/v1/auth/login', { body: { username, password: 'correct-horse-battery' } });
+    await eventually(async () => ((await http('GET', '/api/v1/me', { token: login.body.accessToken })).body.user.balances.gold === 10 ? true : undefined), 15_000, 'the login reward');
+
+    await adminNav(admin, 'Users');
+    await admin.locator(`[data-user="${username}"]`).getByRole('link', { name: username }).click();
+    await admin.waitForURL(`**/admin/users/${signup.body.user.id}`);
+    const card = admin.locator(`[data-user-page="${username}"]`);
+    await card.waitFor();
+    assert.match(await textOf(card), /10/);
+    await admin.locator('[data-user-quest=daily-login]').waitFor();
+    assert.match(await textOf(admin.locator('[data-user-quest=daily-login]')), /Daily Login/);
+    await admin.getByLabel('Ledger entries, newest first').waitFor();
+
+    const grant = admin.getByRole('form', { name: `Grant to ${username}` });
+    await grant.getByLabel('Amount').fill('5');
+    await grant.getByLabel('Reason').fill('support');
+    await grant.getByRole('button', { name: 'Grant' }).click();
+    await admin.getByText(`Granted 5 gold to ${username}.`).waitFor();
+
+    const debit = admin.getByRole('form', { name: `Debit from ${username}` });
+    await debit.getByLabel('Amount').fill('100');
+    await debit.getByLabel('Reason').fill('shop');
+    await debit.getByRole('button', { name: 'Debit' }).click();
+    assert.equal(await textOf(debit.locator('.field-error')), `More than ${username} has: nothing was taken.`);
+    await debit.getByLabel('Amount').fill('3');
+    await debit.getByRole('button', { name: 'Debit' }).click();
+    await admin.getByText(`Debited 3 gold from ${username}.`).waitFor();
+    await eventually(async () => ((await http('GET', '/api/v1/me', { token: login.body.accessToken })).body.user.balances.gold === 12 ? true : undefined), 10_000, '10 + 5 − 3 gold');
+    await admin.getByLabel('Ledger entries, newest first').getByText('Spent').waitFor();
+
+    await card.getByRole('button', { name: 'Make admin' }).click();
+    await confirmDialog(admin, `Make ${username} an admin?`, /manage the catalog/, 'Cancel');
+    await card.getByRole('button', { name: 'Ban' }).click();
+    await confirmDialog(admin, `Ban ${username}?`, /logged out at once/, `Ban ${username}`);
+    await admin.getByText(`${username} is banned.`).waitFor();
+    await card.getByRole('button', { name: 'Unban' }).waitFor();
+    assert.equal((await http('GET', '/api/v1/me', { token: login.body.accessToken })).status, 403);
+    await screenshot(admin, 'admin-user');
+  });
+
   test('every page at 1280 px, light and dark: no serious or critical accessibility violation (axe-core, WCAG 2.1 AA)', async () => {
     const pages = ['/quests', '/ledger', '/settings', '/admin/quests', '/admin/quests/new', '/admin/rewards', '/admin/currencies', '/admin/users', '/admin/api-keys', '/admin/webhooks'];
+    const someone = (await apiClient(stack.gateway)('GET', '/api/v1/admin/users?limit=1', { token: await adminToken() })).body.items[0].id as string;
+    pages.push(`/admin/users/${someone}`);
     const found: string[] = [];
     for (const scheme of ['light', 'dark'] as const) {
       await admin.emulateMedia({ colorScheme: scheme });

@@ -17,6 +17,7 @@ import { UsersPage } from './pages/admin/users-page';
 import { WebhooksPage } from './pages/admin/webhooks-page';
 import { CurrenciesPage } from './pages/admin/currencies-page';
 import { ApiKeysPage } from './pages/admin/api-keys-page';
+import { UserPage } from './pages/admin/user-page';
 
 interface Route {
   pattern: string;
@@ -35,6 +36,7 @@ const routes: Route[] = [
   { pattern: '/admin/rewards', title: 'Rewards', access: 'admin', render: () => <RewardsPage /> },
   { pattern: '/admin/currencies', title: 'Currencies', access: 'admin', render: () => <CurrenciesPage /> },
   { pattern: '/admin/users', title: 'Users', access: 'admin', render: () => <UsersPage /> },
+  { pattern: '/admin/users/:id', title: 'User', access: 'admin', render: (p) => <UserPage userId={p.id ?? ''} /> },
   { pattern: '/admin/api-keys', title: 'API keys', access: 'admin', render: () => <ApiKeysPage /> },
   { pattern: '/admin/webhooks', title: 'Webhooks', access: 'admin', render: () => <WebhooksPage /> },
 ];

@@ -12,17 +12,19 @@ function sourceText(e: LedgerEntry): string {
     return `Quest ${e.source.questKey}${e.source.completion ? ` (completion #${e.source.completion})` : ''}`;
   }
   if (e.source.type === 'admin') return 'Granted by an admin';
+  if (e.source.type === 'debit') return 'Spent';
   return e.source.type;
 }
 
-export function LedgerPage() {
-  const list = usePagedList<LedgerEntry>('/me/ledger', { limit: PAGE_SIZE }, []);
+/** The player's own ledger, or (with `path`) any user's for an admin. */
+export function LedgerPage({ path = '/me/ledger', empty = 'No entries yet: complete a quest to earn your first reward.' }: { path?: string; empty?: string } = {}) {
+  const list = usePagedList<LedgerEntry>(path, { limit: PAGE_SIZE }, [path]);
   return (
     <Async state={{ ...list.first, data: list.items }} label="Loading your ledger…">
       {(items) => (
         <>
           {items.length === 0 ? (
-            <p>No entries yet: complete a quest to earn your first reward.</p>
+            <p>{empty}</p>
           ) : (
             <ol class="ledger" aria-label="Ledger entries, newest first" data-testid="ledger">
               {items.map((e) => (
