@@ -133,7 +133,13 @@ describe('a player and an admin, end to end', () => {
     await admin.getByLabel('Description').fill('Three walks and the dog is happy.');
     await admin.getByLabel('Event type').fill('dog_walked');
     await admin.getByLabel('Target').fill('3');
+    assert.match(await textOf(admin.getByTestId('reward-pays')), /^No reward chosen yet/, 'no reward is picked for the admin');
     await admin.getByLabel('Reward', { exact: true }).selectOption({ label: 'Dog treat (25 gold + 5 diamond)' });
+    assert.match(await textOf(admin.getByTestId('reward-pays')), /^Each completion pays \+25 gold, \+5 diamond\./);
+    // Prerequisites are picked by name, from a filtered list.
+    await admin.getByRole('searchbox', { name: 'Find a prerequisite quest' }).fill('daily');
+    await admin.getByRole('checkbox', { name: /Daily Login/ }).waitFor();
+    assert.equal(await admin.getByRole('checkbox', { name: /Sign in three times/ }).count(), 0, 'filtered out');
     await admin.getByRole('button', { name: 'Create draft' }).click();
 
     const keyError = admin.locator('[data-field-error=quest-key]');

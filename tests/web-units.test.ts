@@ -70,6 +70,10 @@ describe('quest editor', () => {
     assert.deepEqual(buildQuestBody({ ...filled, filter: 'oops' }, true), { ok: false, field: 'objective.filter', message: '“oops” is not attribute=value' });
   });
 
+  test('no reward chosen is refused at the reward field: a quest never pays a silent default', () => {
+    assert.deepEqual(buildQuestBody({ ...filled, rewardId: '' }, true), { ok: false, field: 'rewardId', message: 'Choose the reward this quest pays.' });
+  });
+
   test('dates from datetime-local inputs are sent as UTC instants', () => {
     const built = buildQuestBody({ ...filled, startsAt: '2026-07-01T10:00' }, true);
     assert.ok(built.ok);

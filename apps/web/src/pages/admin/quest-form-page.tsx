@@ -1,6 +1,9 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../../api/client';
 import type { Page, Quest, Reward } from '../../api/types';
+import { browserTimezone } from '../../api/auth';
+import { payText } from '../../lib/quest-text';
+import { PrerequisitePicker } from './prerequisite-picker';
 import { Field, type FieldErrors } from '../../components/field';
 import { Async, ErrorBox } from '../../components/status';
 import { Link, navigate } from '../../lib/router';
@@ -8,6 +11,7 @@ import { type AsyncState, useAsync } from '../../lib/use-async';
 import { buildQuestBody, emptyQuestForm, formFieldOf, formFromQuest, type QuestFormValues } from './quest-form';
 
 const idOf = (field: string) => `quest-${field.replace('.', '-')}`;
+const ZONE = browserTimezone();
 
 function rewardLabel(r: Reward): string {
   const items = r.items.map((i) => `${i.amount} ${i.currency}`).join(' + ');
@@ -35,11 +39,8 @@ function QuestForm({ quest, rewards }: { quest: Quest | null; rewards: AsyncStat
   const summaryRef = useRef<HTMLDivElement>(null);
   const set = <K extends keyof QuestFormValues>(k: K, value: QuestFormValues[K]) => setV((s) => ({ ...s, [k]: value }));
 
-  // A new quest defaults to the first reward once the rewards have loaded.
-  useEffect(() => {
-    const first = rewards.data?.[0];
-    if (!quest && first && !v.rewardId) set('rewardId', first.id);
-  }, [rewards.data]);
+  // No reward is picked for the admin: a quest pays what they chose, never a silent default.
+  const picked = rewards.data?.find((r) => r.id === v.rewardId);
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -129,7 +130,8 @@ function QuestForm({ quest, rewards }: { quest: Quest | null; rewards: AsyncStat
             </select>
           )}
         </Field>
-        <p class="field-hint">
+        <p class="field-hint" data-testid="reward-pays">
+          {picked ? `Each completion pays ${payText(picked) || 'nothing'}. ` : 'No reward chosen yet. '}
           Missing one? <Link href="/admin/rewards">Create a reward</Link>.
         </p>
         <div class="field field-check">
@@ -146,9 +148,9 @@ function QuestForm({ quest, rewards }: { quest: Quest | null; rewards: AsyncStat
             </select>
           )}
         </Field>
-        {text('startsAt', 'startsAt', 'Starts at (optional)', undefined, 'datetime-local')}
-        {text('endsAt', 'endsAt', 'Ends at (optional)', undefined, 'datetime-local')}
-        {text('prerequisites', 'prerequisites', 'Prerequisites (optional)', 'Quest keys, comma-separated')}
+        {text('startsAt', 'startsAt', 'Starts at (optional)', `In this browser's timezone, ${ZONE}; players everywhere see it open at that instant.`, 'datetime-local')}
+        {text('endsAt', 'endsAt', 'Ends at (optional)', `In this browser's timezone, ${ZONE}.`, 'datetime-local')}
+        <PrerequisitePicker id={idOf('prerequisites')} self={quest?.key ?? null} value={v.prerequisites} onChange={(keys) => set('prerequisites', keys)} error={errors.prerequisites} />
       </fieldset>
       <div class="actions">
         <button type="submit" class="btn btn-primary" disabled={busy}>

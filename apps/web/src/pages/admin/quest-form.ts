@@ -123,7 +123,8 @@ export function buildQuestBody(v: QuestFormValues, includeKey: boolean): BuildRe
     endsAt: instant(v.endsAt),
     prerequisites: list(v.prerequisites),
   };
-  if (v.rewardId) body.rewardId = v.rewardId;
+  if (!v.rewardId) return { ok: false, field: 'rewardId', message: 'Choose the reward this quest pays.' };
+  body.rewardId = v.rewardId;
   if (includeKey) body.key = v.key.trim();
   return { ok: true, body };
 }
