@@ -48,7 +48,7 @@ describe('the admin area', () => {
     await adminNav(admin, 'Quests');
     await admin.waitForURL('**/admin/quests');
     const nav = admin.getByRole('navigation', { name: 'Admin' });
-    for (const label of ['Quests', 'Rewards', 'Currencies', 'Users', 'API keys', 'Webhooks', 'Player view']) {
+    for (const label of ['Quests', 'Rewards', 'Currencies', 'Users', 'API keys', 'Webhooks', 'Audit log', 'Player view']) {
       assert.equal(await nav.getByRole('link', { name: label, exact: true }).count(), 1, label);
     }
     assert.equal(await admin.getByRole('navigation', { name: 'Main' }).count(), 0, 'no player links in the admin area');
@@ -161,8 +161,21 @@ describe('the admin area', () => {
     await screenshot(admin, 'admin-user');
   });
 
+  test('the audit log shows both trails: the catalog’s and the accounts’ (the key created and revoked above)', async () => {
+    await adminNav(admin, 'Audit log');
+    await admin.getByRole('button', { name: 'Catalog', exact: true }).waitFor();
+    assert.equal(await admin.getByRole('button', { name: 'Catalog', exact: true }).getAttribute('aria-pressed'), 'true');
+    await admin.getByRole('button', { name: 'Accounts', exact: true }).click();
+    const table = admin.getByRole('table', { name: 'Audit entries, newest first' });
+    await table.waitFor();
+    await table.locator('tr', { hasText: `shop-${tag}` }).first().waitFor();
+    const actions = await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: { audit: string } }).dataset.audit));
+    assert.ok(actions.some((a) => /api.?key/i.test(a) && /revok/i.test(a)), `a revocation among ${actions.join(', ')}`);
+    await screenshot(admin, 'admin-audit');
+  });
+
   test('every page at 1280 px, light and dark: no serious or critical accessibility violation (axe-core, WCAG 2.1 AA)', async () => {
-    const pages = ['/quests', '/ledger', '/settings', '/admin/quests', '/admin/quests/new', '/admin/rewards', '/admin/currencies', '/admin/users', '/admin/api-keys', '/admin/webhooks'];
+    const pages = ['/quests', '/ledger', '/settings', '/admin/quests', '/admin/quests/new', '/admin/rewards', '/admin/currencies', '/admin/users', '/admin/api-keys', '/admin/webhooks', '/admin/audit'];
     const someone = (await apiClient(stack.gateway)('GET', '/api/v1/admin/users?limit=1', { token: await adminToken() })).body.items[0].id as string;
     pages.push(`/admin/users/${someone}`);
     const found: string[] = [];

@@ -575,6 +575,7 @@ describe('accessibility and small screens', () => {
       ['/admin/webhooks', 'admin-webhooks'],
       ['/admin/currencies', 'admin-currencies'],
       ['/admin/api-keys', 'admin-api-keys'],
+      ['/admin/audit', 'admin-audit'],
     ]) {
       await check(path!, name!);
     }

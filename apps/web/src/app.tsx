@@ -18,6 +18,7 @@ import { WebhooksPage } from './pages/admin/webhooks-page';
 import { CurrenciesPage } from './pages/admin/currencies-page';
 import { ApiKeysPage } from './pages/admin/api-keys-page';
 import { UserPage } from './pages/admin/user-page';
+import { AuditPage } from './pages/admin/audit-page';
 
 interface Route {
   pattern: string;
@@ -39,6 +40,7 @@ const routes: Route[] = [
   { pattern: '/admin/users/:id', title: 'User', access: 'admin', render: (p) => <UserPage userId={p.id ?? ''} /> },
   { pattern: '/admin/api-keys', title: 'API keys', access: 'admin', render: () => <ApiKeysPage /> },
   { pattern: '/admin/webhooks', title: 'Webhooks', access: 'admin', render: () => <WebhooksPage /> },
+  { pattern: '/admin/audit', title: 'Audit log', access: 'admin', render: () => <AuditPage /> },
 ];
 
 function Redirect({ to }: { to: string }) {

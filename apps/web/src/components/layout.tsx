@@ -19,6 +19,7 @@ const adminLinks = [
   { href: '/admin/users', label: 'Users' },
   { href: '/admin/api-keys', label: 'API keys' },
   { href: '/admin/webhooks', label: 'Webhooks' },
+  { href: '/admin/audit', label: 'Audit log' },
 ];
 
 function Nav({ user, inAdmin }: { user: User; inAdmin: boolean }) {
