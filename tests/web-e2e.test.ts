@@ -92,6 +92,8 @@ describe('a player and an admin, end to end', () => {
     await player.getByLabel('Password').fill(password);
     await player.getByRole('button', { name: 'Log in' }).click();
     await player.waitForURL('**/quests');
+    // A newcomer is told how the page works.
+    assert.match(await textOf(player.getByTestId('welcome')), new RegExp(`^Welcome, ${username}!`));
 
     // The reward is paid asynchronously; it arrives on the page's live stream.
     await waitForText(balance(player, 'gold'), '10');

@@ -26,6 +26,11 @@ const liveText: Record<StreamMode, string> = {
   polling: 'Refreshing every few seconds',
 };
 
+/** A player in their first day: the page says how it works. */
+function isNewcomer(user: User, now: number): boolean {
+  return now - Date.parse(user.createdAt) < 24 * 3600_000;
+}
+
 export function QuestsPage({ user }: { user: User }) {
   const { quests, mode, toasts, dismissToast, refresh } = useLiveQuests();
   const [actions, setActions] = useState<Record<string, CardAction>>({});
@@ -103,9 +108,22 @@ export function QuestsPage({ user }: { user: User }) {
       <Async state={quests} label="Loading your quests…">
         {(items) =>
           items.length === 0 ? (
-            <p>No quests are published yet.</p>
+            <section class="card empty-state" data-testid="no-quests">
+              <h2>No quests yet</h2>
+              <p>There is nothing to do here for now. New quests appear on this page by themselves as soon as they are published.</p>
+            </section>
           ) : (
-            groups.map((g) => {
+            <>
+              {isNewcomer(user, now) ? (
+                <section class="card empty-state" data-testid="welcome" aria-labelledby="welcome-title">
+                  <h2 id="welcome-title">Welcome, {user.username}!</h2>
+                  <p>
+                    Each card says what to do and what it pays. Rewards land in your balance at the top, by themselves or when you press
+                    <em> Claim reward</em>; this page updates as it happens.
+                  </p>
+                </section>
+              ) : null}
+              {groups.map((g) => {
               const inGroup = items.filter((v) => v.status === g.status);
               if (!inGroup.length) return null;
               return (
@@ -127,7 +145,8 @@ export function QuestsPage({ user }: { user: User }) {
                   </div>
                 </section>
               );
-            })
+              })}
+            </>
           )
         }
       </Async>
