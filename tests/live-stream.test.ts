@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { freePort, serviceEnv, spawnService, waitReady, type ServiceProcess } from '@questline/devstack';
-import { apiClient, eventually, openSse, startTestStack, type ApiCall, type SseConnection, type TestStack } from '@questline/testkit';
+import { apiClient, eventually, openSse, startTestStack, type ApiCall, type SseConnection, type SseEvent, type TestStack } from '@questline/testkit';
 
 let stack: TestStack;
 let api: ApiCall;
@@ -135,8 +135,11 @@ describe('live stream through the gateway', () => {
     const moved = await api('PATCH', '/api/v1/me', { token: p.token, body: { timezone: 'Asia/Tokyo' } });
     assert.equal(moved.status, 200, JSON.stringify(moved.body));
     await conn.next((e) => e.event === 'user' && e.data.timezone === 'Asia/Tokyo', 10_000, 'the user in Tokyo');
-    // Progress hears of the new zone through auth's outbox, then sends the list again.
-    const list = await conn.next((e) => e.event === 'quests', 10_000, 'the quest list again');
+    // Progress hears of the new zone through auth's outbox, then sends the list again: its daily
+    // periods now end at Tokyo's midnight (15:00 UTC).
+    const inTokyo = (e: SseEvent) =>
+      e.event === 'quests' && (e.data.quests as { quest: { key: string }; periodEndsAt: string | null }[]).some((v) => v.quest.key === 'daily-login' && /T15:00:00\.000Z$/.test(v.periodEndsAt ?? ''));
+    const list = await conn.next(inTokyo, 10_000, 'the quest list again, in Tokyo');
     const fresh = await api('GET', '/api/v1/me/quests', { token: p.token });
     assert.deepEqual(list.data.quests, fresh.body.items);
   });

@@ -199,11 +199,21 @@ describe('a player and an admin, end to end', () => {
     await claimable.waitFor();
     await screenshot(player, 'player-claimable');
 
+    // Every balance that is marked as rising (the short animation of a payment) is noted.
+    await player.evaluate(() => {
+      const g = globalThis as unknown as { rose: string[]; MutationObserver: new (cb: (records: Array<{ target: { getAttribute(n: string): string | null } }>) => void) => { observe(node: unknown, opts: unknown): void }; document: { body: unknown } };
+      g.rose = [];
+      new g.MutationObserver((records) => {
+        for (const r of records) if (r.target.getAttribute('data-rising') === 'true') g.rose.push(r.target.getAttribute('data-balance') ?? '');
+      }).observe(g.document.body, { subtree: true, attributes: true, attributeFilter: ['data-rising'] });
+    });
     await claimable.getByRole('button', { name: 'Claim Walk the dog' }).click();
     // At once: the claim's answer raises the balances before the payment lands in /me.
     await waitForText(balance(player, 'gold'), '35', 3000);
     await waitForText(balance(player, 'diamond'), '5', 3000);
     assert.match(await textOf(card.locator('.card-message')), /Claimed \+25 gold, \+5 diamond/);
+    const rose = await player.evaluate(() => (globalThis as unknown as { rose: string[] }).rose);
+    assert.ok(rose.includes('gold') && rose.includes('diamond'), `the paid balances were animated (${rose.join(', ')})`);
 
     // After a reload (a new session from the stored refresh token) the balances come from the server.
     await player.reload();
@@ -467,7 +477,11 @@ describe('live updates on the quests page', () => {
     const opened = requests.findIndex((r) => isStream(r.url));
     assert.ok(opened >= 0, 'the stream was opened');
     const polls = requests.slice(opened).filter((r) => r.method === 'GET' && new URL(r.url).pathname === '/api/v1/me/quests');
-    assert.deepEqual(polls, [], 'no GET /me/quests while the stream is open');
+    // The page asks once, by itself, when a period ends (the player's days end at UTC midnight):
+    // a run that straddles midnight may see that one request.
+    const day = (t: number) => Math.floor(t / 86_400_000);
+    const straddles = day(liveAt - 10_000) !== day(Date.now() + 2000);
+    assert.ok(straddles ? polls.length <= 1 : polls.length === 0, `no GET /me/quests while the stream is open (${polls.length})`);
     await page.context().close();
   });
 
@@ -561,6 +575,10 @@ describe('accessibility and small screens', () => {
       }));
       assert.ok(scrollWidth <= clientWidth, `${path}: content ${scrollWidth}px wide in a ${clientWidth}px viewport`);
       await screenshot(page, `mobile-${name}`);
+      // The same page in dark mode, for the eye (axe judges both schemes in web-admin-e2e).
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await screenshot(page, `mobile-dark-${name}`);
+      await page.emulateMedia({ colorScheme: 'light' });
     };
     await check('/login', 'login');
     await check('/signup', 'signup');

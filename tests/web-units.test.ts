@@ -218,6 +218,8 @@ describe('live stream', () => {
     assert.deepEqual(toastsFor(claimed, before), [], 'a claim is not a completion');
     assert.deepEqual(toastsFor({ type: 'quest', view: view('new') }, before), [], 'a newly listed quest');
     assert.deepEqual(toastsFor({ type: 'snapshot', user, quests: [view('daily-login', { completions: 5 })] }, before), []);
+    const list = { type: 'quests' as const, quests: [view('daily-login', { completions: 2 }), view('x')] };
+    assert.deepEqual(toastsFor(list, before), [{ kind: 'quest', text: 'Quest complete: Daily Login' }], 'a completion inside a whole list');
     assert.deepEqual(toastsFor({ type: 'reward', entry: entry(), balances: { gold: 0, diamond: 0 } }, before), [
       { kind: 'reward', text: 'Reward: +10 gold', items: [{ currency: 'gold', amount: 10 }], group: 'quest:daily-login:2' },
     ]);
@@ -265,6 +267,8 @@ describe('live stream', () => {
     ];
     assert.equal(nextPeriodEnd(list, now), Date.parse('2026-03-01T18:00:00Z'));
     assert.equal(nextPeriodEnd([view('d')], now), undefined);
+    assert.equal(nextPeriodEnd([view('s', { startsAt: '2026-03-01T13:00:00Z' }), view('e', { endsAt: '2026-03-01T14:00:00Z' })], now), Date.parse('2026-03-01T13:00:00Z'), 'a scheduled quest opening');
+    assert.equal(nextPeriodEnd([view('e', { startsAt: '2026-02-01T00:00:00Z', endsAt: '2026-03-01T14:00:00Z' })], now), Date.parse('2026-03-01T14:00:00Z'), 'or closing');
   });
 });
 

@@ -121,7 +121,7 @@ ${
 
 The single-event load again with one endpoint subscribed to \`quest.completed\` and \`reward.granted\` (a loopback receiver answering 204): ${f0(r.webhooks.messages)} messages (${f0(r.webhooks.distinct)} webhook-ids), from the cause (the completion's instant; the ledger entry's creation) to the receiver: p50 **${ms(r.webhooks.p50)}**, p99 **${ms(r.webhooks.p99)}**, max ${ms(r.webhooks.max)}. Ingestion with webhooks ÷ without: **${Math.round((r.webhooks.withEventsPerSecond / r.webhooks.withoutEventsPerSecond) * 100)} %** (${f0(r.webhooks.withEventsPerSecond)} vs ${f0(r.webhooks.withoutEventsPerSecond)} events/s; goal: no more than 10 % below)${
         r.webhooks.alternation
-          ? `, each the mean of two half-length runs alternated with the endpoint disabled and enabled on the same data (${r.webhooks.alternation.map((a) => `${a.enabled ? 'on' : 'off'} ${f0(a.eventsPerSecond)}`).join(', ')} events/s)`
+          ? `, each the mean of two half-length runs with the endpoint disabled and enabled, alternated on the same data (${r.webhooks.alternation.map((a) => `${a.enabled ? 'on' : 'off'} ${f0(a.eventsPerSecond)}`).join(', ')} events/s)`
           : ''
       }.
 

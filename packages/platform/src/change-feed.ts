@@ -143,9 +143,11 @@ export interface ChangeListener {
   subscribe(userId: string, subscription: Subscription): () => void;
   /**
    * Hands every subscriber of this replica a notice made for its user, without the database: for
-   * a change each replica learns of by itself (progress's new catalog revision).
+   * a change each replica learns of by itself (progress's new catalog revision). `spreadMs` hands
+   * each one at a random moment within that time, so that a thousand feeds do not all read the
+   * database in the same instant.
    */
-  toEveryone(make: (userId: string) => ChangeNotice): void;
+  toEveryone(make: (userId: string) => ChangeNotice, options?: { spreadMs?: number }): void;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -226,10 +228,20 @@ export function createChangeListener(url: string, channel: string, log: FeedLog)
     get subscribers() {
       return count;
     },
-    toEveryone(make) {
+    toEveryone(make, options = {}) {
+      const spread = options.spreadMs ?? 0;
       for (const [userId, subs] of [...byUser]) {
         const notice = make(userId);
-        for (const s of [...subs]) s.onNotice(notice);
+        for (const s of [...subs]) {
+          if (spread <= 0) s.onNotice(notice);
+          else {
+            const t = setTimeout(() => {
+              // Only if still subscribed: a feed closed meanwhile hears nothing more.
+              if (byUser.get(userId)?.has(s)) s.onNotice(notice);
+            }, Math.floor(Math.random() * spread));
+            t.unref();
+          }
+        }
       }
     },
     subscribe(userId, subscription) {

@@ -70,6 +70,18 @@ test('toEveryone hands each subscriber of that listener a notice made for its us
   for (const s of [x, y1, y2, elsewhere]) s.stop();
 });
 
+test('toEveryone with spreadMs hands each notice later, within the spread; a feed gone meanwhile gets none', async () => {
+  const stays = collect(a, 's1');
+  const leaves = collect(a, 's2');
+  a.toEveryone((u) => ({ u, q: [], all: true }), { spreadMs: 200 });
+  leaves.stop();
+  await eventually(async () => (stays.got.length === 1 ? true : undefined), 5_000, 'the spread notice');
+  await new Promise((r) => setTimeout(r, 250));
+  assert.deepEqual(stays.got, [{ u: 's1', q: [], all: true }]);
+  assert.equal(leaves.got.length, 0);
+  stays.stop();
+});
+
 test('a burst larger than one NOTIFY payload is split and arrives whole, in order', async () => {
   const sub = collect(a, 'burst');
   const notices = Array.from({ length: 600 }, (_, i) => ({ u: 'burst', q: [`quest-${i}-${'x'.repeat(20)}`] }));

@@ -53,6 +53,8 @@ export interface PlayerOptions extends CommonOptions {
 export function createQuestline(options: ServerOptions): ServerClient;
 export function createQuestline(options: PlayerOptions): PlayerClient;
 export function createQuestline(options: ServerOptions | PlayerOptions): ServerClient | PlayerClient {
+  // An empty key (an unset environment variable) would make a server client that sends no credential.
+  if (options.apiKey !== undefined && !/^qlk_\S+$/.test(options.apiKey)) throw new TypeError('apiKey must be a Questline API key (qlk_…)');
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   // Called as a plain function: a browser's fetch refuses any `this` but the window.
   const given = options.fetch;

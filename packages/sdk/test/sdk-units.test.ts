@@ -47,6 +47,14 @@ describe('errors', () => {
   });
 });
 
+describe('options', () => {
+  test('an empty or malformed API key is refused at once, not turned into a client that sends no credential', () => {
+    for (const apiKey of ['', ' ', 'secret', 'Bearer qlk_x']) {
+      assert.throws(() => createQuestline({ baseUrl: 'http://127.0.0.1:1', apiKey }), /apiKey must be a Questline API key/, JSON.stringify(apiKey));
+    }
+  });
+});
+
 describe('retries against a local HTTP server', () => {
   let server: Server;
   let base: string;

@@ -97,7 +97,7 @@ export function buildContext(config: Config, app: { log: FastifyBaseLogger; metr
   app.metrics.gauge('questline_live_feeds_open', "Players' live feeds this replica serves (one per open stream)", [], (g) => g.set(listener.subscribers));
   const publishChange = (change: QuestChange) => changes.publish(change);
   // Every replica polls the catalog itself, so each tells its own feeds of a new revision.
-  catalog.onNewRevision(() => listener.toEveryone(allQuestsChanged));
+  catalog.onNewRevision(() => listener.toEveryone(allQuestsChanged, { spreadMs: config.CATALOG_POLL_MS }));
   const singleEvents = new GroupCommitter({ db, catalog, counters, onGrantsQueued, publishChange }, { maxInFlight: 4, maxGroup: 256 });
 
   return {

@@ -1,3 +1,4 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { createStore, useStore } from '../lib/store';
 import { useNow } from '../lib/use-async';
 import { Amount } from './icons';
@@ -34,14 +35,35 @@ export function useDisplayedBalances(balances: Record<string, number>): Record<s
   return out;
 }
 
+/**
+ * The currencies that just rose: each is marked for a moment (`data-rising`), which the stylesheet
+ * animates (unless the system asks for reduced motion), so a payment is seen arriving.
+ */
+function useRising(shown: Record<string, number>): Set<string> {
+  const previous = useRef<Record<string, number> | null>(null);
+  const [rising, setRising] = useState<Set<string>>(new Set());
+  useEffect(() => {
+    const before = previous.current;
+    previous.current = shown;
+    if (!before) return;
+    const up = Object.keys(shown).filter((c) => (shown[c] ?? 0) > (before[c] ?? 0));
+    if (!up.length) return;
+    setRising(new Set(up));
+    const t = window.setTimeout(() => setRising(new Set()), 1200);
+    return () => window.clearTimeout(t);
+  }, [JSON.stringify(shown)]);
+  return rising;
+}
+
 export function Balances({ balances }: { balances: Record<string, number> }) {
   const shown = useDisplayedBalances(balances);
+  const rising = useRising(shown);
   // gold and diamond first, then any other currency the user holds.
   const order = ['gold', 'diamond', ...Object.keys(shown).filter((c) => c !== 'gold' && c !== 'diamond').sort()];
   return (
     <ul class="balances" aria-label="Balances" data-testid="balances">
       {order.map((c) => (
-        <li key={c} data-balance={c}>
+        <li key={c} data-balance={c} data-rising={rising.has(c) ? 'true' : undefined}>
           <Amount currency={c} amount={shown[c] ?? 0} />
         </li>
       ))}

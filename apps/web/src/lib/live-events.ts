@@ -89,10 +89,14 @@ export function rewardText(items: { currency: string; amount: number }[]): strin
  * snapshot raises none (it is the state on (re)connecting, not news); a debit raises none.
  */
 export function toastsFor(event: StreamEvent, before: readonly QuestView[] | undefined): ToastSpec[] {
-  if (event.type === 'quest') {
-    const prev = before?.find((v) => v.quest.key === event.view.quest.key);
-    if (!prev || event.view.completions <= prev.completions) return [];
-    return [{ kind: 'quest', text: `Quest complete: ${event.view.quest.name}` }];
+  if (event.type === 'quest' || event.type === 'quests') {
+    // A whole list (a catalog or timezone change) may carry a completion too.
+    const views = event.type === 'quest' ? [event.view] : event.quests;
+    return views.flatMap((view): ToastSpec[] => {
+      const prev = before?.find((v) => v.quest.key === view.quest.key);
+      if (!prev || view.completions <= prev.completions) return [];
+      return [{ kind: 'quest', text: `Quest complete: ${view.quest.name}` }];
+    });
   }
   if (event.type === 'reward' && event.entry.amount > 0) {
     const s = event.entry.source;
@@ -132,12 +136,17 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
   return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }
 
-/** The earliest future end of a period among the views (ms since epoch), when the list changes by itself. */
+/**
+ * The earliest future instant at which the list changes by itself (ms since epoch): a period's end,
+ * or a scheduled quest opening or closing. No stream event marks those.
+ */
 export function nextPeriodEnd(views: readonly QuestView[], now: number): number | undefined {
   let next: number | undefined;
   for (const v of views) {
-    const t = v.periodEndsAt ? Date.parse(v.periodEndsAt) : NaN;
-    if (t > now && (next === undefined || t < next)) next = t;
+    for (const at of [v.periodEndsAt, v.startsAt, v.endsAt]) {
+      const t = at ? Date.parse(at) : NaN;
+      if (t > now && (next === undefined || t < next)) next = t;
+    }
   }
   return next;
 }

@@ -68,6 +68,8 @@ export function useLiveQuests(): LiveQuests {
         userFromStream(event.user);
         break;
       case 'quest':
+        // Newer than any list request still on its way, which must not overwrite this view.
+        seq.current++;
         setList(applyQuestView(current.current ?? [], event.view));
         break;
       case 'quests':

@@ -92,12 +92,12 @@ export class CatalogCache {
     return this.current;
   }
 
-  /** Fetches now (joining a fetch already under way). Throws when the catalog could not be read. */
   /** Called when a fetched revision replaces the one in use (not for the first copy). */
   onNewRevision(fn: (snapshot: CatalogSnapshot) => void): void {
     this.revisionListeners.push(fn);
   }
 
+  /** Fetches now (joining a fetch already under way). Throws when the catalog could not be read. */
   refresh(): Promise<CatalogSnapshot | null> {
     return this.fetchShared();
   }
@@ -121,9 +121,10 @@ export class CatalogCache {
         this.log.info({ revision: res.body.revision, quests: res.body.quests.length }, 'catalog loaded');
       }
       this.current = index(res.body);
-      if (replaced) for (const fn of this.revisionListeners) fn(this.current);
       this.currentBody = res.body;
       this.etag = res.headers.get('etag') ?? `"${res.body.revision}"`;
+      // After the copy is complete: a listener that throws is its own failure, not the catalog's.
+      if (replaced) this.tellListeners(this.current);
     } catch (err) {
       this.failed(err as Error);
       throw err;
@@ -131,6 +132,16 @@ export class CatalogCache {
     this.recovered();
     await this.persist();
     return this.current;
+  }
+
+  private tellListeners(snapshot: CatalogSnapshot): void {
+    for (const fn of this.revisionListeners) {
+      try {
+        fn(snapshot);
+      } catch (err) {
+        this.log.warn({ err, revision: snapshot.revision }, 'a listener of new catalog revisions failed');
+      }
+    }
   }
 
   // The stored copy is trusted no more than a fetched one: the same schema check, else ignored.

@@ -3,13 +3,15 @@ import type { UserDirectory } from '../clients/user-directory.js';
 import { allQuestsChanged, type QuestChange } from '../domain/quest-changes.js';
 
 /**
- * A profile change pushed by auth's outbox. When it is stored (newer than what progress had), the
- * player's open streams get every quest view again: a new timezone moves every period's end and
- * reset, which the views show. An older or repeated version changes nothing and tells no one.
+ * A profile change pushed by auth's outbox. When it stores a new timezone (newer than what progress
+ * had), the player's open streams get every quest view again: the zone moves every period's end
+ * and reset, which the views show. Other changes (activation, role, a ban: auth's half of the
+ * stream says those), older or repeated versions tell no one.
  */
 export async function applyProfileUpdate(
   deps: { users: UserDirectory; publishChange: (change: QuestChange) => void },
   profile: UserProfileUpdate,
 ): Promise<void> {
-  if (await deps.users.update(profile)) deps.publishChange(allQuestsChanged(profile.id));
+  const before = await deps.users.local(profile.id);
+  if ((await deps.users.update(profile)) && before !== null && before.timezone !== profile.timezone) deps.publishChange(allQuestsChanged(profile.id));
 }

@@ -28,7 +28,7 @@ function changeConfirmation(user: User, change: Change): Confirmation | null {
 }
 
 function QuestsOf({ userId }: { userId: string }) {
-  const quests = useAsync(() => api<{ items: QuestView[] }>('GET', `/admin/users/${userId}/quests`).then((r) => r.items), [userId]);
+  const quests = useAsync(() => api<{ items: QuestView[] }>('GET', `/admin/users/${encodeURIComponent(userId)}/quests`).then((r) => r.items), [userId]);
   return (
     <Async state={quests} label="Loading quests…">
       {(items) => (
@@ -67,7 +67,7 @@ function QuestsOf({ userId }: { userId: string }) {
 
 /** One user for an admin: who they are, their balances, quests and ledger; ban, role, grant, debit. */
 export function UserPage({ userId }: { userId: string }) {
-  const user = useAsync(() => api<{ user: User }>('GET', `/admin/users/${userId}`).then((r) => r.user), [userId]);
+  const user = useAsync(() => api<{ user: User }>('GET', `/admin/users/${encodeURIComponent(userId)}`).then((r) => r.user), [userId]);
   const [flash, setFlash] = useState<string | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [busy, setBusy] = useState(false);
