@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../../api/client';
+import { api } from '../../api/client';
+import { useFormSubmit } from '../../lib/use-form-submit';
 import type { ApiKey } from '../../api/types';
 import { confirmAction } from '../../components/confirm-dialog';
-import { Field, type FieldErrors } from '../../components/field';
+import { Field } from '../../components/field';
 import { LoadMore } from '../../components/load-more';
 import { usePagedList } from '../../components/paged-list';
 import { SecretOnce } from '../../components/secret-once';
@@ -22,30 +23,20 @@ function CreateKey({ onCreated }: { onCreated: (key: ApiKey, secret: string) => 
   const [name, setName] = useState('');
   // None ticked: a key gets only what it is given (least privilege).
   const [scopes, setScopes] = useState<string[]>([]);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<Error | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, setErrors, error, busy, run } = useFormSubmit();
 
-  async function submit(e: Event) {
+  function submit(e: Event) {
     e.preventDefault();
-    setErrors({});
-    setError(null);
     if (scopes.length === 0) {
       setErrors({ scopes: 'Pick at least one scope: a key without any can do nothing.' });
       return;
     }
-    setBusy(true);
-    try {
+    void run(async () => {
       const created = await api<{ apiKey: ApiKey; secret: string }>('POST', '/admin/api-keys', { body: { name: name.trim(), scopes } });
       setName('');
       setScopes([]);
       onCreated(created.apiKey, created.secret);
-    } catch (err) {
-      if (err instanceof ApiError && err.field) setErrors({ [err.field.replace(/^body\.?/, '').split('.')[0] ?? 'name']: err.message });
-      else setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

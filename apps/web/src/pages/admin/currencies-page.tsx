@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../../api/client';
+import { api } from '../../api/client';
+import { useFormSubmit } from '../../lib/use-form-submit';
 import type { Currency } from '../../api/types';
-import { Field, type FieldErrors } from '../../components/field';
+import { Field } from '../../components/field';
 import { usePagedList } from '../../components/paged-list';
 import { Async, ErrorBox, Notice } from '../../components/status';
 import { LoadMore } from '../../components/load-more';
@@ -10,29 +11,19 @@ import { formatDateTime } from '../../lib/format';
 function CreateCurrency({ onCreated }: { onCreated: (c: Currency) => void }) {
   const [code, setCode] = useState('');
   const [name, setName] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<Error | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, error, busy, run } = useFormSubmit();
 
-  async function submit(e: Event) {
+  function submit(e: Event) {
     e.preventDefault();
-    setErrors({});
-    setError(null);
-    setBusy(true);
-    try {
-      const { currency } = await api<{ currency: Currency }>('POST', '/admin/currencies', { body: { code: code.trim(), name: name.trim() } });
-      setCode('');
-      setName('');
-      onCreated(currency);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'CURRENCY_EXISTS') setErrors({ code: `There is already a currency “${code.trim()}”.` });
-      else if (err instanceof ApiError && err.field) {
-        const f = err.field.replace(/^body\.?/, '');
-        setErrors({ [f]: err.message });
-      } else setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
+    void run(
+      async () => {
+        const { currency } = await api<{ currency: Currency }>('POST', '/admin/currencies', { body: { code: code.trim(), name: name.trim() } });
+        setCode('');
+        setName('');
+        onCreated(currency);
+      },
+      (err) => (err.code === 'CURRENCY_EXISTS' ? { code: `There is already a currency “${code.trim()}”.` } : null),
+    );
   }
 
   return (

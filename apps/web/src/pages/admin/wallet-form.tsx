@@ -1,5 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
-import { api, ApiError, newKey } from '../../api/client';
+import { api, newKey } from '../../api/client';
+import { useFormSubmit } from '../../lib/use-form-submit';
 import type { LedgerEntry, User } from '../../api/types';
 import { Field, type FieldErrors } from '../../components/field';
 import { ErrorBox } from '../../components/status';
@@ -18,40 +19,32 @@ export function WalletForm({ user, kind, onDone }: { user: User; kind: 'grant' |
   const [currency, setCurrency] = useState('gold');
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<Error | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, error, busy, run } = useFormSubmit();
   const pending = useRef<{ key: string; values: string } | null>(null);
   const id = (f: string) => `${kind}-${user.id}-${f}`;
   const verb = kind === 'grant' ? 'Grant' : 'Debit';
 
-  async function submit(e: Event) {
+  function submit(e: Event) {
     e.preventDefault();
-    setErrors({});
-    setError(null);
     const values = JSON.stringify([currency, amount, reason]);
     if (pending.current?.values !== values) pending.current = { key: newKey(kind), values };
-    setBusy(true);
-    try {
-      const body = {
-        currency: currency.trim(),
-        amount: /^\d+$/.test(amount.trim()) ? Number(amount) : amount,
-        reason,
-        idempotencyKey: pending.current.key,
-      };
-      const res = await api<{ entry: LedgerEntry }>('POST', ROUTES[kind](user.id), { body });
-      pending.current = null;
-      setAmount('');
-      setReason('');
-      onDone(res.entry);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'INSUFFICIENT_FUNDS') setErrors({ amount: `More than ${user.username} has: nothing was taken.` });
-      else if (err instanceof ApiError && err.code === 'UNKNOWN_CURRENCY') setErrors({ currency: `There is no currency “${currency.trim()}”.` });
-      else if (err instanceof ApiError && err.field) setErrors({ [err.field.replace(/^body\.?/, '')]: err.message });
-      else setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
+    const key = pending.current.key;
+    void run(
+      async () => {
+        const body = { currency: currency.trim(), amount: /^\d+$/.test(amount.trim()) ? Number(amount) : amount, reason, idempotencyKey: key };
+        const res = await api<{ entry: LedgerEntry }>('POST', ROUTES[kind](user.id), { body });
+        pending.current = null;
+        setAmount('');
+        setReason('');
+        onDone(res.entry);
+      },
+      (err): FieldErrors | null =>
+        err.code === 'INSUFFICIENT_FUNDS'
+          ? { amount: `More than ${user.username} has: nothing was taken.` }
+          : err.code === 'UNKNOWN_CURRENCY'
+            ? { currency: `There is no currency “${currency.trim()}”.` }
+            : null,
+    );
   }
 
   return (
