@@ -20,55 +20,43 @@ them (single events 837/s, \`GET /me/quests\` 1,188 req/s, batches 3,276 events/
 are judged against the declared event types (the run declares its six types player-reportable with a
 \`maxValue\`; \`login\` stays auth's), and servers may send events with an API key. The run measures
 the same event mix sent with an API key by a product's server naming the user (\`{userId, type}\`),
-next to the players' tokens: 1,093 vs 974 events/s (112 %) in the run of 2026-12-07 05:46 UTC, 1,026
-vs 898 (114 %) in the run before, with 222 vs 376 µs (253 vs 435) of gateway CPU per event. A key is
-checked at the edge by a lookup in a 2-second verdict cache (auth is asked once per key per 2 s: an
-HMAC-SHA256 and one indexed row, ~6 µs of hashing), so it costs no more than the token check it
-replaces. The player's trust check is a lookup in the declared types (no daily limit is declared
-here, so no counter row is written).
+next to the players' tokens: 812 vs 745 events/s (109 %) in the run of 2026-12-07 15:26 UTC (the
+tables above), with 348 vs 540 µs of gateway CPU per event; 1,093 vs 974 (112 %) and 1,026 vs 898
+(114 %) in the runs before. A key is checked at the edge by a lookup in a 2-second verdict cache
+(auth is asked once per key per 2 s: an HMAC-SHA256 and one indexed row), so it costs less than the
+token check it replaces. The player's trust check is a lookup in the declared types (no daily limit
+is declared here, so no counter row is written).
 
-**Webhooks (2026-12-07).** The single-event load again with one endpoint subscribed to
-\`quest.completed\` and \`reward.granted\`: in the run of 2026-12-07 05:46 UTC, messages reached the
-loopback receiver 61 ms after their cause at p50 and 114 ms at p99 (goal 1 s: met). Ingestion with
-webhooks was 86 % of the same load without (836 vs 974 events/s; goal ≥ 90 %: missed here, by less
-than this scenario moves between runs). Per event the webhooks cost auth ~74 µs (82 vs 8: the
-hand-over from progress, the fan-out and the delivery of each message) and progress ~100 µs (788 vs
-689: the \`webhook_outbox\` row and its relay); the scenario also runs after the others, on a bigger
-data set. What would win the rest: handing completions to auth in the same request as their grants
-(one relay instead of two).
+**Webhooks (2026-12-07 15:26 UTC, the tables above).** The single-event load with one endpoint
+subscribed to \`quest.completed\` and \`reward.granted\` (a loopback receiver): messages reached it
+77 ms after their cause at p50 and 121 ms at p99 (goal 1 s: met). Ingestion with webhooks was 92 % of
+the same load without (671 vs 731 events/s; goal ≥ 90 %: met). The two are measured as neighbours:
+half-length runs off/on/on/off on the same data, each side as often early as late. The earlier way
+(the reference scenario minutes before, on less data) read 86 % and, in a run with the machine
+shared, 73 %; with off/on/off/on, 80 % — the first "off" run came out 31 % faster than the second
+(564 vs 429 events/s): the drift between runs is larger than what webhooks cost. Per event they cost
+auth ~90 µs (the hand-over from progress, the fan-out, the delivery of each message).
 
-**Live stream (2026-12-07 14:10 UTC, the tables above; issue 14).** The run opens min(1,000, users)
+**Live stream (2026-12-07 15:26 UTC, the tables above; issue 14).** The run opens min(1,000, users)
 players' streams through the gateway as a browser would (a ticket, then the stream; one connection
-each, and two upstream feeds per stream inside: auth's and progress's), 50 at a time: 1,000 were
-open with their snapshots in 10.2 s. Then probe events of the usual mix for those players, 50/s for
-20 s, one in flight per player and players in turn, so that a frame belongs to exactly one probe; a
-probe is timed from the gateway's 2xx answer to the first \`quest\` frame on its player's stream for
-a quest that the answer lists in \`updates\`. A frame that arrived before the answer would count as
-0 (none did, of 2,000); sent → frame is in the table too. Probes alone: p50 1.4 ms, p99 6.4 ms after
-acceptance. Beside the single-event load of the 9,000 users without a stream (561 events/s): p50 11
-ms, p99 32 ms, max 77 ms (goal p99 ≤ 1 s: met, by far); sent → frame p99 125 ms, nearly all of it
-the event's own answer (p99 97 ms). No stream dropped or failed to open; all 1,000 were still open
-at the end, 40–50 s after they opened. Memory with the streams open: gateway +62 MB (128 → 190, ~60
-KB per stream: a socket in, two feed sockets out, two parsers), auth +16 MB; progress's RSS fell
-(253 → 200) as the previous scenario's garbage went, so RSS does not show its share. The
-single-event load beside the streams did 561 events/s (with 50 probes/s), against 798 without them
-earlier in the run, and cost more CPU per event: gateway 579 vs 499 µs, progress 1,276 vs 874, auth
-82 vs 9. Part of that is the probes' frames, counted against the other users' events: for each
-change, progress reads the player's whole quest list again and builds all 50 views before keeping
-the changed ones (\`onNotices\` in live-stream.use-case.ts: about a \`GET /me/quests\`, ~1.3 ms); 50
-probes/s × ~1.4 ms ≈ 125 µs per other event in progress. The rest (and auth's share) we have not
-attributed: this run shared the machine's 2 cores with other work (load average about 5–10 through
-it) and ran on an Intel Xeon (AMD EPYC before), and every scenario came out lower than in the 05:46
-run (single events 798 vs 974, \`GET /me/quests\` 441 vs 662, batches 1,365 vs 1,885; gateway ÷
-direct 66 %, inside the 63–84 % range below). In a quick run with 2 probes/s (2,000 users, the
-machine as busy) the load beside the 1,000 open streams was not slower (526 events/s, against 212
-without them earlier in the same run: the noise is that large); we found no cost of holding streams
-open on the event path beyond the frames the probes cause. The batch row's gateway CPU (26,296 µs
-per 1,000-event request vs 4,324 before) includes the teardown of the 1,000 streams, which this run
-left to the next scenario: measured on its own in a quick run, closing them took 610 ms of gateway
-CPU (~0.6 ms per stream, about the 27 × 22 ms extra of that row), 220 ms in auth and 210 ms in
-progress. The scenario now waits until the gateway counts no open stream (and logs the teardown's
-CPU) before it returns. What would make the frames cheaper: building only the changed quests' views.
+each, and two upstream feeds per stream inside: auth's and progress's), 50 at a time: 1,000 were open
+with their snapshots in 6.7 s. Then probe events of the usual mix for those players, 50/s for 20 s,
+one in flight per player and players in turn, so that a frame belongs to exactly one probe; a probe
+is timed from the gateway's 2xx answer to the first \`quest\` frame on its player's stream for a
+quest that the answer lists in \`updates\` (a frame before the answer would count as 0; none did).
+Probes alone: p50 0.8 ms, p99 5.5 ms after acceptance. Beside the single-event load of the 9,000
+users without a stream (597 events/s): p50 9.9 ms, p99 28 ms, max 48 ms (goal p99 ≤ 1 s: met, by
+far); sent → frame p99 128 ms, nearly all of it the event's own answer. No stream dropped or failed
+to open. Memory with the streams open: gateway +96 MB (~100 KB per stream: a socket in, two feed
+sockets out, two parsers), auth +13 MB, progress +3 MB. A feed now builds only the changed quests'
+views (it built all 50 and kept the changed ones), and the scenario waits until the gateway counts
+no open stream before the next one starts (closing 1,000 streams costs ~0.6 s of gateway CPU).
+
+**\`GET /me/quests\` after the views grew (2026-12-07).** The views now carry what a player's screen
+needs (objective, reward, lockedBy, schedule). Spread into a new object (\`{...view, ...extra}\`),
+that made a 50-quest list cost 567 µs to build instead of 308 (micro-benchmark) and progress ~2,200
+µs of CPU per request in a full run (298 req/s); assigned onto the built view, the list costs 250 µs
+and the run above gives 1,328 µs per request and 592 req/s (752 direct), as before the change.
 
 **The machine decides most of it.** Two cores run everything at once: autocannon, the gateway,
 three services and PostgreSQL (and pgbench for the ceiling). Every scenario that counts requests
