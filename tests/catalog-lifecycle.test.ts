@@ -153,6 +153,12 @@ describe('quest lifecycle across catalog and progress', () => {
         streak: null,
         periodEndsAt: null,
         claimable: 1,
+        // An archived quest keeps only its display fields: what it asked and paid is gone.
+        objective: null,
+        reward: null,
+        lockedBy: [],
+        startsAt: null,
+        endsAt: null,
         reportable: false,
       },
     );
