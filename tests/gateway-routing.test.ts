@@ -25,7 +25,7 @@ interface Operation {
 
 const op = (method: string, p: string, service: Service, access: Access, body = false): Operation => ({ method, path: p, service, access, body });
 
-/** Every operation of docs/api.md, by owning service. */
+/** Every operation of docs/api.md (and docs/api-extensions.md), by owning service. */
 const API: Operation[] = [
   op('POST', '/api/v1/auth/signup', 'auth', 'public', true),
   op('POST', '/api/v1/auth/login', 'auth', 'public', true),
@@ -35,6 +35,7 @@ const API: Operation[] = [
   op('PATCH', '/api/v1/me', 'auth', 'user', true),
   op('GET', '/api/v1/me/ledger', 'auth', 'user'),
   op('GET', '/api/v1/admin/users', 'auth', 'admin'),
+  op('GET', '/api/v1/admin/users/{userId}', 'auth', 'admin'), // docs/api-extensions.md
   op('PATCH', '/api/v1/admin/users/{userId}', 'auth', 'admin', true),
   op('POST', '/api/v1/admin/users/{userId}/grants', 'auth', 'admin', true),
   op('GET', '/api/v1/quests', 'catalog', 'public'),
