@@ -96,8 +96,9 @@ export function buildContext(config: Config, app: { log: FastifyBaseLogger; metr
   const listener = createChangeListener(config.DATABASE_URL, QUEST_CHANGES_CHANNEL, feedLog);
   app.metrics.gauge('questline_live_feeds_open', "Players' live feeds this replica serves (one per open stream)", [], (g) => g.set(listener.subscribers));
   const publishChange = (change: QuestChange) => changes.publish(change);
-  // Every replica polls the catalog itself, so each tells its own feeds of a new revision.
-  catalog.onNewRevision(() => listener.toEveryone(allQuestsChanged, { spreadMs: config.CATALOG_POLL_MS }));
+  // Every replica polls the catalog itself, so each tells its own feeds of a new revision, spread
+  // over at most 2 s (a thousand feeds must not read the database at once; none should wait long).
+  catalog.onNewRevision(() => listener.toEveryone(allQuestsChanged, { spreadMs: Math.min(config.CATALOG_POLL_MS, 2000) }));
   const singleEvents = new GroupCommitter({ db, catalog, counters, onGrantsQueued, publishChange }, { maxInFlight: 4, maxGroup: 256 });
 
   return {
