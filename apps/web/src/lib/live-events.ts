@@ -1,4 +1,5 @@
 import type { Balances, LedgerEntry, QuestView, User } from '../api/types.js';
+import { itemsText } from './quest-text.js';
 
 /**
  * The pure half of the live stream (api.md v1.2): what each event means for the quests page, which
@@ -80,7 +81,7 @@ export interface Toast {
 export type ToastSpec = Omit<Toast, 'id'>;
 
 export function rewardText(items: { currency: string; amount: number }[]): string {
-  return `Reward: ${items.map((i) => `+${i.amount} ${i.currency}`).join(', ')}`;
+  return `Reward: ${itemsText(items)}`;
 }
 
 /**

@@ -1,31 +1,14 @@
 import { useState } from 'preact/hooks';
 import { api } from '../../api/client';
 import type { QuestView, User } from '../../api/types';
-import { confirmAction, type Confirmation } from '../../components/confirm-dialog';
+import { confirmAction } from '../../components/confirm-dialog';
+import { changeConfirmation, type UserChange } from './user-changes';
 import { Amount } from '../../components/icons';
 import { Async, ErrorBox, Notice } from '../../components/status';
 import { formatDateTime } from '../../lib/format';
 import { useAsync } from '../../lib/use-async';
 import { LedgerPage } from '../ledger-page';
 import { WalletForm } from './wallet-form';
-
-type Change = { status: 'active' | 'banned' } | { role: 'player' | 'admin' };
-
-function changeConfirmation(user: User, change: Change): Confirmation | null {
-  if ('status' in change) {
-    return change.status === 'banned'
-      ? {
-          title: `Ban ${user.username}?`,
-          body: `${user.username} is logged out at once and can no longer log in, refresh a session or make progress; their live stream ends. Their balances stay intact, and you can unban them later.`,
-          confirmLabel: `Ban ${user.username}`,
-          danger: true,
-        }
-      : null;
-  }
-  return change.role === 'admin'
-    ? { title: `Make ${user.username} an admin?`, body: `${user.username} can then manage the catalog, users, API keys and webhooks, and make others admins.`, confirmLabel: 'Make admin', danger: true }
-    : { title: `Make ${user.username} a player again?`, body: `${user.username} loses the admin area at their next request. The last admin cannot be demoted.`, confirmLabel: 'Make player' };
-}
 
 function QuestsOf({ userId }: { userId: string }) {
   const quests = useAsync(() => api<{ items: QuestView[] }>('GET', `/admin/users/${encodeURIComponent(userId)}/quests`).then((r) => r.items), [userId]);
@@ -73,7 +56,7 @@ export function UserPage({ userId }: { userId: string }) {
   const [busy, setBusy] = useState(false);
   const [version, setVersion] = useState(0);
 
-  async function change(u: User, body: Change, done: string) {
+  async function change(u: User, body: UserChange, done: string) {
     const c = changeConfirmation(u, body);
     if (c && !(await confirmAction(c))) return;
     setBusy(true);

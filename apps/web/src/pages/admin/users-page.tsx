@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { confirmAction } from '../../components/confirm-dialog';
+import { changeConfirmation } from './user-changes';
 import { api } from '../../api/client';
 import { Link } from '../../lib/router';
 import { WalletForm } from './wallet-form';
@@ -17,17 +18,13 @@ function UserRow({ user, onChanged }: { user: User; onChanged: (u: User, text: s
   const banned = user.status === 'banned';
 
   async function toggleBan() {
-    const ban = {
-      title: `Ban ${user.username}?`,
-      body: `${user.username} is logged out at once and can no longer log in, refresh a session or make progress; their live stream ends. Their balances stay intact, and you can unban them later.`,
-      confirmLabel: `Ban ${user.username}`,
-      danger: true,
-    };
-    if (!banned && !(await confirmAction(ban))) return;
+    const change = { status: banned ? 'active' : 'banned' } as const;
+    const confirmation = changeConfirmation(user, change);
+    if (confirmation && !(await confirmAction(confirmation))) return;
     setBusy(true);
     setError(null);
     try {
-      const res = await api<{ user: User }>('PATCH', `/admin/users/${user.id}`, { body: { status: banned ? 'active' : 'banned' } });
+      const res = await api<{ user: User }>('PATCH', `/admin/users/${user.id}`, { body: change });
       onChanged(res.user, `${res.user.username} is ${res.user.status === 'banned' ? 'banned' : 'no longer banned'}.`);
     } catch (err) {
       setError(err as Error);
