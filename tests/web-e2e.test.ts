@@ -81,6 +81,12 @@ describe('a player and an admin, end to end', () => {
     await player.waitForURL('**/login');
     await screenshot(player, 'login');
     await player.getByRole('link', { name: 'Create an account' }).click();
+    // Both wrong fields are named at once, in plain words.
+    await player.getByLabel('Username').fill('x');
+    await player.getByLabel('Password').fill('short');
+    await player.getByRole('button', { name: 'Create account' }).click();
+    assert.equal(await textOf(player.locator('[data-field-error=signup-password]')), 'At least 8 characters.');
+    assert.equal(await textOf(player.locator('[data-field-error=signup-username]')), 'At least 3 characters.');
     await player.getByLabel('Username').fill(username);
     await player.getByLabel('Password').fill(password);
     assert.equal(await player.getByLabel('Timezone').inputValue(), 'Europe/Paris', 'the browser’s timezone is the default');
@@ -135,27 +141,31 @@ describe('a player and an admin, end to end', () => {
     await admin.getByLabel('Description').fill('Three walks and the dog is happy.');
     await admin.getByLabel('Event type').fill('dog_walked');
     await admin.getByLabel('Target').fill('3');
+    await admin.getByLabel('Target').fill('0');
     assert.match(await textOf(admin.getByTestId('reward-pays')), /^No reward chosen yet/, 'no reward is picked for the admin');
+    await admin.getByRole('button', { name: 'Create draft' }).click();
+
+    // Every wrong field at once, each in plain words next to it.
+    const keyError = admin.locator('[data-field-error=quest-key]');
+    assert.match(await textOf(keyError), /^Use lower-case letters, digits and -/, 'the API’s message, in plain words, is shown under the key');
+    assert.doesNotMatch(await textOf(keyError), /pattern|must/, 'never the validator’s words');
+    assert.equal(await textOf(admin.locator('[data-field-error=quest-objective-target]')), 'At least 1.');
+    assert.equal(await textOf(admin.locator('[data-field-error=quest-rewardId]')), 'Choose the reward this quest pays.');
+    assert.equal(await admin.getByLabel('Key').getAttribute('aria-invalid'), 'true');
+    assert.equal(await admin.evaluate(() => document.activeElement?.id), 'quest-key', 'focus goes to the first field to fix');
+    await screenshot(admin, 'admin-quest-form-error');
+
     await admin.getByLabel('Reward', { exact: true }).selectOption({ label: 'Dog treat (25 gold + 5 diamond)' });
     assert.match(await textOf(admin.getByTestId('reward-pays')), /^Each completion pays \+25 gold, \+5 diamond\./);
     // Prerequisites are picked by name, from a filtered list.
     await admin.getByRole('searchbox', { name: 'Find a prerequisite quest' }).fill('daily');
     await admin.getByRole('checkbox', { name: /Daily Login/ }).waitFor();
     assert.equal(await admin.getByRole('checkbox', { name: /Sign in three times/ }).count(), 0, 'filtered out');
-    await admin.getByRole('button', { name: 'Create draft' }).click();
-
-    const keyError = admin.locator('[data-field-error=quest-key]');
-    assert.match(await textOf(keyError), /^Use lower-case letters, digits and -/, 'the API’s message, in plain words, is shown under the key');
-    assert.doesNotMatch(await textOf(keyError), /pattern|must/, 'never the validator’s words');
-    assert.equal(await admin.getByLabel('Key').getAttribute('aria-invalid'), 'true');
-    assert.equal(await admin.evaluate(() => document.activeElement?.id), 'quest-key', 'focus goes to the field to fix');
-    await screenshot(admin, 'admin-quest-form-error');
-
     await admin.getByLabel('Key').fill('walk-the-dog');
-    await admin.getByLabel('Target').fill('0');
     await admin.getByRole('button', { name: 'Create draft' }).click();
     assert.equal(await textOf(admin.locator('[data-field-error=quest-objective-target]')), 'At least 1.');
     assert.equal(await admin.locator('[data-field-error=quest-key]').count(), 0);
+    assert.equal(await admin.locator('[data-field-error=quest-rewardId]').count(), 0);
 
     await admin.getByLabel('Target').fill('3');
     await admin.getByRole('button', { name: 'Create draft' }).click();

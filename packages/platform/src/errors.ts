@@ -86,6 +86,11 @@ export const ErrorBody = Type.Object(
       message: Type.String(),
       requestId: Type.String(),
       field: Type.Optional(Type.String()),
+      fields: Type.Optional(
+        Type.Array(Type.Object({ field: Type.String(), message: Type.String() }), {
+          description: 'VALIDATION_FAILED from the schema: every failing field (at most 20), the first one also in field and message',
+        }),
+      ),
       retryAt: Type.Optional(Type.String({ format: 'date-time', description: 'TIMEZONE_CHANGE_TOO_SOON: when the change is allowed again' })),
     }),
   },
@@ -104,9 +109,22 @@ export const errorResponses = (...codes: ErrorCode[]) => {
   ) as Record<number, ReturnType<typeof Type.Ref>>;
 };
 
-export function sendError(reply: FastifyReply, code: ErrorCode, message: string, field?: string, details?: Record<string, string>) {
-  const body: { error: Record<string, string> } = { error: { ...details, code, message, requestId: String(reply.request.id) } };
+export interface FieldFailure {
+  field: string;
+  message: string;
+}
+
+export function sendError(
+  reply: FastifyReply,
+  code: ErrorCode,
+  message: string,
+  field?: string,
+  details?: Record<string, string>,
+  fields?: FieldFailure[],
+) {
+  const body: { error: Record<string, unknown> } = { error: { ...details, code, message, requestId: String(reply.request.id) } };
   if (field) body.error.field = field;
+  if (fields) body.error.fields = fields;
   return reply.code(statusOf(code)).type('application/json; charset=utf-8').send(body);
 }
 
@@ -117,9 +135,7 @@ interface ValidationItem {
   params?: Record<string, unknown>;
 }
 
-function describeValidation(err: FastifyError): { field: string; message: string } {
-  const item = (err.validation?.[0] ?? {}) as ValidationItem;
-  const context = err.validationContext ?? 'body';
+function describeItem(item: ValidationItem, context: string): FieldFailure {
   let path = (item.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
   if (item.keyword === 'required' && typeof item.params?.missingProperty === 'string') {
     path = path ? `${path}.${item.params.missingProperty}` : item.params.missingProperty;
@@ -131,6 +147,27 @@ function describeValidation(err: FastifyError): { field: string; message: string
   }
   const field = path || context;
   return { field, message: `${context}${path ? '.' + path : ''} ${item.message ?? 'is invalid'}` };
+}
+
+/** A form shows every wrong field at once, but a body of 1,000 bad items need not echo them all. */
+const MAX_FIELD_FAILURES = 20;
+
+/**
+ * Every failing field of a schema check, the first failure of each field only (one field may fail
+ * several keywords, and a union reports each branch), in the order the validator found them.
+ */
+function describeValidation(err: FastifyError): FieldFailure[] {
+  const context = err.validationContext ?? 'body';
+  const out: FieldFailure[] = [];
+  const seen = new Set<string>();
+  for (const item of (err.validation ?? [{}]) as ValidationItem[]) {
+    const failure = describeItem(item, context);
+    if (seen.has(failure.field)) continue;
+    seen.add(failure.field);
+    out.push(failure);
+    if (out.length === MAX_FIELD_FAILURES) break;
+  }
+  return out.length ? out : [{ field: context, message: `${context} is invalid` }];
 }
 
 const passthroughCodes: Record<string, ErrorCode> = {
@@ -163,8 +200,9 @@ export function installErrorHandling(app: FastifyInstance) {
       return sendError(reply, err.code, err.message, err.field, err.details);
     }
     if (err.validation) {
-      const { field, message } = describeValidation(err);
-      return sendError(reply, 'VALIDATION_FAILED', message, field);
+      const failures = describeValidation(err);
+      const [{ field, message }] = failures as [FieldFailure];
+      return sendError(reply, 'VALIDATION_FAILED', message, field, undefined, failures);
     }
     const mapped = err.code ? passthroughCodes[err.code] : undefined;
     if (mapped) return sendError(reply, mapped, err.message);

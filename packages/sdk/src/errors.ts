@@ -61,15 +61,26 @@ export class QuestlineError extends Error {
   readonly requestId: string | undefined;
   /** The offending field of a VALIDATION_FAILED, when the server names one. */
   readonly field: string | undefined;
+  /** Every failing field of a VALIDATION_FAILED from the request's schema (the first is also `field`). */
+  readonly fields: ReadonlyArray<{ field: string; message: string }>;
   /** The whole `error` object, for codes that say more (e.g. `retryAt` of TIMEZONE_CHANGE_TOO_SOON). */
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(init: { code: QuestlineErrorCode; status: number; message: string; requestId?: string; field?: string; details?: Record<string, unknown> }) {
+  constructor(init: {
+    code: QuestlineErrorCode;
+    status: number;
+    message: string;
+    requestId?: string;
+    field?: string;
+    fields?: Array<{ field: string; message: string }>;
+    details?: Record<string, unknown>;
+  }) {
     super(init.message);
     this.code = init.code;
     this.status = init.status;
     this.requestId = init.requestId;
     this.field = init.field;
+    this.fields = init.fields ?? (init.field ? [{ field: init.field, message: init.message }] : []);
     this.details = init.details ?? {};
   }
 }
@@ -100,6 +111,14 @@ function codeForStatus(status: number): QuestlineErrorCode {
   return byStatus[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
 }
 
+function fieldsOf(value: unknown): Array<{ field: string; message: string }> | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return value.filter(
+    (f): f is { field: string; message: string } =>
+      typeof (f as { field?: unknown })?.field === 'string' && typeof (f as { message?: unknown })?.message === 'string',
+  );
+}
+
 /** The QuestlineError for a failed response whose body (parsed JSON, text or nothing) is given. */
 export function errorFromResponse(response: Response, body: unknown): QuestlineError {
   const error = (body as { error?: Record<string, unknown> } | null)?.error;
@@ -112,6 +131,7 @@ export function errorFromResponse(response: Response, body: unknown): QuestlineE
     message,
     requestId,
     field: typeof error?.field === 'string' ? error.field : undefined,
+    fields: fieldsOf(error?.fields),
     details: error ?? {},
   });
 }

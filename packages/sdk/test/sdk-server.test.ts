@@ -105,6 +105,15 @@ describe('a product server with an API key', () => {
     assert.equal((await server.getExternalUser(externalId)).balances.gold, 18, '20 + 5 - 7, nothing taken by the refused debit');
   });
 
+  test('a refused body names every wrong field: fields, the first also as field', async () => {
+    const error = await server
+      .debit(userId, { currency: 'NOT A CODE', amount: -1, reason: 'x', idempotencyKey: `d4-${tag}` })
+      .then(() => assert.fail('an invalid debit'), (e: unknown) => e);
+    assert.ok(isQuestlineError(error, 'VALIDATION_FAILED'));
+    assert.deepEqual(error.fields.map((f) => f.field).sort(), ['amount', 'currency']);
+    assert.equal(error.field, error.fields[0]?.field);
+  });
+
   test('a key without the scope a call needs is FORBIDDEN; an unknown key UNAUTHENTICATED', async () => {
     const readOnly = createQuestline({ baseUrl: stack.gateway, apiKey: await createKey(['users:read']) });
     await assert.rejects(readOnly.debit(userId, { currency: 'gold', amount: 1, reason: 'x', idempotencyKey: `d3-${tag}` }), (e) => isQuestlineError(e, 'FORBIDDEN') && e.status === 403);

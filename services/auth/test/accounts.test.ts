@@ -148,6 +148,18 @@ describe('POST /api/v1/auth/login', () => {
     assert.equal(res.json().error.code, 'VALIDATION_FAILED');
     assert.equal(res.json().error.field, 'password');
   });
+
+  test('names every failing field at once, the first also as field and message', async () => {
+    const res = await post('/api/v1/auth/signup', { username: 'x', password: 'short', timezone: 'Mars/Olympus', extra: 1 });
+    assert.equal(res.statusCode, 400);
+    const { error } = res.json();
+    assert.equal(error.code, 'VALIDATION_FAILED');
+    const fields = (error.fields as Array<{ field: string; message: string }>).map((f) => f.field).sort();
+    assert.deepEqual(fields, ['extra', 'password', 'timezone', 'username']);
+    assert.equal(error.fields.filter((f: { field: string }) => f.field === 'username').length, 1, 'one entry per field');
+    assert.deepEqual({ field: error.field, message: error.message }, error.fields[0]);
+    assert.equal((await h.db.selectFrom('users').select('id').where('username', '=', 'x').execute()).length, 0, 'nothing written');
+  });
 });
 
 describe('POST /api/v1/auth/refresh', () => {

@@ -16,6 +16,8 @@ export class ApiError extends Error {
     message: string,
     readonly field?: string,
     readonly requestId?: string,
+    /** Every failing field of a VALIDATION_FAILED (the first is also `field`). */
+    readonly fields: ReadonlyArray<{ field: string; message: string }> = field ? [{ field, message }] : [],
   ) {
     super(message);
     this.name = 'ApiError';
@@ -67,7 +69,7 @@ export const questline: PlayerClient = createQuestline({
 function apiErrorOf(err: unknown, auth: boolean): unknown {
   if (err instanceof QuestlineError) {
     if (err.code === 'USER_BANNED' && auth) signedOut({ kind: 'banned', text: BANNED_MESSAGE });
-    return new ApiError(err.status, err.code, err.message, err.field, err.requestId);
+    return new ApiError(err.status, err.code, err.message, err.field, err.requestId, err.fields);
   }
   // fetch's own failure (after the SDK's retries of what is safe to send again); an abort is the caller's.
   if (err instanceof TypeError) return new ApiError(0, 'NETWORK', 'The server cannot be reached. Check your connection and try again.');

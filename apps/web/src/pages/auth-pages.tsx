@@ -6,10 +6,11 @@ import { Field, type FieldErrors } from '../components/field';
 import { ErrorBox, Notice } from '../components/status';
 import { Link, navigate, usePath } from '../lib/router';
 import { useStore } from '../lib/store';
+import { apiFieldErrors } from '../lib/use-form-submit';
 import { TimezoneSelect } from '../components/timezone-select';
 
 function fieldErrorOf(err: unknown): FieldErrors | null {
-  if (err instanceof ApiError && err.field && err.status === 400) return { [err.field]: err.message };
+  if (err instanceof ApiError && err.status === 400) return apiFieldErrors(err);
   if (err instanceof ApiError && err.code === 'USERNAME_TAKEN') return { username: 'This username is taken.' };
   return null;
 }

@@ -6852,6 +6852,11 @@ export interface components {
             error: {
                 code: string;
                 field?: string;
+                /** @description VALIDATION_FAILED from the schema: every failing field (at most 20), the first one also in field and message */
+                fields?: {
+                    field: string;
+                    message: string;
+                }[];
                 message: string;
                 requestId: string;
                 /**

@@ -1,14 +1,15 @@
 import { useRef, useState } from 'preact/hooks';
-import { api, ApiError } from '../../api/client';
+import { api } from '../../api/client';
 import type { Page, Quest, Reward } from '../../api/types';
 import { browserTimezone } from '../../api/auth';
 import { payText } from '../../lib/quest-text';
 import { PrerequisitePicker } from './prerequisite-picker';
+import { apiFieldErrors } from '../../lib/use-form-submit';
 import { Field, type FieldErrors } from '../../components/field';
 import { Async, ErrorBox } from '../../components/status';
 import { Link, navigate } from '../../lib/router';
 import { type AsyncState, useAsync } from '../../lib/use-async';
-import { buildQuestBody, emptyQuestForm, formFieldOf, formFromQuest, type QuestFormValues } from './quest-form';
+import { buildQuestBody, emptyQuestForm, formFieldOf, formFromQuest, NO_REWARD_PICKED, questFields, type QuestFormValues } from './quest-form';
 
 const idOf = (field: string) => `quest-${field.replace('.', '-')}`;
 const ZONE = browserTimezone();
@@ -55,11 +56,13 @@ function QuestForm({ quest, rewards }: { quest: Quest | null; rewards: AsyncStat
         : await api<{ quest: Quest }>('POST', '/admin/quests', { body: built.body });
       navigate(`/admin/quests?saved=${encodeURIComponent(saved.quest.key)}`);
     } catch (err) {
-      const field = err instanceof ApiError && err.field ? formFieldOf(err.field) : null;
-      if (field && err instanceof ApiError) {
-        setErrors({ [field]: err.message });
-        // Take the keyboard to the field to fix.
-        queueMicrotask(() => document.getElementById(idOf(field))?.focus());
+      const fields = apiFieldErrors(err, formFieldOf);
+      if (fields?.rewardId && !v.rewardId) fields.rewardId = NO_REWARD_PICKED;
+      if (fields) {
+        setErrors(fields);
+        // Take the keyboard to the first field to fix.
+        const first = questFields.find((f) => f in fields) ?? Object.keys(fields)[0]!;
+        queueMicrotask(() => document.getElementById(idOf(first))?.focus());
       } else {
         setFormError(err as Error);
         queueMicrotask(() => summaryRef.current?.focus());

@@ -94,6 +94,9 @@ function filterValue(v: string): string | number | boolean {
   return /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
 }
 
+/** What the form says when no reward was picked (the API's own words are "required"). */
+export const NO_REWARD_PICKED = 'Choose the reward this quest pays.';
+
 export type BuildResult = { ok: true; body: Record<string, unknown> } | { ok: false; field: string; message: string };
 
 export function buildQuestBody(v: QuestFormValues, includeKey: boolean): BuildResult {
@@ -123,8 +126,9 @@ export function buildQuestBody(v: QuestFormValues, includeKey: boolean): BuildRe
     endsAt: instant(v.endsAt),
     prerequisites: list(v.prerequisites),
   };
-  if (!v.rewardId) return { ok: false, field: 'rewardId', message: 'Choose the reward this quest pays.' };
-  body.rewardId = v.rewardId;
+  // No reward picked: the body goes without one, which the API always refuses, so that its answer
+  // names every other wrong field at the same time (the page words this one as NO_REWARD_PICKED).
+  if (v.rewardId) body.rewardId = v.rewardId;
   if (includeKey) body.key = v.key.trim();
   return { ok: true, body };
 }

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../../api/client';
+import { api } from '../../api/client';
 import type { Reward } from '../../api/types';
+import { apiFieldErrors } from '../../lib/use-form-submit';
 import { Field, type FieldErrors } from '../../components/field';
 import { Amount } from '../../components/icons';
 import { usePagedList } from '../../components/paged-list';
@@ -39,11 +40,10 @@ function CreateReward({ onCreated }: { onCreated: (r: Reward) => void }) {
       setItems([{ currency: 'gold', amount: '10' }]);
       onCreated(reward);
     } catch (err) {
-      if (err instanceof ApiError && err.field) {
-        // items.0.amount → the row's amount control
-        const f = err.field.replace(/^body\.?/, '');
-        setErrors({ [/^items\.\d+\.(currency|amount)$/.test(f) ? f : f.split('.')[0] ?? f]: err.message });
-      } else setError(err as Error);
+      // items.0.amount → the row's amount control
+      const fields = apiFieldErrors(err, (f) => (/^items\.\d+\.(currency|amount)$/.test(f) ? f : (f.split('.')[0] ?? f)));
+      if (fields) setErrors(fields);
+      else setError(err as Error);
     } finally {
       setBusy(false);
     }

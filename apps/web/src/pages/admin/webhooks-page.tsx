@@ -3,6 +3,7 @@ import { confirmAction } from '../../components/confirm-dialog';
 import { SecretOnce } from '../../components/secret-once';
 import { api, ApiError } from '../../api/client';
 import type { Webhook, WebhookDelivery } from '../../api/types';
+import { apiFieldErrors } from '../../lib/use-form-submit';
 import { Field, type FieldErrors } from '../../components/field';
 import { usePagedList } from '../../components/paged-list';
 import { Async, ErrorBox, Notice } from '../../components/status';
@@ -31,10 +32,10 @@ function CreateWebhook({ onCreated }: { onCreated: (w: Webhook, secret: string) 
       setDescription('');
       onCreated(created.webhook, created.secret);
     } catch (err) {
-      if (err instanceof ApiError && (err.code === 'WEBHOOK_URL_FORBIDDEN' || err.field)) {
-        const f = (err.field ?? 'url').replace(/^body\.?/, '').split('.')[0] ?? 'url';
-        setErrors({ [f]: err.message });
-      } else setError(err as Error);
+      const fields =
+        err instanceof ApiError && err.code === 'WEBHOOK_URL_FORBIDDEN' ? { url: err.message } : apiFieldErrors(err, (f) => f.split('.')[0] ?? f);
+      if (fields) setErrors(fields);
+      else setError(err as Error);
     } finally {
       setBusy(false);
     }
