@@ -2,11 +2,15 @@
  * The admin area in a real headless Chromium against the four real services: its own navigation,
  * the confirmation before a hard-to-undo action (Escape and Cancel do nothing), currencies, and API
  * keys (least privilege by default, the secret shown once, the key working, then revoked from the
- * page and refused). Screenshots land in test-results/screenshots/.
+ * page and refused), webhooks (the secret shown once, a test message our receiver verifies with the
+ * Standard Webhooks library, disabled). Screenshots land in test-results/screenshots/.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import type { Browser, Page } from 'playwright-core';
 import { apiClient, eventually, startTestStack, type TestStack } from '@questline/testkit';
 import { adminNav, axeViolations, buildWebAppIfStale, confirmDialog, launchBrowser, screenshot, textOf, webBaseUrl } from './web-support.js';
@@ -172,6 +176,75 @@ describe('the admin area', () => {
     const actions = await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: { audit: string } }).dataset.audit));
     assert.ok(actions.some((a) => /api.?key/i.test(a) && /revok/i.test(a)), `a revocation among ${actions.join(', ')}`);
     await screenshot(admin, 'admin-audit');
+  });
+
+  test('an admin creates a webhook (the secret shown once), sends a test message the receiver can verify, and disables it', async () => {
+    const received: Array<{ headers: Record<string, string>; body: string }> = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => {
+        received.push({ headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])), body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/questline`;
+      await adminNav(admin, 'Webhooks');
+      await admin.getByText('No webhooks yet').waitFor();
+      await admin.getByLabel('Receiver URL (https)').fill(url);
+      await admin.getByRole('button', { name: 'Create webhook' }).click();
+      const secret = (await admin.locator('[data-secret]').textContent()) ?? '';
+      assert.match(secret, /^whsec_[A-Za-z0-9+/=]{32,}$/);
+      await screenshot(admin, 'admin-webhooks-secret');
+      await admin.getByRole('button', { name: 'Done' }).click();
+      assert.equal(await admin.locator('[data-secret]').count(), 0, 'the secret is gone once dismissed');
+
+      const item = admin.locator(`[data-webhook="${url}"]`);
+      await item.getByRole('button', { name: 'Send test' }).click();
+      await admin.getByText(/Test message answered 204/).waitFor();
+      const test = received.find((r) => JSON.parse(r.body).type === 'webhook.test');
+      assert.ok(test, 'the receiver got the test message');
+      // Verified by the Standard Webhooks reference library, not by our own code.
+      assert.doesNotThrow(() => new Webhook(secret.slice('whsec_'.length)).verify(test.body, test.headers));
+
+      await item.getByRole('button', { name: 'Disable' }).click();
+      await admin.getByText(`Disabled ${url}.`).waitFor();
+      await item.getByRole('button', { name: 'Enable' }).waitFor();
+      await item.getByRole('button', { name: 'Deliveries' }).click();
+      await item.getByText('No deliveries yet.').waitFor();
+      await screenshot(admin, 'admin-webhooks');
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  });
+
+  test('the prerequisite picker finds a quest beyond the first page of 200, and says how many more match', async () => {
+    const http = apiClient(stack.gateway);
+    const token = await adminToken();
+    const reward = await http('POST', '/api/v1/admin/rewards', { token, body: { name: `Picker ${tag}`, items: [{ currency: 'gold', amount: 1 }] } });
+    assert.equal(reward.status, 201, JSON.stringify(reward.body));
+    const keys = Array.from({ length: 205 }, (_, i) => `pick-${tag}-${String(i).padStart(3, '0')}`);
+    for (let i = 0; i < keys.length; i += 10) {
+      await Promise.all(
+        keys.slice(i, i + 10).map(async (key) => {
+          const body = { key, name: `Picker quest ${key.slice(-3)}`, objective: { event: 'picked', mode: 'count', target: 1 }, rewardId: reward.body.reward.id };
+          const res = await http('POST', '/api/v1/admin/quests', { token, body });
+          assert.equal(res.status, 201, JSON.stringify(res.body));
+        }),
+      );
+    }
+    await admin.goto(`${base}/admin/quests/new`);
+    const search = admin.getByRole('searchbox', { name: 'Find a prerequisite quest' });
+    await search.fill('Picker quest');
+    // 205 match, 50 are listed: the rest are counted, not silently dropped.
+    assert.match(await textOf(admin.getByTestId('prerequisites-more')), /^155 more match/);
+    // The last one sorts after the first 200 keys: it is only there if every page was read.
+    await search.fill('Picker quest 204');
+    await admin.getByRole('checkbox', { name: /Picker quest 204/ }).check();
+    assert.match(await textOf(admin.locator('#quest-prerequisites-hint')), new RegExp(`completed: ${keys[204]}\\.`));
+    await screenshot(admin, 'admin-quest-prerequisites-many');
   });
 
   test('every page at 1280 px, light and dark: no serious or critical accessibility violation (axe-core, WCAG 2.1 AA)', async () => {

@@ -10,8 +10,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page, type Route } from 'playwright-core';
-import { eventually, type TestStack } from '@questline/testkit';
+import { after, before } from 'node:test';
+import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page, type Route } from 'playwright-core';
+import { eventually, startTestStack, type TestStack } from '@questline/testkit';
 import { repoRoot } from '@questline/devstack';
 
 export const webDir = path.join(repoRoot, 'apps/web');
@@ -57,11 +58,35 @@ export function launchBrowser(): Promise<Browser> {
 
 export const screenshotDir = path.join(process.env.QUESTLINE_TEST_ARTIFACTS ?? path.join(repoRoot, 'test-results'), 'screenshots');
 
-/** Saves a full-page screenshot as test-results/screenshots/<name>.png (or under QUESTLINE_TEST_ARTIFACTS). */
-export async function screenshot(page: Page, name: string): Promise<string> {
-  await mkdir(screenshotDir, { recursive: true });
+/** A phone's width, at which every flow is also photographed. */
+const PHONE_WIDTH = 375;
+
+async function shoot(page: Page, name: string): Promise<string> {
   const file = path.join(screenshotDir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/**
+ * Saves full-page screenshots under test-results/screenshots/ (or QUESTLINE_TEST_ARTIFACTS):
+ * `<name>.png` as the page is, and for a desktop-sized page also `<name>-dark.png`,
+ * `<name>-375.png` and `<name>-375-dark.png` — every step of a flow at 1280 and 375 px, light
+ * and dark — after which the page is put back as it was. Returns the first file.
+ */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(screenshotDir, { recursive: true });
+  const file = await shoot(page, name);
+  const viewport = page.viewportSize();
+  if (!viewport || viewport.width <= PHONE_WIDTH) return file;
+  const dark = await page.evaluate(() => (globalThis as unknown as { matchMedia(q: string): { matches: boolean } }).matchMedia('(prefers-color-scheme: dark)').matches);
+  const other = dark ? 'light' : 'dark';
+  await page.emulateMedia({ colorScheme: other });
+  await shoot(page, `${name}-${other}`);
+  await page.setViewportSize({ width: PHONE_WIDTH, height: viewport.height });
+  await shoot(page, `${name}-${PHONE_WIDTH}-${other}`);
+  await page.emulateMedia({ colorScheme: dark ? 'dark' : 'light' });
+  await shoot(page, `${name}-${PHONE_WIDTH}`);
+  await page.setViewportSize(viewport);
   return file;
 }
 
@@ -147,3 +172,78 @@ export async function axeViolations(page: Page): Promise<string[]> {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
 }
+
+/** One browser test file's stack, browser and pages, and what its pages did that they must not. */
+export interface WebSuite {
+  readonly stack: TestStack;
+  /** The URL the browser opens. */
+  readonly base: string;
+  /** A fresh browser context at 1280 × 860 (or `options`); everything it loads is watched. */
+  newPage(options?: BrowserContextOptions): Promise<Page>;
+  /** Logs in through the login form and waits for the quests page. */
+  uiLogin(page: Page, username: string, password: string): Promise<void>;
+  /** Requests the pages sent to another origin. */
+  readonly foreignRequests: readonly string[];
+  /** Content-Security-Policy reports and uncaught errors of the pages. */
+  readonly pageErrors: readonly string[];
+}
+
+/**
+ * Registers the file's before/after hooks: builds the web app if stale, starts a stack named `name`
+ * (then `setup`), launches Chromium; closes both after. A file ends with a test asserting that
+ * `foreignRequests` and `pageErrors` are empty.
+ */
+export function webSuite(name: string, setup?: (stack: TestStack) => Promise<void>): WebSuite {
+  let stack: TestStack | undefined;
+  let browser: Browser | undefined;
+  const foreignRequests: string[] = [];
+  const pageErrors: string[] = [];
+  before(async () => {
+    await buildWebAppIfStale();
+    stack = await startTestStack({ name });
+    await setup?.(stack);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+  const started = () => {
+    if (!stack || !browser) throw new Error('the web suite has not started');
+    return { stack, browser };
+  };
+  const suite: WebSuite = {
+    get stack() {
+      return started().stack;
+    },
+    get base() {
+      return started().stack.gateway;
+    },
+    foreignRequests,
+    pageErrors,
+    async newPage(options = {}) {
+      const context = await started().browser.newContext({ viewport: { width: 1280, height: 860 }, ...options });
+      const page = await context.newPage();
+      const base = suite.base;
+      page.on('request', (r) => {
+        if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreignRequests.push(r.url());
+      });
+      page.on('console', (m) => {
+        if (/Content Security Policy/i.test(m.text())) pageErrors.push(`CSP: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      return page;
+    },
+    async uiLogin(page, username, password) {
+      await page.goto(`${suite.base}/login`);
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL('**/quests');
+    },
+  };
+  return suite;
+}
+
+/** The balance of `currency` as the top bar shows it. */
+export const balanceOf = (page: Page, currency: string) => page.locator(`[data-testid=balances] [data-balance=${currency}] .amount-value`);

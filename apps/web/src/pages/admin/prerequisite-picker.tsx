@@ -6,12 +6,27 @@ import { useAsync } from '../../lib/use-async';
 
 const keysOf = (value: string) => value.split(',').map((k) => k.trim()).filter(Boolean);
 
+/** Quests listed at once; the filter narrows the rest. */
+const SHOWN = 50;
+
+/** Every quest, page after page (the API gives at most 200 at a time); the filter needs them all. */
+export async function allQuests(fetchPage: (query: string) => Promise<Page<Quest>>): Promise<Quest[]> {
+  const out: Quest[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<Quest> = await fetchPage(`limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
 /**
  * The quests that must be completed first, picked by name: a filter over every quest (by name or
  * key) and a checkbox each. The form keeps the keys as it always did (comma-separated).
  */
 export function PrerequisitePicker({ id, self, value, onChange, error }: { id: string; self: string | null; value: string; onChange: (keys: string) => void; error?: string | undefined }) {
-  const quests = useAsync(() => api<Page<Quest>>('GET', '/admin/quests?limit=200').then((p) => p.items), []);
+  const quests = useAsync(() => allQuests((query) => api<Page<Quest>>('GET', `/admin/quests?${query}`)), []);
   const [query, setQuery] = useState('');
   const chosen = keysOf(value);
   const toggle = (key: string, on: boolean) => onChange((on ? [...chosen, key] : chosen.filter((k) => k !== key)).join(', '));
@@ -31,7 +46,7 @@ export function PrerequisitePicker({ id, self, value, onChange, error }: { id: s
           return (
             <div class="prerequisite-list">
               {shown.length === 0 ? <p>No quest matches.</p> : null}
-              {shown.slice(0, 50).map((q) => (
+              {shown.slice(0, SHOWN).map((q) => (
                 <label key={q.key} class="checkbox">
                   <input type="checkbox" checked={chosen.includes(q.key)} onChange={(e) => toggle(q.key, e.currentTarget.checked)} />
                   <span>
@@ -39,6 +54,11 @@ export function PrerequisitePicker({ id, self, value, onChange, error }: { id: s
                   </span>
                 </label>
               ))}
+              {shown.length > SHOWN ? (
+                <p class="field-hint" data-testid="prerequisites-more">
+                  {shown.length - SHOWN} more match: type more of the name to narrow the list.
+                </p>
+              ) : null}
             </div>
           );
         }}
