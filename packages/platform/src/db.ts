@@ -45,3 +45,16 @@ export type UnnestType = 'uuid' | 'text' | 'int' | 'bigint' | 'float8' | 'boolea
 export function unnestColumns<R>(rows: readonly R[]): <T>(type: UnnestType, pick: (row: R) => T) => RawBuilder<T[]> {
   return (type, pick) => sql<never>`${rows.map(pick)}::${sql.raw(type)}[]`;
 }
+
+/**
+ * Several data-modifying statements as one (`WITH s0 AS (…), s1 AS (…) last`): one round trip
+ * instead of one each, which on the hot path costs more than the statements' own work. Only for
+ * statements that touch different tables — PostgreSQL runs a WITH's statements on one snapshot and in
+ * no set order, so none may need another's effect. Null entries are left out; null when none is left.
+ */
+export function oneStatement(statements: ReadonlyArray<RawBuilder<unknown> | null>): RawBuilder<unknown> | null {
+  const present = statements.filter((s): s is RawBuilder<unknown> => s !== null);
+  if (present.length <= 1) return present[0] ?? null;
+  const head = present.slice(0, -1).map((s, i) => sql`${sql.raw(`s${i}`)} AS (${s})`);
+  return sql`WITH ${sql.join(head)} ${present.at(-1)!}`;
+}

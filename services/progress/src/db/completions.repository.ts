@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { RewardPayload } from '@questline/contracts';
 import { unnestColumns, type Executor } from '@questline/platform';
 import type { ProgressDatabase } from './schema.js';
@@ -15,14 +15,19 @@ export interface NewCompletion {
 
 /** Many completions in one statement: one array parameter per column (see upsertStates). */
 export async function insertCompletions(ex: Executor<ProgressDatabase>, completions: NewCompletion[]): Promise<void> {
-  if (completions.length === 0) return;
+  await insertCompletionsStatement(completions)?.execute(ex);
+}
+
+/** The statement insertCompletions runs (null for none), for a caller that combines statements. */
+export function insertCompletionsStatement(completions: NewCompletion[]): RawBuilder<unknown> | null {
+  if (completions.length === 0) return null;
   const col = unnestColumns(completions);
-  await sql`
+  return sql`
     INSERT INTO completions (user_id, quest_key, number, quest_version, reward, completed_at, claimed_at)
     SELECT u, k, n, v, r::jsonb, c, cl FROM unnest(
       ${col('uuid', (c) => c.userId)}, ${col('text', (c) => c.questKey)}, ${col('int', (c) => c.number)}, ${col('int', (c) => c.questVersion)},
       ${col('text', (c) => JSON.stringify(c.reward))}, ${col('timestamptz', (c) => c.completedAt)}, ${col('timestamptz', (c) => c.claimedAt)}
-    ) AS t(u, k, n, v, r, c, cl)`.execute(ex);
+    ) AS t(u, k, n, v, r, c, cl)`;
 }
 
 export interface UnclaimedCompletion {

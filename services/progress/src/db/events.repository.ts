@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { unnestColumns, type Executor } from '@questline/platform';
 import type { ProgressDatabase } from './schema.js';
 
@@ -19,6 +19,19 @@ export interface NewEvent {
  * stored, or repeated earlier in the list, is not returned: that event is a duplicate.
  */
 export async function insertEvents(ex: Executor<ProgressDatabase>, events: NewEvent[]): Promise<Set<string>> {
+  const inserted = new Set<string>();
+  const statement = insertEventsStatement(events);
+  if (!statement) return inserted;
+  const { rows } = await statement.execute(ex);
+  for (const r of rows) inserted.add(`${r.user_id}\u0000${r.id}`);
+  return inserted;
+}
+
+/**
+ * The statement insertEvents runs, `RETURNING user_id, id` of the new events (null for none), for a
+ * caller that combines it with a read. An id repeated within the list is sent once.
+ */
+export function insertEventsStatement(events: NewEvent[]): RawBuilder<{ user_id: string; id: string }> | null {
   const seen = new Set<string>();
   const unique = events.filter((e) => {
     const key = `${e.userId}\u0000${e.id}`;
@@ -26,19 +39,16 @@ export async function insertEvents(ex: Executor<ProgressDatabase>, events: NewEv
     seen.add(key);
     return true;
   });
-  const inserted = new Set<string>();
-  if (unique.length === 0) return inserted;
+  if (unique.length === 0) return null;
   const col = unnestColumns(unique);
-  const { rows } = await sql<{ user_id: string; id: string }>`
+  return sql<{ user_id: string; id: string }>`
     INSERT INTO events (user_id, id, type, value, attributes, occurred_at, zone)
     SELECT u, i, t, v, a::jsonb, o, z FROM unnest(
       ${col('uuid', (e) => e.userId)}, ${col('text', (e) => e.id)}, ${col('text', (e) => e.type)}, ${col('bigint', (e) => e.value)},
       ${col('text', (e) => JSON.stringify(e.attributes))}, ${col('timestamptz', (e) => e.occurredAt)}, ${col('text', (e) => e.zone)}
     ) AS r(u, i, t, v, a, o, z)
     ON CONFLICT (user_id, id) DO NOTHING
-    RETURNING user_id, id`.execute(ex);
-  for (const r of rows) inserted.add(`${r.user_id}\u0000${r.id}`);
-  return inserted;
+    RETURNING user_id, id`;
 }
 
 export interface StoredEvent {

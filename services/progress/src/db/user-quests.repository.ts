@@ -1,9 +1,10 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { unnestColumns, type Executor } from '@questline/platform';
 import type { QuestState } from '../domain/quest-state.js';
 import type { Selectable } from 'kysely';
 import type { ProgressDatabase, UserQuestsTable } from './schema.js';
 import type { StoredProfile } from './profiles.repository.js';
+import { insertEventsStatement, type NewEvent } from './events.repository.js';
 
 // Namespace of the per-user advisory locks (the two-key form never collides with single-key locks).
 const USER_LOCK_NAMESPACE = 8083;
@@ -111,6 +112,35 @@ export async function listStatesOf(ex: Executor<ProgressDatabase>, userIds: stri
   return byUser;
 }
 
+/**
+ * Stores events and reads their users' quest states in one round trip (after the users' locks: the
+ * read's snapshot is taken once they are held). Returns the states as listStatesOf does and the
+ * `userId + '\u0000' + id` keys of the events that were new, as insertEvents does. The events'
+ * rows come back after the states' with only user_id and event_id set.
+ */
+export async function insertEventsReadingStates(
+  ex: Executor<ProgressDatabase>,
+  userIds: string[],
+  events: NewEvent[],
+): Promise<{ states: Map<string, Map<string, QuestState>>; inserted: Set<string> }> {
+  const insert = insertEventsStatement(events);
+  if (!insert) return { states: await listStatesOf(ex, userIds), inserted: new Set() };
+  const blanks = sql.raw(STATE_COLUMNS.slice(1).map(() => 'NULL').join(', '));
+  const { rows } = await sql<StateRowColumns & { event_id: string | null }>`
+    WITH ins AS (${insert})
+    SELECT ${sql.join(STATE_COLUMNS.map((c) => sql.ref(`q.${c}`)))}, NULL::text AS event_id
+    FROM user_quests q WHERE q.user_id = ANY(${userIds}::uuid[])
+    UNION ALL
+    SELECT ins.user_id, ${blanks}, ins.id FROM ins`.execute(ex);
+  const states = new Map<string, Map<string, QuestState>>(userIds.map((id) => [id, new Map()]));
+  const inserted = new Set<string>();
+  for (const r of rows) {
+    if (r.event_id !== null) inserted.add(`${r.user_id}\u0000${r.event_id}`);
+    else states.get(r.user_id)?.set(r.quest_key, toState(r));
+  }
+  return { states, inserted };
+}
+
 export async function getStateForUpdate(ex: Executor<ProgressDatabase>, userId: string, questKey: string): Promise<QuestState | null> {
   const row = await ex
     .selectFrom('user_quests')
@@ -135,9 +165,14 @@ export interface StateRow {
  * user's changed quests once).
  */
 export async function upsertStates(ex: Executor<ProgressDatabase>, rows: StateRow[]): Promise<void> {
-  if (rows.length === 0) return;
+  await upsertStatesStatement(rows)?.execute(ex);
+}
+
+/** The statement upsertStates runs (null for none), for a caller that combines statements. */
+export function upsertStatesStatement(rows: StateRow[]): RawBuilder<unknown> | null {
+  if (rows.length === 0) return null;
   const col = unnestColumns(rows);
-  await sql`
+  return sql`
     INSERT INTO user_quests (user_id, quest_key, progress, period_key, completions, claimed, last_completed_period,
       streak_current, streak_best, streak_last_day, quest_version, streak_zone, objective_sig, counting_since, counting_base, completed_period_zone, period_zone)
     SELECT * FROM unnest(
@@ -153,7 +188,7 @@ export async function upsertStates(ex: Executor<ProgressDatabase>, rows: StateRo
       streak_current = excluded.streak_current, streak_best = excluded.streak_best, streak_last_day = excluded.streak_last_day,
       quest_version = excluded.quest_version, streak_zone = excluded.streak_zone, objective_sig = excluded.objective_sig,
       counting_since = excluded.counting_since, counting_base = excluded.counting_base,
-      completed_period_zone = excluded.completed_period_zone, period_zone = excluded.period_zone, updated_at = now()`.execute(ex);
+      completed_period_zone = excluded.completed_period_zone, period_zone = excluded.period_zone, updated_at = now()`;
 }
 
 export async function addClaimed(ex: Executor<ProgressDatabase>, userId: string, questKey: string, count: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { sqlOutboxStore, unnestColumns, type Executor, type OutboxStore } from '@questline/platform';
 import type { ProgressWebhookType } from '@questline/contracts';
 import type { OutgoingWebhookMessage } from '../domain/webhook-messages.js';
@@ -9,14 +9,19 @@ import type { ProgressDatabase } from './schema.js';
  * transaction of their cause; an id already queued is kept as it is.
  */
 export async function enqueueWebhookMessages(ex: Executor<ProgressDatabase>, messages: readonly OutgoingWebhookMessage[]): Promise<void> {
-  if (messages.length === 0) return;
+  await enqueueWebhookMessagesStatement(messages)?.execute(ex);
+}
+
+/** The statement enqueueWebhookMessages runs (null for none), for a caller that combines statements. */
+export function enqueueWebhookMessagesStatement(messages: readonly OutgoingWebhookMessage[]): RawBuilder<unknown> | null {
+  if (messages.length === 0) return null;
   const col = unnestColumns(messages);
-  await sql`
+  return sql`
     INSERT INTO webhook_outbox (id, type, data, occurred_at)
     SELECT i, t, d::jsonb, a FROM unnest(
       ${col('uuid', (m) => m.id)}, ${col('text', (m) => m.type)}, ${col('text', (m) => JSON.stringify(m.data))}, ${col('timestamptz', (m) => m.at)}
     ) AS x(i, t, d, a)
-    ON CONFLICT (id) DO NOTHING`.execute(ex);
+    ON CONFLICT (id) DO NOTHING`;
 }
 
 export interface PendingWebhookMessage {

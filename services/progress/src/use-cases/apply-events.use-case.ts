@@ -3,11 +3,11 @@ import type { Transaction } from 'kysely';
 import type { ProgressDatabase } from '../db/schema.js';
 import type { CatalogSnapshot } from '../clients/catalog-cache.js';
 import type { QuestState } from '../domain/quest-state.js';
-import { insertEvents } from '../db/events.repository.js';
-import { listStatesOf, lockUsers, upsertStates, type StateRow } from '../db/user-quests.repository.js';
-import { firstCompletionTimes, insertCompletions } from '../db/completions.repository.js';
-import { enqueueGrants } from '../db/outbox.repository.js';
-import { enqueueWebhookMessages } from '../db/webhook-outbox.repository.js';
+import { oneStatement } from '@questline/platform';
+import { insertEventsReadingStates, lockUsers, upsertStatesStatement, type StateRow } from '../db/user-quests.repository.js';
+import { firstCompletionTimes, insertCompletionsStatement } from '../db/completions.repository.js';
+import { enqueueGrantsStatement } from '../db/outbox.repository.js';
+import { enqueueWebhookMessagesStatement } from '../db/webhook-outbox.repository.js';
 import { applyUserEvents } from './apply-user-events.use-case.js';
 import { countDailyLimits } from './daily-limits.use-case.js';
 import { eventKey, type ApplyTransaction, type UserApplyResult, type UserEvents, type UserInTransaction } from './apply-types.js';
@@ -44,8 +44,9 @@ async function loadFirstCompletions(
  * losing updates; the events' primary key makes a repeated id a no-op; completions, claims of
  * auto-claim quests, their grant outbox rows and their quest.completed webhook messages commit together
  * with the progress that earned them.
- * Statements are shared across events and users (one insert of all events, one of all completions,
- * one of all grants, one of all webhook messages, one upsert of all states), which is what makes batches and group commits cheap.
+ * Statements are shared across events and users (one insert of all events; the completions, grants,
+ * webhook messages and states of all of them written by one statement), which is what makes batches
+ * and group commits cheap.
  *
  * Late events (older than the day or period a quest's state has reached) make that quest replay
  * from the user's history in time order, once per list of events (apply-user-events.ts), so
@@ -60,10 +61,11 @@ export async function applyEvents(
 ): Promise<UserApplyResult[]> {
   const userIds = [...new Set(lists.map((u) => u.userId))].sort();
   const now = await lockUsers(trx, userIds);
-  const statesByUser = await listStatesOf(trx, userIds);
+  // The daily limits are counted before the events are stored (a refused event is not stored).
   const refusedEvents = await countDailyLimits(trx, lists);
-  const inserted = await insertEvents(
+  const { states: statesByUser, inserted } = await insertEventsReadingStates(
     trx,
+    userIds,
     lists.flatMap((u) =>
       u.events.filter((e) => !refusedEvents.has(eventKey(u.userId, e.id))).map((e) => ({
         userId: u.userId,
@@ -106,9 +108,13 @@ export async function applyEvents(
   for (const part of parts.values()) {
     for (const questKey of part.changedQuests) stateRows.push({ userId: part.userId, questKey, state: part.states.get(questKey)! });
   }
-  await insertCompletions(trx, transaction.completionsToInsert);
-  await enqueueGrants(trx, transaction.grantsToQueue);
-  await enqueueWebhookMessages(trx, transaction.webhooksToQueue);
-  await upsertStates(trx, stateRows);
+  // Every write in one round trip (four tables, none reading another's rows): a completion that pays
+  // costs the statement's work, not three more round trips.
+  await oneStatement([
+    insertCompletionsStatement(transaction.completionsToInsert),
+    enqueueGrantsStatement(transaction.grantsToQueue),
+    enqueueWebhookMessagesStatement(transaction.webhooksToQueue),
+    upsertStatesStatement(stateRows),
+  ])?.execute(trx);
   return results;
 }
