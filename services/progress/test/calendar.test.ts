@@ -1,10 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DateTime } from 'luxon';
 import {
   isoWeekKey,
   localDay,
   nextDay,
   periodEndsAt,
+  periodInterval,
   periodKey,
   previousDay,
   safeZone,
@@ -118,5 +120,56 @@ describe('periods', () => {
     assert.equal(periodEndsAt('daily', '2026-03-01T10:00:00Z', 'Asia/Tokyo')?.toISOString(), '2026-03-01T15:00:00.000Z');
     assert.equal(periodEndsAt('weekly', '2026-11-25T12:00:00Z', 'UTC')?.toISOString(), '2026-11-30T00:00:00.000Z');
     assert.equal(periodEndsAt('none', '2026-03-01T10:00:00Z', 'UTC'), null);
+  });
+});
+
+describe('remembered periods', () => {
+  // Luxon on every call. A day ends where periodInterval says it does (its start plus a day): where
+  // a fall-back repeats midnight (Havana), "this instant plus a day, at its midnight" would be the
+  // second midnight, an hour after the next day has begun.
+  const reference = (instant: Date, zone: string) => {
+    const dt = DateTime.fromJSDate(instant, { zone });
+    return {
+      day: dt.toFormat('yyyy-MM-dd'),
+      week: `${dt.weekYear}-W${String(dt.weekNumber).padStart(2, '0')}`,
+      nextDay: dt.startOf('day').plus({ days: 1 }).startOf('day').toMillis(),
+      nextWeek: dt.startOf('week').plus({ weeks: 1 }).startOf('day').toMillis(),
+    };
+  };
+
+  test('answer as Luxon does, for instants back and forth across DST changes, midnights that do not exist and year ends', () => {
+    const zones = ['UTC', 'Europe/Paris', NY, 'America/Santiago', 'America/Havana', 'Asia/Kolkata', 'Pacific/Chatham', 'Australia/Lord_Howe', 'Pacific/Apia'];
+    // Around instants where zones move their clocks or their weeks and years turn, then random ones.
+    const anchors = ['2026-03-08T07:00:00Z', '2026-03-29T01:00:00Z', '2026-04-05T03:00:00Z', '2026-09-06T04:00:00Z', '2026-10-25T01:00:00Z', '2026-11-01T06:00:00Z', '2026-12-31T23:30:00Z', '2027-01-03T12:00:00Z'].map(Date.parse);
+    let seed = 42;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const instants: number[] = [];
+    for (const a of anchors) for (let m = -180; m <= 180; m += 15) instants.push(a + m * 60_000);
+    for (let i = 0; i < 400; i++) instants.push(Date.parse('2026-01-01T00:00:00Z') + Math.floor(random() * 400 * 86_400_000));
+    // Visited in this order and shuffled, so that remembered periods are hit, missed and replaced.
+    const order = [...instants, ...instants.map((t) => ({ t, r: random() })).sort((a, b) => a.r - b.r).map((x) => x.t)];
+    for (const zone of zones) {
+      for (const t of order) {
+        const at = new Date(t);
+        const want = reference(at, zone);
+        const got = {
+          day: localDay(at, zone),
+          week: isoWeekKey(at, zone),
+          nextDay: startOfNextDay(at, zone).getTime(),
+          nextWeek: startOfNextWeek(at, zone).getTime(),
+        };
+        assert.deepEqual(got, want, `${zone} at ${at.toISOString()}`);
+        assert.equal(periodKey('daily', at.toISOString(), zone), want.day, 'an instant given as a string');
+        assert.equal(periodEndsAt('weekly', at, zone)?.getTime(), want.nextWeek);
+        assert.equal(startOfNextDay(at, zone).getTime(), periodInterval('daily', want.day, zone).end.getTime(), 'the end of the day its key names');
+      }
+    }
+  });
+
+  test('where midnight comes twice (Havana falls back from 01:00 to 00:00), the day ends at the first one', () => {
+    const lateEvening = new Date('2026-11-01T03:00:00Z'); // 23:00 on 31 October, UTC-4
+    assert.equal(localDay(lateEvening, 'America/Havana'), '2026-10-31');
+    assert.equal(startOfNextDay(lateEvening, 'America/Havana').toISOString(), '2026-11-01T04:00:00.000Z');
+    assert.equal(localDay(new Date('2026-11-01T04:30:00Z'), 'America/Havana'), '2026-11-01', 'the next day has begun');
   });
 });

@@ -26,13 +26,12 @@ function inZone(instant: Instant, zone: string): DateTime {
 
 /** The local calendar day of an instant in a zone. */
 export function localDay(instant: Instant, zone: string): LocalDay {
-  return inZone(instant, zone).toFormat('yyyy-MM-dd');
+  return periodOf('daily', instant, zone).key;
 }
 
 /** ISO week (Monday start, week-numbering year) of an instant in a zone, e.g. '2026-W48'. */
 export function isoWeekKey(instant: Instant, zone: string): string {
-  const dt = inZone(instant, zone);
-  return `${dt.weekYear}-W${String(dt.weekNumber).padStart(2, '0')}`;
+  return periodOf('weekly', instant, zone).key;
 }
 
 // Calendar arithmetic on day labels is done in UTC, where every day has 24 hours.
@@ -55,26 +54,54 @@ export function nextDay(day: LocalDay): LocalDay {
  * that day is DST-safe: days of 23 or 25 hours, and zones whose midnight is skipped, all work.
  */
 export function startOfNextDay(instant: Instant, zone: string): Date {
-  return inZone(instant, zone).plus({ days: 1 }).startOf('day').toJSDate();
+  return new Date(periodOf('daily', instant, zone).end);
 }
 
 /** The instant the next ISO week (Monday 00:00 local) begins. */
 export function startOfNextWeek(instant: Instant, zone: string): Date {
-  return inZone(instant, zone).startOf('week').plus({ weeks: 1 }).startOf('day').toJSDate();
+  return new Date(periodOf('weekly', instant, zone).end);
+}
+
+/** A period of a kind in a zone, as computed once: its key and its real-time bounds [start, end). */
+interface KnownPeriod {
+  key: string;
+  start: number;
+  end: number;
+}
+
+// The last period computed per (kind, zone). Every event and every quest view asks for the key and
+// the end of the period "now" is in, for the same few zones, so until the period rolls over the
+// answer is a lookup and a comparison instead of a timezone computation. Bounded by the number of
+// zones (two entries each); an instant outside the remembered period computes and replaces it.
+const knownPeriods = new Map<string, KnownPeriod>();
+
+function computePeriod(kind: 'daily' | 'weekly', at: DateTime): KnownPeriod {
+  const start = kind === 'daily' ? at.startOf('day') : at.startOf('week');
+  const end = kind === 'daily' ? start.plus({ days: 1 }).startOf('day') : start.plus({ weeks: 1 }).startOf('day');
+  const key = kind === 'daily' ? at.toFormat('yyyy-MM-dd') : `${at.weekYear}-W${String(at.weekNumber).padStart(2, '0')}`;
+  return { key, start: start.toMillis(), end: end.toMillis() };
+}
+
+/** The period of `kind` an instant is in, in a zone (see knownPeriods). */
+function periodOf(kind: 'daily' | 'weekly', instant: Instant, zone: string): KnownPeriod {
+  const t = typeof instant === 'string' ? Date.parse(instant) : instant.getTime();
+  const z = safeZone(zone);
+  const cacheKey = `${kind}\u0000${z}`;
+  const known = knownPeriods.get(cacheKey);
+  if (known && t >= known.start && t < known.end) return known;
+  const period = computePeriod(kind, inZone(instant, z));
+  knownPeriods.set(cacheKey, period);
+  return period;
 }
 
 /** The key of the period a repeating quest is in at an instant; null for quests that never reset. */
 export function periodKey(repeat: Repeat, instant: Instant, zone: string): string | null {
-  if (repeat === 'daily') return localDay(instant, zone);
-  if (repeat === 'weekly') return isoWeekKey(instant, zone);
-  return null;
+  return repeat === 'none' ? null : periodOf(repeat, instant, zone).key;
 }
 
 /** When the current period of a repeating quest ends; null for quests that never reset. */
 export function periodEndsAt(repeat: Repeat, instant: Instant, zone: string): Date | null {
-  if (repeat === 'daily') return startOfNextDay(instant, zone);
-  if (repeat === 'weekly') return startOfNextWeek(instant, zone);
-  return null;
+  return repeat === 'none' ? null : new Date(periodOf(repeat, instant, zone).end);
 }
 
 /**
