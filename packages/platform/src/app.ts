@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import { ErrorBody, installErrorHandling, sendError } from './errors.js';
 import { installValidators } from './validation.js';
+import { fastSerializerFactory } from './serializer.js';
 import { installBodyHandling } from './body.js';
 import { createMetrics, installHttpMetrics, type Metrics } from './metrics.js';
 import { requestIdFrom } from './request-id.js';
@@ -64,6 +65,7 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
+    schemaController: { compilersFactory: { buildSerializer: fastSerializerFactory() } },
     // Errors the router raises before any hook runs (bad percent-encoding, an over-long path
     // parameter) would otherwise leave in Fastify's own shape without a request id.
     frameworkErrors: (err, request, reply) => {

@@ -45,13 +45,16 @@ test('validation failures name the field, in the error shape with the request id
   const res = await app.inject({ method: 'POST', url: '/things', payload: { name: 'a' }, headers: { 'x-request-id': 'abc-1' } });
   assert.equal(res.statusCode, 400);
   assert.deepEqual(res.json(), {
-    error: { code: 'VALIDATION_FAILED', message: res.json().error.message, requestId: 'abc-1', field: 'count' },
+    error: { code: 'VALIDATION_FAILED', message: res.json().error.message, requestId: 'abc-1', field: 'count', fields: [{ field: 'count', message: res.json().error.message }] },
   });
   assert.equal(res.headers['x-request-id'], 'abc-1');
   const unknown = await app.inject({ method: 'POST', url: '/things', payload: { name: 'a', count: 1, admin: true } });
   assert.equal(unknown.json().error.field, 'admin');
   const long = await app.inject({ method: 'POST', url: '/things', payload: { name: 'a'.repeat(11), count: 1 } });
   assert.equal(long.json().error.field, 'name');
+  // Every failing field at once, each once.
+  const several = await app.inject({ method: 'POST', url: '/things', payload: { name: 'a'.repeat(11), count: 'x', admin: true } });
+  assert.deepEqual(several.json().error.fields.map((f: { field: string }) => f.field).sort(), ['admin', 'count', 'name']);
 });
 
 test('malformed JSON is 400, unknown routes 404, wrong media type 415', async () => {
