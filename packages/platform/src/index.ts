@@ -17,6 +17,7 @@ export * from './body.js';
 export * from './paths.js';
 export * from './drain.js';
 export * from './single-flight.js';
+export * from './batch-loader.js';
 export * from './uuid.js';
 export * from './trust-proxy.js';
 export * from './startup-failure.js';

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ResolveExternalUsersRequest, UserProfileUpdate } from '@questline/contracts';
-import { keyedSingleFlight, UpstreamError, type ServiceClient } from '@questline/platform';
+import { createBatchLoader, keyedSingleFlight, UpstreamError, type ServiceClient } from '@questline/platform';
 import type { ProgressDatabase } from '../db/schema.js';
 import { getProfile, getProfiles, upsertProfile, type StoredProfile } from '../db/profiles.repository.js';
 import { describeSchemaErrors, isInternalUser, isResolveExternalUsersResponse } from './upstream-schemas.js';
@@ -17,6 +17,9 @@ import { describeSchemaErrors, isInternalUser, isResolveExternalUsersResponse } 
  */
 export class UserDirectory {
   private readonly fetchOnce = keyedSingleFlight((userId: string, requestId?: string) => this.fetchAndStore(userId, requestId));
+  // Every event reads its user's profile before it is applied: under load, one query for many
+  // (a round trip costs more CPU than reading a row), each still read after it was asked for.
+  private readonly loadProfile = createBatchLoader((ids: string[]) => getProfiles(this.db, ids), { maxInFlight: 2, maxBatch: 256 });
 
   constructor(
     private readonly db: Kysely<ProgressDatabase>,
@@ -24,8 +27,8 @@ export class UserDirectory {
   ) {}
 
   /** The stored profile, or null when progress has never heard of the user; never asks auth. */
-  local(userId: string): Promise<StoredProfile | null> {
-    return getProfile(this.db, userId);
+  async local(userId: string): Promise<StoredProfile | null> {
+    return (await this.loadProfile(userId)) ?? null;
   }
 
   async get(userId: string, requestId?: string): Promise<StoredProfile | null> {
