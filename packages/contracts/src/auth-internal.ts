@@ -93,6 +93,17 @@ export const UserProfileUpdate = Type.Object(
 );
 export type UserProfileUpdate = Static<typeof UserProfileUpdate>;
 
+/** Profiles one POST /internal/users/profiles carries at most (auth's relay sends no more). */
+export const PROFILE_BATCH_MAX = 500;
+
+/**
+ * POST /internal/users/profiles on progress: several users' profile updates in one request, each
+ * applied as POST /internal/users/:id/profile would (the highest version wins; an older or equal
+ * one is acknowledged and changes nothing). One bad profile refuses the batch (400). Answers 204.
+ */
+export const UserProfileUpdates = Type.Object({ profiles: Type.Array(UserProfileUpdate, { minItems: 1, maxItems: PROFILE_BATCH_MAX }) }, { additionalProperties: false });
+export type UserProfileUpdates = Static<typeof UserProfileUpdates>;
+
 /** api.md v1.1: a product's own id for a user: 1–128 chars of `[A-Za-z0-9_.:@-]`, unique. */
 export const ExternalId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:@-]+$' });
 
