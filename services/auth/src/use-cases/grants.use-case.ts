@@ -37,6 +37,7 @@ export async function applyGrant(ctx: AuthContext, input: GrantInput): Promise<G
  */
 export async function applyGrants(ctx: AuthContext, inputs: readonly GrantInput[]): Promise<GrantOutcome[]> {
   const hashes = inputs.map(grantRequestHash);
+  let deliveries = 0;
   const outcomes = await ctx.db.transaction().execute(async (trx): Promise<GrantOutcome[]> => {
     const users = new Map((await lockUsers(trx, lockOrder(inputs.map((g) => g.userId)))).map((u) => [u.id, u]));
     const slots = slotGrants(inputs, new Set(users.keys()));
@@ -65,7 +66,7 @@ export async function applyGrants(ctx: AuthContext, inputs: readonly GrantInput[
     await addToBalances(trx, balanceDeltas(paying.map(({ g }) => g)));
     await addXpAndBadges(trx, profileDeltas(paying.map(({ g }) => g)));
     // reward.granted per entry, committed with the payment (a key paid before writes none).
-    await enqueueWebhookMessages(trx, paying.flatMap(({ g }) => ledgerMessages(users.get(g.userId)!, paidEntries(g.idempotencyKey))));
+    ({ deliveries } = await enqueueWebhookMessages(trx, paying.flatMap(({ g }) => ledgerMessages(users.get(g.userId)!, paidEntries(g.idempotencyKey)))));
     // Grants somebody ordered are audited with the payment; quest rewards are their own record.
     for (const { g } of paying) {
       if (!g.actor) continue;
@@ -97,8 +98,9 @@ export async function applyGrants(ctx: AuthContext, inputs: readonly GrantInput[
     changed.set(input.userId, [...(changed.get(input.userId) ?? []), ...outcome.entries.map((e) => e.id)]);
   }
   for (const [userId, ids] of changed) ctx.publishChange(entriesWritten(userId, ids));
-  // Their reward.granted messages are committed: the webhook relay need not wait for its poll.
-  if (changed.size > 0) ctx.nudge('webhook');
+  // Their reward.granted deliveries are committed: the webhook relay need not wait for its poll
+  // (with no endpoint subscribed there are none, and a pass of its lanes would find nothing).
+  if (deliveries > 0) ctx.nudge('webhook');
   return outcomes;
 }
 
