@@ -57,6 +57,14 @@ export interface PayingOptions {
   log: (line: string) => void;
 }
 
+/** Requests auth has answered so far, by route (its /metrics): how many grants and hand-overs travel per request. */
+async function authRequests(sys: System): Promise<Map<string, number>> {
+  const text = await (await fetch(`${sys.stack.urls.auth}/metrics`)).text();
+  const counts = new Map<string, number>();
+  for (const m of text.matchAll(/^http_requests_total\{[^}]*route="(\/internal\/[^"]+)"[^}]*\} (\S+)$/gm)) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + Number(m[2]));
+  return counts;
+}
+
 const cpuPerEvent = (r: ScenarioResult) => SERVICE_NAMES.reduce((a, n) => a + r.cpuPerRequest[n], 0);
 
 /** Two rounds of non-paying then paying (the machine warms up in the first); the figures are the second round's. */
@@ -74,7 +82,13 @@ export async function measurePaying(o: PayingOptions): Promise<{ results: Scenar
   });
   let last: ScenarioResult[] = [];
   for (let round = 0; round < 2; round++) {
-    last = [await o.run(scenario(NON_PAYING_SCENARIO + ' (gateway)', NO_PAY_EVENT)), await o.run(scenario(PAYING_SCENARIO + ' (gateway)', PAY_EVENT))];
+    const nonPaying = await o.run(scenario(NON_PAYING_SCENARIO + ' (gateway)', NO_PAY_EVENT));
+    const before = await authRequests(o.sys);
+    const paying = await o.run(scenario(PAYING_SCENARIO + ' (gateway)', PAY_EVENT));
+    const after = await authRequests(o.sys);
+    const calls = [...after].map(([route, n]) => [route, n - (before.get(route) ?? 0)] as const).filter(([, n]) => n > 0);
+    o.log(`  auth's internal requests during the paying events: ${calls.map(([route, n]) => `${route} ${n}`).join(', ')} (${paying.requests} events)`);
+    last = [nonPaying, paying];
   }
   const [nonPaying, paying] = last as [ScenarioResult, ScenarioResult];
   const report = { payingUs: cpuPerEvent(paying), nonPayingUs: cpuPerEvent(nonPaying), ratio: cpuPerEvent(paying) / cpuPerEvent(nonPaying) };

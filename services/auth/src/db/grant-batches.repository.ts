@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { unnestColumns, type Executor } from '@questline/platform';
-import type { BalanceDelta, ProfileDelta } from '../domain/grant-batches.js';
 import type { GrantSource } from '../domain/grants.js';
 import type { NewGrant } from './ledger.repository.js';
 import type { AuthDatabase, LedgerEntryRow, UserRow } from './schema.js';
@@ -17,26 +16,77 @@ export async function lockUsers(db: Db, ids: readonly string[]): Promise<Array<P
   return db.selectFrom('users').select(['id', 'external_id']).where('id', 'in', [...ids]).orderBy('id').forUpdate().execute();
 }
 
+export interface GrantItemRow {
+  idempotencyKey: string;
+  currency: string;
+  amount: number;
+  reason: string;
+  source: GrantSource;
+  position: number;
+}
+
+export interface PaidGrants {
+  /** Grant id of each key claimed now; a key stored before is not in it and paid nothing. */
+  claimed: Map<string, string>;
+  /** The entries written for the claimed keys. */
+  entries: LedgerEntryRow[];
+}
+
+type PaidRow = { claimed_key: string; claimed_id: string } & { [K in keyof LedgerEntryRow]: LedgerEntryRow[K] | null };
+
 /**
- * Claims the keys in one statement; returns the id of each key claimed now. A key that exists
- * (paid before, or by a concurrent transaction that committed while this one waited on it) is
- * left out of the answer and nothing is written for it.
+ * Pays a batch in ONE statement (every round trip costs more CPU than the SQL it carries): claims
+ * the keys (INSERT ... ON CONFLICT DO NOTHING; a key that exists, paid before or by a concurrent
+ * transaction that committed while this one waited on it, is skipped), writes the entries of the
+ * claimed keys only, adds them to the balances summed per (user, currency) in key order, and adds
+ * their XP and badges (a badge the user holds already is not added again). The grants come sorted
+ * by key and their users' rows are locked by the caller, so concurrent batches meet in one order.
  */
-export async function insertGrants(db: Db, grants: readonly NewGrant[]): Promise<Map<string, string>> {
-  const claimed = new Map<string, string>();
-  if (grants.length === 0) return claimed;
-  const col = unnestColumns(grants);
-  const { rows } = await sql<{ id: string; idempotency_key: string }>`
-    INSERT INTO grants (idempotency_key, user_id, request_hash, xp, badge, granted_by, actor)
-    SELECT * FROM unnest(
-      ${col('text', (g) => g.idempotencyKey)}, ${col('uuid', (g) => g.userId)}, ${col('text', (g) => g.requestHash)},
-      ${col('bigint', (g) => g.xp)}, ${col('text', (g) => g.badge)}, ${col('uuid', (g) => g.grantedBy)}, ${col('text', (g) => g.actor)}
+export async function payGrants(db: Db, grants: readonly NewGrant[], items: readonly GrantItemRow[]): Promise<PaidGrants> {
+  const result: PaidGrants = { claimed: new Map(), entries: [] };
+  if (grants.length === 0) return result;
+  const g = unnestColumns(grants);
+  const i = unnestColumns(items);
+  const { rows } = await sql<PaidRow>`
+    WITH g AS (
+      INSERT INTO grants (idempotency_key, user_id, request_hash, xp, badge, granted_by, actor)
+      SELECT * FROM unnest(
+        ${g('text', (x) => x.idempotencyKey)}, ${g('uuid', (x) => x.userId)}, ${g('text', (x) => x.requestHash)},
+        ${g('bigint', (x) => x.xp)}, ${g('text', (x) => x.badge)}, ${g('uuid', (x) => x.grantedBy)}, ${g('text', (x) => x.actor)}
+      )
+      ON CONFLICT (idempotency_key) DO NOTHING
+      RETURNING id, idempotency_key, user_id, xp, badge
+    ), e AS (
+      INSERT INTO ledger_entries (grant_id, user_id, currency, amount, reason, source_type, quest_key, completion, idempotency_key, position)
+      SELECT g.id, g.user_id, i.currency, i.amount, i.reason, i.source_type, i.quest_key, i.completion, g.idempotency_key, i.position
+      FROM unnest(
+        ${i('text', (x) => x.idempotencyKey)}, ${i('text', (x) => x.currency)}, ${i('bigint', (x) => x.amount)}, ${i('text', (x) => x.reason)},
+        ${i('text', (x) => x.source.type)}, ${i('text', (x) => x.source.questKey ?? null)}, ${i('int', (x) => x.source.completion ?? null)}, ${i('int', (x) => x.position)}
+      ) AS i(idempotency_key, currency, amount, reason, source_type, quest_key, completion, position)
+      JOIN g USING (idempotency_key)
+      RETURNING *
+    ), paid AS (
+      INSERT INTO balances (user_id, currency, amount)
+      SELECT user_id, currency, sum(amount) FROM e GROUP BY user_id, currency ORDER BY user_id, currency
+      ON CONFLICT (user_id, currency) DO UPDATE SET amount = balances.amount + excluded.amount
+    ), profile AS (
+      UPDATE users u SET
+        xp = u.xp + v.xp,
+        badges = u.badges || ARRAY(SELECT b FROM unnest(v.badges) b WHERE b <> ALL (u.badges))
+      FROM (
+        SELECT user_id, sum(xp)::bigint AS xp, coalesce(array_agg(DISTINCT badge) FILTER (WHERE badge IS NOT NULL), '{}') AS badges
+        FROM g GROUP BY user_id
+      ) v
+      WHERE u.id = v.user_id AND (v.xp > 0 OR cardinality(v.badges) > 0)
     )
-    ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING id, idempotency_key
+    SELECT g.idempotency_key AS claimed_key, g.id AS claimed_id, e.* FROM g LEFT JOIN e ON e.grant_id = g.id
   `.execute(db);
-  for (const row of rows) claimed.set(row.idempotency_key, row.id);
-  return claimed;
+  for (const { claimed_key, claimed_id, ...entry } of rows) {
+    result.claimed.set(claimed_key, claimed_id);
+    // A grant with no items has no entry: its row carries the claim alone.
+    if (entry.id !== null) result.entries.push(entry as LedgerEntryRow);
+  }
+  return result;
 }
 
 export interface ExistingGrant {
@@ -61,62 +111,3 @@ export async function findGrantsByKeys(db: Db, keys: readonly string[]): Promise
   return found;
 }
 
-export interface BatchLedgerEntry {
-  grantId: string;
-  userId: string;
-  idempotencyKey: string;
-  currency: string;
-  amount: number;
-  reason: string;
-  source: GrantSource;
-  position: number;
-}
-
-/** Every entry of the batch in one statement. */
-export async function insertLedgerEntryRows(db: Db, entries: readonly BatchLedgerEntry[]): Promise<LedgerEntryRow[]> {
-  if (entries.length === 0) return [];
-  const col = unnestColumns(entries);
-  const { rows } = await sql<LedgerEntryRow>`
-    INSERT INTO ledger_entries (grant_id, user_id, currency, amount, reason, source_type, quest_key, completion, idempotency_key, position)
-    SELECT * FROM unnest(
-      ${col('uuid', (e) => e.grantId)}, ${col('uuid', (e) => e.userId)}, ${col('text', (e) => e.currency)}, ${col('bigint', (e) => e.amount)},
-      ${col('text', (e) => e.reason)}, ${col('text', (e) => e.source.type)}, ${col('text', (e) => e.source.questKey ?? null)},
-      ${col('int', (e) => e.source.completion ?? null)}, ${col('text', (e) => e.idempotencyKey)}, ${col('int', (e) => e.position)}
-    )
-    RETURNING *
-  `.execute(db);
-  return rows;
-}
-
-/** One upsert per (user, currency) — the caller has summed and sorted them — in one statement. */
-export async function addToBalances(db: Db, deltas: readonly BalanceDelta[]): Promise<void> {
-  if (deltas.length === 0) return;
-  const col = unnestColumns(deltas);
-  await sql`
-    INSERT INTO balances (user_id, currency, amount)
-    SELECT * FROM unnest(${col('uuid', (d) => d.userId)}, ${col('text', (d) => d.currency)}, ${col('bigint', (d) => d.amount)})
-    ON CONFLICT (user_id, currency) DO UPDATE SET amount = balances.amount + excluded.amount
-  `.execute(db);
-}
-
-/**
- * XP and badges of several users in one statement. A user's badges come as rows (one per badge,
- * the first carrying the XP) because a column of arrays cannot be unnested row by row; a badge the
- * user holds already is not added again.
- */
-export async function addXpAndBadges(db: Db, deltas: readonly ProfileDelta[]): Promise<void> {
-  if (deltas.length === 0) return;
-  const rows = deltas.flatMap((d) => (d.badges.length === 0 ? [{ userId: d.userId, xp: d.xp, badge: null as string | null, ord: 0 }] : d.badges.map((badge, i) => ({ userId: d.userId, xp: i === 0 ? d.xp : 0, badge, ord: i }))));
-  const col = unnestColumns(rows);
-  await sql`
-    UPDATE users u SET
-      xp = u.xp + v.xp,
-      badges = u.badges || ARRAY(SELECT b FROM unnest(v.badges) b WHERE b <> ALL (u.badges))
-    FROM (
-      SELECT id, sum(xp)::bigint AS xp, coalesce(array_agg(badge ORDER BY ord) FILTER (WHERE badge IS NOT NULL), '{}') AS badges
-      FROM unnest(${col('uuid', (r) => r.userId)}, ${col('bigint', (r) => r.xp)}, ${col('text', (r) => r.badge)}, ${col('int', (r) => r.ord)}) AS t(id, xp, badge, ord)
-      GROUP BY id
-    ) v
-    WHERE u.id = v.id
-  `.execute(db);
-}

@@ -2,12 +2,12 @@ import type { GrantRequest } from '@questline/contracts';
 import { actorOf, type Principal } from '@questline/platform';
 import type { AuthContext } from './auth-context.js';
 import { insertAudit } from '../db/audit.repository.js';
-import { addToBalances, addXpAndBadges, findGrantsByKeys, insertGrants, insertLedgerEntryRows, lockUsers } from '../db/grant-batches.repository.js';
+import { findGrantsByKeys, lockUsers, payGrants } from '../db/grant-batches.repository.js';
 import type { LedgerEntryRow } from '../db/schema.js';
 import { enqueueWebhookMessages } from '../db/webhook-messages.repository.js';
 import { ledgerMessages } from '../domain/webhook-events.js';
 import { entriesWritten } from '../domain/user-changes.js';
-import { balanceDeltas, lockOrder, profileDeltas, slotGrants } from '../domain/grant-batches.js';
+import { lockOrder, slotGrants } from '../domain/grant-batches.js';
 import { adminGrantKey, grantRequestHash, toLedgerEntryView, type GrantInput, type LedgerEntryView } from '../domain/grants.js';
 
 export type GrantOutcome =
@@ -27,9 +27,9 @@ export async function applyGrant(ctx: AuthContext, input: GrantInput): Promise<G
  * users' rows are locked first, in id order (domain/grant-batches.ts), then the keys are claimed
  * with one INSERT ... ON CONFLICT DO NOTHING. A concurrent grant of the same key (same user, so it
  * waits on the user's lock) finds the key claimed and reads the existing entries instead of paying
- * again; a key twice inside the batch pays at its first occurrence. Entries, balances (one upsert
- * per user and currency), XP and badges, reward.granted messages and audits of the paying grants
- * are written in a handful of statements, committed with the payment.
+ * again; a key twice inside the batch pays at its first occurrence. Keys, entries, balances (one
+ * upsert per user and currency) and XP and badges are written in one statement, reward.granted
+ * messages in another, audits of the paying grants after them, all committed with the payment.
  *
  * A banned user's grants are still paid: rewards they earned before the ban (or that were in
  * flight from progress) are theirs, balances stay intact per the API contract, and refusing
@@ -43,28 +43,20 @@ export async function applyGrants(ctx: AuthContext, inputs: readonly GrantInput[
     const slots = slotGrants(inputs, new Set(users.keys()));
     const candidates = inputs.flatMap((g, i) => (slots[i]!.kind === 'candidate' ? [{ g, i }] : []));
     // Sorted keys: concurrent claims of overlapping keys take the index's entries in one order.
-    const claimed = await insertGrants(
+    const sorted = [...candidates].sort((a, b) => (a.g.idempotencyKey < b.g.idempotencyKey ? -1 : 1));
+    const { claimed, entries: written } = await payGrants(
       trx,
-      [...candidates]
-        .sort((a, b) => (a.g.idempotencyKey < b.g.idempotencyKey ? -1 : 1))
-        .map(({ g, i }) => ({ idempotencyKey: g.idempotencyKey, userId: g.userId, requestHash: hashes[i]!, xp: g.xp, badge: g.badge, grantedBy: g.grantedBy, actor: g.actor })),
+      sorted.map(({ g, i }) => ({ idempotencyKey: g.idempotencyKey, userId: g.userId, requestHash: hashes[i]!, xp: g.xp, badge: g.badge, grantedBy: g.grantedBy, actor: g.actor })),
+      sorted.flatMap(({ g }) => g.items.map((item, position) => ({ idempotencyKey: g.idempotencyKey, currency: item.currency, amount: item.amount, reason: g.reason, source: g.source, position }))),
     );
     const paying = candidates.filter(({ g }) => claimed.has(g.idempotencyKey));
     const existing = await findGrantsByKeys(
       trx,
       candidates.filter(({ g }) => !claimed.has(g.idempotencyKey)).map(({ g }) => g.idempotencyKey),
     );
-    const written = await insertLedgerEntryRows(
-      trx,
-      paying.flatMap(({ g }) =>
-        g.items.map((item, position) => ({ grantId: claimed.get(g.idempotencyKey)!, userId: g.userId, idempotencyKey: g.idempotencyKey, currency: item.currency, amount: item.amount, reason: g.reason, source: g.source, position })),
-      ),
-    );
     const entriesOf = new Map<string, LedgerEntryRow[]>();
     for (const entry of written) entriesOf.set(entry.grant_id, [...(entriesOf.get(entry.grant_id) ?? []), entry]);
     const paidEntries = (key: string) => (entriesOf.get(claimed.get(key)!) ?? []).sort((a, b) => a.position - b.position);
-    await addToBalances(trx, balanceDeltas(paying.map(({ g }) => g)));
-    await addXpAndBadges(trx, profileDeltas(paying.map(({ g }) => g)));
     // reward.granted per entry, committed with the payment (a key paid before writes none).
     ({ deliveries } = await enqueueWebhookMessages(trx, paying.flatMap(({ g }) => ledgerMessages(users.get(g.userId)!, paidEntries(g.idempotencyKey)))));
     // Grants somebody ordered are audited with the payment; quest rewards are their own record.
