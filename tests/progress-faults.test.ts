@@ -95,7 +95,7 @@ async function backdate(players: Player[], days: number, tag: string) {
 
 /**
  * A plain HTTP forwarder between progress and auth (progress's AUTH_URL points at it). While
- * `holding`, auth's answers to POST /internal/grants (the grant already committed in auth) are held
+ * `holding`, auth's answers to POST /internal/grants(/batch) (the grants already committed in auth) are held
  * back: the window in which a crash of progress leaves grants paid but not marked delivered, which
  * a kill at a random moment only rarely hits. It also counts the answers in which auth recognised
  * a grant it had already paid.
@@ -110,13 +110,15 @@ async function grantForwarder(authPort: number) {
       answer.on('data', (c: Buffer) => chunks.push(c));
       answer.on('end', () => {
         const body = Buffer.concat(chunks);
-        const grant = req.method === 'POST' && req.url === '/internal/grants';
-        if (grant && /"duplicate":\s*true/.test(body.toString())) state.duplicates++;
+        const grant = req.method === 'POST' && (req.url === '/internal/grants' || req.url === '/internal/grants/batch');
+        // Counted per grant: a single grant's answer says "duplicate": true, a batch's one result per grant.
+        const text = body.toString();
+        if (grant) state.duplicates += (text.match(/"duplicate":\s*true|"status":\s*"duplicate"/g) ?? []).length;
         const send = () => {
           if (!res.destroyed) res.writeHead(answer.statusCode ?? 502, answer.headers).end(body);
         };
         if (grant && state.holding) {
-          state.heldAnswers++;
+          state.heldAnswers += (text.match(/"duplicate":\s*false|"status":\s*"applied"/g) ?? []).length;
           held.push(send);
         } else send();
       });

@@ -41,6 +41,8 @@ export interface Scenario {
   /** Headers and body of each request (called once per request). */
   next: () => { headers: Record<string, string>; body?: string; path?: string };
   onResponse?: (status: number, body: string) => void;
+  /** Awaited after the load and before the CPU is read: work the load left behind (an outbox) counts to it. */
+  settle?: () => Promise<void>;
 }
 
 const percentile = (sorted: Float64Array, p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN);
@@ -89,6 +91,7 @@ export async function runScenario(stack: Stack, s: Scenario, log: (line: string)
   sampler.stop();
   if (outcome.err || !outcome.result) throw outcome.err ?? new Error(`${s.name}: autocannon gave no result`);
   const result = outcome.result;
+  await s.settle?.();
   const cpuAfter = await cpuNow(stack);
   const cpuPerRequest = Object.fromEntries(SERVICE_NAMES.map((n) => [n, ((cpuAfter[n] - cpuBefore[n]) * 1000) / Math.max(1, latencies.length)])) as Rss;
   const seconds = (lastAnswer - started) / 1000;

@@ -7,6 +7,7 @@ import { SERVICE_NAMES, type Rss } from './system.js';
 import { NOTES } from './notes.js';
 import type { WebhookReport } from './webhook-scenario.js';
 import type { LiveStreamReport } from './stream-scenario.js';
+import type { PayingReport } from './paying-scenario.js';
 
 export interface SuiteReport {
   /** When the run ended (ISO 8601). */
@@ -26,6 +27,8 @@ export interface SuiteReport {
   webhooks?: WebhookReport;
   /** Live streams held open while probe events are timed to their `quest` frames (absent before 2026-12-07). */
   stream?: LiveStreamReport;
+  /** CPU per event that completes an auto-claim quest and pays vs one that does not (absent before 2026-12-07). */
+  paying?: PayingReport;
   pgbench: PgbenchResult;
   wallSeconds: number;
 }
@@ -105,7 +108,7 @@ ${singleKey ? `- the same events sent with an API key (a product's server naming
 ${cpuRows.join('\n')}
 
 PostgreSQL's and the load generator's share is not in these columns; a batch request's figures are per 1,000 events. Work that follows a request (grant deliveries from progress to auth, profile pushes) lands on the scenario it follows.
-
+${r.paying ? `\n- CPU per paying event ÷ per non-paying event (all four services, counted until the grant outbox and the webhook hand-over drained; \`paying-scenario.ts\`): **${r.paying.ratio.toFixed(2)}** (${f0(r.paying.payingUs)} vs ${f0(r.paying.nonPayingUs)} µs; goal ≤ 1.5, ${mark(r.paying.ratio <= 1.5)}).\n` : ''}
 ## Reward lag (completion → ledger entry and balance in auth)
 
 From the completing event's instant (for a batch without \`occurredAt\`: when the request arrived, so the batch's own processing is included), from the transaction that applied the event (its clock starts before it waits for the users' locks), and from the relay's pick-up of the grant (the delivery to auth alone).

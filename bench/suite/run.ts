@@ -9,7 +9,7 @@
  * up the users through the API (the signup scenario), then runs login, single events (gateway and
  * direct), batch events, GET /me/quests (gateway and direct), claim and the admin quest list with
  * autocannon on loopback, the live stream's latency with min(1,000, users) streams open
- * (stream-scenario.ts), and pgbench on the same PostgreSQL as the ceiling of one event per
+ * (stream-scenario.ts), the CPU of events that pay against events that do not (paying-scenario.ts), and pgbench on the same PostgreSQL as the ceiling of one event per
  * transaction. --quick (500 users, 4 s per scenario) finishes in under 2 minutes and writes its
  * report to .data/bench/quick.md instead of docs/. --cpu-prof=<service> profiles one service;
  * --render-only renders the report again from the figures of the last run.
@@ -24,6 +24,7 @@ import { findPgbench, runPgbench, type PgbenchResult } from '../progress/pgbench
 import { pgVersion } from '../shared/machine.js';
 import { CLAIM_QUEST, EVENT_TYPES, PLAYER_EVENT_TYPES, completeClaimQuest, createEventsKey, createQuests, mintTokens } from './data.js';
 import { measureWebhooks, WEBHOOK_SCENARIO, type WebhookReport } from './webhook-scenario.js';
+import { NON_PAYING_SCENARIO, PAYING_SCENARIO, measurePaying, type PayingReport } from './paying-scenario.js';
 import { STREAM_SCENARIO, measureLiveStream, type LiveStreamReport } from './stream-scenario.js';
 import { runScenario, type Scenario, type ScenarioResult } from './load.js';
 import { render, type SuiteReport } from './report.js';
@@ -232,6 +233,27 @@ async function main() {
 
     await measure({ name: 'admin quest list', url: `${gw}/api/v1/admin/quests?limit=50`, method: 'GET', connections: 16, seconds: SECONDS, next: () => ({ headers: { authorization: `Bearer ${adminToken}` } }) });
 
+    // Last, so that its two quests do not change the others' data set.
+    let paying: PayingReport | undefined;
+    if (ONLY.length === 0 || ONLY.some((o) => PAYING_SCENARIO.startsWith(o) || NON_PAYING_SCENARIO.startsWith(o))) {
+      const running = sys;
+      const measured = await measurePaying({
+        sys,
+        adminToken,
+        seconds: SECONDS,
+        authorization: () => `Bearer ${pick(tokens)}`,
+        settle: async () => {
+          await drainOutbox(running);
+          const deadline = Date.now() + 120_000;
+          while ((await webhookBacklog(running.databases.progress, running.databases.auth)) > 0 && Date.now() < deadline) await pause(250);
+        },
+        run: (s) => runScenario(stack, s, log),
+        log,
+      });
+      paying = measured.report;
+      results.push(...measured.results);
+    }
+
     log('waiting for the grant outbox to drain...');
     await drainOutbox(sys);
     const autoClaimKeys = ['daily-login', ...(await autoClaimQuestKeys(gw))];
@@ -242,6 +264,7 @@ async function main() {
     if (ONLY.length > 0) {
       process.stdout.write(`reward lag: ${JSON.stringify(lag)}\n`);
       if (stream) process.stdout.write(`live stream: ${JSON.stringify(stream, null, 2)}\n`);
+      if (paying) process.stdout.write(`paying events: ${JSON.stringify(paying)}\n`);
       log('--only: no report written');
       return;
     }
@@ -268,6 +291,7 @@ async function main() {
       lag,
       ...(webhooks ? { webhooks } : {}),
       ...(stream ? { stream } : {}),
+      ...(paying ? { paying } : {}),
       pgbench,
       wallSeconds: (performance.now() - t0) / 1000,
     };

@@ -48,6 +48,29 @@ export const GrantResponse = Type.Object({
 });
 export type GrantResponse = Static<typeof GrantResponse>;
 
+/** Grants one POST /internal/grants/batch carries at most (progress's relay sends no more). */
+export const GRANT_BATCH_MAX = 500;
+
+/**
+ * POST /internal/grants/batch on auth: up to GRANT_BATCH_MAX grants applied in one transaction,
+ * each exactly as POST /internal/grants would (idempotent per key; the same key twice in a batch
+ * pays once). One bad grant refuses the whole batch (400, nothing written); a user auth does not
+ * know is that item's outcome only. Answers 200 with one result per grant, in the request's order.
+ */
+export const GrantBatchRequest = Type.Object({ grants: Type.Array(GrantRequest, { minItems: 1, maxItems: GRANT_BATCH_MAX }) }, { additionalProperties: false });
+export type GrantBatchRequest = Static<typeof GrantBatchRequest>;
+
+export const GrantBatchResult = Type.Object({
+  idempotencyKey: Type.String(),
+  /** applied: paid now; duplicate: the key was paid before (entryIds are that payment's); unknown_user: nothing paid, never will be. */
+  status: Type.Union([Type.Literal('applied'), Type.Literal('duplicate'), Type.Literal('unknown_user')]),
+  entryIds: Type.Array(Type.String({ format: 'uuid' })),
+});
+export type GrantBatchResult = Static<typeof GrantBatchResult>;
+
+export const GrantBatchResponse = Type.Object({ results: Type.Array(GrantBatchResult) });
+export type GrantBatchResponse = Static<typeof GrantBatchResponse>;
+
 export function questGrantKey(userId: string, questKey: string, completion: number): string {
   return `quest:${userId}:${questKey}:${completion}`;
 }
@@ -69,6 +92,17 @@ export const UserProfileUpdate = Type.Object(
   { additionalProperties: false },
 );
 export type UserProfileUpdate = Static<typeof UserProfileUpdate>;
+
+/** Profiles one POST /internal/users/profiles carries at most (auth's relay sends no more). */
+export const PROFILE_BATCH_MAX = 500;
+
+/**
+ * POST /internal/users/profiles on progress: several users' profile updates in one request, each
+ * applied as POST /internal/users/:id/profile would (the highest version wins; an older or equal
+ * one is acknowledged and changes nothing). One bad profile refuses the batch (400). Answers 204.
+ */
+export const UserProfileUpdates = Type.Object({ profiles: Type.Array(UserProfileUpdate, { minItems: 1, maxItems: PROFILE_BATCH_MAX }) }, { additionalProperties: false });
+export type UserProfileUpdates = Static<typeof UserProfileUpdates>;
 
 /** api.md v1.1: a product's own id for a user: 1–128 chars of `[A-Za-z0-9_.:@-]`, unique. */
 export const ExternalId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:@-]+$' });

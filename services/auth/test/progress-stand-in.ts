@@ -8,8 +8,8 @@ const PROFILE_PATH = /^\/internal\/users\/([0-9a-f-]{36})\/profile$/;
 
 /**
  * A small real HTTP stand-in for progress: POST /internal/events and, once `profileRoute` is
- * 'ok', POST /internal/users/:id/profile (until then it answers 404, like a progress that does
- * not have the route yet).
+ * 'ok', POST /internal/users/:id/profile and POST /internal/users/profiles (until then they answer
+ * 404, like a progress that does not have the route yet). `profiles` has one entry per profile.
  */
 export class ProgressStandIn {
   server: Server;
@@ -31,8 +31,10 @@ export class ProgressStandIn {
       req.on('end', () => {
         const verdict = verifyInternal(INTERNAL_TOKEN, { method: req.method ?? '', path: req.url ?? '', body: raw, headers: req.headers }, this.nonces);
         const profile = PROFILE_PATH.exec(req.url ?? '');
-        if (req.method === 'POST' && profile) {
-          this.profiles.push({ signed: verdict === 'ok', path: req.url!, body: JSON.parse(raw) as UserProfileUpdate });
+        const batch = req.url === '/internal/users/profiles';
+        if (req.method === 'POST' && (profile || batch)) {
+          const bodies = batch ? (JSON.parse(raw) as { profiles: UserProfileUpdate[] }).profiles : [JSON.parse(raw) as UserProfileUpdate];
+          for (const body of bodies) this.profiles.push({ signed: verdict === 'ok', path: req.url!, body });
           if (this.down) res.writeHead(503).end();
           else if (this.profileRoute === 'missing') res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"NOT_FOUND"}}');
           else res.writeHead(204).end();

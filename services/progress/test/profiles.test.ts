@@ -72,6 +72,39 @@ describe('user profiles (integration)', () => {
     });
   });
 
+  describe('POST /internal/users/profiles', () => {
+    const pushMany = (profiles: unknown[]) => injectInternal(h.app, INTERNAL_TOKEN, { method: 'POST', url: '/internal/users/profiles', payload: { profiles } });
+
+    test('several users in one request → 204; the newest version of each wins, within the batch and against what is stored', async () => {
+      const [a, b, c] = [h.auth.addUser(), h.auth.addUser(), h.auth.addUser()];
+      assert.equal(await h.pushProfile(profileOf(c, { timezone: 'Europe/Paris', version: 5 })), 204);
+      const res = await pushMany([
+        profileOf(a, { timezone: 'Asia/Tokyo', version: 3 }),
+        profileOf(a, { timezone: 'UTC', version: 2 }),
+        profileOf(b, { status: 'banned', version: 1 }),
+        profileOf(c, { timezone: 'UTC', version: 4 }),
+      ]);
+      assert.equal(res.statusCode, 204, res.body);
+      assert.deepEqual(await stored(a.id), { status: 'active', timezone: 'Asia/Tokyo', version: 3 });
+      assert.deepEqual(await stored(b.id), { status: 'banned', timezone: 'UTC', version: 1 });
+      assert.deepEqual(await stored(c.id), { status: 'active', timezone: 'Europe/Paris', version: 5 }, 'a late version changes nothing');
+      assert.equal((await pushMany([profileOf(c, { timezone: 'America/New_York', version: 6 })])).statusCode, 204);
+      assert.deepEqual(await stored(c.id), { status: 'active', timezone: 'America/New_York', version: 6 });
+    });
+
+    test('one bad profile → 400 and nothing stored; unsigned → 401; empty → 400', async () => {
+      const [a, b] = [h.auth.addUser(), h.auth.addUser()];
+      const res = await pushMany([profileOf(a, { version: 1 }), { ...profileOf(b, { version: 1 }), timezone: 'Mars/Olympus' }]);
+      assert.equal(res.statusCode, 400);
+      assert.equal(res.json().error.code, 'VALIDATION_FAILED');
+      assert.equal((await pushMany([])).statusCode, 400);
+      const unsigned = await h.app.inject({ method: 'POST', url: '/internal/users/profiles', payload: { profiles: [profileOf(a, { version: 1 })] } });
+      assert.equal(unsigned.statusCode, 401);
+      assert.equal(await stored(a.id), undefined, 'nothing stored');
+      assert.equal(await stored(b.id), undefined);
+    });
+  });
+
   test('a ban pushed by auth refuses the next event at once, although the token still says active', async () => {
     const user = h.auth.addUser();
     const token = await bearer(user);

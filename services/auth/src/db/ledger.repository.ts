@@ -24,14 +24,6 @@ export async function balancesOf(db: Db, userIds: string[]): Promise<Map<string,
   return result;
 }
 
-export async function addToBalance(db: Db, userId: string, currency: string, amount: number): Promise<void> {
-  await db
-    .insertInto('balances')
-    .values({ user_id: userId, currency, amount })
-    .onConflict((oc) => oc.columns(['user_id', 'currency']).doUpdateSet({ amount: sql<number>`balances.amount + excluded.amount` }))
-    .execute();
-}
-
 /**
  * Takes `amount` from a balance only if it holds that much, in one statement: the row lock it
  * takes orders concurrent debits, and each re-checks `amount >= n` against the balance the one

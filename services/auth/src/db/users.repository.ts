@@ -104,20 +104,6 @@ export async function insertAdminIfAbsent(db: Db, username: string, passwordHash
     .executeTakeFirst();
 }
 
-export async function addXpAndBadge(db: Db, id: string, xp: number, badge: string | null): Promise<void> {
-  if (xp === 0 && !badge) return;
-  await db
-    .updateTable('users')
-    .set({
-      xp: sql<number>`xp + ${xp}`,
-      badges: badge
-        ? sql<string[]>`CASE WHEN ${badge} = ANY(badges) THEN badges ELSE array_append(badges, ${badge}::text) END`
-        : sql<string[]>`badges`,
-    })
-    .where('id', '=', id)
-    .execute();
-}
-
 export async function findUsersByIds(db: Db, ids: string[]): Promise<UserRow[]> {
   if (ids.length === 0) return [];
   return db.selectFrom('users').selectAll().where('id', 'in', ids).execute();

@@ -36,13 +36,17 @@ export async function enqueueWebhookMessage(db: Db, msg: { id: string; type: Web
 /**
  * enqueueWebhookMessage for several messages (a grant's entries, a batch of users, progress's
  * hand-over) in one statement: one array parameter per column, each message fanned out to the
- * endpoints subscribed to its type; ids stored before add nothing. Returns how many were new.
+ * endpoints subscribed to its type; ids stored before add nothing. Returns how many were new, and
+ * how many deliveries they made (none when no live endpoint wants them: the relay has nothing to send).
  */
-export async function enqueueWebhookMessages(db: Db, msgs: ReadonlyArray<{ id: string; type: WebhookEventType; data: unknown; at?: Date }>): Promise<number> {
-  if (msgs.length === 0) return 0;
+export async function enqueueWebhookMessages(
+  db: Db,
+  msgs: ReadonlyArray<{ id: string; type: WebhookEventType; data: unknown; at?: Date }>,
+): Promise<{ stored: number; deliveries: number }> {
+  if (msgs.length === 0) return { stored: 0, deliveries: 0 };
   const now = new Date();
   const col = unnestColumns(msgs);
-  const { rows } = await sql<{ id: string }>`
+  const { rows } = await sql<{ stored: number; deliveries: number }>`
     WITH message AS (
       INSERT INTO webhook_messages (id, type, body)
       SELECT * FROM unnest(${col('uuid', (m) => m.id)}, ${col('text', (m) => m.type)}, ${col('text', (m) => webhookMessage(m.type, m.data, m.at ?? now))})
@@ -54,7 +58,7 @@ export async function enqueueWebhookMessages(db: Db, msgs: ReadonlyArray<{ id: s
       WHERE e.deleted_at IS NULL AND e.enabled
       RETURNING id
     )
-    SELECT id FROM message
+    SELECT (SELECT count(*) FROM message)::int AS stored, (SELECT count(*) FROM fanned)::int AS deliveries
   `.execute(db);
-  return rows.length;
+  return rows[0] ?? { stored: 0, deliveries: 0 };
 }

@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { ApiKeyVerifyRequest, ApiKeyVerifyResponse, AppError, errorResponses, requireInternal, type App } from '@questline/platform';
 import {
+  GrantBatchRequest,
+  GrantBatchResponse,
   GrantRequest,
   GrantResponse,
   InternalUser,
@@ -13,7 +15,7 @@ import type { AuthDependencies } from '../context.js';
 import { toInternalUser } from '../domain/users.js';
 import { lookupApiKey } from '../use-cases/api-keys.use-case.js';
 import { resolveExternalUsers } from '../use-cases/external-users.use-case.js';
-import { applyQuestGrant } from '../use-cases/grants.use-case.js';
+import { applyQuestGrant, applyQuestGrants } from '../use-cases/grants.use-case.js';
 import { findUser } from '../use-cases/users.use-case.js';
 import { acceptProgressMessages } from '../use-cases/webhook-messages.use-case.js';
 
@@ -55,6 +57,31 @@ export function registerInternalRoutes(app: App, deps: Pick<AuthDependencies, 'c
       // Its own code, so that the relay can tell "this user does not exist" from a route missing.
       if (outcome.kind === 'user_not_found') throw new AppError('UNKNOWN_USER', 'no such user');
       return reply.code(outcome.kind === 'paid' ? 201 : 200).send({ duplicate: outcome.kind === 'duplicate', entryIds: outcome.entryIds });
+    },
+  );
+
+  // Progress's grant relay: its claimed rows in one request and one transaction here. An unknown
+  // user is that item's answer (the relay dead-letters that row only); a bad item is a 400 for all.
+  app.post(
+    '/internal/grants/batch',
+    {
+      preValidation,
+      schema: {
+        hide: true,
+        body: GrantBatchRequest,
+        response: { 200: GrantBatchResponse, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED') },
+      },
+    },
+    async (request) => {
+      const { grants } = request.body;
+      const outcomes = await applyQuestGrants(ctx, grants);
+      return {
+        results: outcomes.map((outcome, i) => ({
+          idempotencyKey: grants[i]!.idempotencyKey,
+          status: outcome.kind === 'user_not_found' ? ('unknown_user' as const) : outcome.kind === 'paid' ? ('applied' as const) : ('duplicate' as const),
+          entryIds: outcome.kind === 'user_not_found' ? [] : outcome.entryIds,
+        })),
+      };
     },
   );
 

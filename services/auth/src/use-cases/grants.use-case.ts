@@ -2,12 +2,12 @@ import type { GrantRequest } from '@questline/contracts';
 import { actorOf, type Principal } from '@questline/platform';
 import type { AuthContext } from './auth-context.js';
 import { insertAudit } from '../db/audit.repository.js';
-import { addToBalance, entriesOfGrant, findGrantByKey, insertGrant, insertLedgerEntries } from '../db/ledger.repository.js';
+import { findGrantsByKeys, lockUsers, payGrants } from '../db/grant-batches.repository.js';
 import type { LedgerEntryRow } from '../db/schema.js';
-import { addXpAndBadge, lockUser } from '../db/users.repository.js';
 import { enqueueWebhookMessages } from '../db/webhook-messages.repository.js';
 import { ledgerMessages } from '../domain/webhook-events.js';
 import { entriesWritten } from '../domain/user-changes.js';
+import { lockOrder, slotGrants } from '../domain/grant-batches.js';
 import { adminGrantKey, grantRequestHash, toLedgerEntryView, type GrantInput, type LedgerEntryView } from '../domain/grants.js';
 
 export type GrantOutcome =
@@ -15,72 +15,92 @@ export type GrantOutcome =
   | { kind: 'duplicate'; entries: LedgerEntryRow[]; sameRequest: boolean }
   | { kind: 'user_not_found' };
 
+/** One grant: a batch of one, so that a single grant and a batch pay by the same code. */
+export async function applyGrant(ctx: AuthContext, input: GrantInput): Promise<GrantOutcome> {
+  const [outcome] = await applyGrants(ctx, [input]);
+  if (!outcome) throw new Error('a batch of one grant gave no outcome');
+  return outcome;
+}
+
 /**
- * Pays a grant exactly once per idempotency key. The user row is locked first, then the key is
- * claimed with INSERT ... ON CONFLICT DO NOTHING: a concurrent identical grant blocks until this
- * one commits and then reads the existing entries instead of paying again.
+ * Pays grants exactly once per idempotency key, in one transaction whatever their number: the
+ * users' rows are locked first, in id order (domain/grant-batches.ts), then the keys are claimed
+ * with one INSERT ... ON CONFLICT DO NOTHING. A concurrent grant of the same key (same user, so it
+ * waits on the user's lock) finds the key claimed and reads the existing entries instead of paying
+ * again; a key twice inside the batch pays at its first occurrence. Keys, entries, balances (one
+ * upsert per user and currency) and XP and badges are written in one statement, reward.granted
+ * messages in another, audits of the paying grants after them, all committed with the payment.
  *
  * A banned user's grants are still paid: rewards they earned before the ban (or that were in
  * flight from progress) are theirs, balances stay intact per the API contract, and refusing
  * would make progress's relay retry the grant forever.
  */
-export async function applyGrant(ctx: AuthContext, input: GrantInput): Promise<GrantOutcome> {
-  const hash = grantRequestHash(input);
-  const outcome = await ctx.db.transaction().execute(async (trx): Promise<GrantOutcome> => {
-    const user = await lockUser(trx, input.userId);
-    if (!user) return { kind: 'user_not_found' };
-    const grantId = await insertGrant(trx, {
-      idempotencyKey: input.idempotencyKey,
-      userId: input.userId,
-      requestHash: hash,
-      xp: input.xp,
-      badge: input.badge,
-      grantedBy: input.grantedBy,
-      actor: input.actor,
-    });
-    if (!grantId) {
-      const existing = await findGrantByKey(trx, input.idempotencyKey);
-      if (!existing) throw new Error(`grant ${input.idempotencyKey} conflicted but cannot be read`);
-      return { kind: 'duplicate', entries: await entriesOfGrant(trx, existing.id), sameRequest: existing.request_hash === hash };
-    }
-    const entries = await insertLedgerEntries(
+export async function applyGrants(ctx: AuthContext, inputs: readonly GrantInput[]): Promise<GrantOutcome[]> {
+  const hashes = inputs.map(grantRequestHash);
+  let deliveries = 0;
+  const outcomes = await ctx.db.transaction().execute(async (trx): Promise<GrantOutcome[]> => {
+    const users = new Map((await lockUsers(trx, lockOrder(inputs.map((g) => g.userId)))).map((u) => [u.id, u]));
+    const slots = slotGrants(inputs, new Set(users.keys()));
+    const candidates = inputs.flatMap((g, i) => (slots[i]!.kind === 'candidate' ? [{ g, i }] : []));
+    // Sorted keys: concurrent claims of overlapping keys take the index's entries in one order.
+    const sorted = [...candidates].sort((a, b) => (a.g.idempotencyKey < b.g.idempotencyKey ? -1 : 1));
+    const { claimed, entries: written } = await payGrants(
       trx,
-      { id: grantId, userId: input.userId, idempotencyKey: input.idempotencyKey, reason: input.reason, source: input.source },
-      input.items,
+      sorted.map(({ g, i }) => ({ idempotencyKey: g.idempotencyKey, userId: g.userId, requestHash: hashes[i]!, xp: g.xp, badge: g.badge, grantedBy: g.grantedBy, actor: g.actor })),
+      sorted.flatMap(({ g }) => g.items.map((item, position) => ({ idempotencyKey: g.idempotencyKey, currency: item.currency, amount: item.amount, reason: g.reason, source: g.source, position }))),
     );
-    for (const item of input.items) await addToBalance(trx, input.userId, item.currency, item.amount);
-    await addXpAndBadge(trx, input.userId, input.xp, input.badge);
-    // reward.granted per entry, committed with the payment (a duplicate key above writes none).
-    await enqueueWebhookMessages(trx, ledgerMessages(user, entries));
+    const paying = candidates.filter(({ g }) => claimed.has(g.idempotencyKey));
+    const existing = await findGrantsByKeys(
+      trx,
+      candidates.filter(({ g }) => !claimed.has(g.idempotencyKey)).map(({ g }) => g.idempotencyKey),
+    );
+    const entriesOf = new Map<string, LedgerEntryRow[]>();
+    for (const entry of written) entriesOf.set(entry.grant_id, [...(entriesOf.get(entry.grant_id) ?? []), entry]);
+    const paidEntries = (key: string) => (entriesOf.get(claimed.get(key)!) ?? []).sort((a, b) => a.position - b.position);
+    // reward.granted per entry, committed with the payment (a key paid before writes none).
+    ({ deliveries } = await enqueueWebhookMessages(trx, paying.flatMap(({ g }) => ledgerMessages(users.get(g.userId)!, paidEntries(g.idempotencyKey)))));
     // Grants somebody ordered are audited with the payment; quest rewards are their own record.
-    if (input.actor) {
+    for (const { g } of paying) {
+      if (!g.actor) continue;
       await insertAudit(trx, {
-        actorId: input.actor,
+        actorId: g.actor,
         action: 'wallet.granted',
         entity: 'wallet',
-        entityKey: input.userId,
-        details: { entryIds: entries.map((e) => e.id), items: input.items, reason: input.reason, idempotencyKey: input.idempotencyKey },
+        entityKey: g.userId,
+        details: { entryIds: paidEntries(g.idempotencyKey).map((e) => e.id), items: g.items, reason: g.reason, idempotencyKey: g.idempotencyKey },
       });
     }
-    return { kind: 'paid', entries };
+    const result: GrantOutcome[] = slots.map((slot, i): GrantOutcome => {
+      if (slot.kind === 'unknown_user') return { kind: 'user_not_found' };
+      const key = inputs[i]!.idempotencyKey;
+      if (slot.kind === 'candidate' && claimed.has(key)) return { kind: 'paid', entries: paidEntries(key) };
+      const first = slot.kind === 'repeat' ? slot.of : i;
+      const before = existing.get(key);
+      if (before) return { kind: 'duplicate', entries: before.entries, sameRequest: before.requestHash === hashes[i] };
+      if (!claimed.has(key)) throw new Error(`grant ${key} conflicted but cannot be read`);
+      return { kind: 'duplicate', entries: paidEntries(key), sameRequest: hashes[first] === hashes[i] };
+    });
+    return result;
   });
-  if (outcome.kind === 'paid') {
+  const changed = new Map<string, string[]>();
+  for (const [i, outcome] of outcomes.entries()) {
+    if (outcome.kind !== 'paid') continue;
+    const input = inputs[i]!;
     ctx.recordGrant(input.source.type);
-    ctx.publishChange(entriesWritten(input.userId, outcome.entries.map((e) => e.id)));
-    // Its reward.granted messages are committed: the webhook relay need not wait for its poll.
-    ctx.nudge('webhook');
+    changed.set(input.userId, [...(changed.get(input.userId) ?? []), ...outcome.entries.map((e) => e.id)]);
   }
-  return outcome;
+  for (const [userId, ids] of changed) ctx.publishChange(entriesWritten(userId, ids));
+  // Their reward.granted deliveries are committed: the webhook relay need not wait for its poll
+  // (with no endpoint subscribed there are none, and a pass of its lanes would find nothing).
+  if (deliveries > 0) ctx.nudge('webhook');
+  return outcomes;
 }
 
 export type QuestGrantOutcome = { kind: 'paid' | 'duplicate'; entryIds: string[] } | { kind: 'user_not_found' };
 
-/**
- * A reward progress sends (POST /internal/grants). The key alone decides: progress may retry with
- * a reward definition that changed meanwhile, and what was paid the first time stands.
- */
-export async function applyQuestGrant(ctx: AuthContext, request: GrantRequest): Promise<QuestGrantOutcome> {
-  const outcome = await applyGrant(ctx, {
+/** A reward as progress sends it: no actor, no audit (the quest is its record). */
+function questGrantInput(request: GrantRequest): GrantInput {
+  return {
     userId: request.userId,
     idempotencyKey: request.idempotencyKey,
     items: request.items,
@@ -90,9 +110,25 @@ export async function applyQuestGrant(ctx: AuthContext, request: GrantRequest): 
     source: request.source,
     grantedBy: null,
     actor: null,
-  });
+  };
+}
+
+function questOutcome(outcome: GrantOutcome): QuestGrantOutcome {
   if (outcome.kind === 'user_not_found') return outcome;
   return { kind: outcome.kind, entryIds: outcome.entries.map((e) => e.id) };
+}
+
+/**
+ * A reward progress sends (POST /internal/grants). The key alone decides: progress may retry with
+ * a reward definition that changed meanwhile, and what was paid the first time stands.
+ */
+export async function applyQuestGrant(ctx: AuthContext, request: GrantRequest): Promise<QuestGrantOutcome> {
+  return questOutcome(await applyGrant(ctx, questGrantInput(request)));
+}
+
+/** Rewards progress sends together (POST /internal/grants/batch): one transaction, one outcome per request. */
+export async function applyQuestGrants(ctx: AuthContext, requests: readonly GrantRequest[]): Promise<QuestGrantOutcome[]> {
+  return (await applyGrants(ctx, requests.map(questGrantInput))).map(questOutcome);
 }
 
 export interface AdminGrantRequest {

@@ -10,7 +10,7 @@ import { enqueueWebhookMessages } from '../db/webhook-messages.repository.js';
  * messages stored by an earlier delivery of it add nothing. Returns how many were new.
  */
 export async function acceptProgressMessages(ctx: AuthContext, messages: readonly ProgressWebhookMessage[]): Promise<number> {
-  const stored = await ctx.db.transaction().execute(async (trx) => {
+  const { stored, deliveries } = await ctx.db.transaction().execute(async (trx) => {
     const users = await findUsersByIds(trx, [...new Set(messages.map((m) => m.data.userId))]);
     const externalIds = new Map(users.map((u) => [u.id, u.external_id]));
     return enqueueWebhookMessages(
@@ -21,6 +21,7 @@ export async function acceptProgressMessages(ctx: AuthContext, messages: readonl
       }),
     );
   });
-  if (stored > 0) ctx.nudge('webhook');
+  // Only deliveries give the relay work: a message no endpoint wants is not worth a pass of its lanes.
+  if (deliveries > 0) ctx.nudge('webhook');
   return stored;
 }

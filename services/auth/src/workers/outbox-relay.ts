@@ -4,7 +4,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import {
   createOutboxRelay as createPlatformRelay,
   delivered,
-  eachLimited,
   deadLetter,
   outcomeOfAnswer,
   retryLater,
@@ -21,8 +20,6 @@ import { OUTBOX_BACKOFF } from '../domain/retry.js';
 import { toProfileUpdate } from '../domain/profiles.js';
 
 export const OUTBOX_BATCH = 100;
-/** Profile updates go one user per request; this many are in flight at once. */
-const PROFILE_CONCURRENCY = 8;
 /**
  * A nudge waits this long before delivering, so that the commits of a busy moment leave in one
  * batch (one request for many logins) rather than one each.
@@ -91,40 +88,28 @@ async function deliverLogins(progress: ServiceClient, log: FastifyBaseLogger, ro
 }
 
 /**
- * Profile rows as the user's current profile (POST /internal/users/:id/profile; progress keeps the
- * highest version, so a redelivery or a late one is harmless), one request per user.
+ * Profile rows as their users' current profiles, all in one POST /internal/users/profiles (progress
+ * keeps the highest version of each, so a redelivery or a late one is harmless). A user auth no
+ * longer has is settled: there is nothing to tell.
  */
-async function deliverProfiles(
-  db: Kysely<AuthDatabase>,
-  progress: ServiceClient,
-  rows: OutboxRow[],
-  { signal }: DeliveryContext,
-): Promise<Array<DeliveryOutcome | undefined>> {
-  const byUser = new Map<string, number[]>();
-  for (const [i, row] of rows.entries()) byUser.set(row.user_id, [...(byUser.get(row.user_id) ?? []), i]);
-  // The user's state now, not at the time of the row: newer is what progress wants anyway.
-  const users = new Map((await findUsersByIds(db, [...byUser.keys()])).map((u) => [u.id, u]));
-  const outcomes = new Array<DeliveryOutcome | undefined>(rows.length);
-  await eachLimited([...byUser], PROFILE_CONCURRENCY, async ([userId, indexes]) => {
-    // Past half the lease, the rest is released for the next pass rather than sent late.
-    if (signal.aborted) return;
-    const user = users.get(userId);
-    let outcome: DeliveryOutcome = delivered;
-    if (user) {
-      try {
-        const { status, body: response } = await progress.request('POST', `/internal/users/${userId}/profile`, {
-          body: toProfileUpdate(user),
-          requestId: `profile-relay-${randomUUID()}`,
-        });
-        // Never final: a profile may carry a ban, and progress keeps only the newest version anyway.
-        outcome = outcomeOfAnswer(status, response);
-      } catch (err) {
-        outcome = retryLater((err as Error).message);
-      }
-    }
-    for (const i of indexes) outcomes[i] = outcome;
-  });
-  return outcomes;
+async function deliverProfiles(db: Kysely<AuthDatabase>, progress: ServiceClient, rows: OutboxRow[], { signal }: DeliveryContext): Promise<Array<DeliveryOutcome | undefined>> {
+  // The users' state now, not at the time of the row: newer is what progress wants anyway.
+  const users = await findUsersByIds(db, [...new Set(rows.map((r) => r.user_id))]);
+  if (users.length === 0) return rows.map(() => delivered);
+  // Past half the lease the rows are released for the next pass rather than sent late.
+  if (signal.aborted) return rows.map(() => undefined);
+  let outcome: DeliveryOutcome;
+  try {
+    const { status, body: response } = await progress.request('POST', '/internal/users/profiles', {
+      body: { profiles: users.map(toProfileUpdate) },
+      requestId: `profile-relay-${randomUUID()}`,
+    });
+    // Never final: a profile may carry a ban, and progress keeps only the newest version anyway.
+    outcome = outcomeOfAnswer(status, response);
+  } catch (err) {
+    outcome = retryLater((err as Error).message);
+  }
+  return rows.map(() => outcome);
 }
 
 /**

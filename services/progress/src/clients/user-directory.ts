@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ResolveExternalUsersRequest, UserProfileUpdate } from '@questline/contracts';
 import { createBatchLoader, keyedSingleFlight, UpstreamError, type ServiceClient } from '@questline/platform';
 import type { ProgressDatabase } from '../db/schema.js';
-import { getProfile, getProfiles, upsertProfile, type StoredProfile } from '../db/profiles.repository.js';
+import { getProfile, getProfiles, upsertProfile, upsertProfiles, type StoredProfile } from '../db/profiles.repository.js';
 import { describeSchemaErrors, isInternalUser, isResolveExternalUsersResponse } from './upstream-schemas.js';
 
 /**
@@ -81,6 +81,11 @@ export class UserDirectory {
   /** A pushed update from auth; false when an equal or newer version is already stored. */
   update(profile: UserProfileUpdate): Promise<boolean> {
     return upsertProfile(this.db, profile);
+  }
+
+  /** Pushed updates of several users (one each), in one statement; returns those whose stored timezone moved. */
+  updateMany(profiles: readonly UserProfileUpdate[]): Promise<string[]> {
+    return upsertProfiles(this.db, profiles);
   }
 
   private async fetchAndStore(userId: string, requestId?: string): Promise<StoredProfile | null> {

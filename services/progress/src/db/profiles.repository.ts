@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { UserProfileUpdate } from '@questline/contracts';
-import type { Executor } from '@questline/platform';
+import { unnestColumns, type Executor } from '@questline/platform';
 import type { ProgressDatabase } from './schema.js';
 
 /** A user as progress knows them; version 0 = fetched once from auth, not (yet) pushed by it. */
@@ -46,4 +46,30 @@ export async function upsertProfile(ex: Executor<ProgressDatabase>, p: UserProfi
     )
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/**
+ * upsertProfile for several users (one update each) in one statement. Returns the users whose
+ * stored timezone this changed: they had a row, and the newer version carries another zone (the
+ * `before` CTE reads the rows as they were when the statement began).
+ */
+export async function upsertProfiles(ex: Executor<ProgressDatabase>, profiles: readonly UserProfileUpdate[]): Promise<string[]> {
+  if (profiles.length === 0) return [];
+  const col = unnestColumns(profiles);
+  const { rows } = await sql<{ id: string }>`
+    WITH input AS (
+      SELECT * FROM unnest(${col('uuid', (p) => p.id)}, ${col('text', (p) => p.role)}, ${col('text', (p) => p.status)}, ${col('text', (p) => p.timezone)}, ${col('bigint', (p) => p.version)})
+        AS t(id, role, status, timezone, version)
+    ), before AS (
+      SELECT p.id, p.timezone FROM user_profiles p JOIN input USING (id)
+    ), stored AS (
+      INSERT INTO user_profiles (id, role, status, timezone, version)
+      SELECT id, role, status, timezone, version FROM input ORDER BY id
+      ON CONFLICT (id) DO UPDATE SET role = excluded.role, status = excluded.status, timezone = excluded.timezone, version = excluded.version, updated_at = now()
+      WHERE user_profiles.version < excluded.version
+      RETURNING id, timezone
+    )
+    SELECT s.id FROM stored s JOIN before b ON b.id = s.id WHERE b.timezone <> s.timezone
+  `.execute(ex);
+  return rows.map((r) => r.id);
 }

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { UserProfileUpdate } from '@questline/contracts';
+import { UserProfileUpdate, UserProfileUpdates } from '@questline/contracts';
 import { AppError, errorResponses, openEventStream, requireInternal, type App } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
 import { UserIdParams } from './schemas.js';
 import { prepareProgressFeed } from '../use-cases/live-stream.use-case.js';
-import { applyProfileUpdate } from '../use-cases/update-profile.use-case.js';
+import { applyProfileUpdate, applyProfileUpdates } from '../use-cases/update-profile.use-case.js';
 
 const RefreshResponse = Type.Object({ revision: Type.String(), quests: Type.Integer() });
 
@@ -40,6 +40,23 @@ export function registerInternalRoutes(app: App, ctx: ProgressContext) {
       const profile = request.body;
       if (profile.id !== request.params.userId) throw new AppError('VALIDATION_FAILED', 'body.id must equal the user id in the path', 'id');
       await applyProfileUpdate(ctx, profile);
+      return reply.code(204).send(null);
+    },
+  );
+
+  // Auth's outbox relay sends the profile changes of one pass together: one request, one statement.
+  app.post(
+    '/internal/users/profiles',
+    {
+      preValidation: requireInternal(ctx.config.INTERNAL_TOKEN),
+      schema: {
+        hide: true,
+        body: UserProfileUpdates,
+        response: { 204: Type.Null(), ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED') },
+      },
+    },
+    async (request, reply) => {
+      await applyProfileUpdates(ctx, request.body.profiles);
       return reply.code(204).send(null);
     },
   );

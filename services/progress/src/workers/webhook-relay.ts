@@ -6,6 +6,8 @@ import type { ProgressDatabase } from '../db/schema.js';
 import { webhookOutboxStore, type PendingWebhookMessage } from '../db/webhook-outbox.repository.js';
 
 const BASE_BACKOFF_MS = 500;
+/** As the grant relay's (grant-relay.ts): a busy moment's completions leave in one request, not one pass per commit. */
+const WEBHOOK_NUDGE_DELAY_MS = 20;
 
 export type WebhookRelay = OutboxRelay;
 
@@ -42,6 +44,7 @@ export function createWebhookRelay(db: Kysely<ProgressDatabase>, auth: ServiceCl
       }
     },
     batchSize: WEBHOOK_MESSAGES_MAX,
+    nudgeDelayMs: WEBHOOK_NUDGE_DELAY_MS,
     pollMs: opts.pollMs,
     leaseMs: opts.leaseMs,
     backoff: { baseMs: BASE_BACKOFF_MS, maxMs: opts.maxBackoffMs },

@@ -39,7 +39,10 @@ export interface GrantCall {
   body: GrantRequest;
 }
 
-/** A small real auth: JWKS, GET /internal/users/:id and an idempotent POST /internal/grants that can be told to fail. */
+/**
+ * A small real auth: JWKS, GET /internal/users/:id and an idempotent POST /internal/grants (and
+ * /internal/grants/batch, the relay's: one GrantCall per grant it carries) that can be told to fail.
+ */
 export interface AuthStandIn {
   url: string;
   users: Map<string, InternalUser>;
@@ -52,7 +55,11 @@ export interface AuthStandIn {
   resolveCalls: ResolveExternalUsersRequest[];
   /** What POST /internal/api-keys/verify answers, by secret; a missing secret → 404. */
   apiKeys: Map<string, ApiKeyCaller>;
-  /** Answer the next n grant calls with this status and error code (503 UNAVAILABLE by default) before accepting again. */
+  /**
+   * Answer the next n grant calls with this status and error code (503 UNAVAILABLE by default) before
+   * accepting again. A batch counts as one call, refused whole — except UNKNOWN_USER, which a batch
+   * answers per grant (the next n grants it carries).
+   */
   failNextGrants(n: number, status?: number, code?: string): void;
   /** Runs while a grant request is being answered (before anything is paid), to look at the caller's side. */
   whileGranting(hook: ((grant: GrantRequest) => Promise<void>) | undefined): void;
@@ -120,6 +127,27 @@ export async function startAuthStandIn(): Promise<AuthStandIn> {
         if (webhookFailures > 0) webhookFailures--;
         webhookCalls.push({ status, body });
         return status === 200 ? send(res, 200, { stored: body.messages.length }) : send(res, status, { error: { code: 'UNAVAILABLE' } });
+      }
+      if (req.method === 'POST' && url === '/internal/grants/batch') {
+        const { grants } = JSON.parse(raw) as { grants: GrantRequest[] };
+        for (const grant of grants) await duringGrant?.(grant);
+        if (failures.left > 0 && failures.code !== 'UNKNOWN_USER') {
+          failures.left--;
+          for (const grant of grants) grantCalls.push({ status: failures.status, body: grant });
+          return send(res, failures.status, { error: { code: failures.code } });
+        }
+        const results = grants.map((grant) => {
+          if (failures.left > 0) {
+            failures.left--;
+            grantCalls.push({ status: failures.status, body: grant });
+            return { idempotencyKey: grant.idempotencyKey, status: 'unknown_user', entryIds: [] };
+          }
+          const duplicate = paidKeys.has(grant.idempotencyKey);
+          paidKeys.add(grant.idempotencyKey);
+          grantCalls.push({ status: duplicate ? 200 : 201, body: grant });
+          return { idempotencyKey: grant.idempotencyKey, status: duplicate ? 'duplicate' : 'applied', entryIds: [randomUUID()] };
+        });
+        return send(res, 200, { results });
       }
       if (req.method === 'POST' && url === '/internal/grants') {
         const body = JSON.parse(raw) as GrantRequest;
