@@ -62,6 +62,7 @@ export function buildGatewayContext(config: Config, app: Pick<App, 'log'>, metri
     const target: UpstreamTarget = {
       name,
       timeoutMs: timeouts[name],
+      internalToken: config.INTERNAL_TOKEN,
       failures,
       rejections,
       breaker: new CircuitBreaker({
