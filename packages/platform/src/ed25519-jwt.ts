@@ -112,15 +112,16 @@ export interface PublicJwk {
   use?: unknown;
 }
 
-/**
- * The Ed25519 signing keys of a JWKS by kid, each imported once. Keys of another type, use or
- * algorithm are left out (they could never verify an EdDSA token); a JWKS that is not one throws,
- * so a broken answer never replaces a good key set. `previous` lends its KeyObjects to unchanged
- * keys (same kid and x), so a verification remembered against a key stays valid across refreshes
- * for as long as that key is still published.
- */
+/** The `x` each imported key was made from: how an unchanged key is told from a replaced one. */
 const publishedX = new WeakMap<KeyObject, string>();
 
+/**
+ * The Ed25519 signing keys of a JWKS by kid, each imported once. Keys of another type, use or
+ * algorithm, or that do not import, are left out (they could never verify an EdDSA token); a JWKS
+ * that is not one throws, so a broken answer never replaces a good key set. `previous` lends its
+ * KeyObjects to unchanged keys (same kid and x), so a verification remembered against a key stays
+ * valid across refreshes for as long as that key is still published.
+ */
 export function importKeySet(jwks: unknown, previous?: ReadonlyMap<string, KeyObject>): Map<string, KeyObject> {
   const keys = (jwks as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys)) throw new Error('not a JWKS: no keys array');
@@ -137,7 +138,13 @@ export function importKeySet(jwks: unknown, previous?: ReadonlyMap<string, KeyOb
       out.set(kid, known);
       continue;
     }
-    const key = createPublicKey({ key: { kty, crv, x }, format: 'jwk' });
+    let key: KeyObject;
+    try {
+      key = createPublicKey({ key: { kty, crv, x }, format: 'jwk' });
+    } catch {
+      // One broken key must not cost the others: its kid is refused as unknown, the rest verify.
+      continue;
+    }
     publishedX.set(key, x);
     out.set(kid, key);
   }

@@ -128,7 +128,7 @@ describe('Ed25519 access tokens through node:crypto', () => {
 });
 
 describe('key sets', () => {
-  test('only Ed25519 signing keys are imported; a repeated kid names no key', async () => {
+  test('only Ed25519 signing keys are imported, a broken one skipped; a repeated kid names no key', async () => {
     const set = importKeySet({
       keys: [
         jwk,
@@ -136,6 +136,7 @@ describe('key sets', () => {
         { kty: 'RSA', kid: 'rsa', n: 'AQAB', e: 'AQAB' },
         { ...jwk, kid: 'twice' },
         { ...jwk, kid: 'twice' },
+        { ...jwk, kid: 'broken', x: 'AAAA' },
       ],
     });
     assert.deepEqual([...set.keys()], ['k1']);

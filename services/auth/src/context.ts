@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { createLocalJWKSet } from 'jose';
 import type { Kysely } from 'kysely';
 import type { Counter } from 'prom-client';
 import {

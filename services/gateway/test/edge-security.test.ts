@@ -5,12 +5,12 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { IDENTITY_HEADER, signIdentity, verifyIdentity, type App } from '@questline/platform';
+import { IDENTITY_HEADER, signIdentity, verifyIdentity } from '@questline/platform';
 import { rawRequest } from './support/raw-http.js';
 import { startGateway, startUpstreams, type Upstreams } from './support/upstreams.js';
 
 let up: Upstreams;
-let gw: { app: App; url: string };
+let gw: Awaited<ReturnType<typeof startGateway>>;
 const userId = randomUUID();
 const adminId = randomUUID();
 let playerToken: string;
