@@ -1,12 +1,15 @@
 /**
  * What an access token is still worth, end to end through the gateway with the four real services:
  * a demoted or banned admin's still-valid token loses admin rights at progress and catalog within
- * seconds (the owning services decide on the live role and status); and while auth is down, tokens
- * it issued before keep working, because every verifier holds auth's JWKS in memory.
+ * seconds (the owning services decide on the live role and status); the gateway verifies a token
+ * once and the services trust its signed identity assertion, which no one else can make them
+ * accept; and while auth is down, tokens it issued before keep working, because every verifier
+ * holds auth's JWKS in memory.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { IDENTITY_HEADER, signIdentity, type AssertedCaller } from '@questline/platform';
 import { apiClient, eventually, playerAccounts, startTestStack, type ApiCall, type TestStack } from '@questline/testkit';
 
 const PASSWORD = 'correct-horse-battery';
@@ -88,6 +91,62 @@ describe('a demoted or banned admin, with the admin token issued before', () => 
       assert.equal(daily.completions, 0, 'no refused event was applied');
     });
   }
+});
+
+describe('the identity assertion of the gateway', () => {
+  const asPlayer = (id: string): AssertedCaller => ({ kind: 'user', user: { id, role: 'player', status: 'active', timezone: 'UTC' } });
+  const assertion = (secret: string, path: string, requestId: string, caller: AssertedCaller) => ({
+    'x-request-id': requestId,
+    [IDENTITY_HEADER]: signIdentity(secret, { method: 'GET', path, requestId }, caller),
+  });
+
+  test('progress, catalog and auth accept the caller the gateway asserts; a forged or misdirected assertion is 401 even beside a good token', async () => {
+    const userId = await signup('assert-player');
+    const token = await login('assert-player');
+    // Through the gateway: verified there once, trusted by the owning services.
+    for (const path of ['/api/v1/me/quests', '/api/v1/me', '/api/v1/me/ledger']) {
+      const res = await api('GET', path, { token });
+      assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
+    }
+    const progress = apiClient(stack.urls.progress);
+    const rid = randomUUID();
+    // Called directly with a genuine assertion and no token at all: the assertion alone is the credential.
+    const genuine = await progress('GET', '/api/v1/me/quests', { headers: assertion(stack.internalToken, '/api/v1/me/quests', rid, asPlayer(userId)) });
+    assert.equal(genuine.status, 200, JSON.stringify(genuine.body));
+    assert.ok(genuine.body.items.some((i: { quest: { key: string } }) => i.quest.key === 'daily-login'));
+
+    const direct = {
+      progress: [progress, '/api/v1/me/quests'],
+      auth: [apiClient(stack.urls.auth), '/api/v1/me'],
+      catalog: [apiClient(stack.urls.catalog), '/api/v1/quests'],
+    } as const;
+    for (const [service, [call, path]] of Object.entries(direct)) {
+      const forged = assertion('a-guessed-credential', path, rid, asPlayer(userId));
+      assert.equal(verdict(await call('GET', path, { token, headers: forged })), '401 UNAUTHENTICATED', `${service}: forged`);
+      const elsewhere = assertion(stack.internalToken, '/api/v1/somewhere-else', rid, asPlayer(userId));
+      assert.equal(verdict(await call('GET', path, { token, headers: elsewhere })), '401 UNAUTHENTICATED', `${service}: for another path`);
+      // The same call without the bad header is fine: the token is good.
+      assert.equal((await call('GET', path, { token })).status, 200, `${service}: direct with the token`);
+    }
+  });
+
+  test('a client cannot send its own assertion through the gateway; a banned player stays refused', async () => {
+    const userId = await signup('assert-victim');
+    const playerId = await signup('assert-banned');
+    const token = await login('assert-banned');
+    const rid = randomUUID();
+    // Even one signed with the real credential (as if it had leaked): the gateway replaces it.
+    const asVictim = assertion(stack.internalToken, '/api/v1/me', rid, asPlayer(userId));
+    const me = await api('GET', '/api/v1/me', { token, headers: asVictim });
+    assert.equal(me.status, 200, JSON.stringify(me.body));
+    assert.equal(me.body.user.id, playerId, 'the caller of the token, not the one the client asserted');
+    assert.equal(verdict(await api('GET', '/api/v1/me', { headers: asVictim })), '401 UNAUTHENTICATED', 'no token: refused at the edge');
+
+    await patchUser(playerId, { status: 'banned' });
+    // The token still says active: auth refuses at once, progress as soon as it hears of the ban.
+    assert.equal(verdict(await api('GET', '/api/v1/me', { token })), '403 USER_BANNED');
+    await eventually(async () => verdict(await api('GET', '/api/v1/me/quests', { token })) === '403 USER_BANNED', 15_000, 'progress to refuse the banned player');
+  });
 });
 
 describe('auth down', () => {

@@ -262,6 +262,8 @@ async function main() {
       batch: await rewardLag(sys.databases.progress, sys.databases.auth, batchFrom, batchTo, autoClaimKeys),
     };
     if (ONLY.length > 0) {
+      // The CPU per request of each service, which the report would show: what --only compares.
+      for (const r of results) log(`CPU µs/request ${r.name}: ${Object.entries(r.cpuPerRequest).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
       process.stdout.write(`reward lag: ${JSON.stringify(lag)}\n`);
       if (stream) process.stdout.write(`live stream: ${JSON.stringify(stream, null, 2)}\n`);
       if (paying) process.stdout.write(`paying events: ${JSON.stringify(paying)}\n`);

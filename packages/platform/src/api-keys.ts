@@ -54,7 +54,9 @@ export const ApiKeyVerifyResponse = Type.Object({ apiKey: ApiKeyCaller });
 export interface KeyCacheOptions {
   /**
    * How long a verdict (valid or not) is trusted. api.md: a revoked key is refused everywhere
-   * within 5 s; every hop checks on its own, so the bound is this TTL plus one request, not a sum.
+   * within 5 s; every hop that sees the secret checks it on its own (a service behind the gateway
+   * acts on the gateway's assertion of its fresh verdict), so the bound is this TTL plus one
+   * request, not a sum.
    */
   ttlMs?: number;
   maxEntries?: number;

@@ -9,6 +9,7 @@ import { installBodyHandling } from './body.js';
 import { createMetrics, installHttpMetrics, type Metrics } from './metrics.js';
 import { requestIdFrom } from './request-id.js';
 import { requireInternal } from './internal.js';
+import { installIdentityAssertions } from './identity-assertion.js';
 import { installDrainBehaviour, isDraining } from './drain.js';
 import { installEventStreams } from './event-stream.js';
 import { trustProxyOption } from './trust-proxy.js';
@@ -53,7 +54,7 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
     logger: {
       level: opts.logLevel ?? 'info',
       base: { service: opts.service },
-      redact: ['req.headers.authorization', 'req.headers["x-questline-signature"]'],
+      redact: ['req.headers.authorization', 'req.headers["x-questline-signature"]', 'req.headers["x-questline-identity"]'],
     },
     genReqId: requestIdFrom,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
@@ -86,6 +87,9 @@ export async function createApp(opts: AppOptions): Promise<AppParts> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Behind the gateway: the caller it verified arrives signed with the internal credential, and
+  // is trusted instead of a second token check (the gateway, without a token of its own, never does).
+  if (opts.internalToken !== undefined) installIdentityAssertions(app, opts.internalToken);
 
   await app.register(swagger, {
     openapi: {

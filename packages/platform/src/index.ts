@@ -7,6 +7,8 @@ export * from './migrate.js';
 export * from './auth.js';
 export * from './api-keys.js';
 export * from './jwks-source.js';
+export * from './ed25519-jwt.js';
+export * from './identity-assertion.js';
 export * from './internal.js';
 export * from './http-client.js';
 export * from './lifecycle.js';

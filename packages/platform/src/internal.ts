@@ -15,8 +15,11 @@ export const INTERNAL_HEADERS = {
   signature: 'x-questline-signature',
 } as const;
 
-/** Headers a client must not be able to send through the gateway. */
-export const INTERNAL_HEADER_NAMES: string[] = Object.values(INTERNAL_HEADERS);
+/**
+ * Headers a client must not be able to send through the gateway: the internal signature, and the
+ * identity assertion (identity-assertion.ts; the same name, not imported, to keep this file a leaf).
+ */
+export const INTERNAL_HEADER_NAMES: string[] = [...Object.values(INTERNAL_HEADERS), 'x-questline-identity'];
 
 const MAX_SKEW_MS = 60_000;
 

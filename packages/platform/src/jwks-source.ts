@@ -1,6 +1,7 @@
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import type { KeyObject } from 'node:crypto';
 import { singleFlight } from './single-flight.js';
 import { backoffMs } from './backoff.js';
+import { importKeySet, TokenRejected } from './ed25519-jwt.js';
 
 /**
  * No key set is held yet and the JWKS cannot be fetched now: a token cannot be checked at all,
@@ -25,16 +26,41 @@ export interface JwksSourceOptions {
   log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
 }
 
-export interface JwksSource {
-  /** For jwtVerify. Never waits for a fetch when it holds a key for the token's kid. */
-  getKey: JWTVerifyGetKey;
+/** Where createTokenVerifier finds the public key of a token's kid. */
+export interface TokenKeys {
+  /**
+   * The key of `kid`. Never waits for a fetch when it holds that kid; an unknown kid is
+   * TokenRejected (a bad token), no key set at all KeysUnavailableError (an outage).
+   */
+  resolve(kid: string): Promise<KeyObject>;
+  /**
+   * The key held now for `kid`, without fetching: a remembered verification is trusted only while
+   * this is still the very key it was checked with, so a retired key ends its tokens' memory too.
+   */
+  held(kid: string): KeyObject | undefined;
+}
+
+export interface JwksSource extends TokenKeys {
   /** Fetches now (or joins the fetch in flight); true when a fresh key set is held. */
   refresh(): Promise<boolean>;
   /** Stops the background refresh. */
   close(): void;
 }
 
-type LocalKeys = ReturnType<typeof createLocalJWKSet>;
+type LocalKeys = Map<string, KeyObject>;
+
+/** A fixed key set (auth's own published keys): each key imported once. */
+export function localKeySet(jwks: unknown): TokenKeys {
+  const keys = importKeySet(jwks);
+  return {
+    resolve: async (kid) => {
+      const key = keys.get(kid);
+      if (!key) throw new TokenRejected('unknown kid');
+      return key;
+    },
+    held: (kid) => keys.get(kid),
+  };
+}
 
 /**
  * Auth's JWKS, held in memory and refreshed in the background, so that verification never waits
@@ -48,9 +74,10 @@ type LocalKeys = ReturnType<typeof createLocalJWKSet>;
  *   most one per `retryMs`) and otherwise fails with KeysUnavailableError.
  *
  * The bound on retiring a key: once no auth replica publishes it any more, the next refresh starts
- * within `refreshMs` and ends within `timeoutMs`, and a token verified just before that is
- * remembered by createTokenVerifier for up to its TTL. So a retired key's tokens are refused
- * everywhere within refreshMs + timeoutMs + the verified-token TTL = 60 + 2 + 60 s by default.
+ * within `refreshMs` and ends within `timeoutMs`. createTokenVerifier remembers a verification only
+ * while `held(kid)` still returns the key it was checked with (unchanged keys keep their KeyObject
+ * across refreshes), so the memory adds nothing: a retired key's tokens are refused everywhere
+ * within refreshMs + timeoutMs = 60 + 2 s by default.
  * The price of stale-if-error: while auth is unreachable the last key set, a retired key included,
  * stays in use (an outage must not log everyone out), so the bound holds only while auth answers.
  */
@@ -69,7 +96,7 @@ export function createJwksSource(jwksUrl: string, opts: JwksSourceOptions = {}):
     const res = await fetch(jwksUrl, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) throw new Error(`JWKS answered ${res.status}`);
     // Throws on anything that is not a key set, so a broken answer never replaces a good one.
-    return createLocalJWKSet((await res.json()) as JSONWebKeySet);
+    return importKeySet(await res.json(), keys);
   }
 
   function schedule() {
@@ -111,24 +138,22 @@ export function createJwksSource(jwksUrl: string, opts: JwksSourceOptions = {}):
     return keys;
   }
 
-  const getKey: JWTVerifyGetKey = async (header, token) => {
+  async function resolve(kid: string): Promise<KeyObject> {
     if (!keys) await fetchOnDemand(retryMs);
-    const known = held();
-    try {
-      return await known(header, token);
-    } catch (err) {
-      if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
-      // Perhaps a key published since the last refresh. If the refetch is not allowed yet or fails,
-      // the kid is unknown to the last good key set: a bad token (keys are published minutes
-      // before they sign, see the auth README), not an outage.
-      if (!(await fetchOnDemand(cooldownMs))) throw err;
-      return held()(header, token);
-    }
-  };
+    const known = held().get(kid);
+    if (known) return known;
+    // Perhaps a key published since the last refresh. If the refetch is not allowed yet or fails,
+    // the kid is unknown to the last good key set: a bad token (keys are published minutes
+    // before they sign, see the auth README), not an outage.
+    const fresh = (await fetchOnDemand(cooldownMs)) ? held().get(kid) : undefined;
+    if (!fresh) throw new TokenRejected('unknown kid');
+    return fresh;
+  }
 
   void fetchNow();
   return {
-    getKey,
+    resolve,
+    held: (kid) => keys?.get(kid),
     refresh: fetchNow,
     close() {
       closed = true;

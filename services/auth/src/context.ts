@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { createLocalJWKSet } from 'jose';
 import type { Kysely } from 'kysely';
 import type { Counter } from 'prom-client';
 import {
@@ -11,6 +10,7 @@ import {
   createOutboxRelayMetrics,
   createServiceClient,
   createTokenVerifier,
+  localKeySet,
   outboundPolicyOf,
   relayHttpTimeoutMs,
   type ChangeListener,
@@ -179,7 +179,7 @@ export function createAuthDependencies(
     accounts,
     passwords,
     signer,
-    verify: createTokenVerifier(createLocalJWKSet(signer.jwks)),
+    verify: createTokenVerifier(localKeySet(signer.jwks)),
     internalToken: config.INTERNAL_TOKEN,
     listener,
     counters,

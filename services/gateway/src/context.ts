@@ -37,8 +37,8 @@ export interface GatewayContext {
 
 export function buildGatewayContext(config: Config, app: Pick<App, 'log'>, metrics: Metrics): GatewayContext {
   // An unknown kid refetches the key set at most every 30 s (garbage kids cannot flood auth). The
-  // token check here is a fast reject only: the owning services decide on a caller's live role and
-  // status (admin routes).
+  // services behind trust this check (the identity assertion) instead of verifying again; they
+  // still decide on a caller's live role and status (admin routes).
   const verify = remoteTokenVerifier(`${config.AUTH_URL}/.well-known/jwks.json`, { log: app.log.child({ component: 'jwks' }) });
   const authClient = createServiceClient({ service: 'auth', baseUrl: config.AUTH_URL, internalToken: config.INTERNAL_TOKEN, timeoutMs: 2000 });
   const keys = remoteApiKeyVerifier(authClient);
@@ -62,6 +62,7 @@ export function buildGatewayContext(config: Config, app: Pick<App, 'log'>, metri
     const target: UpstreamTarget = {
       name,
       timeoutMs: timeouts[name],
+      internalToken: config.INTERNAL_TOKEN,
       failures,
       rejections,
       breaker: new CircuitBreaker({

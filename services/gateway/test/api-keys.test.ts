@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { NonceCache, verifyInternal, type ApiKeyCaller, type App } from '@questline/platform';
+import { IDENTITY_HEADER, NonceCache, verifyIdentity, verifyInternal, type ApiKeyCaller, type App } from '@questline/platform';
 import { json, startGateway, startUpstreams, type Upstreams } from './support/upstreams.js';
 
 const INTERNAL_TOKEN = 'test-internal-token-0123456789';
@@ -60,15 +60,17 @@ after(async () => {
 });
 
 describe('keys at the edge', () => {
-  test('a key with the route\'s scope is forwarded, Authorization included (the service checks it again)', async () => {
+  test('a key with the route\'s scope is forwarded with the key asserted, Authorization included (for direct-call parity)', async () => {
     const url = await gateway();
-    const { secret } = key('Catalog1', ['catalog:write']);
+    const { key: k, secret } = key('Catalog1', ['catalog:write']);
     const before = up.catalog.apiRequests().length;
     const res = await call(url, 'POST', '/api/v1/admin/quests', secret);
     assert.equal(res.status, 200);
     const reached = up.catalog.apiRequests().slice(before);
     assert.equal(reached.length, 1);
     assert.equal(reached[0]!.headers.authorization, `Bearer ${secret}`);
+    const target = { method: 'POST', path: '/api/v1/admin/quests', requestId: String(reached[0]!.headers['x-request-id']) };
+    assert.deepEqual(verifyIdentity(INTERNAL_TOKEN, target, String(reached[0]!.headers[IDENTITY_HEADER])), { ok: true, caller: { kind: 'key', key: k } });
   });
 
   test('a key without the scope is 403 naming it, and nothing reaches the service', async () => {

@@ -5,12 +5,12 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { App } from '@questline/platform';
+import { IDENTITY_HEADER, signIdentity, verifyIdentity } from '@questline/platform';
 import { rawRequest } from './support/raw-http.js';
 import { startGateway, startUpstreams, type Upstreams } from './support/upstreams.js';
 
 let up: Upstreams;
-let gw: { app: App; url: string };
+let gw: Awaited<ReturnType<typeof startGateway>>;
 const userId = randomUUID();
 const adminId = randomUUID();
 let playerToken: string;
@@ -140,8 +140,28 @@ describe('tokens at the edge', () => {
     assert.equal(seen['x-user-role'], 'player');
     assert.equal(seen['x-questline-signature'], undefined);
     assert.equal(seen['x-request-id'], 'edge-id-1');
-    assert.equal(seen.authorization, `Bearer ${playerToken}`, 'services verify the token again');
+    assert.equal(seen.authorization, `Bearer ${playerToken}`, 'passed on for a service that is called without an assertion');
     assert.equal(res.headers.get('x-request-id'), 'edge-id-1');
+    // The verified caller, signed with the internal credential for this very request.
+    const target = { method: 'GET', path: '/api/v1/me', requestId: 'edge-id-1' };
+    assert.deepEqual(verifyIdentity(gw.config.INTERNAL_TOKEN, target, String(seen[IDENTITY_HEADER])), {
+      ok: true,
+      caller: { kind: 'user', user: { id: userId, role: 'player', status: 'active', timezone: 'UTC' } },
+    });
+  });
+
+  test("a client's own identity assertion never reaches a service, even one signed with the right credential", async () => {
+    const target = { method: 'GET', path: '/api/v1/me', requestId: 'edge-id-2' };
+    const asAdmin = signIdentity(gw.config.INTERNAL_TOKEN, target, { kind: 'user', user: { id: adminId, role: 'admin', status: 'active', timezone: 'UTC' } });
+    // With a token: the gateway's own assertion replaces it.
+    assert.equal((await call('/api/v1/me', bearer(playerToken, { [IDENTITY_HEADER]: asAdmin, 'x-request-id': 'edge-id-2' }))).status, 200);
+    const seen = up.auth.apiRequests()[0]!.headers;
+    const verdict = verifyIdentity(gw.config.INTERNAL_TOKEN, target, String(seen[IDENTITY_HEADER]));
+    assert.ok(verdict.ok && verdict.caller.kind === 'user' && verdict.caller.user.id === userId, JSON.stringify(verdict));
+    // Without one: refused at the edge; on a public route it is dropped, nothing is asserted.
+    await assertError(await call('/api/v1/me', { headers: { [IDENTITY_HEADER]: asAdmin, 'x-request-id': 'edge-id-2' } }), 401, 'UNAUTHENTICATED');
+    await call('/api/v1/quests/q1', { headers: { [IDENTITY_HEADER]: asAdmin } });
+    assert.equal(up.catalog.apiRequests()[0]!.headers[IDENTITY_HEADER], undefined);
   });
 
   test('on a public route a bad token is dropped, a good one passed on', async () => {
@@ -152,6 +172,8 @@ describe('tokens at the edge', () => {
     assert.equal(anonymous!.headers['x-user-id'], undefined);
     assert.equal(admin!.headers.authorization, `Bearer ${adminToken}`);
     assert.equal(admin!.headers['x-user-role'], 'admin');
+    assert.equal(anonymous!.headers[IDENTITY_HEADER], undefined, 'no caller, no assertion');
+    assert.equal(typeof admin!.headers[IDENTITY_HEADER], 'string');
   });
 
   test('a client-sent X-Forwarded-For is not passed on as is', async () => {

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, errorResponses, optionalCaller, toPage, type App, type TokenVerifier } from '@questline/platform';
+import type { FastifyRequest } from 'fastify';
+import { AppError, errorResponses, optionalCallerOf, toPage, type App, type TokenVerifier } from '@questline/platform';
 import type { CatalogContext } from '../context.js';
 import type { Quest as QuestModel } from '../domain/quest.js';
 import { findQuestForCaller, listQuestsPage } from '../use-cases/catalog-reads.use-case.js';
@@ -7,8 +8,8 @@ import { decodeKeyCursor, notModified } from './http.js';
 import { NotModified, Quest, QuestKeyParams, QuestListFilters, page, pageQuery } from './schemas.js';
 
 /** Admins may look at drafts through the public route; anyone else sees published quests only. */
-async function callerIsAdmin(authorization: string | undefined, verify: TokenVerifier): Promise<boolean> {
-  return (await optionalCaller(verify, authorization))?.role === 'admin';
+async function callerIsAdmin(request: FastifyRequest, verify: TokenVerifier): Promise<boolean> {
+  return (await optionalCallerOf(request, verify))?.role === 'admin';
 }
 
 export function registerPublicQuestRoutes(app: App, deps: { ctx: CatalogContext; verify: TokenVerifier }) {
@@ -47,7 +48,7 @@ export function registerPublicQuestRoutes(app: App, deps: { ctx: CatalogContext;
     },
     async (request, reply) => {
       const { key } = request.params;
-      const lookup = await findQuestForCaller(ctx, key, () => callerIsAdmin(request.headers.authorization, verify));
+      const lookup = await findQuestForCaller(ctx, key, () => callerIsAdmin(request, verify));
       if (lookup.found === 'none') throw new AppError('NOT_FOUND', `quest ${key} not found`);
       const body = { quest: lookup.quest };
       if (lookup.found === 'published') return notModified(request, reply, body) ? reply : body;

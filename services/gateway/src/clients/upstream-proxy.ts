@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
-import { INTERNAL_HEADER_NAMES, sendError } from '@questline/platform';
+import { IDENTITY_HEADER, INTERNAL_HEADER_NAMES, sendError, signIdentity, type AssertedCaller } from '@questline/platform';
 import type { CircuitBreaker } from '../domain/circuit-breaker.js';
 import { classifyUpstreamError, retryDelay } from '../domain/upstream-failure.js';
 import type { Upstream } from '../routes/route-table.js';
@@ -12,6 +12,8 @@ export interface UpstreamTarget {
   breaker: CircuitBreaker;
   failures: Counter<string>;
   rejections: Counter<string>;
+  /** INTERNAL_TOKEN: signs the identity assertion of every request with a verified caller. */
+  internalToken: string;
 }
 
 // Identity and signature headers a client must not be able to set on our behalf, and hop-by-hop ones.
@@ -19,10 +21,20 @@ const STRIPPED = new Set([...INTERNAL_HEADER_NAMES, 'x-user-id', 'x-user-role', 
 const MAX_ERROR_BODY = 64 * 1024;
 const HOP_BY_HOP_ANSWER = ['connection', 'keep-alive', 'proxy-connection', 'upgrade'];
 
-function requestHeaders(request: FastifyRequest, headers: Record<string, unknown>) {
+function requestHeaders(request: FastifyRequest, headers: Record<string, unknown>, path: string, internalToken: string) {
   const out: Record<string, unknown> = {};
   for (const name in headers) if (!STRIPPED.has(name)) out[name] = headers[name];
-  out['x-request-id'] = String(request.id);
+  const requestId = String(request.id);
+  out['x-request-id'] = requestId;
+  // The caller verified here, for this request only (method, path, request id), so that the
+  // service need not verify the token again (identity-assertion.ts). The path is the one sent on:
+  // the edge routes canonical paths only, which the upstream URL keeps as they are.
+  const caller: AssertedCaller | undefined = request.user
+    ? { kind: 'user', user: request.user }
+    : request.apiKey
+      ? { kind: 'key', key: request.apiKey }
+      : undefined;
+  if (caller) out[IDENTITY_HEADER] = signIdentity(internalToken, { method: request.method, path, requestId }, caller);
   // The client address the edge limits counted (request.ip, per TRUST_PROXY), as the only entry:
   // the services trust the gateway's X-Forwarded-For, so a client's own entries must not reach them.
   out['x-forwarded-for'] = request.ip;
@@ -32,7 +44,8 @@ function requestHeaders(request: FastifyRequest, headers: Record<string, unknown
   } else if (!request.apiKey) {
     // Only verified tokens and keys travel on: a bad token on a public route is dropped here (the
     // services treat it as no token anyway), so no service ever sees one. A verified key goes on
-    // as it came: the service checks it again (its own cache), and acts for the key.
+    // as it came (the service acts for the key named in the assertion; called directly, it
+    // checks the key itself).
     delete out.authorization;
   }
   return out;
@@ -83,7 +96,7 @@ export function forward(request: FastifyRequest, reply: FastifyReply, target: Up
     timeout: target.timeoutMs,
     ...(body ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {}),
     retryDelay: ({ err, attempt }) => retryDelay(request.method, err, attempt),
-    rewriteRequestHeaders: (_req, headers) => requestHeaders(request, headers) as typeof headers,
+    rewriteRequestHeaders: (_req, headers) => requestHeaders(request, headers, path, target.internalToken) as typeof headers,
     // The upstream's connection management is between it and us: a draining service asks us to close
     // our connection to it, which must not close the client's connection to the gateway.
     rewriteHeaders: (headers) => {
