@@ -16,6 +16,9 @@ export async function assembleBenchmarks(): Promise<void> {
   const read = (name: string, how: string) =>
     readFile(path.join(repoRoot, 'docs/benchmarks', `${name}.md`), 'utf8').catch(() => `# ${name}\n\n_No report yet: run \`${how}\`._\n`);
   const parts = [await read('suite', 'npm run bench')];
+  // The engine issue's before/after comparison (bench/suite/compare.ts), when one was made.
+  const engine = await readFile(path.join(repoRoot, 'docs/benchmarks/engine-v2.md'), 'utf8').catch(() => null);
+  if (engine) parts.push(engine);
   for (const b of FOCUSED) parts.push(await read(b.name, b.npm));
   const header = [
     '# Questline benchmarks',

@@ -16,6 +16,28 @@ events replayed once per quest, a drain pause on SIGTERM — and stayed within t
 them (single events 837/s, \`GET /me/quests\` 1,188 req/s, batches 3,276 events/s, gateway ÷ direct
 73 % and 79 %).
 
+**Engine v2, first part (2026-12-07 17:42 and 17:52 UTC; "Engine v2: before and after" below has
+both runs side by side).** What changed: grants go from progress to auth in batches
+(\`POST /internal/grants/batch\`, one transaction and one statement of data-modifying CTEs per batch
+in auth) and profiles from auth to progress likewise; a group commit writes completions, grant
+outbox, webhook outbox and states in one statement and reads states in the statement that inserts
+the events (5 round trips, was 6 without a completion and 9 with one); concurrent events' profiles are
+read in one query; the period an instant is in is remembered per (kind, zone); nullable response
+fields are serialised without Ajv; tokens are verified with \`node:crypto\` and remembered until
+they expire, and the gateway hands services a signed identity assertion instead of the token to
+verify again. Measured: all-service CPU per single event 1,347 → 1,097 µs, per paying event
+3,950 → 1,746 µs (paying ÷ non-paying 3.17 → 1.71; auth's share 1,660 → 287 µs), per \`GET /me/quests\`
+2,290 → 1,836 µs; batches 1,686 → 2,453 events/s (auth CPU per 1,000 events 176 → 29 ms); claims
+195 → 304/s. Every ratio goal of the issue is still missed: the single-event path is still ~1.1 ms of
+Node CPU against pgbench's ~0.15 ms of PostgreSQL work per event, spent in HTTP handling in two
+processes (gateway and progress: Fastify, sockets) and the remaining round trips of each group
+commit; the issue's further directions (one row of state per user, a cached rendered list, prepared
+statements through plain \`pg\`, the million-user scale option) are not done yet. The identity
+assertion did not pay measurably on its own: with tokens remembered until their expiry, a service
+verifies each token once per lifetime, and the assertion's HMAC (sign at the gateway, verify at the
+service, ~10–40 µs) is paid on every request; it pays when tokens are seen few times each (more
+users than the 10,000-token memory) and for API keys.
+
 **API keys and player trust (2026-12-07).** v1.1 put two checks on the event path: players' events
 are judged against the declared event types (the run declares its six types player-reportable with a
 \`maxValue\`; \`login\` stays auth's), and servers may send events with an API key. The run measures
