@@ -1,13 +1,13 @@
+import { AdminList } from '../../components/admin-list';
 import { useState } from 'preact/hooks';
 import { api } from '../../api/client';
 import { useFormSubmit } from '../../lib/use-form-submit';
 import type { ApiKey } from '../../api/types';
 import { confirmAction } from '../../components/confirm-dialog';
 import { Field } from '../../components/field';
-import { LoadMore } from '../../components/load-more';
 import { usePagedList } from '../../components/paged-list';
 import { SecretOnce } from '../../components/secret-once';
-import { Async, ErrorBox, Notice } from '../../components/status';
+import { ErrorBox, Notice } from '../../components/status';
 import { formatDateTime } from '../../lib/format';
 
 /** api.md v1.1's scopes, each with what it lets a product's server do. */
@@ -135,29 +135,22 @@ export function ApiKeysPage() {
         <h2 id="keys-title">API keys</h2>
         {secret ? <SecretOnce secret={secret} what="API key" where="in your server's secret store" onDone={() => setSecret(null)} /> : null}
         {flash ? <Notice kind="success">{flash}</Notice> : null}
-        <Async state={{ ...list.first, data: list.items }} label="Loading API keys…">
-          {(items) =>
-            items.length === 0 ? (
-              <p>No keys yet. A product's server uses one to send events, manage its users and mint player sessions.</p>
-            ) : (
-              <>
-                <ul class="admin-list" aria-label="API keys">
-                  {items.map((k) => (
-                    <KeyItem
-                      key={k.id}
-                      apiKey={k}
-                      onRevoked={(text) => {
-                        setFlash(text);
-                        void list.first.reload(true);
-                      }}
-                    />
-                  ))}
-                </ul>
-                <LoadMore list={list} />
-              </>
-            )
-          }
-        </Async>
+        <AdminList
+          list={list}
+          label="API keys"
+          loading="Loading API keys…"
+          empty="No keys yet. A product's server uses one to send events, manage its users and mint player sessions."
+          row={(k) => (
+            <KeyItem
+              key={k.id}
+              apiKey={k}
+              onRevoked={(text) => {
+                setFlash(text);
+                void list.first.reload(true);
+              }}
+            />
+          )}
+        />
       </section>
       <CreateKey
         onCreated={(k, s) => {

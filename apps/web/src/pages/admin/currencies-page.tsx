@@ -1,11 +1,11 @@
+import { AdminList } from '../../components/admin-list';
 import { useState } from 'preact/hooks';
 import { api } from '../../api/client';
 import { useFormSubmit } from '../../lib/use-form-submit';
 import type { Currency } from '../../api/types';
 import { Field } from '../../components/field';
 import { usePagedList } from '../../components/paged-list';
-import { Async, ErrorBox, Notice } from '../../components/status';
-import { LoadMore } from '../../components/load-more';
+import { ErrorBox, Notice } from '../../components/status';
 import { formatDateTime } from '../../lib/format';
 
 function CreateCurrency({ onCreated }: { onCreated: (c: Currency) => void }) {
@@ -52,25 +52,22 @@ export function CurrenciesPage() {
       <section aria-labelledby="currencies-title">
         <h2 id="currencies-title">All currencies</h2>
         {flash ? <Notice kind="success">{flash}</Notice> : null}
-        <Async state={{ ...list.first, data: list.items }} label="Loading currencies…">
-          {(items) => (
-            <>
-              <ul class="admin-list" aria-label="Currencies">
-                {items.map((c) => (
-                  <li key={c.code} class="admin-item" data-currency={c.code}>
-                    <div class="admin-item-main">
-                      <h3>
-                        {c.name} <code>{c.code}</code>
-                      </h3>
-                      <p>Created {formatDateTime(c.createdAt)}</p>
-                    </div>
-                  </li>
-                ))}
-              </ul>
-              <LoadMore list={list} />
-            </>
+        <AdminList
+          list={list}
+          label="Currencies"
+          loading="Loading currencies…"
+          empty="No currencies yet."
+          row={(c) => (
+            <li key={c.code} class="admin-item" data-currency={c.code}>
+              <div class="admin-item-main">
+                <h3>
+                  {c.name} <code>{c.code}</code>
+                </h3>
+                <p>Created {formatDateTime(c.createdAt)}</p>
+              </div>
+            </li>
           )}
-        </Async>
+        />
       </section>
       <CreateCurrency
         onCreated={(c) => {

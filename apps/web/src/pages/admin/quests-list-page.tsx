@@ -1,11 +1,11 @@
+import { AdminList } from '../../components/admin-list';
 import { useState } from 'preact/hooks';
 import { confirmAction, type Confirmation } from '../../components/confirm-dialog';
 import { api } from '../../api/client';
 import type { Quest, QuestStatus } from '../../api/types';
 import { usePagedList } from '../../components/paged-list';
-import { Async, ErrorBox, Notice } from '../../components/status';
+import { ErrorBox, Notice } from '../../components/status';
 import { Link, navigate, usePath } from '../../lib/router';
-import { LoadMore } from '../../components/load-more';
 
 const filters: { value: '' | QuestStatus; label: string }[] = [
   { value: '', label: 'All' },
@@ -122,26 +122,22 @@ export function AdminQuestsPage() {
         </Link>
       </div>
       {flash ? <Notice kind="success">{flash}</Notice> : null}
-      <Async state={{ ...list.first, data: list.items }} label="Loading quests…">
-        {(items) => (
-          <>
-            {items.length === 0 ? <p>No quests{status ? ` with status ${status}` : ''}.</p> : null}
-            <ul class="admin-list" aria-label="Quests">
-              {items.map((q) => (
-                <QuestRow
-                  key={q.key}
-                  quest={q}
-                  onChanged={(text) => {
-                    setFlash(text);
-                    void list.first.reload(true);
-                  }}
-                />
-              ))}
-            </ul>
-            <LoadMore list={list} />
-          </>
+      <AdminList
+        list={list}
+        label="Quests"
+        loading="Loading quests…"
+        empty={`No quests${status ? ` with status ${status}` : ''}.`}
+        row={(q) => (
+          <QuestRow
+            key={q.key}
+            quest={q}
+            onChanged={(text) => {
+              setFlash(text);
+              void list.first.reload(true);
+            }}
+          />
         )}
-      </Async>
+      />
     </>
   );
 }

@@ -1,3 +1,4 @@
+import { AdminList } from '../../components/admin-list';
 import { useState } from 'preact/hooks';
 import { confirmAction } from '../../components/confirm-dialog';
 import { changeConfirmation } from './user-changes';
@@ -7,9 +8,8 @@ import { WalletForm } from './wallet-form';
 import type { User } from '../../api/types';
 import { Amount } from '../../components/icons';
 import { usePagedList } from '../../components/paged-list';
-import { Async, ErrorBox, Notice } from '../../components/status';
+import { ErrorBox, Notice } from '../../components/status';
 import { formatDateTime } from '../../lib/format';
-import { LoadMore } from '../../components/load-more';
 
 function UserRow({ user, onChanged }: { user: User; onChanged: (u: User, text: string) => void }) {
   const [busy, setBusy] = useState(false);
@@ -83,25 +83,22 @@ export function UsersPage() {
   return (
     <>
       {flash ? <Notice kind="success">{flash}</Notice> : null}
-      <Async state={{ ...list.first, data: list.items }} label="Loading users…">
-        {(items) => (
-          <>
-            <ul class="admin-list" aria-label="Users">
-              {items.map((u) => (
-                <UserRow
-                  key={u.id}
-                  user={u}
-                  onChanged={(_u, text) => {
-                    setFlash(text);
-                    void list.first.reload(true);
-                  }}
-                />
-              ))}
-            </ul>
-            <LoadMore list={list} />
-          </>
+      <AdminList
+        list={list}
+        label="Users"
+        loading="Loading users…"
+        empty="No users yet."
+        row={(u) => (
+          <UserRow
+            key={u.id}
+            user={u}
+            onChanged={(_u, text) => {
+              setFlash(text);
+              void list.first.reload(true);
+            }}
+          />
         )}
-      </Async>
+      />
     </>
   );
 }
