@@ -55,6 +55,12 @@ test('validation failures name the field, in the error shape with the request id
   // Every failing field at once, each once.
   const several = await app.inject({ method: 'POST', url: '/things', payload: { name: 'a'.repeat(11), count: 'x', admin: true } });
   assert.deepEqual(several.json().error.fields.map((f: { field: string }) => f.field).sort(), ['admin', 'count', 'name']);
+  // A body of many wrong fields is not echoed whole: the first 20.
+  const extras = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`extra${i}`, i]));
+  const many = await app.inject({ method: 'POST', url: '/things', payload: { name: 'a', count: 1, ...extras } });
+  assert.equal(many.statusCode, 400);
+  assert.equal(many.json().error.fields.length, 20);
+  assert.equal(many.json().error.field, many.json().error.fields[0].field);
 });
 
 test('malformed JSON is 400, unknown routes 404, wrong media type 415', async () => {
