@@ -132,3 +132,23 @@ export async function completeClaimQuest(sys: System, adminToken: string, ids: s
     if (res.accepted + res.duplicates !== events.length) throw new Error(`claim preparation: ${JSON.stringify(res)}`);
   }
 }
+
+/**
+ * Every token's user reads their quest list once, 32 at a time (not measured): progress keeps
+ * lists rendered, and the GET scenarios measure a player reading a list that no event changed
+ * since their last read — the same state for the gateway and the direct scenario, whichever runs first.
+ */
+export async function readEveryList(base: string, tokens: string[]): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tokens.length) await call(base, 'GET', '/api/v1/me/quests', undefined, tokens[next++]);
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+}
+
+/** GET /me/quests answers progress counted so far, by result (hit: the rendered copy was current). */
+export async function questListReads(progressBase: string): Promise<{ hit: number; rendered: number }> {
+  const text = await (await fetch(`${progressBase}/metrics`)).text();
+  const of = (result: string) => Number(new RegExp(`^questline_quest_list_reads_total\\{[^}]*result="${result}"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { hit: of('hit'), rendered: of('rendered') };
+}

@@ -22,7 +22,7 @@ import { runMigrations } from '../../services/progress/src/db/migrations.js';
 import { outboxBacklog, rewardLag, webhookBacklog, type LagStats } from '../progress/lag.js';
 import { findPgbench, runPgbench, type PgbenchResult } from '../progress/pgbench.js';
 import { pgVersion } from '../shared/machine.js';
-import { CLAIM_QUEST, EVENT_TYPES, PLAYER_EVENT_TYPES, completeClaimQuest, createEventsKey, createQuests, mintTokens } from './data.js';
+import { CLAIM_QUEST, EVENT_TYPES, PLAYER_EVENT_TYPES, completeClaimQuest, createEventsKey, createQuests, mintTokens, questListReads, readEveryList } from './data.js';
 import { measureWebhooks, WEBHOOK_SCENARIO, type WebhookReport } from './webhook-scenario.js';
 import { NON_PAYING_SCENARIO, PAYING_SCENARIO, measurePaying, type PayingReport } from './paying-scenario.js';
 import { STREAM_SCENARIO, measureLiveStream, type LiveStreamReport } from './stream-scenario.js';
@@ -212,9 +212,14 @@ async function main() {
     log('waiting for the grant outbox to drain...');
     await drainOutbox(sys);
 
+    log('every user reads their quest list once (not measured)...');
+    await readEveryList(stack.urls.progress, tokens);
+    const listReadsBefore = await questListReads(stack.urls.progress);
     for (const [name, base] of [['GET /me/quests (gateway)', gw], ['GET /me/quests (direct to progress)', stack.urls.progress]] as const) {
       await measure({ name, url: `${base}/api/v1/me/quests`, method: 'GET', connections: 32, seconds: SECONDS, next: userRequest() });
     }
+    const listReadsAfter = await questListReads(stack.urls.progress);
+    log(`GET /me/quests answered from the rendered copy: ${listReadsAfter.hit - listReadsBefore.hit}, rendered: ${listReadsAfter.rendered - listReadsBefore.rendered}`);
 
     if (ONLY.length === 0 || ONLY.some((o) => 'claim'.startsWith(o))) {
       log(`each user completes ${CLAIM_QUEST} once (admin batches, not measured)...`);

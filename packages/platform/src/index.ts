@@ -34,3 +34,4 @@ export * from './safe-outbound.js';
 export * from './change-feed.js';
 export * from './event-stream.js';
 export * from './user-feed.js';
+export { routeSerializer, sendRendered } from './serializer.js';

@@ -1,4 +1,5 @@
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
+import type { FastifyReply } from 'fastify';
 
 type Schema = Record<string, unknown>;
 
@@ -32,4 +33,18 @@ export function fastSerializerFactory(): ReturnType<typeof SerializerSelector> {
     const compile = base(externalSchemas, options);
     return (route) => compile({ ...route, schema: nullableAsTypeArrays(route.schema) });
   };
+}
+
+/** The route's own response serializer (for its current status) as a function, for a body kept rendered. */
+export function routeSerializer(reply: FastifyReply): (payload: unknown) => string {
+  return (payload) => {
+    const out = reply.serialize(payload);
+    if (typeof out !== 'string') throw new TypeError('the route serializer did not return a string');
+    return out;
+  };
+}
+
+/** Sends a JSON body that routeSerializer already produced, as it is (Fastify skips serializing a string). */
+export function sendRendered(reply: FastifyReply, body: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(body as never);
 }

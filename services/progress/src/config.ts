@@ -17,5 +17,10 @@ export const ConfigSchema = Type.Object({
    * again after it. The relay's HTTP timeout is derived from it (a quarter, at most 5 s).
    */
   OUTBOX_LEASE_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
+  /**
+   * Users whose rendered GET /me/quests this replica remembers (0: none). An entry is the response
+   * body: about 0.5 KB per quest listed (~25 KB for 50 quests).
+   */
+  QUEST_LIST_CACHE_ENTRIES: Type.Integer({ minimum: 0, default: 10_000 }),
 });
 export type Config = Static<typeof ConfigSchema>;

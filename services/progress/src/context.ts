@@ -23,6 +23,7 @@ import { createGrantRelay, type GrantRelay } from './workers/grant-relay.js';
 import { createWebhookRelay, type WebhookRelay } from './workers/webhook-relay.js';
 import { createProgressMetrics, type ProgressCounters } from './progress-metrics.js';
 import { GroupCommitter } from './use-cases/group-commit.use-case.js';
+import { QuestListCache } from './use-cases/quest-list-cache.js';
 import { allQuestsChanged, QUEST_CHANGES_CHANNEL, type QuestChange } from './domain/quest-changes.js';
 
 /** Everything the routes and use cases of this service are built from; assembled once, here. */
@@ -40,6 +41,8 @@ export interface ProgressContext {
   counters: ProgressCounters;
   /** Single events (POST /events), committed in groups under load. */
   singleEvents: GroupCommitter;
+  /** Rendered GET /me/quests bodies of this replica, served only while the database says they are current. */
+  questLists: QuestListCache;
   /** Called after a commit that queued grants or webhook messages: the relays send them now rather than at their next poll. */
   onGrantsQueued: () => void;
   /** After a commit: tells every replica's live streams of the user which quests to read again. */
@@ -112,6 +115,7 @@ export function buildContext(config: Config, app: { log: FastifyBaseLogger; metr
     keys,
     counters,
     singleEvents,
+    questLists: new QuestListCache(config.QUEST_LIST_CACHE_ENTRIES),
     onGrantsQueued,
     publishChange,
     listener,

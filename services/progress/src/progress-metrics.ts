@@ -9,6 +9,8 @@ export interface ProgressCounters {
   questReplays: Counter<string>;
   /** Stored events read by those replays. */
   replayEventsRead: Counter<string>;
+  /** GET /me/quests answers: `hit` from this replica's rendered copy, `rendered` anew. */
+  questListReads: Counter<'result'>;
 }
 
 /** Domain metrics next to the platform's HTTP ones (the outbox's come from the platform relay). */
@@ -19,5 +21,6 @@ export function createProgressMetrics(metrics: Metrics): ProgressCounters {
     rewardsPaid: metrics.counter('questline_rewards_paid_total', 'Grants delivered to auth'),
     questReplays: metrics.counter('questline_quest_replays_total', 'Quest states recomputed from a user\'s history (late events)', ['quest']),
     replayEventsRead: metrics.counter('questline_replay_events_read_total', 'Stored events read by quest replays'),
+    questListReads: metrics.counter('questline_quest_list_reads_total', 'GET /me/quests answers, by whether the rendered copy was current (hit) or the list was rendered', ['result']),
   };
 }

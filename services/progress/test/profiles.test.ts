@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { InternalUser, UserProfileUpdate } from '@questline/contracts';
+import type { InternalUser } from '@questline/contracts';
 import { injectInternal } from '@questline/testkit';
-import { startHarness, type Harness } from './support/harness.js';
+import { profileOf, startHarness, type Harness } from './support/harness.js';
 import { dailyLogin, quest } from './support/quests.js';
 import { INTERNAL_TOKEN } from './support/stand-ins.js';
 
@@ -14,13 +14,6 @@ describe('user profiles (integration)', () => {
   let h: Harness;
   let admin: InternalUser;
   const bearer = async (user: Pick<InternalUser, 'id' | 'role' | 'status' | 'timezone'>) => ({ authorization: `Bearer ${await h.auth.token(user)}` });
-  const profileOf = (user: InternalUser, changes: Partial<UserProfileUpdate> & { version: number }): UserProfileUpdate => ({
-    id: user.id,
-    role: user.role,
-    status: user.status,
-    timezone: user.timezone,
-    ...changes,
-  });
   const stored = async (id: string) =>
     (await h.sql<{ status: string; timezone: string; version: number }>('SELECT status, timezone, version::int FROM user_profiles WHERE id = $1', [id]))[0];
   const batch = async (events: Array<Record<string, unknown>>) =>

@@ -114,6 +114,12 @@ export interface PlayerDailyCountsTable {
   count: number;
 }
 
+/** Per user: drawn anew by every write of their quest states (a trigger), the key of their cached list. */
+export interface QuestListVersionsTable {
+  user_id: string;
+  version: number;
+}
+
 export interface ProgressDatabase {
   user_profiles: UserProfilesTable;
   events: EventsTable;
@@ -123,4 +129,5 @@ export interface ProgressDatabase {
   webhook_outbox: WebhookOutboxTable;
   catalog_snapshot: CatalogSnapshotTable;
   player_daily_counts: PlayerDailyCountsTable;
+  quest_list_versions: QuestListVersionsTable;
 }

@@ -82,25 +82,35 @@ export async function listStates(ex: Executor<ProgressDatabase>, userId: string)
   return new Map(rows.map((r) => [r.quest_key, toState(r)]));
 }
 
+/** What readQuestList found: the profile, the list's version, and the states unless the caller already had that version. */
+export interface QuestListRead {
+  /** Null if progress has never heard of the user. */
+  profile: Pick<StoredProfile, 'status' | 'timezone'> | null;
+  /** The user's quest_list_versions number; 0 for a user without a state. */
+  version: number;
+  /** Empty, not read, when `version` is the one the caller said it knew. */
+  states: Map<string, QuestState>;
+}
+
 /**
- * What a user's quest list needs, in one round trip: their stored profile (null if progress has
- * never heard of them) and all their quest states. A round trip costs more than the work of either
- * query, so GET /me/quests makes one, not two.
+ * What a user's quest list needs, in one round trip: their stored profile, the version of their
+ * states and, unless it is `knownVersion` (a list the caller already rendered), all their quest
+ * states. One statement, so one snapshot: the version is the version of the states read with it.
+ * A round trip costs more than the work of either query, so GET /me/quests makes one, not two.
  */
-export async function readQuestList(
-  ex: Executor<ProgressDatabase>,
-  userId: string,
-): Promise<{ profile: Pick<StoredProfile, 'status' | 'timezone'> | null; states: Map<string, QuestState> }> {
-  const { rows } = await sql<StateRowColumns & { p_status: StoredProfile['status'] | null; p_timezone: string | null }>`
-    SELECT p.status AS p_status, p.timezone AS p_timezone, ${sql.join(STATE_COLUMNS.map((c) => sql.ref(`q.${c}`)))}
+export async function readQuestList(ex: Executor<ProgressDatabase>, userId: string, knownVersion: number | null = null): Promise<QuestListRead> {
+  const { rows } = await sql<StateRowColumns & { p_status: StoredProfile['status'] | null; p_timezone: string | null; list_version: number }>`
+    SELECT p.status AS p_status, p.timezone AS p_timezone, coalesce(v.version, 0) AS list_version,
+      ${sql.join(STATE_COLUMNS.map((c) => sql.ref(`q.${c}`)))}
     FROM (SELECT ${userId}::uuid AS id) AS me
     LEFT JOIN user_profiles p ON p.id = me.id
-    LEFT JOIN user_quests q ON q.user_id = me.id`.execute(ex);
-  const first = rows[0];
-  const profile = first?.p_status && first.p_timezone !== null ? { status: first.p_status, timezone: first.p_timezone } : null;
-  // Without any state the one row carries the profile and NULL quest columns.
+    LEFT JOIN quest_list_versions v ON v.user_id = me.id
+    LEFT JOIN user_quests q ON q.user_id = me.id AND coalesce(v.version, 0) <> ${knownVersion ?? -1}::bigint`.execute(ex);
+  const first = rows[0]!;
+  const profile = first.p_status && first.p_timezone !== null ? { status: first.p_status, timezone: first.p_timezone } : null;
+  // Without any state (or with the known version) the one row carries the profile and NULL quest columns.
   const states = new Map(rows.filter((r) => r.quest_key !== null).map((r) => [r.quest_key, toState(r)]));
-  return { profile, states };
+  return { profile, version: first.list_version, states };
 }
 
 /** Quest states of several users: user id → quest key → state. */

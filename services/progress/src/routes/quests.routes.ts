@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, callerOf, errorResponses, requireAuth, userBanned, type App, scopedSecurity } from '@questline/platform';
+import { AppError, callerOf, errorResponses, requireAuth, routeSerializer, sendRendered, userBanned, type App, scopedSecurity } from '@questline/platform';
 import type { ProgressContext } from '../context.js';
 import { claimQuest } from '../use-cases/claim-quest.use-case.js';
-import { callerQuestViews, userQuestViews } from '../use-cases/quest-views.use-case.js';
+import { callerQuestList, userQuestViews } from '../use-cases/quest-views.use-case.js';
 import { unknownAccount } from './errors.js';
 import { QuestKeyParams, QuestViewList, RewardedItems, UserIdParams } from './schemas.js';
 
@@ -27,11 +27,13 @@ export function registerQuestRoutes(app: App, ctx: ProgressContext) {
         response: { 200: QuestViewList, ...errorResponses('UNAUTHENTICATED', 'USER_BANNED', 'UPSTREAM_UNAVAILABLE') },
       },
     },
-    async (request) => {
-      const result = await callerQuestViews(ctx, callerOf(request).id, request.id);
+    async (request, reply) => {
+      // Rendered by this route's own response serializer, so a remembered body is what it would send.
+      const serialize = routeSerializer(reply);
+      const result = await callerQuestList(ctx, callerOf(request).id, (items) => serialize({ items }), request.id);
       if (result.kind === 'unknown-user') throw unknownAccount();
       if (result.kind === 'banned') throw userBanned();
-      return { items: result.items };
+      return sendRendered(reply, result.body);
     },
   );
 

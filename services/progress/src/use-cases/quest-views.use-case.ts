@@ -4,11 +4,14 @@ import type { ProgressDatabase } from '../db/schema.js';
 import { requireCatalog, type CatalogCache, type CatalogSnapshot } from '../clients/catalog-cache.js';
 import type { UserDirectory } from '../clients/user-directory.js';
 import { listStates, readQuestList } from '../db/user-quests.repository.js';
+import { questListValidUntil } from '../domain/quest-list-validity.js';
 import { isPlayerReportable } from '../domain/event-trust.js';
 import { unmetPrerequisites } from '../domain/prerequisites.js';
 import { buildArchivedView, buildQuestView, viewContext, type QuestView } from '../domain/quest-view.js';
 import type { QuestState } from '../domain/quest-state.js';
 import { findUser } from './require-player.use-case.js';
+import type { QuestListCache } from './quest-list-cache.js';
+import type { ProgressCounters } from '../progress-metrics.js';
 
 /**
  * A quest as /me/quests lists it: the view, with what a player's screen needs to explain it (what
@@ -105,4 +108,43 @@ export async function callerQuestViews(
   if (!user) return { kind: 'unknown-user' };
   if (user.status === 'banned') return { kind: 'banned' };
   return { kind: 'listed', items: viewsFromStates(catalog, new Map(), user.timezone, new Date()) };
+}
+
+export type CallerQuestList = { kind: 'banned' } | { kind: 'unknown-user' } | { kind: 'listed'; body: string };
+
+/**
+ * GET /me/quests as a rendered body (`render`: the route's serializer), from this replica's cache
+ * when the read of this request says the user's states are still those it was rendered from, and
+ * their zone and the catalog revision the same; otherwise rendered from the states read in that same
+ * statement, and remembered. A hit costs the one round trip and no rendering.
+ */
+export async function callerQuestList(
+  deps: { db: Kysely<ProgressDatabase>; catalog: CatalogCache; users: UserDirectory; questLists: QuestListCache; counters: ProgressCounters },
+  callerId: string,
+  render: (items: ListedQuestView[]) => string,
+  requestId?: string,
+): Promise<CallerQuestList> {
+  const catalog = requireCatalog(deps.catalog);
+  const known = deps.questLists.lookup(callerId, catalog.revision);
+  const read = await readQuestList(deps.db, callerId, known?.version ?? null);
+  const { profile } = read;
+  if (!profile) {
+    const result = await callerQuestViews(deps, callerId, requestId);
+    return result.kind === 'listed' ? { kind: 'listed', body: render(result.items) } : result;
+  }
+  if (profile.status === 'banned') return { kind: 'banned' };
+  const now = new Date();
+  if (known && read.version === known.version) {
+    if (known.timezone === profile.timezone) {
+      deps.counters.questListReads.inc({ result: 'hit' });
+      return { kind: 'listed', body: known.body };
+    }
+    // The zone changed since (states were not read: the version was known). Rare; not remembered.
+    return { kind: 'listed', body: render(viewsFromStates(catalog, await listStates(deps.db, callerId), profile.timezone, now)) };
+  }
+  const body = render(viewsFromStates(catalog, read.states, profile.timezone, now));
+  deps.counters.questListReads.inc({ result: 'rendered' });
+  const until = questListValidUntil(catalog.quests, read.states, profile.timezone, now);
+  deps.questLists.remember(callerId, { version: read.version, timezone: profile.timezone, revision: catalog.revision, body }, until);
+  return { kind: 'listed', body };
 }

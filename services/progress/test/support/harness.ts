@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { RESERVED_EVENT_TYPES, type EventTypeRule, type PublishedQuest, type UserProfileUpdate } from '@questline/contracts';
+import { RESERVED_EVENT_TYPES, type EventTypeRule, type InternalUser, type PublishedQuest, type UserProfileUpdate } from '@questline/contracts';
 import { injectInternal } from '@questline/testkit';
 import { parseConfig } from '@questline/platform';
 import { createTestDatabase, type TestDatabase } from '@questline/testkit';
@@ -32,6 +32,15 @@ export interface Harness {
   drainOutbox(target?: ProgressApp): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A profile update as auth's outbox would push it for a user of the auth stand-in. */
+export const profileOf = (user: InternalUser, changes: Partial<UserProfileUpdate> & { version: number }): UserProfileUpdate => ({
+  id: user.id,
+  role: user.role,
+  status: user.status,
+  timezone: user.timezone,
+  ...changes,
+});
 
 const FAR_FUTURE = () => new Date(Date.now() + 24 * 3600_000);
 
