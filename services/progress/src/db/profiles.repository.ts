@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { UserProfileUpdate } from '@questline/contracts';
-import { unnestColumns, type Executor } from '@questline/platform';
+import { prepared, unnestColumns, type Executor } from '@questline/platform';
 import type { ProgressDatabase } from './schema.js';
 
 /** A user as progress knows them; version 0 = fetched once from auth, not (yet) pushed by it. */
@@ -18,9 +18,11 @@ export async function getProfile(ex: Executor<ProgressDatabase>, id: string): Pr
   return (await ex.selectFrom('user_profiles').select(COLUMNS).where('id', '=', id).executeTakeFirst()) ?? null;
 }
 
+/** Several profiles: one array parameter, so one fixed text, prepared (every event reads its user's). */
 export async function getProfiles(ex: Executor<ProgressDatabase>, ids: string[]): Promise<Map<string, StoredProfile>> {
   if (ids.length === 0) return new Map();
-  const rows = await ex.selectFrom('user_profiles').select(COLUMNS).where('id', 'in', ids).execute();
+  const { rows } = await prepared(sql<StoredProfile>`
+    SELECT id, role, status, timezone, version FROM user_profiles WHERE id = ANY(${ids}::uuid[])`).execute(ex);
   return new Map(rows.map((r) => [r.id, r]));
 }
 

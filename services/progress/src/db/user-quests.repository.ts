@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { unnestColumns, type Executor } from '@questline/platform';
+import { prepared, unnestColumns, type Executor } from '@questline/platform';
 import type { QuestState } from '../domain/quest-state.js';
 import type { Selectable } from 'kysely';
 import type { ProgressDatabase, UserQuestsTable } from './schema.js';
@@ -15,7 +15,7 @@ const USER_LOCK_NAMESPACE = 8083;
  */
 export async function lockUser(ex: Executor<ProgressDatabase>, userId: string): Promise<Date> {
   // now() is the transaction's clock, the same one that stamps events.received_at.
-  const { rows } = await sql<{ now: Date }>`SELECT pg_advisory_xact_lock(${USER_LOCK_NAMESPACE}::int, hashtext(${userId})), now() AS now`.execute(ex);
+  const { rows } = await prepared(sql<{ now: Date }>`SELECT pg_advisory_xact_lock(${USER_LOCK_NAMESPACE}::int, hashtext(${userId})), now() AS now`).execute(ex);
   return rows[0]!.now;
 }
 
@@ -26,9 +26,9 @@ export async function lockUser(ex: Executor<ProgressDatabase>, userId: string): 
  */
 export async function lockUsers(ex: Executor<ProgressDatabase>, userIds: string[]): Promise<Date> {
   if (userIds.length === 1) return lockUser(ex, userIds[0]!);
-  const { rows } = await sql<{ now: Date }>`
+  const { rows } = await prepared(sql<{ now: Date }>`
     SELECT now() AS now, count(pg_advisory_xact_lock(${USER_LOCK_NAMESPACE}::int, hashtext(u))) AS locked
-    FROM unnest(${userIds}::text[]) AS u`.execute(ex);
+    FROM unnest(${userIds}::text[]) AS u`).execute(ex);
   return rows[0]!.now;
 }
 
@@ -99,13 +99,13 @@ export interface QuestListRead {
  * A round trip costs more than the work of either query, so GET /me/quests makes one, not two.
  */
 export async function readQuestList(ex: Executor<ProgressDatabase>, userId: string, knownVersion: number | null = null): Promise<QuestListRead> {
-  const { rows } = await sql<StateRowColumns & { p_status: StoredProfile['status'] | null; p_timezone: string | null; list_version: number }>`
+  const { rows } = await prepared(sql<StateRowColumns & { p_status: StoredProfile['status'] | null; p_timezone: string | null; list_version: number }>`
     SELECT p.status AS p_status, p.timezone AS p_timezone, coalesce(v.version, 0) AS list_version,
       ${sql.join(STATE_COLUMNS.map((c) => sql.ref(`q.${c}`)))}
     FROM (SELECT ${userId}::uuid AS id) AS me
     LEFT JOIN user_profiles p ON p.id = me.id
     LEFT JOIN quest_list_versions v ON v.user_id = me.id
-    LEFT JOIN user_quests q ON q.user_id = me.id AND coalesce(v.version, 0) <> ${knownVersion ?? -1}::bigint`.execute(ex);
+    LEFT JOIN user_quests q ON q.user_id = me.id AND coalesce(v.version, 0) <> ${knownVersion ?? -1}::bigint`).execute(ex);
   const first = rows[0]!;
   const profile = first.p_status && first.p_timezone !== null ? { status: first.p_status, timezone: first.p_timezone } : null;
   // Without any state (or with the known version) the one row carries the profile and NULL quest columns.
@@ -136,12 +136,12 @@ export async function insertEventsReadingStates(
   const insert = insertEventsStatement(events);
   if (!insert) return { states: await listStatesOf(ex, userIds), inserted: new Set() };
   const blanks = sql.raw(STATE_COLUMNS.slice(1).map(() => 'NULL').join(', '));
-  const { rows } = await sql<StateRowColumns & { event_id: string | null }>`
+  const { rows } = await prepared(sql<StateRowColumns & { event_id: string | null }>`
     WITH ins AS (${insert})
     SELECT ${sql.join(STATE_COLUMNS.map((c) => sql.ref(`q.${c}`)))}, NULL::text AS event_id
     FROM user_quests q WHERE q.user_id = ANY(${userIds}::uuid[])
     UNION ALL
-    SELECT ins.user_id, ${blanks}, ins.id FROM ins`.execute(ex);
+    SELECT ins.user_id, ${blanks}, ins.id FROM ins`).execute(ex);
   const states = new Map<string, Map<string, QuestState>>(userIds.map((id) => [id, new Map()]));
   const inserted = new Set<string>();
   for (const r of rows) {

@@ -3,7 +3,7 @@ import type { Transaction } from 'kysely';
 import type { ProgressDatabase } from '../db/schema.js';
 import type { CatalogSnapshot } from '../clients/catalog-cache.js';
 import type { QuestState } from '../domain/quest-state.js';
-import { oneStatement } from '@questline/platform';
+import { oneStatement, prepared } from '@questline/platform';
 import { insertEventsReadingStates, lockUsers, upsertStatesStatement, type StateRow } from '../db/user-quests.repository.js';
 import { firstCompletionTimes, insertCompletionsStatement } from '../db/completions.repository.js';
 import { enqueueGrantsStatement } from '../db/outbox.repository.js';
@@ -110,11 +110,13 @@ export async function applyEvents(
   }
   // Every write in one round trip (four tables, none reading another's rows): a completion that pays
   // costs the statement's work, not three more round trips.
-  await oneStatement([
+  // Prepared: its text is one of the few combinations of the four (each over array parameters).
+  const writes = oneStatement([
     insertCompletionsStatement(transaction.completionsToInsert),
     enqueueGrantsStatement(transaction.grantsToQueue),
     enqueueWebhookMessagesStatement(transaction.webhooksToQueue),
     upsertStatesStatement(stateRows),
-  ])?.execute(trx);
+  ]);
+  if (writes) await prepared(writes).execute(trx);
   return results;
 }
