@@ -10,6 +10,7 @@ export const FOCUSED = [
   { name: 'gateway', script: 'bench/gateway/run.ts', npm: 'npm run bench:gateway' },
   { name: 'progress', script: 'bench/progress/run.ts', npm: 'npm run bench:progress' },
   { name: 'auth', script: 'bench/auth/logins.bench.ts', npm: 'npm run bench:auth' },
+  { name: 'syscalls', script: 'bench/suite/syscalls.ts', npm: 'npm run bench:syscalls' },
 ];
 
 export async function assembleBenchmarks(): Promise<void> {
