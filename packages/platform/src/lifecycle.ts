@@ -8,7 +8,7 @@ import { ConfigError, loadConfigOrExit } from './config.js';
 import { migrateDatabase } from './migrate.js';
 import { beginDrain } from './drain.js';
 import { describeStartupFailure } from './startup-failure.js';
-import { flushLogs, openLogFile } from './log-file.js';
+import { drainLogs, openLogFile } from './log-file.js';
 
 /** The parsed config keys serve() needs (every service's config has them). */
 export interface ServeConfig {
@@ -100,7 +100,7 @@ export async function serve(app: FastifyInstance, config: ServeConfig, opts: Ser
       if (err) {
         app.log.fatal({ err }, 'fatal error; closing');
         // The process is in an unknown state and may not live through its drain: the cause is on disk first.
-        flushLogs();
+        await drainLogs();
       }
       const pauseMs = err ? 0 : delayMs;
       app.log.info({ signal, delayMs: pauseMs }, 'draining');
@@ -119,7 +119,7 @@ export async function serve(app: FastifyInstance, config: ServeConfig, opts: Ser
         clearInterval(sweeper);
       }
       app.log.info('stopped');
-      flushLogs();
+      await drainLogs();
     },
   );
   await app.listen({ port: config.PORT, host: config.HOST });
@@ -141,7 +141,7 @@ export async function startService(
     await openLogFile(config.LOG_FILE ?? '');
     await serve(await start(), config);
   } catch (err) {
-    flushLogs();
+    await drainLogs();
     process.stderr.write(`${describeStartupFailure(service, err, config.DATABASE_URL)}\n`);
     process.exit(err instanceof ConfigError ? 78 : 1);
   }

@@ -18,8 +18,9 @@ let logFile: FileDestination | undefined;
  * that a path that cannot be written stops the start with its reason instead of crashing the
  * first log line. Writes are asynchronous: a request's log line is a memory copy, and the buffer
  * goes to the file in one write once the previous one has finished — no pipe, no other process.
- * The buffer is flushed synchronously at exit (pino registers that for such destinations, and
- * flushLogs() says it explicitly on every way out). SIGHUP reopens the file by its path, for
+ * What is buffered is written before the process exits: drainLogs() on the ways out that can
+ * wait (lifecycle.ts), a synchronous flush at exit for the others (pino registers one for such
+ * destinations; flushLogs() says it explicitly). SIGHUP reopens the file by its path, for
  * logrotate and the like: rename the file, then send SIGHUP.
  */
 export async function openLogFile(file: string): Promise<void> {
@@ -57,7 +58,31 @@ export function logDestination(): DestinationStream | undefined {
   return logFile;
 }
 
-/** Writes what the log file still buffers, synchronously: for the moments before the process exits. */
+/**
+ * Resolves once everything logged so far is in the file: for the moments before the process
+ * exits, while it still has an event loop (lifecycle.ts). The empty write makes the file's stream
+ * say 'drain' whether or not a write is under way, after the one under way and its followers.
+ */
+export function drainLogs(): Promise<void> {
+  const dest = logFile;
+  if (!dest || dest.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      dest.off('drain', done);
+      dest.off('error', done);
+      resolve();
+    };
+    dest.once('drain', done);
+    dest.once('error', done);
+    dest.write('');
+  });
+}
+
+/**
+ * Writes what the log file still buffers, synchronously: at exit, when there is no event loop to
+ * wait on. Lines of a write still under way may then land after the ones written here, so the
+ * ways out that can wait use drainLogs() first; this catches the others (a forced exit).
+ */
 export function flushLogs(): void {
   // A file not open yet has nothing buffered that could be written; a closed one nothing left.
   if (!logFile || logFile.fd < 0 || logFile.destroyed) return;
