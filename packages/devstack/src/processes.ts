@@ -73,6 +73,7 @@ export async function spawnService(
   try {
     child = spawn(process.execPath, [...flags, ...entry], {
       cwd: repoRoot,
+      // Last, over the caller's: the file a cause is read from must be the one the service writes.
       env: { ...inheritedEnv, ...env, LOG_FILE: logFile },
       stdio: ['ignore', stdout, 'pipe'],
     });
