@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inheritedEnv } from './config.js';
-import { LineTail, portInUseFrom, startupCause } from './startup-cause.js';
+import { fileSize, LineTail, portInUseFrom, readLinesFrom, startupCause } from './startup-cause.js';
 
 export const SERVICES = ['auth', 'catalog', 'progress', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -19,6 +19,8 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** Why it died, from the last lines it wrote (see startup-cause.ts); empty while it says nothing. */
   cause(): string[];
+  /** The file it logs to (its LOG_FILE): `<logDir>/<name>.log`. */
+  logFile: string;
   exited: Promise<number | null>;
   /** SIGTERM (graceful drain) by default; resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -38,7 +40,16 @@ export type ServiceRuntime = 'source' | 'bundle';
  */
 export const BUNDLE_NODE_FLAGS = ['--max-semi-space-size=4'];
 
-/** Runs one service in its own Node process, logs to a file. */
+/**
+ * Runs one service in its own Node process, which writes its log itself: LOG_FILE is
+ * `<logDir>/<name>.log` (platform's log-file.ts, asynchronous appends). Nothing of it crosses this
+ * process on the way: every request's log line through a pipe and this process's event loop cost
+ * CPU that the services, on a small machine, were short of. Its stdout is the same file, opened
+ * for appending and handed over as the descriptor, for anything written outside the logger.
+ * Stderr alone stays a pipe into the file: a service writes there only when it cannot start (its
+ * one-line cause, an uncaught error, a config error before any logger exists), and those lines
+ * must reach this process even when the file cannot be written.
+ */
 export async function spawnService(
   name: ServiceName,
   env: Record<string, string>,
@@ -51,29 +62,40 @@ export async function spawnService(
       ? [path.join(repoRoot, 'services', name, 'dist', 'server.mjs')]
       : ['--import', 'tsx', path.join(repoRoot, 'services', name, 'src', 'server.ts')];
   if (opts.runtime === 'bundle' && !existsSync(entry.at(-1)!)) throw new Error(`${entry.at(-1)} is missing: run \`npx tsx scripts/build-services.ts\``);
-  const log = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
+  const logFile = path.join(logDir, `${name}.log`);
+  // The file outlives a run (npm start appends across restarts): a cause is looked for only in
+  // what this process wrote, from here on.
+  const logStart = fileSize(logFile);
+  const stdout = openSync(logFile, 'a');
   // The caller's flags come after the defaults, so that they win (V8 takes the last of a flag).
   const flags = [...(opts.runtime === 'bundle' ? BUNDLE_NODE_FLAGS : []), ...(opts.nodeArgs ?? [])];
-  const child = spawn(process.execPath, [...flags, ...entry], {
-    cwd: repoRoot,
-    env: { ...inheritedEnv, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.pipe(log, { end: false });
-  const stdoutTail = new LineTail();
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [...flags, ...entry], {
+      cwd: repoRoot,
+      // Last, over the caller's: the file a cause is read from must be the one the service writes.
+      env: { ...inheritedEnv, ...env, LOG_FILE: logFile },
+      stdio: ['ignore', stdout, 'pipe'],
+    });
+  } finally {
+    // The child has its own copy of the descriptor.
+    closeSync(stdout);
+  }
+  const stderrLog = createWriteStream(logFile, { flags: 'a' });
+  child.stderr?.pipe(stderrLog, { end: false });
   const stderrTail = new LineTail();
-  child.stdout?.on('data', (d: Buffer) => stdoutTail.push(d));
   child.stderr?.on('data', (d: Buffer) => stderrTail.push(d));
-  // 'close', not 'exit': the last lines it wrote are read by then.
+  // 'close', not 'exit': the last lines it wrote to stderr are read by then (and its log file
+  // was flushed before it exited).
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  void exited.then(() => log.end());
+  void exited.then(() => stderrLog.end());
   return {
     name,
     url: `http://127.0.0.1:${env.PORT}`,
     port: Number(env.PORT),
     child,
-    cause: () => startupCause(stderrTail.all(), stdoutTail.all()),
+    logFile,
+    cause: () => startupCause(stderrTail.all(), readLinesFrom(logFile, logStart)),
     exited,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) {

@@ -1,8 +1,9 @@
 /**
  * What a service said before it died during start-up, boiled down to the lines a person needs on
- * the console: its own one-line cause on stderr, an error it logged (pino JSON on stdout), or the
- * message of an uncaught error — never the stack — with passwords in URLs redacted.
+ * the console: its own one-line cause on stderr, an error it logged (pino JSON in its log file), or
+ * the message of an uncaught error — never the stack — with passwords in URLs redacted.
  */
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 
 /** Keeps the last `max` lines written to a stream. */
 export class LineTail {
@@ -24,6 +25,40 @@ export class LineTail {
   private add(line: string): void {
     this.lines.push(line.replace(/\r$/, ''));
     if (this.lines.length > this.max) this.lines.shift();
+  }
+}
+
+/** The size of a file in bytes; 0 when there is none yet. */
+export function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The last `max` lines a file holds past byte `from` (from its start if it has since shrunk: a
+ * rotation), reading at most its last 64 KiB: a dying service's last words, not its history.
+ * Read synchronously, when someone asks why it died; empty when the file cannot be read.
+ */
+export function readLinesFrom(file: string, from: number, max = 40): string[] {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const start = Math.max(size < from ? 0 : from, size - 64 * 1024);
+    const buf = Buffer.alloc(size - start);
+    const n = readSync(fd, buf, 0, buf.length, start);
+    const tail = new LineTail(max);
+    tail.push(buf.subarray(0, n));
+    return tail.all();
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -14,6 +14,7 @@ import { installDrainBehaviour, isDraining } from './drain.js';
 import { installEventStreams } from './event-stream.js';
 import { trustProxyOption } from './trust-proxy.js';
 import { API_KEY_SECURITY_SCHEME } from './api-keys.js';
+import { logDestination } from './log-file.js';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -50,8 +51,11 @@ const READINESS_TIMEOUT_MS = 1500;
 
 /** The Fastify factory every service uses: request ids, logs, errors, validation, health, metrics, OpenAPI. */
 export async function createApp(opts: AppOptions): Promise<AppParts> {
+  const stream = logDestination();
   const app = Fastify({
     logger: {
+      // The process's LOG_FILE when its entry point opened one (log-file.ts), else stdout.
+      ...(stream ? { stream } : {}),
       level: opts.logLevel ?? 'info',
       base: { service: opts.service },
       redact: ['req.headers.authorization', 'req.headers["x-questline-signature"]', 'req.headers["x-questline-identity"]'],

@@ -9,6 +9,12 @@ export const BaseConfig = {
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
+  /**
+   * The file the service writes its log to (appended; its directory made if missing; reopened on
+   * SIGHUP, for rotation). Unset or empty: stdout, which containers and their log collectors expect.
+   * `npm start`, the tests and the benchmarks give each service `<logs>/<service>.log`.
+   */
+  LOG_FILE: Type.Optional(Type.String()),
   DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
   /** Shared secret that our services present to each other's /internal routes. */
   INTERNAL_TOKEN: Type.String({ minLength: 16 }),

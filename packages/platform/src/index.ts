@@ -12,6 +12,7 @@ export * from './identity-assertion.js';
 export * from './internal.js';
 export * from './http-client.js';
 export * from './lifecycle.js';
+export * from './log-file.js';
 export * from './pagination.js';
 export * from './timezone.js';
 export * from './base-config.js';

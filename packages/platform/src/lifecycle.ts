@@ -8,12 +8,15 @@ import { ConfigError, loadConfigOrExit } from './config.js';
 import { migrateDatabase } from './migrate.js';
 import { beginDrain } from './drain.js';
 import { describeStartupFailure } from './startup-failure.js';
+import { drainLogs, openLogFile } from './log-file.js';
 
 /** The parsed config keys serve() needs (every service's config has them). */
 export interface ServeConfig {
   PORT: number;
   HOST: string;
   SHUTDOWN_DELAY_MS: number;
+  /** Where the process logs (log-file.ts); empty or absent: stdout. Opened by startService. */
+  LOG_FILE?: string;
 }
 
 export interface ServeOptions {
@@ -94,7 +97,11 @@ export async function serve(app: FastifyInstance, config: ServeConfig, opts: Ser
     async ({ signal, err }) => {
       if (signal) tolerateTheOtherSignal(app, signal);
       beginDrain(app);
-      if (err) app.log.fatal({ err }, 'fatal error; closing');
+      if (err) {
+        app.log.fatal({ err }, 'fatal error; closing');
+        // The process is in an unknown state and may not live through its drain: the cause is on disk first.
+        await drainLogs();
+      }
       const pauseMs = err ? 0 : delayMs;
       app.log.info({ signal, delayMs: pauseMs }, 'draining');
       if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
@@ -112,15 +119,17 @@ export async function serve(app: FastifyInstance, config: ServeConfig, opts: Ser
         clearInterval(sweeper);
       }
       app.log.info('stopped');
+      await drainLogs();
     },
   );
   await app.listen({ port: config.PORT, host: config.HOST });
 }
 
 /**
- * A service's entry point: runs `start` (migrations, building the app) and serves the app. Any
- * failure before the service listens prints one line to stderr and exits non-zero — 78
- * (EX_CONFIG) for a bad setting, 1 otherwise — instead of an unhandled rejection's stack trace.
+ * A service's entry point: opens its LOG_FILE, runs `start` (migrations, building the app) and
+ * serves the app. Any failure before the service listens prints one line to stderr and exits
+ * non-zero — 78 (EX_CONFIG) for a bad setting, 1 otherwise — instead of an unhandled rejection's
+ * stack trace.
  */
 export async function startService(
   service: string,
@@ -128,8 +137,11 @@ export async function startService(
   start: () => Promise<FastifyInstance>,
 ): Promise<void> {
   try {
+    // Before the app exists, so that its logger writes there from the first line (log-file.ts).
+    await openLogFile(config.LOG_FILE ?? '');
     await serve(await start(), config);
   } catch (err) {
+    await drainLogs();
     process.stderr.write(`${describeStartupFailure(service, err, config.DATABASE_URL)}\n`);
     process.exit(err instanceof ConfigError ? 78 : 1);
   }
