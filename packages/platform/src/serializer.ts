@@ -44,7 +44,7 @@ export function routeSerializer(reply: FastifyReply): (payload: unknown) => stri
   };
 }
 
-/** Sends a JSON body that routeSerializer already produced, as it is (Fastify skips serializing a string). */
-export function sendRendered(reply: FastifyReply, body: string): FastifyReply {
+/** Sends a JSON body that routeSerializer already produced, as it is (Fastify serializes neither a string nor a Buffer). */
+export function sendRendered(reply: FastifyReply, body: string | Buffer): FastifyReply {
   return reply.type('application/json; charset=utf-8').send(body as never);
 }

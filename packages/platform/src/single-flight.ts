@@ -44,29 +44,57 @@ export function keyedSingleFlight<K, A extends unknown[], V>(fn: (key: K, ...res
   };
 }
 
-/** A bounded memory whose entries expire; when full, the oldest entry is dropped for a new one. */
+/** A bound on the sum of the entries' weights (bytes, say) besides their number. */
+export interface MemoryWeight<V> {
+  max: number;
+  of(value: V): number;
+}
+
+/**
+ * A bounded memory whose entries expire; when full (in entries, or in weight when weighed), the
+ * oldest entries are dropped for a new one. A value heavier than the whole bound is not kept.
+ */
 export class ExpiringMemory<K, V> {
-  private readonly entries = new Map<K, { value: V; until: number }>();
+  private readonly entries = new Map<K, { value: V; until: number; weight: number }>();
+  private weight = 0;
 
   constructor(
     private readonly maxEntries: number,
     private readonly now: () => number = Date.now,
+    private readonly weigh?: MemoryWeight<V>,
   ) {}
 
   get(key: K): V | undefined {
     const hit = this.entries.get(key);
     if (!hit) return undefined;
     if (this.now() < hit.until) return hit.value;
-    this.entries.delete(key);
+    this.drop(key);
     return undefined;
   }
 
   /** Remembers `value` until the time `until` (same clock as `now`); no-op when maxEntries is 0. */
   set(key: K, value: V, until: number): void {
     if (this.maxEntries <= 0) return;
+    this.drop(key);
+    const weight = this.weigh ? this.weigh.of(value) : 0;
+    if (this.weigh && weight > this.weigh.max) return;
+    while (this.entries.size > 0 && (this.entries.size >= this.maxEntries || (this.weigh !== undefined && this.weight + weight > this.weigh.max))) {
+      this.drop(this.entries.keys().next().value!);
+    }
+    this.entries.set(key, { value, until, weight });
+    this.weight += weight;
+  }
+
+  /** The sum of the kept entries' weights (0 when not weighed). */
+  get totalWeight(): number {
+    return this.weight;
+  }
+
+  private drop(key: K): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
     this.entries.delete(key);
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { value, until });
+    this.weight -= entry.weight;
   }
 }
 

@@ -113,3 +113,24 @@ test('ExpiringMemory: bounded (the oldest goes first), entries expire, size 0 re
   off.set('a', 1, Number.POSITIVE_INFINITY);
   assert.equal(off.get('a'), undefined);
 });
+
+test('ExpiringMemory weighed: the oldest go until the new one fits; a value heavier than the bound is not kept; replaced and expired entries give their weight back', () => {
+  let clock = 0;
+  const memory = new ExpiringMemory<string, string>(Number.MAX_SAFE_INTEGER, () => clock, { max: 10, of: (v) => v.length });
+  memory.set('a', 'aaaa', 100);
+  memory.set('b', 'bbbb', 100);
+  assert.equal(memory.totalWeight, 8);
+  memory.set('c', 'cccccc', 100);
+  // 4 + 4 + 6 > 10: 'a' goes, then 4 + 6 fits.
+  assert.equal(memory.get('a'), undefined);
+  assert.equal(memory.get('b'), 'bbbb');
+  assert.equal(memory.totalWeight, 10);
+  memory.set('b', 'bb', 100);
+  assert.equal(memory.totalWeight, 8);
+  memory.set('huge', 'x'.repeat(11), 100);
+  assert.equal(memory.get('huge'), undefined);
+  assert.equal(memory.totalWeight, 8);
+  clock = 100;
+  assert.equal(memory.get('c'), undefined);
+  assert.equal(memory.totalWeight, 2);
+});

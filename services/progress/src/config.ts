@@ -18,9 +18,9 @@ export const ConfigSchema = Type.Object({
    */
   OUTBOX_LEASE_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
   /**
-   * Users whose rendered GET /me/quests this replica remembers (0: none). An entry is the response
-   * body: about 0.5 KB per quest listed (~25 KB for 50 quests).
+   * Memory for rendered GET /me/quests bodies in this replica, in MB (0: none); the oldest lists go
+   * first. A list of 50 quests is ~22 KB: 128 MB keeps ~5,800 players' lists.
    */
-  QUEST_LIST_CACHE_ENTRIES: Type.Integer({ minimum: 0, default: 10_000 }),
+  QUEST_LIST_CACHE_MB: Type.Integer({ minimum: 0, maximum: 65_536, default: 128 }),
 });
 export type Config = Static<typeof ConfigSchema>;

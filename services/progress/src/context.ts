@@ -115,7 +115,7 @@ export function buildContext(config: Config, app: { log: FastifyBaseLogger; metr
     keys,
     counters,
     singleEvents,
-    questLists: new QuestListCache(config.QUEST_LIST_CACHE_ENTRIES),
+    questLists: new QuestListCache(config.QUEST_LIST_CACHE_MB * 1024 * 1024),
     onGrantsQueued,
     publishChange,
     listener,

@@ -144,3 +144,22 @@ describe('rendered quest lists (cached per replica)', () => {
     assert.equal(viewOf(await list(main(), user), 'taps')?.progress, 1);
   });
 });
+
+describe('rendered quest lists turned off (QUEST_LIST_CACHE_MB=0)', () => {
+  test('every read renders the list; nothing is kept', async () => {
+    const h = await startHarness('progress_quest_list_nocache', [taps], { QUEST_LIST_CACHE_MB: '0' });
+    try {
+      const user = h.auth.addUser();
+      const headers = { authorization: `Bearer ${await h.auth.token(user)}` };
+      await h.serverEvent(user.id, { type: 'tap' });
+      const bodies = [];
+      for (let i = 0; i < 3; i++) bodies.push((await h.app.inject({ method: 'GET', url: '/api/v1/me/quests', headers })).json());
+      assert.deepEqual(bodies[2], bodies[1]);
+      const metric = await h.ctx.counters.questListReads.get();
+      assert.equal(metric.values.find((v) => v.labels.result === 'hit')?.value ?? 0, 0);
+      assert.equal(h.ctx.questLists.bytes, 0);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -7,8 +7,12 @@ export interface RenderedQuestList {
   timezone: string;
   /** The catalog revision it was rendered with. */
   revision: string;
-  body: string;
+  /** The JSON body; a Buffer, outside V8's heap, whose bytes are what the memory bound counts. */
+  body: Buffer;
 }
+
+// What an entry costs besides its body: the record, the key, the map's slot (an estimate).
+const ENTRY_OVERHEAD_BYTES = 200;
 
 /**
  * This replica's rendered quest lists, by user. An entry is only ever served after the database has
@@ -20,9 +24,14 @@ export interface RenderedQuestList {
 export class QuestListCache {
   private readonly memory: ExpiringMemory<string, RenderedQuestList>;
 
-  /** maxEntries 0 turns it off. */
-  constructor(maxEntries: number, now: () => number = Date.now) {
-    this.memory = new ExpiringMemory(maxEntries, now);
+  /** At most maxBytes of bodies (0 turns it off), the oldest dropped first. */
+  constructor(maxBytes: number, now: () => number = Date.now) {
+    this.memory = new ExpiringMemory(maxBytes > 0 ? Number.MAX_SAFE_INTEGER : 0, now, { max: maxBytes, of: (list) => list.body.length + ENTRY_OVERHEAD_BYTES });
+  }
+
+  /** Bytes of the lists kept. */
+  get bytes(): number {
+    return this.memory.totalWeight;
   }
 
   /** The remembered list of a user, if rendered with this catalog revision and not yet ended. */

@@ -110,7 +110,7 @@ export async function callerQuestViews(
   return { kind: 'listed', items: viewsFromStates(catalog, new Map(), user.timezone, new Date()) };
 }
 
-export type CallerQuestList = { kind: 'banned' } | { kind: 'unknown-user' } | { kind: 'listed'; body: string };
+export type CallerQuestList = { kind: 'banned' } | { kind: 'unknown-user' } | { kind: 'listed'; body: string | Buffer };
 
 /**
  * GET /me/quests as a rendered body (`render`: the route's serializer), from this replica's cache
@@ -142,7 +142,7 @@ export async function callerQuestList(
     // The zone changed since (states were not read: the version was known). Rare; not remembered.
     return { kind: 'listed', body: render(viewsFromStates(catalog, await listStates(deps.db, callerId), profile.timezone, now)) };
   }
-  const body = render(viewsFromStates(catalog, read.states, profile.timezone, now));
+  const body = Buffer.from(render(viewsFromStates(catalog, read.states, profile.timezone, now)));
   deps.counters.questListReads.inc({ result: 'rendered' });
   const until = questListValidUntil(catalog.quests, read.states, profile.timezone, now);
   deps.questLists.remember(callerId, { version: read.version, timezone: profile.timezone, revision: catalog.revision, body }, until);
