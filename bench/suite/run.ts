@@ -295,6 +295,7 @@ async function main() {
         sample: tokens.length,
         seconds: SECONDS,
         login: { username: usernames[0]!, password: PASSWORD },
+        small: { tokens, event: playerEvent },
         measure,
         settle: () => drainOutbox(running),
         log,
