@@ -57,6 +57,18 @@ After the other scenarios, ${s.smallSingleName ? `the small data set's two scena
 ${rows.join('\n')}
 
 - sequential scans of the big tables while the two scale scenarios ran (PostgreSQL's \`pg_stat_user_tables\`, auth and progress): ${scans}.
+${plansTable(s)}
+`;
+}
 
+function plansTable(s: ScaleReport): string {
+  if (!s.plans?.length) return '';
+  const rows = s.plans.map((p) => `| \`${p.statement.replace(/\|/g, '\\|')}…\` | ${p.executionMs.toFixed(2)} ms | ${f0(p.hit)} / ${f0(p.read)} | ${p.seqScans.length ? `**${p.seqScans.join(', ')}**` : 'none'} |`);
+  return `
+The hot statements on this data (the repositories' own, captured as \`services/progress/test/hot-plans.test.ts\` does, for seeded user 1, run with EXPLAIN (ANALYZE, BUFFERS) in a transaction rolled back after the scenarios):
+
+| statement | execution | shared buffers hit / read | sequential scans |
+|---|---:|---:|---|
+${rows.join('\n')}
 `;
 }

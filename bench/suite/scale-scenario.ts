@@ -14,6 +14,7 @@ import pg from 'pg';
 import { mintTokens } from './data.js';
 import type { Scenario, ScenarioResult } from './load.js';
 import { createScaleQuests, publishedQuests } from './scale-quests.js';
+import { hotPlans, type StatementPlan } from './scale-plans.js';
 import { STATES_PER_USER, hasStates, seedScaleUsers, seededUserId, type SeedResult } from './scale-seed.js';
 import type { System } from './system.js';
 
@@ -54,6 +55,8 @@ export interface ScaleReport {
   smallQuestsName?: string;
   /** Sequential scans of the big tables while the two scenarios ran (PostgreSQL's counters). */
   seqScans: SeqScans[];
+  /** EXPLAIN (ANALYZE, BUFFERS) of the hot statements for seeded user 1 after the scenarios. */
+  plans?: StatementPlan[];
 }
 
 export interface ScaleOptions {
@@ -204,6 +207,8 @@ export async function measureScale(o: ScaleOptions): Promise<ScaleReport> {
   await counted({ name: questsName, url: `${gw}/api/v1/me/quests`, method: 'GET', connections: 32, seconds: o.seconds, next: () => ({ headers: bearer() }) });
   for (const s of seqScans) log(`  sequential scans during the scale scenarios: ${s.database}.${s.table} ${s.scans} (${s.rows.toLocaleString('en-US')} rows read)`);
   if (seqScans.length === 0) log('  no sequential scan of a big table during the scale scenarios');
+  const plans = await hotPlans(sys.databases.progress, seededUserId(1), catalog.stateQuests[0]?.event ?? catalog.sendTypes[0]!);
+  for (const p of plans) log(`  EXPLAIN (ANALYZE, BUFFERS): ${p.executionMs.toFixed(2)} ms, buffers hit ${p.hit} read ${p.read}${p.seqScans.length ? `, SEQ SCAN ${p.seqScans.join(', ')}` : ''}: ${p.statement}`);
 
   const report: ScaleReport = {
     users,
@@ -220,6 +225,7 @@ export async function measureScale(o: ScaleOptions): Promise<ScaleReport> {
     singleName,
     questsName,
     seqScans,
+    plans,
   };
   return report;
 }
