@@ -26,12 +26,14 @@ export function scaleGoal(r: Reported): { measure: string; goal: string; value: 
   const single = r.results.find((x) => x.name === s.singleName)!;
   const list = r.results.find((x) => x.name === s.questsName)!;
   const ref = smallReference(s, r.results);
+  const atGoalSizes = s.users >= 1_000_000 && s.quests >= 500 && r.users >= 10_000;
   const small = (name: string) => r.results.find((x) => x.name === name)!;
   return {
     measure: GOAL_MEASURE,
     goal,
-    value: `${sizes}: rate ${rate.toFixed(2)}× (${f0(single.throughput)} vs ${f0(small(ref.single).throughput)} events/s), p99 ${p99.toFixed(2)}× (${ms(list.p99)} vs ${ms(small(ref.quests).p99)})${s.users < 1_000_000 ? `; at ${f0(s.users)} users, not 1,000,000` : ''}`,
-    met: rate >= 0.8 && p99 <= 1.5,
+    value: `${sizes}: rate ${rate.toFixed(2)}× (${f0(single.throughput)} vs ${f0(small(ref.single).throughput)} events/s), p99 ${p99.toFixed(2)}× (${ms(list.p99)} vs ${ms(small(ref.quests).p99)})${atGoalSizes ? '' : ' — not the goal\'s sizes, so not judged'}`,
+    // A quick or smaller run shows the ratios but says nothing of the goal's sizes.
+    met: atGoalSizes ? rate >= 0.8 && p99 <= 1.5 : null,
   };
 }
 
