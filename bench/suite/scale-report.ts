@@ -21,7 +21,9 @@ export function scaleGoal(r: Reported): { measure: string; goal: string; value: 
   if (!r.scale) return { measure: GOAL_MEASURE, goal, value: 'not measured: no scale phase in this run (--no-scale, --only without it, or a report from before it existed)', met: null };
   const s = r.scale;
   const { rate, p99 } = scaleRatios(s, r.results);
-  const sizes = `${f0(s.users)} users and ${s.quests} quests ÷ ${f0(r.users)} users and ${r.quests} quests`;
+  // The reference measured just before the phase has the quests published then (the paying scenario's two included).
+  const smallQuests = smallReference(s, r.results).single === s.smallSingleName ? s.questsBefore : r.quests;
+  const sizes = `${f0(s.users)} users and ${s.quests} quests ÷ ${f0(r.users)} users and ${smallQuests} quests`;
   if (rate === null || p99 === null) return { measure: GOAL_MEASURE, goal, value: `${sizes}: ${rate === null ? 'single events' : '`GET /me/quests`'} not measured in both phases`, met: null };
   const single = r.results.find((x) => x.name === s.singleName)!;
   const list = r.results.find((x) => x.name === s.questsName)!;
