@@ -3,7 +3,7 @@
  * after, side by side, from two reports of `npm run bench` (suite.json) made on one machine one
  * after the other:
  *
- *   npx tsx bench/suite/compare.ts docs/benchmarks/engine-v2-before.json docs/benchmarks/suite.json
+ *   npx tsx bench/suite/compare.ts [--stdout] docs/benchmarks/engine-v2-before.json docs/benchmarks/suite.json
  *
  * The "before" report is kept in the repository (the commit it measured is written in it), so that
  * a later run of the suite can be compared with it again; then BENCHMARKS.md is assembled anew.
@@ -15,7 +15,9 @@ import { engineGoals, type SuiteReport } from './report.js';
 import { SERVICE_NAMES } from './system.js';
 import { assembleBenchmarks } from './assemble.js';
 
-const [beforeFile, afterFile] = process.argv.slice(2);
+/** --stdout: print the comparison instead of writing docs/ (to look at two runs without touching the docs). */
+const STDOUT = process.argv.includes('--stdout');
+const [beforeFile, afterFile] = process.argv.slice(2).filter((a) => a !== '--stdout');
 if (!beforeFile || !afterFile) {
   process.stderr.write('usage: npx tsx bench/suite/compare.ts <before suite.json> <after suite.json>\n');
   process.exit(2);
@@ -41,10 +43,21 @@ const SCENARIOS = [
   'GET /me/quests (direct to progress)',
   'claim',
 ];
-const scenarioRows = SCENARIOS.flatMap((name) => {
-  const b = before.results.find((s) => s.name === name);
-  const a = after.results.find((s) => s.name === name);
-  if (!b || !a) return [];
+// The scale phase's scenarios are named by their size, which may differ between the two runs;
+// reports from before the phase existed have none (their column says so).
+const SCALE = [
+  ['single events (gateway, scale phase)', (r: SuiteReport) => r.scale?.singleName],
+  ['GET /me/quests (gateway, scale phase)', (r: SuiteReport) => r.scale?.questsName],
+] as const;
+const named = (r: SuiteReport, name: string) => r.results.find((s) => s.name === (SCALE.find(([label]) => label === name)?.[1](r) ?? name));
+const scenarioRows = [...SCENARIOS, ...SCALE.map(([label]) => label)].flatMap((name) => {
+  const b = named(before, name);
+  const a = named(after, name);
+  if (!a && !b) return [];
+  if (!b || !a) {
+    const only = (b ?? a)!;
+    return [`| ${name} | ${b ? f0(b.throughput) : 'not measured'} | ${a ? f0(a.throughput) : 'not measured'} | ${f0(only.p99)} ms (${b ? 'before' : 'after'} only) | – | – |`];
+  }
   const cpu = (s: typeof a) => SERVICE_NAMES.map((n) => f0(s.cpuPerRequest[n])).join(' / ');
   const all = (s: typeof a) => f0(SERVICE_NAMES.reduce((x, n) => x + s.cpuPerRequest[n], 0));
   return [`| ${name} | ${f0(b.throughput)} | ${f0(a.throughput)} | ${f0(b.p99)} / ${f0(a.p99)} ms | ${cpu(b)} (${all(b)}) | ${cpu(a)} (${all(a)}) |`];
@@ -54,6 +67,7 @@ const text = `# Engine v2: before and after
 
 - before: \`${before.command}\` at ${before.date}${before.commit ? ` on commit ${before.commit}` : ''}; after: \`${after.command}\` at ${after.date}${after.commit ? ` on commit ${after.commit}` : ''} — the same machine, one run after the other, nothing else running.
 - pgbench (the reference of every ratio) in each run: ${f0(before.pgbench.tps)} and ${f0(after.pgbench.tps)} tx/s.
+- scale phase: ${[before, after].map((r, i) => `${i ? 'after' : 'before'} ${r.scale ? `${f0(r.scale.users)} users and ${r.scale.quests} quests, ${f0(r.scale.seeded.users)} seeded in ${((r.scale.seeded.insertMs + r.scale.seeded.vacuumMs) / 1000).toFixed(1)} s` : 'not run'}`).join('; ')}.
 - command: \`npx tsx bench/suite/compare.ts ${beforeFile} ${afterFile}\`
 
 ## Goals
@@ -69,6 +83,10 @@ ${goalRows.join('\n')}
 ${scenarioRows.join('\n')}
 `;
 
-await writeFile(path.join(repoRoot, 'docs/benchmarks/engine-v2.md'), text);
-await assembleBenchmarks();
-process.stdout.write('wrote docs/benchmarks/engine-v2.md and docs/BENCHMARKS.md\n');
+if (STDOUT) {
+  process.stdout.write(text);
+} else {
+  await writeFile(path.join(repoRoot, 'docs/benchmarks/engine-v2.md'), text);
+  await assembleBenchmarks();
+  process.stdout.write('wrote docs/benchmarks/engine-v2.md and docs/BENCHMARKS.md\n');
+}

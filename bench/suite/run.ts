@@ -3,6 +3,7 @@
  * docs/BENCHMARKS.md written from what was measured.
  *
  *   npx tsx bench/suite/run.ts [--quick] [--users=10000] [--seconds=20] [--pg-url=postgres://…]
+ *                              [--scale-users=1000000 | --no-scale]
  *
  * Starts a fresh embedded PostgreSQL (fsync on) or uses --pg-url (a role that may create
  * databases), starts the four services as `npm start` does and times it, creates 50 quests, signs
@@ -10,9 +11,16 @@
  * direct), batch events, GET /me/quests (gateway and direct), claim and the admin quest list with
  * autocannon on loopback, the live stream's latency with min(1,000, users) streams open
  * (stream-scenario.ts), the CPU of events that pay against events that do not (paying-scenario.ts), and pgbench on the same PostgreSQL as the ceiling of one event per
- * transaction. --quick (500 users, 4 s per scenario) finishes in under 2 minutes and writes its
- * report to .data/bench/quick.md instead of docs/. --cpu-prof=<service> profiles one service;
- * --render-only renders the report again from the figures of the last run.
+ * transaction. Then the scale phase (scale-scenario.ts), for the issue's goal "1,000,000 users and
+ * 500 quests ÷ 10,000 users and 50 quests": single events and GET /me/quests through the gateway
+ * once more on the small data (the reference), quests added through the admin API up to 500 over 50
+ * event types, users seeded straight into the databases up to 1,000,000 (4 states and events each
+ * for 80 % of them), and the same two scenarios on that data. It adds about 5 minutes to a full run
+ * on 2 cores (measured once: 448 quests 7 s, 990,000 users seeded in 161 s + VACUUM 6 s, four
+ * 20 s scenarios, token warm-up and settling). --scale-users=N seeds up to N users instead;
+ * --no-scale skips the phase. --quick (500 users, 4 s per scenario, scale phase at 20,000 users)
+ * finishes in about 3.5 minutes and writes its report to .data/bench/quick.md instead of docs/. --cpu-prof=<service>
+ * profiles one service; --render-only renders the report again from the figures of the last run.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -30,6 +38,7 @@ import { runScenario, type Scenario, type ScenarioResult } from './load.js';
 import { render, type SuiteReport } from './report.js';
 import { rssNow, startSystem, type Rss, type System } from './system.js';
 import { assembleBenchmarks } from './assemble.js';
+import { describeScaleRatios, measureScale, scaleQuestsName, scaleSingleName, type ScaleReport } from './scale-scenario.js';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -46,6 +55,9 @@ const ONLY = opt('only')?.split(',').filter(Boolean) ?? [];
 const BATCH_CONNECTIONS = Number(opt('batch-connections') ?? 4);
 /** --stream-rate=50: probe events per second in the stream latency scenario. */
 const STREAM_RATE = Number(opt('stream-rate') ?? 50);
+/** --scale-users=N: the scale phase seeds users up to N (1,000,000; 20,000 with --quick); --no-scale skips it. */
+const SCALE_USERS = Number(opt('scale-users') ?? (QUICK ? 20_000 : 1_000_000));
+const NO_SCALE = argv.includes('--no-scale');
 const PASSWORD = 'bench-password-123';
 
 const t0 = performance.now();
@@ -102,9 +114,9 @@ async function main() {
     log(`${published} quests published`);
     const results: ScenarioResult[] = [];
     // Signup always runs: it makes the users every other scenario needs.
+    const selected = (name: string) => ONLY.length === 0 || name === 'signup' || ONLY.some((o) => name.startsWith(o));
     const measure = async (s: Scenario) => {
-      if (ONLY.length > 0 && s.name !== 'signup' && !ONLY.some((o) => s.name.startsWith(o))) return;
-      results.push(await runScenario(stack, s, log));
+      if (selected(s.name)) results.push(await runScenario(stack, s, log));
     };
 
     // Signup creates the data set's users, through the API, and is measured while it does.
@@ -266,23 +278,47 @@ async function main() {
       single: await rewardLag(sys.databases.progress, sys.databases.auth, eventsFrom, eventsTo, autoClaimKeys),
       batch: await rewardLag(sys.databases.progress, sys.databases.auth, batchFrom, batchTo, autoClaimKeys),
     };
-    if (ONLY.length > 0) {
+    let afterRss: Rss | undefined;
+    let pgbench: PgbenchResult | undefined;
+    if (ONLY.length === 0) {
+      // Before the scale phase: the reference and the memory after the load on the others' data.
+      await pause(3000);
+      afterRss = await rssNow(stack);
+      log(`pgbench: 32 clients, ${SECONDS} s...`);
+      await runMigrations({ DATABASE_URL: sys.databases.pgbench });
+      pgbench = await runPgbench({ pgbench: pgbenchTool, dbUrl: sys.databases.pgbench, workDir: baseDir, clients: 32, seconds: SECONDS, users: USERS });
+      log(`  → ${Math.round(pgbench.tps).toLocaleString('en-US')} tx/s`);
+    }
+
+    // Last: it adds quests and a million users, which would change every other scenario's data set.
+    let scale: ScaleReport | undefined;
+    if (!NO_SCALE && (selected(scaleSingleName(SCALE_USERS)) || selected(scaleQuestsName(SCALE_USERS)))) {
+      const running = sys;
+      scale = await measureScale({
+        sys,
+        adminToken,
+        users: SCALE_USERS,
+        sample: tokens.length,
+        seconds: SECONDS,
+        login: { username: usernames[0]!, password: PASSWORD },
+        small: { tokens, event: playerEvent },
+        measure,
+        settle: () => drainOutbox(running),
+        log,
+      });
+      log(`scale ÷ small: ${describeScaleRatios(scale, results)}`);
+    }
+
+    if (ONLY.length > 0 || !afterRss || !pgbench) {
       // The CPU per request of each service, which the report would show: what --only compares.
       for (const r of results) log(`CPU µs/request ${r.name}: ${Object.entries(r.cpuPerRequest).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
       process.stdout.write(`reward lag: ${JSON.stringify(lag)}\n`);
       if (stream) process.stdout.write(`live stream: ${JSON.stringify(stream, null, 2)}\n`);
       if (paying) process.stdout.write(`paying events: ${JSON.stringify(paying)}\n`);
+      if (scale) process.stdout.write(`scale: ${JSON.stringify(scale)}\n`);
       log('--only: no report written');
       return;
     }
-    await pause(3000);
-    const afterRss: Rss = await rssNow(stack);
-
-    log(`pgbench: 32 clients, ${SECONDS} s...`);
-    await runMigrations({ DATABASE_URL: sys.databases.pgbench });
-    const pgbench: PgbenchResult = await runPgbench({ pgbench: pgbenchTool, dbUrl: sys.databases.pgbench, workDir: baseDir, clients: 32, seconds: SECONDS, users: USERS });
-    log(`  → ${Math.round(pgbench.tps).toLocaleString('en-US')} tx/s`);
-
     const report: SuiteReport = {
       date: new Date().toISOString(),
       command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
@@ -299,6 +335,7 @@ async function main() {
       ...(webhooks ? { webhooks } : {}),
       ...(stream ? { stream } : {}),
       ...(paying ? { paying } : {}),
+      ...(scale ? { scale } : {}),
       pgbench,
       wallSeconds: (performance.now() - t0) / 1000,
     };
