@@ -62,10 +62,12 @@ list, or more memory, would make that cost flat.
 
 **What is left, and why (same run).** Goals still missed: single events ÷ pgbench 0.19 (goal 0.40),
 batches ÷ pgbench 0.40 (3), \`GET /me/quests\` ÷ pgbench 0.22 (0.6), gateway ÷ direct 80 % for events and
-66 % for lists (85 %), reward lag under batches 3.3 s (1 s). The kernel is not where the time goes:
-\`npm run bench:syscalls\` counts ~29 system calls per single event across the gateway, progress and
-its PostgreSQL backends (pgbench's backends make ~18 per transaction), and a loopback round trip
-between two processes costs ~18 µs here, so the calls explain ~90 µs of the ~950 µs. The rest is
+66 % for lists (85 %), reward lag under batches 3.3 s (1 s). The kernel is the smaller part:
+\`npm run bench:syscalls\` counts ~31 system calls per single event across the gateway, progress and
+its PostgreSQL backends (pgbench's backends make ~16 per transaction), and a loopback round trip
+between two processes costs 14 µs here when the cores are busy and 59 µs when the other core is
+idle (waking a halted virtual CPU is what costs on this VM), so the calls explain ~70–300 µs of the
+~950 µs. The rest is
 user-space work in the two Node processes an event crosses: HTTP parsing, routing and hooks in
 Fastify (twice), the gateway's proxying (undici, streams: ~330–400 µs per request whatever the
 route, ~2 ms for a 220 KB list), JSON, the pg driver and Kysely, and GC (5–14 % of each profile);
