@@ -36,14 +36,24 @@ const preparedNames = new Map<string, string>();
 // a statement whose text varies by mistake cannot grow every connection's statements without end.
 const MAX_PREPARED = 200;
 
+let capWarned = false;
+
 function nameOf(text: string): string | undefined {
   let name = preparedNames.get(text);
   if (name === undefined && preparedNames.size < MAX_PREPARED) {
     name = `ql${preparedNames.size + 1}`;
     preparedNames.set(text, name);
   }
+  if (name === undefined && !capWarned) {
+    capWarned = true;
+    process.emitWarning(`more than ${MAX_PREPARED} distinct statements were marked prepared(); the others run unnamed (a marked statement whose text varies?)`);
+  }
   return name;
 }
+
+// A kept plan PostgreSQL refuses after a migration changed its result columns (0A000), or a name
+// the server no longer has (26000): that connection runs the statement unnamed from then on.
+const REFUSED_PLAN = new Set(['0A000', '26000']);
 
 /**
  * Kysely sends every statement as text with its parameters, which PostgreSQL parses and plans each
@@ -53,10 +63,17 @@ function nameOf(text: string): string | undefined {
  */
 function runMarkedAsPrepared(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const refused = new Set<string>();
   (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
     const name = typeof config === 'string' && Array.isArray(values) && config.startsWith(PREPARED_MARK) ? nameOf(config) : undefined;
-    if (name === undefined) return query(config, values, callback);
-    return query({ name, text: config, values }, callback);
+    if (name === undefined || refused.has(name)) return query(config, values, callback);
+    const result = query({ name, text: config, values }, callback);
+    if (result instanceof Promise) {
+      result.catch((err: { code?: string }) => {
+        if (REFUSED_PLAN.has(err?.code ?? '')) refused.add(name);
+      });
+    }
+    return result;
   };
 }
 

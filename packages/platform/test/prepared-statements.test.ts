@@ -39,3 +39,14 @@ test('inside a transaction, and an error in a prepared statement leaves the conn
   await database.db.transaction().execute(async (trx) => assert.deepEqual((await lookup(2).execute(trx)).rows, [{ id: 5 }]));
   assert.equal((await namedStatements()).length, 2);
 });
+
+test('a kept plan refused after a migration changed its result (0A000): that connection runs the statement unnamed from then on', async () => {
+  await sql`CREATE TABLE plan_changes (a int)`.execute(database.db);
+  await sql`INSERT INTO plan_changes VALUES (7)`.execute(database.db);
+  const read = () => prepared(sql<{ a: unknown }>`SELECT a FROM plan_changes WHERE ${1}::int = 1`).execute(database.db);
+  assert.deepEqual((await read()).rows, [{ a: 7 }]);
+  await sql`ALTER TABLE plan_changes ALTER COLUMN a TYPE text`.execute(database.db);
+  await assert.rejects(read(), (err: { code?: string }) => err.code === '0A000');
+  assert.deepEqual((await read()).rows, [{ a: '7' }]);
+  assert.deepEqual((await read()).rows, [{ a: '7' }]);
+});

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import type { InternalUser } from '@questline/contracts';
 import { readQuestList } from '../src/db/user-quests.repository.js';
 import type { ProgressApp } from '../src/app.js';
@@ -10,6 +11,7 @@ import { quest, tenGold } from './support/quests.js';
 // "never older than the last committed change, whichever replica made it".
 const taps = quest({ key: 'taps', objective: { event: 'tap', mode: 'count', target: 1000 }, reward: tenGold });
 const once = quest({ key: 'once', objective: { event: 'ping', mode: 'count', target: 1 }, reward: tenGold, maxCompletions: 1 });
+const dailyTaps = quest({ key: 'daily-taps', objective: { event: 'tap', mode: 'count', target: 1000 }, reward: tenGold, repeat: 'daily' });
 const later = quest({ key: 'later', objective: { event: 'tap', mode: 'count', target: 5 }, reward: tenGold });
 
 type View = { quest: { key: string }; progress: number; claimable: number; status: string; periodEndsAt: string | null };
@@ -34,7 +36,7 @@ describe('rendered quest lists (cached per replica)', () => {
   const main = (): ProgressApp => ({ app: h.app, ctx: h.ctx }) as ProgressApp;
 
   before(async () => {
-    h = await startHarness('progress_quest_list_cache', [taps, once]);
+    h = await startHarness('progress_quest_list_cache', [taps, once, dailyTaps]);
     replica = await h.buildReplica();
   });
   after(async () => {
@@ -83,15 +85,27 @@ describe('rendered quest lists (cached per replica)', () => {
 
   test('a timezone change or a ban pushed by auth is seen by the next read', async () => {
     const user = h.auth.addUser({ timezone: 'UTC' });
-    const daily = await list(replica, user);
-    assert.equal(daily.length, 2);
-    assert.equal(await h.pushProfile(profileOf(user, { timezone: 'Asia/Tokyo', version: 1 })), 204);
-    await list(replica, user);
-    // The zone is part of what a copy was rendered for: Tokyo's list is rendered anew.
-    const before = await reads(replica);
-    await list(replica, user);
+    assert.equal(await h.pushProfile(profileOf(user, { version: 1 }), replica.app), 204);
+    // Not a tap: daily-taps keeps no UTC period in progress, so its period is the zone's own.
+    await h.serverEvent(user.id, { type: 'ping' }, replica.app);
+    const utc = await list(replica, user);
+    // Kept: the second read is a hit.
+    let before = await reads(replica);
+    assert.deepEqual(await list(replica, user), utc);
     assert.equal((await reads(replica)).hit - before.hit, 1);
-    assert.equal(await h.pushProfile(profileOf(user, { status: 'banned', version: 2 })), 204);
+    // A zone change draws no version (states are unchanged): the zone itself ends the kept copy.
+    assert.equal(await h.pushProfile(profileOf(user, { timezone: 'Asia/Tokyo', version: 2 })), 204);
+    before = await reads(replica);
+    const tokyo = await list(replica, user);
+    assert.equal((await reads(replica)).rendered - before.rendered, 1);
+    assert.notEqual(viewOf(tokyo, 'daily-taps')?.periodEndsAt, viewOf(utc, 'daily-taps')?.periodEndsAt);
+    assert.equal(new Date(viewOf(tokyo, 'daily-taps')!.periodEndsAt!).getUTCHours(), 15);
+    assert.equal(viewOf(tokyo, 'once')?.claimable, 1);
+    // And Tokyo's list is kept in turn.
+    before = await reads(replica);
+    assert.deepEqual(await list(replica, user), tokyo);
+    assert.equal((await reads(replica)).hit - before.hit, 1);
+    assert.equal(await h.pushProfile(profileOf(user, { status: 'banned', version: 3 })), 204);
     const banned = await replica.app.inject({ method: 'GET', url: '/api/v1/me/quests', headers: await bearer(user) });
     assert.equal(banned.statusCode, 403);
     assert.equal(banned.json().error.code, 'USER_BANNED');
@@ -113,7 +127,7 @@ describe('rendered quest lists (cached per replica)', () => {
     await h.serverEvent(user.id, { type: 'tap' });
     const first = await readQuestList(h.ctx.db, user.id);
     assert.ok(first.version > 0);
-    assert.equal(first.states.size, 1);
+    assert.equal(first.states.size, 2);
     // The version the caller already has: the states are not read again.
     const known = await readQuestList(h.ctx.db, user.id, first.version);
     assert.equal(known.version, first.version);
@@ -128,14 +142,29 @@ describe('rendered quest lists (cached per replica)', () => {
     // A rolled-back write leaves the version as it was.
     await h.sql(`BEGIN; UPDATE user_quests SET progress = 99 WHERE user_id = '${user.id}'; ROLLBACK`);
     assert.equal((await readQuestList(h.ctx.db, user.id)).version, fixed.version);
+    // TRUNCATE fires no row trigger: its own draws every number anew (inside a rolled-back
+    // transaction here, so the other tests' states stay).
+    const client = new pg.Client({ connectionString: h.db.url });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('TRUNCATE user_quests');
+      const { rows } = await client.query<{ version: number }>('SELECT version::int AS version FROM quest_list_versions WHERE user_id = $1', [user.id]);
+      assert.ok(rows[0]!.version > fixed.version);
+    } finally {
+      await client.query('ROLLBACK');
+      await client.end();
+    }
   });
 
   test('a user without any state has version 0 and an empty list of progress', async () => {
     const user = h.auth.addUser();
-    // The first read stores the profile auth gave; the second renders and keeps the copy of version 0.
+    // Version 0 (no version row) is never kept: a state written before migration 010 draws no number.
     await list(main(), user);
+    const before = await reads(main());
     const items = await list(main(), user);
     assert.ok(items.every((v) => v.progress === 0));
+    assert.equal((await reads(main())).hit - before.hit, 0);
     const read = await readQuestList(h.ctx.db, user.id, 0);
     assert.equal(read.version, 0);
     assert.equal(read.states.size, 0);

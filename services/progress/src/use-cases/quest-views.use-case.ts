@@ -110,6 +110,16 @@ export async function callerQuestViews(
   return { kind: 'listed', items: viewsFromStates(catalog, new Map(), user.timezone, new Date()) };
 }
 
+/**
+ * A body in memory of its own: Buffer.from puts small buffers in shared 8 KB slabs, which a kept
+ * list would hold alive while the memory bound counts only its own bytes.
+ */
+function bodyBuffer(json: string): Buffer {
+  const buf = Buffer.allocUnsafeSlow(Buffer.byteLength(json));
+  buf.write(json);
+  return buf;
+}
+
 export type CallerQuestList = { kind: 'banned' } | { kind: 'unknown-user' } | { kind: 'listed'; body: string | Buffer };
 
 /**
@@ -134,17 +144,20 @@ export async function callerQuestList(
   }
   if (profile.status === 'banned') return { kind: 'banned' };
   const now = new Date();
-  if (known && read.version === known.version) {
-    if (known.timezone === profile.timezone) {
-      deps.counters.questListReads.inc({ result: 'hit' });
-      return { kind: 'listed', body: known.body };
-    }
-    // The zone changed since (states were not read: the version was known). Rare; not remembered.
-    return { kind: 'listed', body: render(viewsFromStates(catalog, await listStates(deps.db, callerId), profile.timezone, now)) };
+  if (known && read.version === known.version && known.timezone === profile.timezone) {
+    deps.counters.questListReads.inc({ result: 'hit' });
+    return { kind: 'listed', body: known.body };
   }
-  const body = Buffer.from(render(viewsFromStates(catalog, read.states, profile.timezone, now)));
+  // The zone changed since the kept copy (its version matched, so the states were not read): read
+  // them, with their version, in one statement again.
+  const { version, states } = known && read.version === known.version ? await readQuestList(deps.db, callerId) : read;
+  const body = bodyBuffer(render(viewsFromStates(catalog, states, profile.timezone, now)));
   deps.counters.questListReads.inc({ result: 'rendered' });
-  const until = questListValidUntil(catalog.quests, read.states, profile.timezone, now);
-  deps.questLists.remember(callerId, { version: read.version, timezone: profile.timezone, revision: catalog.revision, body }, until);
+  // Version 0 is a user without a version row: their states (if any, from before migration 010)
+  // change without drawing a number until their first write, so such a list is not kept.
+  if (version > 0) {
+    const until = questListValidUntil(catalog.quests, states, profile.timezone, now);
+    deps.questLists.remember(callerId, { version, timezone: profile.timezone, revision: catalog.revision, body }, until);
+  }
   return { kind: 'listed', body };
 }
