@@ -15,7 +15,8 @@ export interface LagStats {
   fromPickUp?: { p50: number; p99: number; max: number };
 }
 
-async function query<T>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+/** One statement on its own connection (the bench's occasional reads of a service's database). */
+export async function query<T>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -12,14 +12,15 @@
  * anything, not the rates. Writes docs/benchmarks/syscalls.md. Installs strace (Debian) if missing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { repoRoot, takeOverShutdownSignals } from '@questline/devstack';
 import { runMigrations } from '../../services/progress/src/db/migrations.js';
 import { findPgbench, runPgbench } from '../progress/pgbench.js';
+import { query } from '../progress/lag.js';
+import { cpuMs, procTimes } from '../shared/proc.js';
 import { PLAYER_EVENT_TYPES, call, createQuests, mintTokens } from './data.js';
 import { runScenario } from './load.js';
 import { startSystem, type System } from './system.js';
@@ -72,15 +73,9 @@ function grouped(counts: Counts, per: number): Record<string, number> {
 }
 
 async function backendPids(dbUrl: string): Promise<number[]> {
-  const client = new pg.Client({ connectionString: dbUrl });
-  await client.connect();
-  try {
-    const db = new URL(dbUrl).pathname.slice(1);
-    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db]);
-    return rows.map((r) => r.pid);
-  } finally {
-    await client.end();
-  }
+  const db = new URL(dbUrl).pathname.slice(1);
+  const rows = await query<{ pid: number }>(dbUrl, 'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db]);
+  return rows.map((r) => r.pid);
 }
 
 async function signUp(sys: System): Promise<string[]> {
@@ -132,7 +127,7 @@ async function main(): Promise<void> {
     await runMigrations({ DATABASE_URL: sys.databases.pgbench });
     // The backends' parent: strace follows the backends it forks for pgbench's connections.
     const [someBackend] = await backendPids(sys.databases.progress);
-    const postmaster = Number((await readFile(`/proc/${someBackend}/stat`, 'utf8')).split(') ')[1]!.split(' ')[1]);
+    const postmaster = (await procTimes(someBackend))!.ppid;
     const pgTrace = traceCalls([postmaster]);
     await new Promise((r) => setTimeout(r, 1000));
     const bench = await runPgbench({ pgbench: pgbenchTool, dbUrl: sys.databases.pgbench, workDir: baseDir, clients: 32, seconds: SECONDS, users: USERS });
@@ -171,10 +166,7 @@ const ECHO_SERVER = "const s=require('net').createServer(c=>c.on('data',d=>c.wri
 async function loopbackRoundTripUs(trips = 20_000): Promise<number> {
   const echo = spawn(process.execPath, ['-e', ECHO_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) => echo.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
-  const echoCpuUs = async () => {
-    const fields = (await readFile(`/proc/${echo.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime + stime, in clock ticks of 10 ms
-  };
+  const echoCpuUs = async () => (await cpuMs(echo.pid)) * 1000;
   const payload = Buffer.alloc(100);
   const socket = net.connect(port, '127.0.0.1');
   await new Promise((resolve) => socket.once('connect', resolve));

@@ -102,9 +102,16 @@ export async function callerQuestViews(
     if (profile.status === 'banned') return { kind: 'banned' };
     return { kind: 'listed', items: viewsFromStates(catalog, states, profile.timezone, new Date()) };
   }
-  // No stored profile: auth is asked (and its answer stored), so a token whose user does not exist
-  // is refused as on every other /me route; a user who exists simply has no quest state yet.
-  const user = await findUser(deps.users, callerId, requestId);
+  return viewsWithoutProfile(deps.users, catalog, callerId, requestId);
+}
+
+/**
+ * A caller progress has no stored profile of: auth is asked (and its answer stored), so a token
+ * whose user does not exist is refused as on every other /me route; a user who exists simply has
+ * no quest state yet.
+ */
+async function viewsWithoutProfile(users: UserDirectory, catalog: CatalogSnapshot, callerId: string, requestId?: string): Promise<CallerQuestViews> {
+  const user = await findUser(users, callerId, requestId);
   if (!user) return { kind: 'unknown-user' };
   if (user.status === 'banned') return { kind: 'banned' };
   return { kind: 'listed', items: viewsFromStates(catalog, new Map(), user.timezone, new Date()) };
@@ -139,7 +146,8 @@ export async function callerQuestList(
   const read = await readQuestList(deps.db, callerId, known?.version ?? null);
   const { profile } = read;
   if (!profile) {
-    const result = await callerQuestViews(deps, callerId, requestId);
+    // Not kept: the next read finds the profile auth's answer stored.
+    const result = await viewsWithoutProfile(deps.users, catalog, callerId, requestId);
     return result.kind === 'listed' ? { kind: 'listed', body: render(result.items) } : result;
   }
   if (profile.status === 'banned') return { kind: 'banned' };
