@@ -7,7 +7,7 @@
  * transaction that is rolled back (EXPLAIN ANALYZE runs them).
  */
 import pg from 'pg';
-import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
+import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
 import type { ProgressDatabase } from '../../services/progress/src/db/schema.js';
 import { getProfiles } from '../../services/progress/src/db/profiles.repository.js';
 import { insertEventsReadingStates, lockUsers, readQuestList } from '../../services/progress/src/db/user-quests.repository.js';
@@ -50,7 +50,10 @@ export async function hotPlans(progressUrl: string, userId: string, eventType: s
         await lockUsers(trx, [userId]);
         await getProfiles(trx, [userId]);
         const event = { userId, id: `plan-${Date.now()}`, type: eventType, value: 1, attributes: {}, occurredAt: new Date(), zone: 'UTC' };
-        await insertEventsReadingStates(trx, [userId], [event]);
+        // The states such an event reads: those of the quests listening to its type (the stored catalog copy's).
+        const { rows: listening } = await sql<{ key: string }>`
+          SELECT q->>'key' AS key FROM catalog_snapshot, jsonb_array_elements(body->'quests') q WHERE q->'objective'->>'event' = ${eventType}`.execute(trx);
+        await insertEventsReadingStates(trx, new Map([[userId, listening.map((r) => r.key)]]), [event]);
         await readQuestList(trx, userId);
         throw rollback;
       })

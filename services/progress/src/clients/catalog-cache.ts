@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { EventTypeRule, PublishedQuest, PublishedQuestsResponse } from '@questline/contracts';
 import { singleFlight, UpstreamError, type ServiceClient } from '@questline/platform';
-import { dependentsIndex } from '../domain/prerequisites.js';
+import { dependentsIndex, statesReadByEvent } from '../domain/prerequisites.js';
 import type { ArchivedQuest } from '../domain/quest-view.js';
 import { describeSchemaErrors, isPublishedQuestsResponse } from './upstream-schemas.js';
 
@@ -13,6 +13,8 @@ export interface CatalogSnapshot {
   byEvent: ReadonlyMap<string, PublishedQuest[]>;
   /** Quest key → the published quests that list it as a prerequisite. */
   dependents: ReadonlyMap<string, PublishedQuest[]>;
+  /** Event type → the quest keys whose states applying such an event reads (statesReadByEvent). */
+  statesRead: ReadonlyMap<string, readonly string[]>;
   /** Archived quests' display fields (the feed's `retired` list), to show, never evaluate, what users earned on them. */
   archivedByKey: ReadonlyMap<string, ArchivedQuest>;
   /** Declared event types by name (the feed's `eventTypes`): what players may report. Absent = server-only. */
@@ -37,7 +39,7 @@ function index(response: PublishedQuestsResponse): CatalogSnapshot {
   const archivedByKey = new Map((response.retired ?? []).filter((q) => !byKey.has(q.key)).map((q) => [q.key, q]));
   // `eventTypes` is optional likewise: a catalog that sends none declares nothing, so players may report nothing.
   const eventTypes = new Map((response.eventTypes ?? []).map((t) => [t.type, t]));
-  return { revision: response.revision, quests: response.quests, byKey, byEvent, dependents: dependentsIndex(response.quests), archivedByKey, eventTypes };
+  return { revision: response.revision, quests: response.quests, byKey, byEvent, dependents: dependentsIndex(response.quests), statesRead: statesReadByEvent(byEvent), archivedByKey, eventTypes };
 }
 
 /**

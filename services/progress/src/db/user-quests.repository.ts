@@ -113,36 +113,57 @@ export async function readQuestList(ex: Executor<ProgressDatabase>, userId: stri
   return { profile, version: first.list_version, states };
 }
 
-/** Quest states of several users: user id → quest key → state. */
-export async function listStatesOf(ex: Executor<ProgressDatabase>, userIds: string[]): Promise<Map<string, Map<string, QuestState>>> {
-  const byUser = new Map<string, Map<string, QuestState>>(userIds.map((id) => [id, new Map()]));
-  if (userIds.length === 0) return byUser;
-  const rows = await ex.selectFrom('user_quests').select(STATE_COLUMNS).where('user_id', 'in', userIds).execute();
+/** Which stored states a transaction reads: user id → the quest keys its events may touch. */
+export type WantedStates = ReadonlyMap<string, Iterable<string>>;
+
+/**
+ * The wanted states' filter over user_quests: the users and the keys as index conditions (so the
+ * plan, generic or not, reads the primary key, never the table), then the exact (user, key) pairs.
+ */
+function wantedFilter(wanted: WantedStates) {
+  const pairUsers: string[] = [];
+  const pairKeys: string[] = [];
+  for (const [userId, keys] of wanted) {
+    for (const key of keys) {
+      pairUsers.push(userId);
+      pairKeys.push(key);
+    }
+  }
+  return sql`q.user_id = ANY(${[...new Set(pairUsers)]}::uuid[]) AND q.quest_key = ANY(${[...new Set(pairKeys)]}::text[])
+    AND (q.user_id, q.quest_key) IN (SELECT * FROM unnest(${pairUsers}::uuid[], ${pairKeys}::text[]))`;
+}
+
+/** The wanted quest states of several users: user id → quest key → state (every wanted user has a map). */
+export async function listStatesOf(ex: Executor<ProgressDatabase>, wanted: WantedStates): Promise<Map<string, Map<string, QuestState>>> {
+  const byUser = new Map<string, Map<string, QuestState>>([...wanted.keys()].map((id) => [id, new Map()]));
+  if (wanted.size === 0) return byUser;
+  const { rows } = await sql<StateRowColumns>`
+    SELECT ${sql.join(STATE_COLUMNS.map((c) => sql.ref(`q.${c}`)))} FROM user_quests q WHERE ${wantedFilter(wanted)}`.execute(ex);
   for (const r of rows) byUser.get(r.user_id)?.set(r.quest_key, toState(r));
   return byUser;
 }
 
 /**
- * Stores events and reads their users' quest states in one round trip (after the users' locks: the
+ * Stores events and reads the wanted quest states in one round trip (after the users' locks: the
  * read's snapshot is taken once they are held). Returns the states as listStatesOf does and the
  * `userId + '\u0000' + id` keys of the events that were new, as insertEvents does. The events'
  * rows come back after the states' with only user_id and event_id set.
  */
 export async function insertEventsReadingStates(
   ex: Executor<ProgressDatabase>,
-  userIds: string[],
+  wanted: WantedStates,
   events: NewEvent[],
 ): Promise<{ states: Map<string, Map<string, QuestState>>; inserted: Set<string> }> {
   const insert = insertEventsStatement(events);
-  if (!insert) return { states: await listStatesOf(ex, userIds), inserted: new Set() };
+  if (!insert) return { states: await listStatesOf(ex, wanted), inserted: new Set() };
   const blanks = sql.raw(STATE_COLUMNS.slice(1).map(() => 'NULL').join(', '));
   const { rows } = await prepared(sql<StateRowColumns & { event_id: string | null }>`
     WITH ins AS (${insert})
     SELECT ${sql.join(STATE_COLUMNS.map((c) => sql.ref(`q.${c}`)))}, NULL::text AS event_id
-    FROM user_quests q WHERE q.user_id = ANY(${userIds}::uuid[])
+    FROM user_quests q WHERE ${wantedFilter(wanted)}
     UNION ALL
     SELECT ins.user_id, ${blanks}, ins.id FROM ins`).execute(ex);
-  const states = new Map<string, Map<string, QuestState>>(userIds.map((id) => [id, new Map()]));
+  const states = new Map<string, Map<string, QuestState>>([...wanted.keys()].map((id) => [id, new Map()]));
   const inserted = new Set<string>();
   for (const r of rows) {
     if (r.event_id !== null) inserted.add(`${r.user_id}\u0000${r.event_id}`);

@@ -40,3 +40,28 @@ export function nextInPrerequisiteOrder(waiting: readonly string[], prerequisite
   };
   return waiting.find((key) => !blocked(key)) ?? waiting[0];
 }
+
+/**
+ * For each event type, the quests whose stored states applying an event of that type may read: the
+ * quests listening to it and, when one of them takes part in a prerequisite chain, every quest of
+ * every chain (a completion may unlock dependents, replayed against their prerequisites'
+ * completions, and an answer shows a dependent as locked or not). A transaction reads only these,
+ * so an event costs the quests it reaches, not every state its user holds.
+ */
+export function statesReadByEvent<Q extends Pick<QuestRules, 'key' | 'prerequisites'>>(byEvent: ReadonlyMap<string, readonly Q[]>): Map<string, string[]> {
+  const chained = new Set<string>();
+  for (const quests of byEvent.values()) {
+    for (const quest of quests) {
+      if (quest.prerequisites.length === 0) continue;
+      chained.add(quest.key);
+      for (const key of quest.prerequisites) chained.add(key);
+    }
+  }
+  const read = new Map<string, string[]>();
+  for (const [type, quests] of byEvent) {
+    const keys = new Set(quests.map((q) => q.key));
+    if (quests.some((q) => chained.has(q.key))) for (const key of chained) keys.add(key);
+    read.set(type, [...keys]);
+  }
+  return read;
+}

@@ -4,7 +4,7 @@ import type { ProgressDatabase } from '../db/schema.js';
 import type { CatalogSnapshot } from '../clients/catalog-cache.js';
 import type { QuestState } from '../domain/quest-state.js';
 import { oneStatement, prepared } from '@questline/platform';
-import { insertEventsReadingStates, lockUsers, upsertStatesStatement, type StateRow } from '../db/user-quests.repository.js';
+import { insertEventsReadingStates, lockUsers, upsertStatesStatement, type StateRow, type WantedStates } from '../db/user-quests.repository.js';
 import { firstCompletionTimes, insertCompletionsStatement } from '../db/completions.repository.js';
 import { enqueueGrantsStatement } from '../db/outbox.repository.js';
 import { enqueueWebhookMessagesStatement } from '../db/webhook-outbox.repository.js';
@@ -37,6 +37,17 @@ async function loadFirstCompletions(
   return firstCompletionTimes(trx, [...userIds], prerequisiteKeys);
 }
 
+/** Each user's states the events may touch (CatalogSnapshot.statesRead of their types); every user is a key. */
+function wantedStates(catalog: CatalogSnapshot, lists: UserEvents[]): WantedStates {
+  const wanted = new Map<string, Set<string>>();
+  for (const { userId, events } of lists) {
+    let keys = wanted.get(userId);
+    if (!keys) wanted.set(userId, (keys = new Set()));
+    for (const e of events) for (const key of catalog.statesRead.get(e.type) ?? []) keys.add(key);
+  }
+  return wanted;
+}
+
 /**
  * Applies lists of events of one or more users inside the caller's transaction, each list in its
  * given order. The users' advisory locks (taken in id order, so concurrent transactions never
@@ -65,7 +76,7 @@ export async function applyEvents(
   const refusedEvents = await countDailyLimits(trx, lists);
   const { states: statesByUser, inserted } = await insertEventsReadingStates(
     trx,
-    userIds,
+    wantedStates(catalog, lists),
     lists.flatMap((u) =>
       u.events.filter((e) => !refusedEvents.has(eventKey(u.userId, e.id))).map((e) => ({
         userId: u.userId,
