@@ -25,6 +25,8 @@ export interface PgbenchResult {
   transactions: number;
   command: string;
   version: string;
+  /** CPU time the PostgreSQL server used per transaction, in µs (the suite measures it; absent elsewhere). */
+  postgresCpuPerTx?: number;
 }
 
 export interface Pgbench {

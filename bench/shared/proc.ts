@@ -1,5 +1,5 @@
 /** What Linux's /proc says about a process: CPU time and resident memory. Used by every benchmark. */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 
 /** Clock ticks per second of /proc's utime and stime (USER_HZ; 100 on Linux). */
 const HZ = 100;
@@ -39,4 +39,21 @@ export async function rssMB(pid: number | undefined): Promise<number> {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU time (ms) a process and its live children have used so far: a PostgreSQL server's postmaster
+ * and its backends, which the benchmarks' connection pools keep open for the whole measurement
+ * (a backend that exits in between takes its time with it). NaN where /proc cannot tell.
+ */
+export async function processTreeCpuMs(rootPid: number | undefined): Promise<number> {
+  const root = await procTimes(rootPid);
+  if (!root) return NaN;
+  let total = root.self;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const p = await procTimes(Number(entry));
+    if (p && p.ppid === rootPid) total += p.self;
+  }
+  return total;
 }

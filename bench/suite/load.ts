@@ -26,6 +26,8 @@ export interface ScenarioResult {
   peakRss: Rss;
   /** CPU time each service used per request during the scenario, in µs. */
   cpuPerRequest: Rss;
+  /** CPU time PostgreSQL (postmaster and backends) used per request, in µs; NaN or absent where not measured. */
+  postgresCpuPerRequest?: number;
 }
 
 export interface Scenario {
@@ -47,11 +49,13 @@ export interface Scenario {
 
 const percentile = (sorted: Float64Array, p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN);
 
-export async function runScenario(stack: Stack, s: Scenario, log: (line: string) => void): Promise<ScenarioResult> {
+/** `postgresCpuMs`: the database server's CPU so far (System.postgresCpuMs), to count its share per request too. */
+export async function runScenario(stack: Stack, s: Scenario, log: (line: string) => void, postgresCpuMs?: () => Promise<number>): Promise<ScenarioResult> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   const sampler = rssSampler(stack);
   const cpuBefore = await cpuNow(stack);
+  const postgresBefore = (await postgresCpuMs?.()) ?? NaN;
   const bound = s.amount !== undefined ? `${s.amount.toLocaleString('en-US')} requests` : `${s.seconds} s`;
   log(`${s.name}: ${s.method} ${new URL(s.url).pathname}, ${s.connections} connections, ${bound}`);
   const started = performance.now();
@@ -93,6 +97,7 @@ export async function runScenario(stack: Stack, s: Scenario, log: (line: string)
   const result = outcome.result;
   await s.settle?.();
   const cpuAfter = await cpuNow(stack);
+  const postgresAfter = (await postgresCpuMs?.()) ?? NaN;
   const cpuPerRequest = Object.fromEntries(SERVICE_NAMES.map((n) => [n, ((cpuAfter[n] - cpuBefore[n]) * 1000) / Math.max(1, latencies.length)])) as Rss;
   const seconds = (lastAnswer - started) / 1000;
   const sorted = Float64Array.from(latencies).sort();
@@ -113,6 +118,7 @@ export async function runScenario(stack: Stack, s: Scenario, log: (line: string)
     statuses,
     peakRss: sampler.peak(),
     cpuPerRequest,
+    postgresCpuPerRequest: ((postgresAfter - postgresBefore) * 1000) / Math.max(1, latencies.length),
   };
   log(`  → ${Math.round(out.throughput).toLocaleString('en-US')}/s, p50 ${out.p50.toFixed(1)} ms, p95 ${out.p95.toFixed(1)} ms, p99 ${out.p99.toFixed(1)} ms, errors ${out.errors}`);
   return out;

@@ -68,7 +68,9 @@ export function render(r: SuiteReport): string {
     (s) =>
       `| ${s.name} | \`${s.description}\` | ${f0(s.throughput)} ${unit(s)}${s.itemsPerRequest > 1 ? ` (${(s.throughput / s.itemsPerRequest).toFixed(1)} req/s)` : ''} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.p99)} | ${ms(s.max)} | ${f0(s.requests)} | **${s.errors}** | ${statuses(s)} |`,
   );
-  const cpuRows = r.results.map((s) => `| ${s.name} | ${SERVICE_NAMES.map((n) => f0(s.cpuPerRequest[n])).join(' | ')} | ${f0(SERVICE_NAMES.reduce((a, n) => a + s.cpuPerRequest[n], 0))} |`);
+  // A run before the PostgreSQL column existed has no figure for it (n/a).
+  const pgCpu = (s: ScenarioResult) => f0(s.postgresCpuPerRequest ?? NaN);
+  const cpuRows = r.results.map((s) => `| ${s.name} | ${SERVICE_NAMES.map((n) => f0(s.cpuPerRequest[n])).join(' | ')} | ${f0(SERVICE_NAMES.reduce((a, n) => a + s.cpuPerRequest[n], 0))} | ${pgCpu(s)} |`);
   const rssRows = SERVICE_NAMES.map((n) => `| ${n} | ${f0(r.rss.idle[n])} MB | ${f0(peak[n])} MB (${heaviest(n)}) | ${f0(r.rss.after[n])} MB |`);
   const three = (x?: { p50: number; p99: number; max: number }) => (x ? `${ms(x.p50)} / ${ms(x.p99)} / ${ms(x.max)}` : 'n/a');
   const lagLine = (what: string, l: LagStats) =>
@@ -109,11 +111,11 @@ ${singleKey ? `- the same events sent with an API key (a product's server naming
 
 ## CPU per request, by service (µs, user + system, from /proc)
 
-| scenario | ${SERVICE_NAMES.join(' | ')} | all four |
-|---|${SERVICE_NAMES.map(() => '---:').join('|')}|---:|
+| scenario | ${SERVICE_NAMES.join(' | ')} | all four | PostgreSQL |
+|---|${SERVICE_NAMES.map(() => '---:').join('|')}|---:|---:|
 ${cpuRows.join('\n')}
 
-PostgreSQL's and the load generator's share is not in these columns; a batch request's figures are per 1,000 events. Work that follows a request (grant deliveries from progress to auth, profile pushes) lands on the scenario it follows.
+PostgreSQL: the embedded server's postmaster and backends (all databases), from /proc as the services; ${r.pgbench.postgresCpuPerTx !== undefined ? `pgbench's one-event transaction costs it **${f0(r.pgbench.postgresCpuPerTx)} µs**` : 'not measured for pgbench in this run'}. The load generator's share is in no column; a batch request's figures are per 1,000 events. Work that follows a request (grant deliveries from progress to auth, profile pushes) lands on the scenario it follows.
 ${r.paying ? `\n- CPU per paying event ÷ per non-paying event (all four services, counted until the grant outbox and the webhook hand-over drained; \`paying-scenario.ts\`): **${r.paying.ratio.toFixed(2)}** (${f0(r.paying.payingUs)} vs ${f0(r.paying.nonPayingUs)} µs; goal ≤ 1.5, ${mark(r.paying.ratio <= 1.5)}).\n` : ''}
 ## Reward lag (completion → ledger entry and balance in auth)
 

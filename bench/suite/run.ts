@@ -104,6 +104,7 @@ async function main() {
     log(PG_URL ? 'using the PostgreSQL server given with --pg-url' : `starting a fresh embedded PostgreSQL in ${baseDir}`);
     sys = await startSystem({ baseDir, pgUrl: PG_URL, nodeFlags: NODE_FLAGS, cpuProfile: CPU_PROF ? { service: CPU_PROF, dir: path.join(repoRoot, '.data/bench/profiles') } : undefined });
     const { stack } = sys;
+    const postgresCpuMs = sys.postgresCpuMs.bind(sys);
     const gw = stack.urls.gateway;
     log(`services ready: first start ${(sys.startup.firstStartMs / 1000).toFixed(1)} s, restart ${(sys.startup.restartMs / 1000).toFixed(1)} s`);
     await pause(3000);
@@ -116,7 +117,7 @@ async function main() {
     // Signup always runs: it makes the users every other scenario needs.
     const selected = (name: string) => ONLY.length === 0 || name === 'signup' || ONLY.some((o) => name.startsWith(o));
     const measure = async (s: Scenario) => {
-      if (selected(s.name)) results.push(await runScenario(stack, s, log));
+      if (selected(s.name)) results.push(await runScenario(stack, s, log, postgresCpuMs));
     };
 
     // Signup creates the data set's users, through the API, and is measured while it does.
@@ -264,7 +265,7 @@ async function main() {
           const deadline = Date.now() + 120_000;
           while ((await webhookBacklog(running.databases.progress, running.databases.auth)) > 0 && Date.now() < deadline) await pause(250);
         },
-        run: (s) => runScenario(stack, s, log),
+        run: (s) => runScenario(stack, s, log, postgresCpuMs),
         log,
       });
       paying = measured.report;
@@ -286,7 +287,9 @@ async function main() {
       afterRss = await rssNow(stack);
       log(`pgbench: 32 clients, ${SECONDS} s...`);
       await runMigrations({ DATABASE_URL: sys.databases.pgbench });
+      const postgresBefore = await sys.postgresCpuMs();
       pgbench = await runPgbench({ pgbench: pgbenchTool, dbUrl: sys.databases.pgbench, workDir: baseDir, clients: 32, seconds: SECONDS, users: USERS });
+      pgbench.postgresCpuPerTx = (((await sys.postgresCpuMs()) - postgresBefore) * 1000) / pgbench.transactions;
       log(`  → ${Math.round(pgbench.tps).toLocaleString('en-US')} tx/s`);
     }
 

@@ -4,12 +4,13 @@
  * sampler of each service's resident memory (RSS, from /proc).
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import path from 'node:path';
 import { ensureDatabases, freePort, startEmbeddedPostgres, startStack, type EmbeddedServer, type ServiceName, type Stack } from '@questline/devstack';
 import { generateSigningJwk } from '@questline/testkit';
 import { buildServices } from '../../scripts/build-services.js';
-import { cpuMs, rssMB } from '../shared/proc.js';
+import { cpuMs, processTreeCpuMs, rssMB } from '../shared/proc.js';
 
 export const SERVICE_NAMES: ServiceName[] = ['gateway', 'auth', 'catalog', 'progress'];
 const UNLIMITED = '1000000000';
@@ -21,6 +22,8 @@ export interface System {
   jwtPrivateJwk: string;
   admin: { username: string; password: string };
   startup: { postgresMs: number | null; firstStartMs: number; restartMs: number };
+  /** CPU time (ms) the embedded PostgreSQL (postmaster and backends) has used so far; NaN on a --pg-url server. */
+  postgresCpuMs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -91,6 +94,11 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     jwtPrivateJwk,
     admin,
     startup: { postgresMs, firstStartMs, restartMs },
+    async postgresCpuMs() {
+      if (!embedded) return NaN;
+      const pid = Number((await readFile(path.join(opts.baseDir, 'pg', 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+      return pid > 0 ? processTreeCpuMs(pid) : NaN;
+    },
     async stop() {
       await current.stop().catch(() => undefined);
       // On a server of the user's (--pg-url), the run's databases go away with it.
