@@ -42,14 +42,15 @@ export async function rssMB(pid: number | undefined): Promise<number> {
 }
 
 /**
- * CPU time (ms) a process and its live children have used so far: a PostgreSQL server's postmaster
- * and its backends, which the benchmarks' connection pools keep open for the whole measurement
- * (a backend that exits in between takes its time with it). NaN where /proc cannot tell.
+ * CPU time (ms) a process and its children have used so far: a PostgreSQL server's postmaster and
+ * its backends — the live ones' own times, and the exited ones' that the postmaster has reaped (its
+ * cutime + cstime), so a connection that closes between two readings keeps its share. NaN where
+ * /proc cannot tell.
  */
 export async function processTreeCpuMs(rootPid: number | undefined): Promise<number> {
   const root = await procTimes(rootPid);
   if (!root) return NaN;
-  let total = root.self;
+  let total = root.self + root.children;
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const p = await procTimes(Number(entry));
