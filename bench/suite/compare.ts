@@ -65,7 +65,7 @@ const scenarioRows = [...SCENARIOS, ...SCALE.map(([label]) => label)].flatMap((n
 
 const text = `# Engine v2: before and after
 
-- before: \`${before.command}\` at ${before.date}${before.commit ? ` on commit ${before.commit}` : ''}; after: \`${after.command}\` at ${after.date}${after.commit ? ` on commit ${after.commit}` : ''} — the same machine, one run after the other, nothing else running.
+- before: \`${before.command}\` at ${before.date}${before.commit ? ` on commit ${before.commit}` : ''}; after: \`${after.command}\` at ${after.date}${after.commit ? ` on commit ${after.commit}` : ''} — the same machine, nothing else running during either (runs hours apart differ by up to ~20 %: compare the ratios).
 - pgbench (the reference of every ratio) in each run: ${f0(before.pgbench.tps)} and ${f0(after.pgbench.tps)} tx/s.
 - scale phase: ${[before, after].map((r, i) => `${i ? 'after' : 'before'} ${r.scale ? `${f0(r.scale.users)} users and ${r.scale.quests} quests, ${f0(r.scale.seeded.users)} seeded in ${((r.scale.seeded.insertMs + r.scale.seeded.vacuumMs) / 1000).toFixed(1)} s` : 'not run'}`).join('; ')}.
 - command: \`npx tsx bench/suite/compare.ts ${beforeFile} ${afterFile}\`

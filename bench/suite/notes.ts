@@ -60,25 +60,58 @@ the work and the bytes of a list of 50 (~220 KB: 3,801 µs of progress CPU and 2
 gateway's per request), and 128 MB keeps ~580 such lists, so nearly all were rendered; only paging the
 list, or more memory, would make that cost flat.
 
+**Engine v2, third part (2026-12-07 22:08 UTC, the tables above, code of 78da212).** What changed:
+an event's transaction reads only the states of the quests its event types reach
+(\`CatalogSnapshot.statesRead\`: the quests listening to the type, and every quest of every prerequisite
+chain when one of them is in one), by (user, quest) pairs under user and quest index conditions,
+instead of every state its users hold; the run now counts PostgreSQL's CPU too (its postmaster and
+backends from /proc, the last column of the CPU table). Why: a profile of progress under batches
+(\`--only=batch --cpu-prof=progress\`) spent 29 % in GC and ~27 % parsing state rows, most of which the
+events did not touch (a bench user holds ~40 states by then; an event reaches ~7); a micro-benchmark
+on 15,000 such rows (500 users × 30) measured a read of all of them at 54 ms of Node CPU and 12.7 ms of
+PostgreSQL, of the 3,500 wanted pairs 13.5 ms and 6.5 ms (generic plan). Measured against the run of
+20:02 UTC: batches 2,408 → 3,708 events/s (÷ pgbench 0.40 → 0.62; progress CPU per 1,000 events 300 → 137 ms),
+reward lag p99 under batches 3.3 → 2.8 s, CPU per non-paying event 1,037 → 722 µs and per paying event
+1,651 → 1,318 µs (the paying ratio rose to 1.82: what paying adds stayed at ~600 µs while the rest
+got cheaper), single events 1,146 → 1,129/s (within the spread between runs). Scale: single events on the
+million-user data at 1.00 × the small data's rate. Measured and not kept (figures from \`--only=batch\`
+runs back to back): V8's young generation at 32 MB (\`--max-semi-space-size=32\`: 4,128 → 4,162
+events/s, progress 189 → 181 µs per event, within the spread); free room on the pages of the
+rows every event rewrites (fillfactor 80/70 on \`user_quests\`, \`quest_list_versions\`,
+\`player_daily_counts\`, for in-place updates that skip the index: 5,328 → 5,368 events/s, PostgreSQL
+137 → 132 µs per event, within the spread); states read as one \`json_agg\` per user (Node 54 → 24 ms
+but PostgreSQL 12.7 → 35.5 ms per 15,000 rows: the work moves to the process batches are bound by);
+states written through one \`json_to_recordset\` parameter instead of 17 arrays (Node 13.1 → 9.9 ms,
+PostgreSQL 34 → 44.5 ms per 3,500 rows).
+
 **What is left, and why (same run).** Goals still missed: single events ÷ pgbench 0.19 (goal 0.40),
-batches ÷ pgbench 0.40 (3), \`GET /me/quests\` ÷ pgbench 0.22 (0.6), gateway ÷ direct 80 % for events and
-66 % for lists (85 %), reward lag under batches 3.3 s (1 s). The kernel is the smaller part:
-\`npm run bench:syscalls\` counts ~31 system calls per single event across the gateway, progress and
-its PostgreSQL backends (pgbench's backends make ~16 per transaction), and a loopback round trip
-between two processes costs 14 µs here when the cores are busy and 59 µs when the other core is
-idle (waking a halted virtual CPU is what costs on this VM), so the calls explain ~70–300 µs of the
-~950 µs. The rest is
-user-space work in the two Node processes an event crosses: HTTP parsing, routing and hooks in
-Fastify (twice), the gateway's proxying (undici, streams: ~330–400 µs per request whatever the
-route, ~2 ms for a 220 KB list), JSON, the pg driver and Kysely, and GC (5–14 % of each profile);
-the domain's own work (evaluation, views) is a few percent. At 0.40 × 6,013 tx/s the two cores would
-have ~830 µs per event for everything — PostgreSQL, the load generator and our processes; ours take
-~950 µs alone today. The next steps in the issue's order of payoff: one row of state per
-user (an event writes one row instead of one per listening quest: the batch path's cost), BEGIN and
-the locks in one round trip, and a leaner proxy path (a Fastify route per upstream without
-reply-from's per-request hooks). Under batches the lag is bounded by a batch's own time in the
-system (4 concurrent 1,000-event requests at ~2,400 events/s: ~1.7 s before the last event's
-transaction commits), not by the relay (pick-up → ledger p99 ~0.1–0.2 s).
+batches ÷ pgbench 0.62 (3), \`GET /me/quests\` ÷ pgbench 0.23 (0.6), paying ÷ non-paying 1.82 (1.5),
+gateway ÷ direct 72 % for events and 76 % for lists (85 %), reward lag under batches 2.8 s (1 s),
+\`GET /me/quests\` p99 at a million users and 500 quests 3.7 × (1.5). PostgreSQL's own share settles two
+of them on this machine: pgbench's one-event transaction costs it 234 µs, and at 5,980 tx/s the two
+cores give ~334 µs per transaction to everything (PostgreSQL and pgbench). Batches at 3 × pgbench would
+leave ~111 µs per event for everything, but PostgreSQL alone spends 226 µs per batched event (an
+event row with two indexes, ~7 quest-state rows rewritten, their list version, completions and
+outbox rows): with no Node work at all the two cores would carry ~8,800 batched events/s, 1.5 ×
+pgbench. Only writing less per event reaches further — one row of state per user or per (user, event
+type) instead of one per listening quest, the issue's direction not taken yet (a new table, a
+migration of every state and a rollback plan, and every reader of states changed). A single event
+costs PostgreSQL 488 µs (its five round trips and the version trigger, against pgbench's three
+prepared statements) and our four processes 925 µs; at 0.40 × pgbench the cores would have ~836 µs
+per event for all of it. The kernel's part is the wake-ups: \`npm run bench:syscalls\` counts ~31 system
+calls per single event, and a loopback round trip costs 14 µs with both cores busy and 59 µs when the
+peer sleeps on an idle vCPU (waking a halted virtual CPU is what costs on this VM). It shows in the
+profiles: socket writes (\`writev\`) are 24 % of the gateway's CPU under single events (~85 µs per
+request for its two writes: the answer and the upstream request; GC 7 %; reply-from and undici ~20 %
+inclusive of their writes, so a leaner proxy saves at most ~35 µs of the 356), and 39 % of auth's
+under paying events (each of its statements wakes a PostgreSQL backend: 578 grant batches and 744
+webhook-message hand-overs for 15,789 events, 5–6 round trips each) — what paying adds is round trips
+between processes, and fewer would need grants and messages in one hand-over and one statement per
+batch in auth. Under batches the lag is bounded by a batch's own time in the system (with 4 in flight a
+1,000-event request takes 0.9 s at p50 and 2.0 s at p95, its users' transactions queueing behind each
+other's locks), not by the relay (pick-up → ledger p99 67 ms). The million-user \`GET /me/quests\` renders 500 quests (~220 KB; 4,082 µs of progress
+and 2,219 µs of the gateway per request) where the small data renders 50, and 128 MB keeps ~580 such
+lists: only paging the list, or more memory, makes that cost flat.
 
 **API keys and player trust (2026-12-07).** v1.1 put two checks on the event path: players' events
 are judged against the declared event types (the run declares its six types player-reportable with a

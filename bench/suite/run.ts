@@ -314,7 +314,7 @@ async function main() {
 
     if (ONLY.length > 0 || !afterRss || !pgbench) {
       // The CPU per request of each service, which the report would show: what --only compares.
-      for (const r of results) log(`CPU µs/request ${r.name}: ${Object.entries(r.cpuPerRequest).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+      for (const r of results) log(`CPU µs/request ${r.name}: ${Object.entries(r.cpuPerRequest).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}, PostgreSQL ${(r.postgresCpuPerRequest ?? NaN).toFixed(0)}`);
       process.stdout.write(`reward lag: ${JSON.stringify(lag)}\n`);
       if (stream) process.stdout.write(`live stream: ${JSON.stringify(stream, null, 2)}\n`);
       if (paying) process.stdout.write(`paying events: ${JSON.stringify(paying)}\n`);
