@@ -67,7 +67,8 @@ chain when one of them is in one), by (user, quest) pairs under user and quest i
 instead of every state its users hold; the run now counts PostgreSQL's CPU too (its postmaster and
 backends from /proc, the last column of the CPU table). Why: a profile of progress under batches
 (\`--only=batch --cpu-prof=progress\`) spent 29 % in GC and ~27 % parsing state rows, most of which the
-events did not touch (a bench user holds ~40 states by then; an event reaches ~7); a micro-benchmark
+events did not touch (by the batch scenario a bench user has sent ~11 single events of six types, so
+holds states on most of the 50 quests; an event reaches ~7); a micro-benchmark
 on 15,000 such rows (500 users × 30) measured a read of all of them at 54 ms of Node CPU and 12.7 ms of
 PostgreSQL, of the 3,500 wanted pairs 13.5 ms and 6.5 ms (generic plan). Measured against the run of
 20:02 UTC: batches 2,408 → 3,708 events/s (÷ pgbench 0.40 → 0.62; progress CPU per 1,000 events 300 → 137 ms),
