@@ -11,6 +11,7 @@ export const FOCUSED = [
   { name: 'progress', script: 'bench/progress/run.ts', npm: 'npm run bench:progress' },
   { name: 'auth', script: 'bench/auth/logins.bench.ts', npm: 'npm run bench:auth' },
   { name: 'syscalls', script: 'bench/suite/syscalls.ts', npm: 'npm run bench:syscalls' },
+  { name: 'state-reads', script: 'bench/progress/state-reads.ts', npm: 'npm run bench:state-reads' },
 ];
 
 export async function assembleBenchmarks(): Promise<void> {
