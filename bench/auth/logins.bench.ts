@@ -19,8 +19,8 @@ import { rawVerifies, type RawResult } from './raw-argon2.js';
 import { cpuDelta, sampleCpu } from './cpu.js';
 import { renderReport, type LoadResult } from './report.js';
 import { buildServices } from '../../scripts/build-services.js';
+import { numberArg as arg } from '../shared/args.js';
 
-const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const SECONDS = arg('seconds', 15);
 const USERS = arg('users', 100);
 const CONNECTIONS = arg('connections', 8);

@@ -16,8 +16,8 @@ import { ensureDatabases, freePort, repoRoot, startEmbeddedPostgres, startStack,
 import { generateSigningJwk } from '@questline/testkit';
 import { cpuMs } from '../shared/proc.js';
 import { buildServices } from '../../scripts/build-services.js';
+import { numberArg as arg } from '../shared/args.js';
 
-const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const SECONDS = arg('seconds', 10);
 const CONNECTIONS = arg('connections', 16);
 const ROUNDS = arg('rounds', 2);

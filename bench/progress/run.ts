@@ -20,8 +20,8 @@ import { databaseUrl, outboxBacklog, rewardLag, type LagStats } from './lag.js';
 import { findPgbench, runPgbench, type PgbenchResult } from './pgbench.js';
 import { describeMachine, pgVersion } from '../shared/machine.js';
 import { buildServices } from '../../scripts/build-services.js';
+import { numberArg as arg } from '../shared/args.js';
 
-const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const SECONDS = arg('seconds', 15);
 const USERS = arg('users', 64);
 const CONNECTIONS = arg('connections', 32);

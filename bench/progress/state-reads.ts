@@ -22,14 +22,14 @@ import { ensureDatabases, freePort, repoRoot, startEmbeddedPostgres } from '@que
 import type { ProgressDatabase } from '../../services/progress/src/db/schema.js';
 import { runMigrations } from '../../services/progress/src/db/migrations.js';
 import { listStatesOf, upsertStates, type StateRow } from '../../services/progress/src/db/user-quests.repository.js';
+import { numberArg } from '../shared/args.js';
 import { cpuMs } from '../shared/proc.js';
 import { describeMachine, pgVersion } from '../shared/machine.js';
 
-const opt = (name: string, fallback: number) => Number(process.argv.slice(2).find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
-const USERS = opt('users', 500);
-const STATES = opt('states', 30);
-const REACHED = opt('reached', 7);
-const ROUNDS = opt('rounds', 30);
+const USERS = numberArg('users', 500);
+const STATES = numberArg('states', 30);
+const REACHED = numberArg('reached', 7);
+const ROUNDS = numberArg('rounds', 30);
 
 interface Cost {
   shape: string;
