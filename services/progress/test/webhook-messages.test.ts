@@ -93,10 +93,13 @@ describe('webhook messages of progress', () => {
 
   test('the relay hands the messages to auth in one request, the same ids again after a failure, then settles them', async () => {
     const user = h.auth.addUser();
-    await h.serverEvent(user.id, { id: 'relay-login', type: 'login' });
     const mine = (call: (typeof h.auth.webhookCalls)[number]) => call.body.messages.filter((m) => m.data.userId === user.id);
+    // The failure is armed before the event: the commit nudges the relay, whose pass (20 ms later)
+    // may run before the event's answer reaches this test; what earlier tests left goes out first.
+    await drainWebhooks();
     const before = h.auth.webhookCalls.length;
     h.auth.failNextWebhookMessages(1);
+    await h.serverEvent(user.id, { id: 'relay-login', type: 'login' });
     await drainWebhooks();
     const calls = h.auth.webhookCalls.slice(before).filter((c) => mine(c).length > 0);
     assert.deepEqual(calls.map((c) => c.status), [503, 200], 'a failed attempt, then the retry');
