@@ -4,6 +4,8 @@ import type { PublishedQuest } from '@questline/contracts';
 import { statesReadByEvent } from '../src/domain/prerequisites.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { quest } from './support/quests.js';
+import { applyEvents } from '../src/use-cases/apply-events.use-case.js';
+import { requireCatalog } from '../src/clients/catalog-cache.js';
 
 function byEvent(quests: PublishedQuest[]): Map<string, PublishedQuest[]> {
   const index = new Map<string, PublishedQuest[]>();
@@ -84,5 +86,17 @@ describe('an event reads only the states its quests need (integration)', () => {
     const list = await h.app.inject({ method: 'GET', url: '/api/v1/me/quests', headers });
     const progress = new Map((list.json().items as Array<{ quest: { key: string }; progress: number }>).map((v) => [v.quest.key, v.progress]));
     assert.deepEqual(progress, new Map([['checkin', 0], ['raid', 0], ['spend', 30], ['logins', 1]]));
+  });
+  // The property the feature is for, which answers alone cannot show (they are the same either way).
+  test('a transaction holds only the states its events reach: a visit reads no spend state, a raid the whole chain', async () => {
+    const user = h.auth.addUser();
+    const apply = (type: string, id: string, occurredAt = new Date(Date.now() - 60_000)) =>
+      h.ctx.db.transaction().execute((trx) => applyEvents(trx, requireCatalog(h.ctx.catalog), [{ userId: user.id, timezone: 'UTC', events: [{ id, type, value: 5, occurredAt }] }]));
+    for (const [type, id] of [['spend', 's1'], ['visit', 'v1'], ['checkin', 'c1']]) await apply(type!, id!);
+    assert.deepEqual([...(await apply('visit', 'v2'))[0]!.states.keys()], ['logins']);
+    // After the check-in, so it counts; the check-in's state (another type) is read because raid is in its chain.
+    assert.deepEqual([...(await apply('raid', 'r1', new Date()))[0]!.states.keys()].sort(), ['checkin', 'raid']);
+    const stored = await h.sql<{ quest_key: string }>('SELECT quest_key FROM user_quests WHERE user_id = $1 ORDER BY quest_key', [user.id]);
+    assert.deepEqual(stored.map((r) => r.quest_key), ['checkin', 'logins', 'raid', 'spend'], 'the states not read are still there');
   });
 });
