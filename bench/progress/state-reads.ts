@@ -16,12 +16,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { sql } from 'kysely';
+import { createDatabase, prepared } from '@questline/platform';
 import { ensureDatabases, freePort, repoRoot, startEmbeddedPostgres } from '@questline/devstack';
 import type { ProgressDatabase } from '../../services/progress/src/db/schema.js';
 import { runMigrations } from '../../services/progress/src/db/migrations.js';
-import { listStatesOf, upsertStates, type StateRow } from '../../services/progress/src/db/user-quests.repository.js';
+import { listStatesOf, upsertStatesStatement, type StateRow } from '../../services/progress/src/db/user-quests.repository.js';
 import { numberArg } from '../shared/args.js';
 import { cpuMs } from '../shared/proc.js';
 import { describeMachine, pgVersion } from '../shared/machine.js';
@@ -46,8 +46,9 @@ async function main() {
   const server = await startEmbeddedPostgres({ dir: path.join(base, 'pg'), port: await freePort(), password: randomBytes(12).toString('hex') });
   // One connection: its backend is the one whose CPU is read.
   const url = (await ensureDatabases(server.url, ['state_reads']))['state_reads']!;
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
-  const db = new Kysely<ProgressDatabase>({ dialect: new PostgresDialect({ pool }) });
+  // The services' own pool (statements marked prepared() named per connection), one connection: its
+  // backend is the one whose CPU is read, and its session keeps the plan setting below.
+  const { db } = createDatabase<ProgressDatabase>(url, { max: 1 });
   try {
     await runMigrations({ DATABASE_URL: url });
     await sql`SET plan_cache_mode = force_generic_plan`.execute(db);
@@ -81,15 +82,15 @@ async function main() {
     const reached = new Map(ids.map((id) => [id, keys(REACHED)]));
     const reads = [
       await measure('every state of each user, by user id (the statement before)', async () => {
-        const { rows } = await sql`SELECT ${sql.raw(COLUMNS)} FROM user_quests WHERE user_id = ANY(${ids}::uuid[])`.execute(db);
+        const { rows } = await prepared(sql`SELECT ${sql.raw(COLUMNS)} FROM user_quests WHERE user_id = ANY(${ids}::uuid[])`).execute(db);
         return rows.length;
       }),
       await measure('every state of each user, as pairs (all keys wanted)', async () => size(await listStatesOf(db, every))),
       await measure(`the ${REACHED} reached per user (now)`, async () => size(await listStatesOf(db, reached))),
       await measure('every state, one json_agg per user', async () => {
-        const { rows } = await sql<{ s: unknown[][] }>`
+        const { rows } = await prepared(sql<{ s: unknown[][] }>`
           SELECT user_id, json_agg(json_build_array(${sql.raw(COLUMNS.split(', ').slice(1).join(', '))})) AS s
-          FROM user_quests WHERE user_id = ANY(${ids}::uuid[]) GROUP BY user_id`.execute(db);
+          FROM user_quests WHERE user_id = ANY(${ids}::uuid[]) GROUP BY user_id`).execute(db);
         return rows.reduce((a, r) => a + r.s.length, 0);
       }),
     ];
@@ -104,13 +105,13 @@ async function main() {
     const upsert = sql.raw(`ON CONFLICT (user_id, quest_key) DO UPDATE SET ${names.slice(2).map((c) => `${c} = excluded.${c}`).join(', ')}, updated_at = now()`);
     const writeCosts = [
       await measure(`${writes.length.toLocaleString('en-US')} states written as 17 arrays (now)`, async () => {
-        await upsertStates(db, writes);
+        await prepared(upsertStatesStatement(writes)!).execute(db);
         return writes.length;
       }),
       await measure(`${writes.length.toLocaleString('en-US')} states written as one json_to_recordset`, async () => {
         const json = JSON.stringify(writes.map((r) => Object.fromEntries(values(r).map((v, i) => [names[i]!, v]))));
-        await sql`INSERT INTO user_quests (${sql.raw(COLUMNS)})
-          SELECT * FROM json_to_recordset(${json}::json) AS r(${sql.raw(names.map((c, i) => `${c} ${TYPES[i]}`).join(', '))}) ${upsert}`.execute(db);
+        await prepared(sql`INSERT INTO user_quests (${sql.raw(COLUMNS)})
+          SELECT * FROM json_to_recordset(${json}::json) AS r(${sql.raw(names.map((c, i) => `${c} ${TYPES[i]}`).join(', '))}) ${upsert}`).execute(db);
         return writes.length;
       }),
     ];
@@ -131,7 +132,7 @@ function report(costs: Cost[], version: string): string {
     `- command: \`npm run bench:state-reads\` (\`--users=${USERS} --states=${STATES} --reached=${REACHED} --rounds=${ROUNDS}\`)`,
     `- date: ${new Date().toISOString()}`,
     `- machine: ${describeMachine()}; PostgreSQL ${version} (embedded, fresh, fsync on)`,
-    `- data: ${(USERS * 2).toLocaleString('en-US')} users with ${STATES} quest states each in progress's own \`user_quests\` (its migrations, triggers included); each read is of ${USERS} of them, as a batch's transaction reads its users; generic plans (\`plan_cache_mode = force_generic_plan\`), as pooled prepared statements settle on; CPU per statement, the mean of ${ROUNDS}.`,
+    `- data: ${(USERS * 2).toLocaleString('en-US')} users with ${STATES} quest states each in progress's own \`user_quests\` (its migrations, triggers included); each read is of ${USERS} of them, as a batch's transaction reads its users; every statement named once on the connection, as the services run their hot statements (platform \`prepared()\`), and on its generic plan (\`plan_cache_mode = force_generic_plan\`), which a prepared statement settles on; CPU per statement, the mean of ${ROUNDS}.`,
     '',
     '| statement | rows | Node CPU | PostgreSQL backend CPU | both |',
     '|---|---:|---:|---:|---:|',

@@ -69,8 +69,8 @@ backends from /proc, the last column of the CPU table). Why: a profile of progre
 (\`--only=batch --cpu-prof=progress\`) spent 29 % in GC and ~27 % parsing state rows, most of which the
 events did not touch (by the batch scenario a bench user has sent ~11 single events of six types, so
 holds states on most of the 50 quests; an event reaches ~7); \`npm run bench:state-reads\` (its
-section below: 500 users × 30 states, generic plans) measures a read of every state at 64.4 ms of Node
-CPU and 14.0 ms of PostgreSQL, of the 3,500 reached pairs at 19.3 and 8.0 ms. Measured against the run of
+section below: 500 users × 30 states, generic plans) measures a read of every state at 60.4 ms of Node
+CPU and 12.7 ms of PostgreSQL, of the 3,500 reached pairs at 18.1 and 7.3 ms. Measured against the run of
 20:02 UTC: batches 2,408 → 3,708 events/s (÷ pgbench 0.40 → 0.62; progress CPU per 1,000 events 300 → 137 ms),
 reward lag p99 under batches 3.3 → 2.8 s, CPU per non-paying event 1,037 → 722 µs and per paying event
 1,651 → 1,318 µs (the paying ratio rose to 1.82: what paying adds stayed at ~600 µs while the rest
@@ -80,10 +80,10 @@ runs back to back, and \`npm run bench:state-reads\`): V8's young generation at 
 events/s, progress 189 → 181 µs per event, within the spread); free room on the pages of the
 rows every event rewrites (fillfactor 80/70 on \`user_quests\`, \`quest_list_versions\`,
 \`player_daily_counts\`, for in-place updates that skip the index: 5,328 → 5,368 events/s, PostgreSQL
-137 → 132 µs per event, within the spread); states read as one \`json_agg\` per user (Node 64.4 → 19.7 ms
-but PostgreSQL 14.0 → 33.7 ms per 15,000 rows: the work moves to the process batches are bound by);
-states written through one \`json_to_recordset\` parameter instead of 17 arrays (Node 11.7 → 17.1 ms,
-PostgreSQL 32.7 → 42.0 ms per 3,500 rows).
+137 → 132 µs per event, within the spread); states read as one \`json_agg\` per user (Node 60.4 → 19.0 ms
+but PostgreSQL 12.7 → 32.3 ms per 15,000 rows: the work moves to the process batches are bound by);
+states written through one \`json_to_recordset\` parameter instead of 17 arrays (Node 12.2 → 16.5 ms,
+PostgreSQL 31.3 → 39.0 ms per 3,500 rows).
 
 **What is left, and why (same run).** Goals still missed: single events ÷ pgbench 0.19 (goal 0.40),
 batches ÷ pgbench 0.62 (3), \`GET /me/quests\` ÷ pgbench 0.23 (0.6), paying ÷ non-paying 1.82 (1.5),

@@ -137,8 +137,8 @@ function wantedFilter(wanted: WantedStates) {
 export async function listStatesOf(ex: Executor<ProgressDatabase>, wanted: WantedStates): Promise<Map<string, Map<string, QuestState>>> {
   const byUser = new Map<string, Map<string, QuestState>>([...wanted.keys()].map((id) => [id, new Map()]));
   if (wanted.size === 0) return byUser;
-  const { rows } = await sql<StateRowColumns>`
-    SELECT ${sql.join(STATE_COLUMNS.map((c) => sql.ref(`q.${c}`)))} FROM user_quests q WHERE ${wantedFilter(wanted)}`.execute(ex);
+  const { rows } = await prepared(sql<StateRowColumns>`
+    SELECT ${sql.join(STATE_COLUMNS.map((c) => sql.ref(`q.${c}`)))} FROM user_quests q WHERE ${wantedFilter(wanted)}`).execute(ex);
   for (const r of rows) byUser.get(r.user_id)?.set(r.quest_key, toState(r));
   return byUser;
 }
