@@ -20,7 +20,7 @@
  * 20 s scenarios, token warm-up and settling). --scale-users=N seeds up to N users instead;
  * --no-scale skips the phase. --quick (500 users, 4 s per scenario, scale phase at 20,000 users)
  * finishes in about 3.5 minutes and writes its report to .data/bench/quick.md instead of docs/. --cpu-prof=<service>
- * profiles one service; --render-only renders the report again from the figures of the last run.
+ * profiles one service; --pg-statements prints PostgreSQL's busiest statements per scenario; --render-only renders the report again from the figures of the last run.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -39,6 +39,7 @@ import { render, type SuiteReport } from './report.js';
 import { rssNow, startSystem, type Rss, type System } from './system.js';
 import { assembleBenchmarks } from './assemble.js';
 import { describeScaleRatios, measureScale, scaleQuestsName, scaleSingleName, type ScaleReport } from './scale-scenario.js';
+import { describePgStatements, resetPgStatements } from '../shared/pg-statements.js';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -50,6 +51,8 @@ const PG_URL = opt('pg-url');
 const CPU_PROF = opt('cpu-prof') as ServiceName | undefined;
 /** --node-flags="--max-semi-space-size=8 …": extra Node flags for every service. */
 const NODE_FLAGS = opt('node-flags')?.split(' ').filter(Boolean) ?? [];
+/** --pg-statements: after each scenario, the statements PostgreSQL spent most time on (pg_stat_statements). */
+const PG_STATEMENTS = argv.includes('--pg-statements');
 /** --only=batch,GET: just the scenarios whose names start so (and signup); prints figures, writes no report. */
 const ONLY = opt('only')?.split(',').filter(Boolean) ?? [];
 const BATCH_CONNECTIONS = Number(opt('batch-connections') ?? 4);
@@ -102,7 +105,7 @@ async function main() {
   try {
     log(`mode ${QUICK ? 'quick' : 'full'}: ${USERS.toLocaleString('en-US')} users, ${SECONDS} s per timed scenario`);
     log(PG_URL ? 'using the PostgreSQL server given with --pg-url' : `starting a fresh embedded PostgreSQL in ${baseDir}`);
-    sys = await startSystem({ baseDir, pgUrl: PG_URL, nodeFlags: NODE_FLAGS, cpuProfile: CPU_PROF ? { service: CPU_PROF, dir: path.join(repoRoot, '.data/bench/profiles') } : undefined });
+    sys = await startSystem({ baseDir, pgUrl: PG_URL, nodeFlags: NODE_FLAGS, pgStatements: PG_STATEMENTS, cpuProfile: CPU_PROF ? { service: CPU_PROF, dir: path.join(repoRoot, '.data/bench/profiles') } : undefined });
     const { stack } = sys;
     const postgresCpuMs = sys.postgresCpuMs.bind(sys);
     const gw = stack.urls.gateway;
@@ -116,8 +119,15 @@ async function main() {
     const results: ScenarioResult[] = [];
     // Signup always runs: it makes the users every other scenario needs.
     const selected = (name: string) => ONLY.length === 0 || name === 'signup' || ONLY.some((o) => name.startsWith(o));
+    const pgUrl = sys.pgUrl;
+    const timed = async (s: Scenario) => {
+      if (PG_STATEMENTS) await resetPgStatements(pgUrl);
+      const r = await runScenario(stack, s, log, postgresCpuMs);
+      if (PG_STATEMENTS) for (const line of await describePgStatements(pgUrl, r.requests)) log(line);
+      return r;
+    };
     const measure = async (s: Scenario) => {
-      if (selected(s.name)) results.push(await runScenario(stack, s, log, postgresCpuMs));
+      if (selected(s.name)) results.push(await timed(s));
     };
 
     // Signup creates the data set's users, through the API, and is measured while it does.
@@ -265,7 +275,7 @@ async function main() {
           const deadline = Date.now() + 120_000;
           while ((await webhookBacklog(running.databases.progress, running.databases.auth)) > 0 && Date.now() < deadline) await pause(250);
         },
-        run: (s) => runScenario(stack, s, log, postgresCpuMs),
+        run: timed,
         log,
       });
       paying = measured.report;

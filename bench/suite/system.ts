@@ -11,6 +11,7 @@ import { ensureDatabases, freePort, startEmbeddedPostgres, startStack, type Embe
 import { generateSigningJwk } from '@questline/testkit';
 import { buildServices } from '../../scripts/build-services.js';
 import { cpuMs, processTreeCpuMs, rssMB } from '../shared/proc.js';
+import { installPgStatements, PG_STATEMENTS_SETTINGS } from '../shared/pg-statements.js';
 
 export const SERVICE_NAMES: ServiceName[] = ['gateway', 'auth', 'catalog', 'progress'];
 const UNLIMITED = '1000000000';
@@ -33,6 +34,8 @@ export interface SystemOptions {
   cpuProfile?: { service: ServiceName; dir: string };
   /** Extra Node/V8 flags for every service (e.g. --max-semi-space-size=8), to compare settings. */
   nodeFlags?: string[];
+  /** Preload pg_stat_statements in the embedded server (--pg-statements). */
+  pgStatements?: boolean;
 }
 
 export async function startSystem(opts: SystemOptions): Promise<System> {
@@ -41,7 +44,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   let pgUrl = opts.pgUrl;
   if (!pgUrl) {
     const t = performance.now();
-    embedded = await startEmbeddedPostgres({ dir: path.join(opts.baseDir, 'pg'), port: await freePort(), password: randomBytes(12).toString('hex') });
+    embedded = await startEmbeddedPostgres({ dir: path.join(opts.baseDir, 'pg'), port: await freePort(), password: randomBytes(12).toString('hex'), settings: opts.pgStatements ? PG_STATEMENTS_SETTINGS : undefined });
     postgresMs = performance.now() - t;
     pgUrl = embedded.url;
   }
@@ -49,6 +52,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   const suffix = randomBytes(3).toString('hex');
   const names = ['auth', 'catalog', 'progress', 'pgbench'].map((n) => `bench_${n}_${suffix}`);
   const urls = await ensureDatabases(pgUrl, names);
+  if (opts.pgStatements && embedded) await installPgStatements(pgUrl);
   const databases = { auth: urls[names[0]!]!, catalog: urls[names[1]!]!, progress: urls[names[2]!]!, pgbench: urls[names[3]!]! };
   const jwtPrivateJwk = await generateSigningJwk();
   const admin = { username: 'admin', password: randomBytes(12).toString('hex') };

@@ -19,6 +19,8 @@ export interface EmbeddedOptions {
   password: string;
   /** Tests trade durability for speed; a real start keeps fsync on. */
   ephemeral?: boolean;
+  /** More server settings (`-c name=value`), e.g. a preloaded extension for a measurement. */
+  settings?: Record<string, string>;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       '-c', 'listen_addresses=127.0.0.1',
       '-c', 'max_connections=400',
       ...(opts.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+      ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
     ],
     onLog: (m) => void logs.push(String(m)),
     onError: (m) => void logs.push(String(m)),

@@ -105,7 +105,10 @@ export function sqlOutboxStore<R extends OutboxRowBase>(db: Kysely<any>, opts: S
           ${col('float8', (s) => (s.outcome === 'retry' ? s.delayMs / 1000 : 0))},
           ${col('timestamptz', (s) => s.row.lease_until ?? null)}
         ) AS u(id, attempts, outcome, error, delay_s, lease_until)
-        WHERE t.id = u.id AND t.delivered_at IS NULL AND t.dead_at IS NULL
+        -- coalesce, not two IS NULLs: those would match the partial indexes of pending rows, and a
+        -- scan of one visits every entry of a row settled since the last vacuum (a bitmap scan
+        -- marks none dead), which grew with the table's history; by id it costs one lookup a row.
+        WHERE t.id = u.id AND coalesce(t.delivered_at, t.dead_at) IS NULL
           -- The claim's own lease, not only its attempt count: a release gives the count back, so
           -- another relay's later claim of the row can have the same count (and must not be undone).
           AND (u.outcome = 'delivered' OR (t.attempts = u.attempts AND t.lease_until IS NOT DISTINCT FROM u.lease_until))`.execute(db);

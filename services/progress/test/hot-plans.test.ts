@@ -92,8 +92,10 @@ before(async () => {
   });
   await getProfile(db, someone);
   await readQuestList(db, someone);
-  await grantOutboxStore(db).claim(100, 30_000);
-  await webhookOutboxStore(db).claim(100, 30_000);
+  const grants = grantOutboxStore(db);
+  await grants.settle((await grants.claim(30, 30_000)).map((row) => ({ row, outcome: 'delivered' as const })));
+  const messages = webhookOutboxStore(db);
+  await messages.settle((await messages.claim(30, 30_000)).map((row) => ({ row, outcome: 'delivered' as const })));
 });
 
 after(async () => {
@@ -104,6 +106,7 @@ after(async () => {
 interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
+  'Index Name'?: string;
   Plans?: PlanNode[];
 }
 
@@ -140,4 +143,26 @@ test('no hot statement reads a big table sequentially on its generic plan', asyn
     if (scans.length) offenders.push(`${scans.join(', ')}: ${query.sql.replace(/\s+/g, ' ').slice(0, 160)}`);
   }
   assert.deepEqual(offenders, []);
+});
+
+function indexesOf(node: PlanNode, out: string[] = []): string[] {
+  if (node['Index Name']) out.push(node['Index Name']);
+  for (const child of node.Plans ?? []) indexesOf(child, out);
+  return out;
+}
+
+// A relay's settlement finds its rows by id. Planned on the partial index of pending rows instead, it
+// visited every entry of a row delivered since the last vacuum (a bitmap scan marks none dead): a
+// cost that grew with the table's history (6 ms a settlement in a 20-second paying run).
+test('a relay settles its outbox rows by primary key, not by scanning the pending ones', async () => {
+  const settlements = captured.filter((c) => /^\s*update "(grant|webhook)_outbox" as t\b/i.test(c.sql));
+  assert.equal(settlements.length, 2, 'both outboxes settled');
+  for (const query of settlements) {
+    for (const generic of [false, true]) {
+      const explain = generic ? `EXPLAIN (GENERIC_PLAN, FORMAT JSON) ${query.sql}` : `EXPLAIN (FORMAT JSON) ${query.sql}`;
+      const { rows } = await pool.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(explain, generic ? [] : [...query.parameters]);
+      const indexes = indexesOf(rows[0]!['QUERY PLAN'][0]!.Plan);
+      assert.ok(indexes.length > 0 && indexes.every((i) => i.endsWith('_pkey')), `${generic ? 'generic' : 'custom'} plan uses ${indexes.join(', ') || 'no index'}`);
+    }
+  }
 });
