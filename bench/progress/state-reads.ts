@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { createDatabase, prepared } from '@questline/platform';
 import { ensureDatabases, freePort, repoRoot, startEmbeddedPostgres } from '@questline/devstack';
 import type { ProgressDatabase } from '../../services/progress/src/db/schema.js';
@@ -115,13 +115,58 @@ async function main() {
         return writes.length;
       }),
     ];
-    await writeFile(path.join(repoRoot, 'docs/benchmarks/state-reads.md'), report([...reads, ...writeCosts], await pgVersion(server.url)));
+    const perType = await measurePerType(db, measure, writes, values);
+    const eventRows = await measure(`${ids.length.toLocaleString('en-US')} event rows inserted (one per user: a batch's floor)`, async () => {
+      const eventIds = ids.map(() => randomBytes(8).toString('hex'));
+      await prepared(sql`INSERT INTO events (user_id, id, type, value, attributes, occurred_at)
+        SELECT u, i, 'tap', NULL, '{}'::jsonb, now() FROM unnest(${ids}::uuid[], ${eventIds}::text[]) AS e(u, i)`).execute(db);
+      return ids.length;
+    });
+    await writeFile(path.join(repoRoot, 'docs/benchmarks/state-reads.md'), report([...reads, ...writeCosts, ...perType, eventRows], await pgVersion(server.url)));
     process.stdout.write('docs/benchmarks/state-reads.md written\n');
   } finally {
     await db.destroy();
     await server.stop();
     await rm(base, { recursive: true, force: true });
   }
+}
+
+type Measure = (shape: string, run: () => Promise<number>) => Promise<Cost>;
+
+/**
+ * The engine issue's other shape: one row per (user, event type) holding, as one jsonb document, the
+ * states of the quests listening to that type, so that an event writes one row instead of one per
+ * listening quest. A table of the bench's own, with the same list-version trigger as `user_quests`
+ * (a write must still move the user's quest list version), seeded with the reached states.
+ */
+async function measurePerType(db: Kysely<ProgressDatabase>, measure: Measure, writes: StateRow[], values: (r: StateRow) => unknown[]): Promise<Cost[]> {
+  await sql`CREATE TABLE user_type_states (user_id uuid NOT NULL, type text NOT NULL, states jsonb NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (user_id, type))`.execute(db);
+  for (const op of ['INSERT', 'UPDATE']) {
+    await sql.raw(`CREATE TRIGGER user_type_states_${op.toLowerCase()} AFTER ${op} ON user_type_states
+      REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION bump_quest_list_versions()`).execute(db);
+  }
+  const byUser = new Map<string, StateRow[]>();
+  for (const w of writes) byUser.set(w.userId, [...(byUser.get(w.userId) ?? []), w]);
+  const users = [...byUser.keys()];
+  const docs = () => users.map((u) => JSON.stringify(Object.fromEntries(byUser.get(u)!.map((r) => [r.questKey, values(r).slice(2)]))));
+  const upsert = (json: string[]) =>
+    prepared(sql`INSERT INTO user_type_states (user_id, type, states) SELECT * FROM unnest(${users}::uuid[], ${users.map(() => 'tap')}::text[], ${json}::jsonb[])
+      ON CONFLICT (user_id, type) DO UPDATE SET states = excluded.states, updated_at = now()`).execute(db);
+  await upsert(docs());
+  await sql`VACUUM ANALYZE user_type_states`.execute(db);
+  const types = users.map(() => 'tap');
+  return [
+    await measure(`the same states as ${users.length.toLocaleString('en-US')} documents, one per (user, event type), read`, async () => {
+      const { rows } = await prepared(sql<{ states: Record<string, unknown[]> }>`SELECT user_id, states FROM user_type_states
+        WHERE (user_id, type) IN (SELECT * FROM unnest(${users}::uuid[], ${types}::text[]))`).execute(db);
+      return rows.reduce((a, r) => a + Object.keys(r.states).length, 0);
+    }),
+    await measure(`the same states as ${users.length.toLocaleString('en-US')} documents, one per (user, event type), written`, async () => {
+      await upsert(docs());
+      return writes.length;
+    }),
+  ];
 }
 
 function report(costs: Cost[], version: string): string {

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { RewardItem } from './quest.js';
+import { ProgressWebhookMessage } from './webhook-messages.js';
 
 /** GET /internal/users/:id on auth → what other services may know about a user. */
 export const InternalUser = Type.Object({
@@ -37,6 +38,13 @@ export const GrantRequest = Type.Object(
     badge: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
     reason: Type.String({ minLength: 1, maxLength: 200 }),
     source: GrantSource,
+    /**
+     * The webhook message of the completion or claim this grant pays (quest.completed of an
+     * auto-claim completion, quest.claimed on a claim's first grant), which progress would otherwise
+     * hand over on its own: auth stores it in the grant's transaction whatever the grant's outcome
+     * (paid, paid before, unknown user), idempotent on its id. One hand-over instead of two.
+     */
+    message: Type.Optional(ProgressWebhookMessage),
   },
   { additionalProperties: false },
 );

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { injectInternal } from '@questline/testkit';
 import type { InternalUser } from '@questline/contracts';
-import { questGrantKey } from '@questline/contracts';
+import { questGrantKey, webhookMessageId } from '@questline/contracts';
 import type { App } from '../src/app.js';
 import { reportableTypesOf, startHarness, type Harness } from './support/harness.js';
 import { dailyLogin, quest, signInThreeTimes } from './support/quests.js';
@@ -54,7 +54,8 @@ describe('progress ingestion (integration)', () => {
     const calls = h.auth.grantCalls.filter((c) => c.body.idempotencyKey === key);
     assert.ok(calls.some((c) => c.status === 503), 'the first delivery failed');
     assert.equal(h.auth.successfulGrants(key).length, 1, 'delivered exactly once');
-    assert.deepEqual(h.auth.successfulGrants(key)[0]!.body, {
+    const paid = h.auth.successfulGrants(key)[0]!.body;
+    assert.deepEqual(paid, {
       userId: user.id,
       idempotencyKey: key,
       items: [{ currency: 'gold', amount: 10 }],
@@ -62,6 +63,13 @@ describe('progress ingestion (integration)', () => {
       badge: null,
       reason: 'quest daily-login completion 1',
       source: { type: 'quest', questKey: 'daily-login', completion: 1 },
+      // The completion's webhook message travels with the grant that pays it.
+      message: {
+        id: webhookMessageId('quest.completed', `${user.id}:daily-login:1`),
+        type: 'quest.completed',
+        data: { userId: user.id, questKey: 'daily-login', completion: 1, completedAt: paid.message!.at, autoClaim: true },
+        at: paid.message!.at,
+      },
     });
 
     const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ProgressWebhookMessage } from '@questline/contracts';
 
 export type SourceType = 'quest' | 'admin' | 'debit';
 
@@ -20,6 +21,8 @@ export interface GrantInput {
   grantedBy: string | null;
   /** `user:<id>` or `key:<id>` (the audit's actor); null for quest rewards, which are not audited. */
   actor: string | null;
+  /** Progress's webhook message of the completion or claim this grant pays, stored with it. */
+  message?: ProgressWebhookMessage;
 }
 
 /** A stored ledger entry as the domain reads it (the repositories' rows have this shape). */

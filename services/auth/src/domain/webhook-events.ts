@@ -1,4 +1,4 @@
-import { webhookMessageId } from '@questline/contracts';
+import { webhookMessageId, type ProgressWebhookMessage } from '@questline/contracts';
 import type { WebhookEventType } from '../db/webhook-messages.repository.js';
 import { toLedgerEntryView, type LedgerEntryRecord } from './grants.js';
 import { toUserView, type UserRecord, type UserView } from './users.js';
@@ -19,6 +19,16 @@ export function ledgerMessages(user: Pick<UserRecord, 'id' | 'external_id'>, ent
     const type = entry.amount >= 0 ? 'reward.granted' : 'wallet.debited';
     return { id: webhookMessageId(type, entry.id), type, data: { userId: user.id, externalUserId: user.external_id, entry: toLedgerEntryView(entry) } };
   });
+}
+
+/**
+ * A message progress caused (quest.completed, quest.claimed) as auth stores it: progress does not
+ * know the product's ids, so `externalUserId` is filled in here (null for a user auth does not
+ * have: the event happened all the same). Dated by its cause, not by its arrival.
+ */
+export function progressMessage(message: ProgressWebhookMessage, externalUserId: string | null): WebhookMessageInput & { at: Date } {
+  const { userId, ...rest } = message.data;
+  return { id: message.id, type: message.type, data: { userId, externalUserId, ...rest }, at: new Date(message.at) };
 }
 
 /** `user.created`: a user is created once, so its id names the message. A new user has no balances yet. */

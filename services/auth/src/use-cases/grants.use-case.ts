@@ -5,7 +5,7 @@ import { insertAudit } from '../db/audit.repository.js';
 import { findGrantsByKeys, lockUsers, payGrants } from '../db/grant-batches.repository.js';
 import type { LedgerEntryRow } from '../db/schema.js';
 import { enqueueWebhookMessages } from '../db/webhook-messages.repository.js';
-import { ledgerMessages } from '../domain/webhook-events.js';
+import { ledgerMessages, progressMessage } from '../domain/webhook-events.js';
 import { entriesWritten } from '../domain/user-changes.js';
 import { lockOrder, slotGrants } from '../domain/grant-batches.js';
 import { adminGrantKey, grantRequestHash, toLedgerEntryView, type GrantInput, type LedgerEntryView } from '../domain/grants.js';
@@ -28,8 +28,9 @@ export async function applyGrant(ctx: AuthContext, input: GrantInput): Promise<G
  * with one INSERT ... ON CONFLICT DO NOTHING. A concurrent grant of the same key (same user, so it
  * waits on the user's lock) finds the key claimed and reads the existing entries instead of paying
  * again; a key twice inside the batch pays at its first occurrence. Keys, entries, balances (one
- * upsert per user and currency) and XP and badges are written in one statement, reward.granted
- * messages in another, audits of the paying grants after them, all committed with the payment.
+ * upsert per user and currency) and XP and badges are written in one statement, the webhook
+ * messages (progress's that came with the grants, reward.granted) in another, audits of the paying
+ * grants after them, all committed with the payment.
  *
  * A banned user's grants are still paid: rewards they earned before the ban (or that were in
  * flight from progress) are theirs, balances stay intact per the API contract, and refusing
@@ -57,8 +58,12 @@ export async function applyGrants(ctx: AuthContext, inputs: readonly GrantInput[
     const entriesOf = new Map<string, LedgerEntryRow[]>();
     for (const entry of written) entriesOf.set(entry.grant_id, [...(entriesOf.get(entry.grant_id) ?? []), entry]);
     const paidEntries = (key: string) => (entriesOf.get(claimed.get(key)!) ?? []).sort((a, b) => a.position - b.position);
-    // reward.granted per entry, committed with the payment (a key paid before writes none).
-    ({ deliveries } = await enqueueWebhookMessages(trx, paying.flatMap(({ g }) => ledgerMessages(users.get(g.userId)!, paidEntries(g.idempotencyKey)))));
+    // Progress's messages that came with the grants, whatever their outcome (ids make a re-sent one
+    // add nothing), then reward.granted per entry (a key paid before writes none): one statement,
+    // committed with the payment.
+    const carried = inputs.flatMap((g) => (g.message ? [progressMessage(g.message, users.get(g.userId)?.external_id ?? null)] : []));
+    const granted = paying.flatMap(({ g }) => ledgerMessages(users.get(g.userId)!, paidEntries(g.idempotencyKey)));
+    ({ deliveries } = await enqueueWebhookMessages(trx, [...carried, ...granted]));
     // Grants somebody ordered are audited with the payment; quest rewards are their own record.
     for (const { g } of paying) {
       if (!g.actor) continue;
@@ -110,6 +115,7 @@ function questGrantInput(request: GrantRequest): GrantInput {
     source: request.source,
     grantedBy: null,
     actor: null,
+    message: request.message,
   };
 }
 

@@ -2,11 +2,11 @@ import type { ProgressWebhookMessage } from '@questline/contracts';
 import type { AuthContext } from './auth-context.js';
 import { findUsersByIds } from '../db/users.repository.js';
 import { enqueueWebhookMessages } from '../db/webhook-messages.repository.js';
+import { progressMessage } from '../domain/webhook-events.js';
 
 /**
- * POST /internal/webhook-messages: progress's completions and claims, handed over by its outbox
- * relay. Progress does not know the product's ids, so `externalUserId` is filled in here (null for
- * a user auth does not have: the event happened all the same). One transaction for the batch;
+ * POST /internal/webhook-messages: progress's completions and claims that pay nothing, handed over
+ * by its outbox relay (those that pay travel with their grants). One transaction for the batch;
  * messages stored by an earlier delivery of it add nothing. Returns how many were new.
  */
 export async function acceptProgressMessages(ctx: AuthContext, messages: readonly ProgressWebhookMessage[]): Promise<number> {
@@ -15,10 +15,7 @@ export async function acceptProgressMessages(ctx: AuthContext, messages: readonl
     const externalIds = new Map(users.map((u) => [u.id, u.external_id]));
     return enqueueWebhookMessages(
       trx,
-      messages.map((m) => {
-        const { userId, ...rest } = m.data;
-        return { id: m.id, type: m.type, data: { userId, externalUserId: externalIds.get(userId) ?? null, ...rest }, at: new Date(m.at) };
-      }),
+      messages.map((m) => progressMessage(m, externalIds.get(m.data.userId) ?? null)),
     );
   });
   // Only deliveries give the relay work: a message no endpoint wants is not worth a pass of its lanes.

@@ -1,4 +1,4 @@
-import { webhookMessageId, type ProgressWebhookType } from '@questline/contracts';
+import { webhookMessageId, type ProgressWebhookMessage, type ProgressWebhookType } from '@questline/contracts';
 import type { RewardTotal } from './grant.js';
 
 /** A webhook message progress causes, as its outbox keeps it until auth has it. */
@@ -31,4 +31,9 @@ export function questClaimedMessage(userId: string, questKey: string, completion
     data: { userId, questKey, completions, items: rewarded.items, xp: rewarded.xp, badge: rewarded.badge },
     at,
   };
+}
+
+/** A message as auth takes it (its date as an ISO string), in a hand-over or with a grant. */
+export function wireMessage(message: OutgoingWebhookMessage): ProgressWebhookMessage {
+  return { id: message.id, type: message.type, data: message.data, at: message.at.toISOString() };
 }

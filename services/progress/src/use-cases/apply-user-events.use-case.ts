@@ -206,9 +206,11 @@ class UserEventApplier {
         completedAt: c.completedAt,
         claimedAt: quest.autoClaim ? transaction.now : null,
       });
-      transaction.webhooksToQueue.push(questCompletedMessage(user.userId, quest.key, c.number, c.completedAt, quest.autoClaim));
-      if (quest.autoClaim) {
-        transaction.grantsToQueue.push(questGrant(user.userId, quest.key, c.number, quest.reward));
+      const message = questCompletedMessage(user.userId, quest.key, c.number, c.completedAt, quest.autoClaim);
+      // A completion that pays now sends its message with its grant; one that waits for a claim, alone.
+      if (!quest.autoClaim) transaction.webhooksToQueue.push(message);
+      else {
+        transaction.grantsToQueue.push(questGrant(user.userId, quest.key, c.number, quest.reward, message));
         c.owner.applied.rewarded.push({ questKey: quest.key, items: quest.reward.items });
         result.grants++;
       }

@@ -4,6 +4,7 @@ import { WEBHOOK_MESSAGES_MAX, type WebhookMessagesRequest } from '@questline/co
 import { createOutboxRelay, outcomeOfAnswer, retryLater, type OutboxRelay, type OutboxRelayMetrics, type ServiceClient } from '@questline/platform';
 import type { ProgressDatabase } from '../db/schema.js';
 import { webhookOutboxStore, type PendingWebhookMessage } from '../db/webhook-outbox.repository.js';
+import { wireMessage } from '../domain/webhook-messages.js';
 
 const BASE_BACKOFF_MS = 500;
 /** As the grant relay's (grant-relay.ts): a busy moment's completions leave in one request, not one pass per commit. */
@@ -21,7 +22,7 @@ export interface WebhookRelayOptions {
 }
 
 export function webhookMessagesBody(rows: readonly PendingWebhookMessage[]): WebhookMessagesRequest {
-  return { messages: rows.map((r) => ({ id: r.id, type: r.type, data: r.data, at: r.occurred_at.toISOString() })) };
+  return { messages: rows.map((r) => wireMessage({ id: r.id, type: r.type, data: r.data, at: r.occurred_at })) };
 }
 
 /**
