@@ -104,10 +104,14 @@ export function createChangePublisher(url: string, channel: string, log: FeedLog
   };
   const kick = () => {
     if (running) return;
-    running = drain().finally(() => {
-      running = undefined;
-      if (queue.length > 0) kick();
-    });
+    // After the current turn of the event loop: a caller that publishes a notice per user of a
+    // commit (a grant batch, a group commit) sends them in one statement, not the first alone.
+    running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(drain)
+      .finally(() => {
+        running = undefined;
+        if (queue.length > 0) kick();
+      });
   };
 
   return {

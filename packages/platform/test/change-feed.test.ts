@@ -57,6 +57,25 @@ test('a notice reaches the subscribers of its user on every listener, and no one
   other.stop();
 });
 
+test('notices published in one turn of the event loop leave in one NOTIFY payload, not the first alone', async () => {
+  const raw = new pg.Client({ connectionString: tdb.url });
+  await raw.connect();
+  try {
+    const payloads: string[] = [];
+    raw.on('notification', (n) => {
+      if (n.channel === CHANNEL && n.payload?.includes('turn-')) payloads.push(n.payload);
+    });
+    await raw.query(`LISTEN ${CHANNEL}`);
+    for (const u of ['turn-1', 'turn-2', 'turn-3']) publisher.publish({ u });
+    await publisher.flush();
+    await eventually(async () => (payloads.length > 0 ? true : undefined), 5_000, 'the notification');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(payloads.map((p) => (JSON.parse(p) as ChangeNotice[]).map((n) => n.u)), [['turn-1', 'turn-2', 'turn-3']]);
+  } finally {
+    await raw.end();
+  }
+});
+
 test('toEveryone hands each subscriber of that listener a notice made for its user, and no other listener', async () => {
   const x = collect(a, 'x');
   const y1 = collect(a, 'y');
