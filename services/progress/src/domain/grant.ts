@@ -1,14 +1,13 @@
-import { questGrantKey, type GrantRequest, type RewardItem, type RewardPayload } from '@questline/contracts';
-import { wireMessage, type OutgoingWebhookMessage } from './webhook-messages.js';
+import { questGrantKey, type GrantRequest, type ProgressWebhookMessage, type RewardItem, type RewardPayload } from '@questline/contracts';
 
 /**
  * The payment order for one completion; its key makes every retry a no-op in auth. `message`, the
  * webhook message of the completion or claim it pays, travels with it and is stored by auth in the
  * payment's transaction (one hand-over for both; see GrantRequest).
  */
-export function questGrant(userId: string, questKey: string, completion: number, reward: RewardPayload, message?: OutgoingWebhookMessage): GrantRequest {
+export function questGrant(userId: string, questKey: string, completion: number, reward: RewardPayload, message?: ProgressWebhookMessage): GrantRequest {
   return {
-    ...(message ? { message: wireMessage(message) } : {}),
+    ...(message ? { message } : {}),
     userId,
     idempotencyKey: questGrantKey(userId, questKey, completion),
     items: reward.items.map((i) => ({ currency: i.currency, amount: i.amount })),

@@ -17,7 +17,7 @@ import {
   type UserEvents,
   type UserInTransaction,
 } from './apply-types.js';
-import { questCompletedMessage } from '../domain/webhook-messages.js';
+import { questCompletedMessage, wireMessage } from '../domain/webhook-messages.js';
 
 /** Where an effect is reported: an event's answer, and its result for the quest concerned when it has one. */
 interface Owner {
@@ -210,7 +210,7 @@ class UserEventApplier {
       // A completion that pays now sends its message with its grant; one that waits for a claim, alone.
       if (!quest.autoClaim) transaction.webhooksToQueue.push(message);
       else {
-        transaction.grantsToQueue.push(questGrant(user.userId, quest.key, c.number, quest.reward, message));
+        transaction.grantsToQueue.push(questGrant(user.userId, quest.key, c.number, quest.reward, wireMessage(message)));
         c.owner.applied.rewarded.push({ questKey: quest.key, items: quest.reward.items });
         result.grants++;
       }

@@ -3,7 +3,7 @@ import type { ProgressDatabase } from '../db/schema.js';
 import { getStateForUpdate, addClaimed, lockUser } from '../db/user-quests.repository.js';
 import { listUnclaimed, markClaimed } from '../db/completions.repository.js';
 import { enqueueGrants } from '../db/outbox.repository.js';
-import { questClaimedMessage } from '../domain/webhook-messages.js';
+import { questClaimedMessage, wireMessage } from '../domain/webhook-messages.js';
 import { requireCatalog, type CatalogCache } from '../clients/catalog-cache.js';
 import type { UserDirectory } from '../clients/user-directory.js';
 import { questGrant, sumRewards, type RewardTotal } from '../domain/grant.js';
@@ -54,7 +54,7 @@ export async function claimQuest(deps: ClaimDeps, userId: string, questKey: stri
     await addClaimed(trx, userId, questKey, numbers.length);
     const rewarded = sumRewards(unclaimed.map((c) => c.reward));
     // The claim's message travels with its first grant (one hand-over to auth for both).
-    const message = questClaimedMessage(userId, questKey, numbers, rewarded, new Date());
+    const message = wireMessage(questClaimedMessage(userId, questKey, numbers, rewarded, new Date()));
     await enqueueGrants(trx, unclaimed.map((c, i) => questGrant(userId, questKey, c.number, c.reward, i === 0 ? message : undefined)));
     return { kind: 'claimed', completions: numbers, rewarded } as const;
   });
