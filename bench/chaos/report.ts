@@ -88,6 +88,7 @@ ${rows.join('\n')}
 | users whose quest progress/completions ≠ their events | ${ok(inv.wrongProgress)} |
 | acknowledged events re-sent | ${inv.acceptedResent} |
 | acknowledged events not answered \`duplicate: true\` (missing) | ${ok(inv.acceptedNotDuplicate)} |
+| paid completions without their \`quest.completed\` webhook message in auth | ${ok(inv.missingMessages)} |
 ${inv.problems.length ? `\n### Problems\n\n${inv.problems.slice(0, 50).map((p) => `- ${p}`).join('\n')}\n` : ''}
 The machine is a shared 2-core box with other work running, so request counts and outage lengths are
 noisy; the invariants are not.

@@ -154,7 +154,7 @@ async function main() {
     log('settling: waiting for the outbox to drain and balances to stop changing');
     const settleMs = await settle(stack, adminToken, players);
     log('checking invariants');
-    const invariants = await checkInvariants(stack.gateway, players, book);
+    const invariants = await checkInvariants(stack.gateway, stack.databases.auth, players, book);
     passed =
       rec.unresolved === 0 &&
       invariants.lostCompletions === 0 &&
@@ -162,6 +162,7 @@ async function main() {
       invariants.balanceMismatches === 0 &&
       invariants.wrongProgress === 0 &&
       invariants.acceptedNotDuplicate === 0 &&
+      invariants.missingMessages === 0 &&
       invariants.problems.length === 0;
     const report = renderReport({
       date: new Date().toISOString(),

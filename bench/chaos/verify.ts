@@ -1,8 +1,11 @@
 /**
  * The invariants the chaos run ends with: after every fault, each user's ledger holds exactly the
  * completions their acknowledged events earned (none lost, none paid twice), their quest progress
- * counts every acknowledged event, and every acknowledged event id is known to the server.
+ * counts every acknowledged event, every acknowledged event id is known to the server, and auth
+ * holds one quest.completed webhook message per paid completion (it travels with the grant).
  */
+import pg from 'pg';
+import { webhookMessageId } from '@questline/contracts';
 import { sendEvent, type EventRecord } from './load.js';
 
 export const QUEST_KEY = 'chaos-taps';
@@ -34,6 +37,8 @@ export interface InvariantResult {
   balanceMismatches: number;
   acceptedResent: number;
   acceptedNotDuplicate: number;
+  /** Paid completions without their quest.completed message in auth's webhook_messages. */
+  missingMessages: number;
   problems: string[];
 }
 
@@ -113,7 +118,7 @@ export async function totalGold(gateway: string, adminToken: string, ids: Set<st
   return sum;
 }
 
-export async function checkInvariants(gateway: string, players: Player[], book: EventRecord[]): Promise<InvariantResult> {
+export async function checkInvariants(gateway: string, authDatabaseUrl: string, players: Player[], book: EventRecord[]): Promise<InvariantResult> {
   const applied = book.filter((e) => e.status === 200);
   const r: InvariantResult = {
     users: players.length,
@@ -126,6 +131,7 @@ export async function checkInvariants(gateway: string, players: Player[], book: 
     balanceMismatches: 0,
     acceptedResent: 0,
     acceptedNotDuplicate: 0,
+    missingMessages: 0,
     problems: [],
   };
   const perUser = players.map(() => 0);
@@ -167,6 +173,21 @@ export async function checkInvariants(gateway: string, players: Player[], book: 
       r.problems.push(`user ${p.id}: ${n} events but quest view ${JSON.stringify(q && { completions: q.completions, progress: q.progress })}`);
     }
   });
+
+  // Every completion's quest.completed is in auth (read from its database: no API lists messages
+  // that no endpoint received); the id is derived from the completion, so one per completion.
+  const wanted = players.flatMap((p, i) => Array.from({ length: Math.floor(perUser[i]! / TARGET) }, (_, k) => webhookMessageId('quest.completed', `${p.id}:${QUEST_KEY}:${k + 1}`)));
+  const client = new pg.Client({ connectionString: authDatabaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string }>("SELECT id::text FROM webhook_messages WHERE type = 'quest.completed' AND id = ANY($1::uuid[])", [wanted]);
+    const found = new Set(rows.map((row) => row.id));
+    const missing = wanted.filter((id) => !found.has(id));
+    r.missingMessages = missing.length;
+    if (missing.length) r.problems.push(`${missing.length} paid completions have no quest.completed message in auth (e.g. ${missing[0]})`);
+  } finally {
+    await client.end();
+  }
 
   // Every acknowledged event id must be known to the server: sent again, it is a duplicate.
   await pool(applied, 8, async (e) => {

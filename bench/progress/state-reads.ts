@@ -192,6 +192,14 @@ function report(costs: Cost[], version: string): string {
     'which batches are bound by; one JSON parameter for writes cost both sides more. Both were left',
     '(docs/BENCHMARKS.md, "Engine v2, third part").',
     '',
+    "The last rows weigh the engine issue's other shape: one row per (user, event type) holding the",
+    'states of the quests listening to that type as one jsonb document (a table of the bench\'s own,',
+    'with the same list-version trigger), so that an event writes one row instead of one per listening',
+    'quest. The same states cost less that way, read and written, but not by the factor the batch goal',
+    'needs: per event (a row of the table per user here) the saving is the difference of the rows',
+    'divided by the users, next to the event row itself, which every shape writes (the floor). See',
+    'docs/BENCHMARKS.md, "Engine v2, fourth part".',
+    '',
   ].join('\n');
 }
 
