@@ -4,7 +4,7 @@
  * counts every acknowledged event, every acknowledged event id is known to the server, and auth
  * holds one quest.completed webhook message per paid completion (it travels with the grant).
  */
-import pg from 'pg';
+import { withClient } from '../shared/pg-client.js';
 import { webhookMessageId } from '@questline/contracts';
 import { sendEvent, type EventRecord } from './load.js';
 
@@ -177,17 +177,13 @@ export async function checkInvariants(gateway: string, authDatabaseUrl: string, 
   // Every completion's quest.completed is in auth (read from its database: no API lists messages
   // that no endpoint received); the id is derived from the completion, so one per completion.
   const wanted = players.flatMap((p, i) => Array.from({ length: Math.floor(perUser[i]! / TARGET) }, (_, k) => webhookMessageId('quest.completed', `${p.id}:${QUEST_KEY}:${k + 1}`)));
-  const client = new pg.Client({ connectionString: authDatabaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ id: string }>("SELECT id::text FROM webhook_messages WHERE type = 'quest.completed' AND id = ANY($1::uuid[])", [wanted]);
-    const found = new Set(rows.map((row) => row.id));
-    const missing = wanted.filter((id) => !found.has(id));
-    r.missingMessages = missing.length;
-    if (missing.length) r.problems.push(`${missing.length} paid completions have no quest.completed message in auth (e.g. ${missing[0]})`);
-  } finally {
-    await client.end();
-  }
+  const { rows } = await withClient(authDatabaseUrl, (c) =>
+    c.query<{ id: string }>("SELECT id::text FROM webhook_messages WHERE type = 'quest.completed' AND id = ANY($1::uuid[])", [wanted]),
+  );
+  const found = new Set(rows.map((row) => row.id));
+  const missing = wanted.filter((id) => !found.has(id));
+  r.missingMessages = missing.length;
+  if (missing.length) r.problems.push(`${missing.length} paid completions have no quest.completed message in auth (e.g. ${missing[0]})`);
 
   // Every acknowledged event id must be known to the server: sent again, it is a duplicate.
   await pool(applied, 8, async (e) => {

@@ -6,23 +6,13 @@
  * the backend's execution time (wall clock inside PostgreSQL), not CPU: a guide to which statements
  * to look at, not a figure for the report.
  */
-import pg from 'pg';
+import { withClient } from './pg-client.js';
 
 export const PG_STATEMENTS_SETTINGS: Record<string, string> = {
   shared_preload_libraries: 'pg_stat_statements',
   'pg_stat_statements.track': 'all',
   'pg_stat_statements.max': '1000',
 };
-
-async function withClient<T>(adminUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 export async function installPgStatements(adminUrl: string): Promise<void> {
   await withClient(adminUrl, (c) => c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements'));

@@ -22,7 +22,8 @@
  *   are this big and more); auth has the grant, its ledger entry (10 gold) and the balance.
  */
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { withClient } from '../shared/pg-client.js';
 
 export const STATES_PER_USER = 4;
 /** The starting catalog's "10 gold" reward (services/catalog/migrations/002_seed.sql): the seeded completions' snapshot. */
@@ -67,16 +68,6 @@ export interface SeedResult {
   /** Wall time of the inserts, and of VACUUM (ANALYZE) after them, in ms. */
   insertMs: number;
   vacuumMs: number;
-}
-
-async function withClient<T>(url: string, f: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await f(c);
-  } finally {
-    await c.end();
-  }
 }
 
 /** Whether seeded user i completed (and was paid) the quest of their first state. */

@@ -1,0 +1,12 @@
+import pg from 'pg';
+
+/** One short-lived connection for a bench's setup or read-out (not a measured path). */
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
