@@ -1,8 +1,8 @@
 /**
  * Webhook messages end to end, through the gateway and the real services (api.md v1.2): a server
- * event completing the auto-claim daily-login writes quest.completed in progress's transaction,
- * progress's webhook relay hands it to auth, and auth stores it (externalUserId filled in) beside
- * the reward.granted of the payment, each once, fanned out to the subscribed endpoint. The endpoint
+ * event completing the auto-claim daily-login writes quest.completed in progress's transaction, inside
+ * the grant that pays it; the grant relay hands both to auth, which stores the message (externalUserId
+ * filled in) beside the reward.granted of the payment, each once, fanned out to the subscribed endpoint. The endpoint
  * is inserted by SQL: this is about the causes and the hand-over, not the admin routes or delivery.
  */
 import { after, before, test } from 'node:test';

@@ -86,11 +86,10 @@ states written through one \`json_to_recordset\` parameter instead of 17 arrays 
 PostgreSQL 31.3 → 39.0 ms per 3,500 rows).
 
 **Engine v2, fourth part (2026-12-08 01:06 UTC, the tables above; chaos and \`--only\` runs the same night).**
-What changed: a paying completion's \`quest.completed\` (and a claim's \`quest.claimed\`) travels inside
-the grant that pays it (\`GrantRequest.message\`, in the \`grant_outbox\` row's payload): auth stores it in
+What changed: an auto-claim completion's \`quest.completed\` travels inside the grant that pays it (\`GrantRequest.message\`, in the \`grant_outbox\` row's payload): auth stores it in
 the grant's transaction whatever the grant's outcome, idempotent on its id, so a payment costs one
-hand-over and one auth transaction instead of two (completions that wait for a claim still go through
-progress's \`webhook_outbox\`); change notices published in one turn of the event loop leave in one
+hand-over and one auth transaction instead of two (completions that wait for a claim, and claims,
+still go through progress's \`webhook_outbox\`, so that a receiver gets a completion before its claim); change notices published in one turn of the event loop leave in one
 NOTIFY (a grant batch sent the first notice alone, then the rest); outbox settlements find their rows
 by primary key. That last one was a cost growing with history: \`npm run bench -- --only=paying
 --pg-statements\` (new: \`pg_stat_statements\` preloaded, the busiest statements per request after each

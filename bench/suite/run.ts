@@ -53,6 +53,10 @@ const CPU_PROF = opt('cpu-prof') as ServiceName | undefined;
 const NODE_FLAGS = opt('node-flags')?.split(' ').filter(Boolean) ?? [];
 /** --pg-statements: after each scenario, the statements PostgreSQL spent most time on (pg_stat_statements). */
 const PG_STATEMENTS = argv.includes('--pg-statements');
+if (PG_STATEMENTS && PG_URL) {
+  process.stderr.write('--pg-statements preloads pg_stat_statements in the embedded server; it cannot be combined with --pg-url\n');
+  process.exit(2);
+}
 /** --only=batch,GET: just the scenarios whose names start so (and signup); prints figures, writes no report. */
 const ONLY = opt('only')?.split(',').filter(Boolean) ?? [];
 const BATCH_CONNECTIONS = Number(opt('batch-connections') ?? 4);

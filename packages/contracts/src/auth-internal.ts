@@ -39,10 +39,10 @@ export const GrantRequest = Type.Object(
     reason: Type.String({ minLength: 1, maxLength: 200 }),
     source: GrantSource,
     /**
-     * The webhook message of the completion or claim this grant pays (quest.completed of an
-     * auto-claim completion, quest.claimed on a claim's first grant), which progress would otherwise
-     * hand over on its own: auth stores it in the grant's transaction whatever the grant's outcome
-     * (paid, paid before, unknown user), idempotent on its id. One hand-over instead of two.
+     * The webhook message of the completion this grant pays (quest.completed of an auto-claim
+     * completion; its `data.userId` is the grant's `userId`), which progress would otherwise hand
+     * over on its own: auth stores it in the grant's transaction whatever the grant's outcome (paid,
+     * paid before, unknown user), idempotent on its id. One hand-over instead of two.
      */
     message: Type.Optional(ProgressWebhookMessage),
   },

@@ -62,8 +62,11 @@ export function createChangePublisher(url: string, channel: string, log: FeedLog
   let running: Promise<void> | undefined;
   let client: pg.Client | undefined;
   let closed = false;
+  // Set when close() starts: no new notice is queued, so the wait for the last drain ends.
+  let closing = false;
 
   const connect = async (): Promise<pg.Client> => {
+    if (closed) throw new Error('change publisher closed');
     if (client) return client;
     const c = new pg.Client({ connectionString: url });
     c.on('error', () => {
@@ -116,15 +119,17 @@ export function createChangePublisher(url: string, channel: string, log: FeedLog
 
   return {
     publish(notice) {
-      if (closed) return;
+      if (closing) return;
       queue.push(notice);
       kick();
     },
     async flush() {
-      await running;
+      // A drain that ends with notices queued meanwhile starts another: wait for that one too.
+      while (running) await running;
     },
     async close() {
-      await running;
+      closing = true;
+      while (running) await running;
       closed = true;
       await client?.end().catch(() => undefined);
       client = undefined;

@@ -76,6 +76,37 @@ test('notices published in one turn of the event loop leave in one NOTIFY payloa
   }
 });
 
+// The race close() now also covers (a notice queued in the gap between a drain's last loop and its
+// end, which starts another drain after the turn) is a microtask wide; this checks the behaviour around it.
+test('close() sends what was queued, ignores notices after it, and leaves no connection open', async () => {
+  const raw = new pg.Client({ connectionString: tdb.url });
+  await raw.connect();
+  try {
+    const connections = async () =>
+      Number((await raw.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'")).rows[0]!.n);
+    const got: string[] = [];
+    raw.on('notification', (n) => {
+      if (n.channel === CHANNEL && n.payload?.includes('closing-')) got.push(...(JSON.parse(n.payload) as ChangeNotice[]).map((x) => x.u));
+    });
+    await raw.query(`LISTEN ${CHANNEL}`);
+    const before = await connections();
+    const p = createChangePublisher(tdb.url, CHANNEL, log);
+    p.publish({ u: 'closing-1' });
+    // The first drain is under way (past its turn): this one is queued while it runs.
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    p.publish({ u: 'closing-2' });
+    await p.close();
+    p.publish({ u: 'closing-3' });
+    await eventually(async () => (got.length >= 2 ? true : undefined), 5_000, 'both notices');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(got, ['closing-1', 'closing-2'], 'both sent before close() returned; none after it');
+    await eventually(async () => ((await connections()) === before ? true : undefined), 5_000, 'the publisher connection closed');
+  } finally {
+    await raw.end();
+  }
+});
+
 test('toEveryone hands each subscriber of that listener a notice made for its user, and no other listener', async () => {
   const x = collect(a, 'x');
   const y1 = collect(a, 'y');

@@ -2,7 +2,8 @@
  * Progress's webhook messages that travel with the grants they pay for (GrantRequest.message: a
  * paying completion's quest.completed, a claim's quest.claimed): stored in the grant's transaction
  * whatever the grant's outcome, with externalUserId filled in, once however often the grant is
- * re-sent, fanned out to the endpoints subscribed; a malformed one refuses the whole batch.
+ * re-sent, fanned out to the endpoints subscribed; a malformed one (or one about another user than
+ * its grant's) refuses the whole batch.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -97,7 +98,8 @@ describe('messages carried by grants (POST /internal/grants/batch)', () => {
     const p = await player(h.app, 'carried_bad');
     const good = paying(p.id, 'auto', 1);
     const base = paying(p.id, 'auto', 2);
-    for (const message of [{ ...base.message!, type: 'reward.granted' }, { ...base.message!, id: 'x' }, { ...base.message!, data: {} }, { ...base.message!, at: 'yesterday' }, { ...base.message!, extra: 1 }]) {
+    const someoneElse = { ...base.message!, data: { ...base.message!.data, userId: randomUUID() } };
+    for (const message of [{ ...base.message!, type: 'reward.granted' }, { ...base.message!, id: 'x' }, { ...base.message!, data: {} }, { ...base.message!, at: 'yesterday' }, { ...base.message!, extra: 1 }, someoneElse]) {
       const res = await batch([good, { ...base, message }]);
       assert.equal(res.statusCode, 400, JSON.stringify(message));
       assert.equal(res.json().error.code, 'VALIDATION_FAILED');
@@ -106,6 +108,32 @@ describe('messages carried by grants (POST /internal/grants/batch)', () => {
       SELECT (SELECT count(*)::int FROM grants WHERE user_id = ${p.id}) AS grants,
              (SELECT count(*)::int FROM webhook_messages WHERE body::jsonb #>> '{data,userId}' = ${p.id}) AS messages`.execute(h.db);
     assert.deepEqual(rows[0], { grants: 0, messages: 0 });
+  });
+
+  test('a grant paid before without its message, re-sent with it: a duplicate that pays nothing and stores the message', async () => {
+    const p = await player(h.app, 'carried_late');
+    const { message, ...bare } = paying(p.id, 'auto', 1);
+    const first = await batch([bare]);
+    assert.deepEqual(first.json<GrantBatchResponse>().results.map((r) => r.status), ['applied']);
+    assert.deepEqual(await stored(message!.id), []);
+    const again = await batch([{ ...bare, message }]);
+    assert.deepEqual(again.json<GrantBatchResponse>().results.map((r) => r.status), ['duplicate']);
+    assert.deepEqual((await stored(message!.id)).map((m) => [m.type, m.deliveries]), [['quest.completed', 1]]);
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ledger_entries WHERE user_id = ${p.id}`.execute(h.db);
+    assert.equal(rows[0]!.n, 1, 'paid once');
+  });
+
+  test('POST /internal/grants (one grant) takes a message too, and refuses one about another user', async () => {
+    const p = await player(h.app, 'carried_single');
+    const one = (body: unknown) => injectInternal(h.app, INTERNAL_TOKEN, { method: 'POST', url: '/internal/grants', payload: body });
+    const g = paying(p.id, 'single', 1);
+    const stray = await one({ ...g, message: { ...g.message!, data: { ...g.message!.data, userId: randomUUID() } } });
+    assert.equal(stray.statusCode, 400, stray.body);
+    assert.equal(stray.json().error.code, 'VALIDATION_FAILED');
+    assert.deepEqual(await stored(g.message!.id), [], 'nothing stored');
+    const res = await one(g);
+    assert.equal(res.statusCode, 201, res.body);
+    assert.equal((await stored(g.message!.id))[0]!.body.data.userId, p.id);
   });
 
   test('without the internal signature the route refuses and stores nothing', async () => {

@@ -55,6 +55,8 @@ describe('progress ingestion (integration)', () => {
     assert.ok(calls.some((c) => c.status === 503), 'the first delivery failed');
     assert.equal(h.auth.successfulGrants(key).length, 1, 'delivered exactly once');
     const paid = h.auth.successfulGrants(key)[0]!.body;
+    const [completion] = await h.sql<{ at: Date }>("SELECT completed_at AS at FROM completions WHERE user_id = $1 AND quest_key = 'daily-login' AND number = 1", [user.id]);
+    const completedAt = completion!.at.toISOString();
     assert.deepEqual(paid, {
       userId: user.id,
       idempotencyKey: key,
@@ -67,8 +69,8 @@ describe('progress ingestion (integration)', () => {
       message: {
         id: webhookMessageId('quest.completed', `${user.id}:daily-login:1`),
         type: 'quest.completed',
-        data: { userId: user.id, questKey: 'daily-login', completion: 1, completedAt: paid.message!.at, autoClaim: true },
-        at: paid.message!.at,
+        data: { userId: user.id, questKey: 'daily-login', completion: 1, completedAt, autoClaim: true },
+        at: completedAt,
       },
     });
 

@@ -1,9 +1,9 @@
 /**
  * quest.completed / quest.claimed (api.md v1.2): written in the transaction of the completion or
- * the claim, one per cause (a repeated cause adds none). A completion or claim that pays sends its
- * message with its grant (in the grant outbox's payload, to auth's grant batch); one that pays
- * nothing yet (a completion waiting for its claim) goes alone, handed to auth by the webhook relay
- * in batches, the same ids again after a failed attempt.
+ * the claim, one per cause (a repeated cause adds none). A completion that pays at once (auto-claim)
+ * sends its message with its grant (in the grant outbox's payload, to auth's grant batch); the others
+ * (a completion waiting for its claim, and then the claim) go alone, handed to auth by the webhook
+ * relay in batches, the same ids again after a failed attempt.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -80,7 +80,9 @@ describe('webhook messages of progress', () => {
     const paid = completed.find((m) => m.data.questKey === 'daily-login' && m.data.completion === 2)!;
     const [carrier] = await h.sql<{ key: string }>("SELECT idempotency_key AS key FROM grant_outbox WHERE payload->'message'->>'id' = $1", [paid.id]);
     assert.equal(carrier!.key, `quest:${user.id}:daily-login:2`, 'a paying completion travels with its own grant');
-    assert.equal(paid.occurred_at.toISOString(), paid.data.completedAt, 'dated by the completion there too');
+    const [completion] = await h.sql<{ at: Date }>("SELECT completed_at AS at FROM completions WHERE user_id = $1 AND quest_key = 'daily-login' AND number = 2", [user.id]);
+    assert.equal(paid.occurred_at.toISOString(), completion!.at.toISOString(), 'dated by the completion there too');
+    assert.equal(paid.data.completedAt, completion!.at.toISOString());
     const streak = completed.find((m) => m.data.questKey === 'sign-in-three-times')!;
     assert.equal(streak.id, webhookMessageId('quest.completed', `${user.id}:sign-in-three-times:1`), 'the id is derived from the completion');
     assert.deepEqual(Object.keys(streak.data).sort(), ['autoClaim', 'completedAt', 'completion', 'questKey', 'userId']);
@@ -97,7 +99,7 @@ describe('webhook messages of progress', () => {
     assert.equal(refused.statusCode, 409, 'nothing left to claim');
     const claimed = (await messagesOf(user.id)).filter((m) => m.type === 'quest.claimed');
     assert.equal(claimed.length, 1, 'one claim, one message; a refused claim none');
-    assert.equal(claimed[0]!.via, 'grant', "a claim's message travels with its grant");
+    assert.equal(claimed[0]!.via, 'alone', "a claim's message goes the way its completions' went, after them");
     assert.deepEqual(claimed[0]!.data, {
       userId: user.id,
       questKey: 'sign-in-three-times',

@@ -53,6 +53,7 @@ export function registerInternalRoutes(app: App, deps: Pick<AuthDependencies, 'c
       },
     },
     async (request, reply) => {
+      refuseStrayMessages([request.body], 'body');
       const outcome = await applyQuestGrant(ctx, request.body);
       // Its own code, so that the relay can tell "this user does not exist" from a route missing.
       if (outcome.kind === 'user_not_found') throw new AppError('UNKNOWN_USER', 'no such user');
@@ -74,6 +75,7 @@ export function registerInternalRoutes(app: App, deps: Pick<AuthDependencies, 'c
     },
     async (request) => {
       const { grants } = request.body;
+      refuseStrayMessages(grants, 'body.grants');
       const outcomes = await applyQuestGrants(ctx, grants);
       return {
         results: outcomes.map((outcome, i) => ({
@@ -135,4 +137,12 @@ export function registerInternalRoutes(app: App, deps: Pick<AuthDependencies, 'c
     },
     async (request) => ({ stored: await acceptProgressMessages(ctx, request.body.messages) }),
   );
+}
+
+/** A carried message is about its grant's own user (its externalUserId is looked up as the grant's). */
+function refuseStrayMessages(grants: readonly GrantRequest[], path: string): void {
+  const stray = grants.findIndex((g) => g.message !== undefined && g.message.data.userId !== g.userId);
+  if (stray < 0) return;
+  const at = path === 'body' ? 'body.message' : `${path}.${stray}.message`;
+  throw new AppError('VALIDATION_FAILED', `${at}.data.userId: not the grant's userId`, 'message');
 }

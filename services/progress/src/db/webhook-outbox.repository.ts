@@ -1,15 +1,19 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { sqlOutboxStore, unnestColumns, type OutboxStore } from '@questline/platform';
+import { sqlOutboxStore, unnestColumns, type Executor, type OutboxStore } from '@questline/platform';
 import type { ProgressWebhookType } from '@questline/contracts';
 import type { OutgoingWebhookMessage } from '../domain/webhook-messages.js';
 import type { ProgressDatabase } from './schema.js';
 
 /**
- * The statement that queues webhook messages for auth (null for none): one array parameter per
- * column, run in the transaction of their cause (combined with its other writes); an id already
- * queued is kept as it is. Messages of completions and claims that pay travel with their grants
- * instead (grant_outbox's payload).
+ * Queues webhook messages for auth in one statement (one array parameter per column), in the
+ * transaction of their cause; an id already queued is kept as it is. A completion that pays at once
+ * (auto-claim) sends its message with its grant instead (grant_outbox's payload).
  */
+export async function enqueueWebhookMessages(ex: Executor<ProgressDatabase>, messages: readonly OutgoingWebhookMessage[]): Promise<void> {
+  await enqueueWebhookMessagesStatement(messages)?.execute(ex);
+}
+
+/** The statement enqueueWebhookMessages runs (null for none), for a caller that combines statements. */
 export function enqueueWebhookMessagesStatement(messages: readonly OutgoingWebhookMessage[]): RawBuilder<unknown> | null {
   if (messages.length === 0) return null;
   const col = unnestColumns(messages);

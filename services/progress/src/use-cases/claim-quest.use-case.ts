@@ -3,7 +3,8 @@ import type { ProgressDatabase } from '../db/schema.js';
 import { getStateForUpdate, addClaimed, lockUser } from '../db/user-quests.repository.js';
 import { listUnclaimed, markClaimed } from '../db/completions.repository.js';
 import { enqueueGrants } from '../db/outbox.repository.js';
-import { questClaimedMessage, wireMessage } from '../domain/webhook-messages.js';
+import { questClaimedMessage } from '../domain/webhook-messages.js';
+import { enqueueWebhookMessages } from '../db/webhook-outbox.repository.js';
 import { requireCatalog, type CatalogCache } from '../clients/catalog-cache.js';
 import type { UserDirectory } from '../clients/user-directory.js';
 import { questGrant, sumRewards, type RewardTotal } from '../domain/grant.js';
@@ -29,8 +30,8 @@ export interface ClaimDeps {
 
 /**
  * Pays every unclaimed completion of one quest: marks them claimed and queues one grant per
- * completion (each with its own idempotency key; the first carries the claim's quest.claimed
- * webhook message), in one transaction. The user lock and the row lock make a second, racing claim wait and then find nothing left to claim.
+ * completion (each with its own idempotency key) and the claim's quest.claimed webhook message, in
+ * one transaction. The user lock and the row lock make a second, racing claim wait and then find nothing left to claim.
  *
  * The completions table decides, not the catalog: each completion carries its reward snapshot, so
  * a quest archived (or gone from the catalog copy) after it was earned is paid all the same, even
@@ -52,10 +53,11 @@ export async function claimQuest(deps: ClaimDeps, userId: string, questKey: stri
     // Cannot differ under the locks; if it ever did, paying would be wrong, so abort instead.
     if (updated !== numbers.length) throw new Error(`claim of ${questKey} for ${userId} raced: ${updated}/${numbers.length}`);
     await addClaimed(trx, userId, questKey, numbers.length);
+    await enqueueGrants(trx, unclaimed.map((c) => questGrant(userId, questKey, c.number, c.reward)));
     const rewarded = sumRewards(unclaimed.map((c) => c.reward));
-    // The claim's message travels with its first grant (one hand-over to auth for both).
-    const message = wireMessage(questClaimedMessage(userId, questKey, numbers, rewarded, new Date()));
-    await enqueueGrants(trx, unclaimed.map((c, i) => questGrant(userId, questKey, c.number, c.reward, i === 0 ? message : undefined)));
+    // Through the webhook outbox, not with the grants: the claimed completions' quest.completed went
+    // that way, and one outbox keeps a receiver's "completed" before its "claimed".
+    await enqueueWebhookMessages(trx, [questClaimedMessage(userId, questKey, numbers, rewarded, new Date())]);
     return { kind: 'claimed', completions: numbers, rewarded } as const;
   });
   if (result.kind === 'claimed') {
