@@ -85,7 +85,7 @@ but PostgreSQL 12.7 → 32.3 ms per 15,000 rows: the work moves to the process b
 states written through one \`json_to_recordset\` parameter instead of 17 arrays (Node 12.2 → 16.5 ms,
 PostgreSQL 31.3 → 39.0 ms per 3,500 rows).
 
-**Engine v2, fourth part (2026-12-08 01:06 UTC, the tables above; chaos and \`--only\` runs the same night).**
+**Engine v2, fourth part (2026-12-08 01:49 UTC, the tables above, code of fa098e0; an earlier full run at 01:06, chaos and \`--only\` runs the same night).**
 What changed: an auto-claim completion's \`quest.completed\` travels inside the grant that pays it (\`GrantRequest.message\`, in the \`grant_outbox\` row's payload): auth stores it in
 the grant's transaction whatever the grant's outcome, idempotent on its id, so a payment costs one
 hand-over and one auth transaction instead of two (completions that wait for a claim, and claims,
@@ -101,44 +101,45 @@ hand-over: the same tool showed auth's two kinds of request (grant batches and m
 ~25 items each) at 3.2 and 2.0 ms of Node CPU each in process (an ad hoc probe, not kept), spread
 thin over round trips, the pg driver, Fastify and hashing: only fewer requests moved it; an experiment
 that wrote no \`quest.completed\` at all for paying completions gave 1.44, the bound for any hand-over.
-Measured: CPU per paying event ÷ per non-paying event 1.82 → **1.51** in this run (1,139 vs 754 µs; in
-\`--only=paying\` runs: 1.57 after the hand-over, 1.46 after the notices), paying events 712 → 841/s,
-PostgreSQL per paying event 1,147 → 897 µs; reward lag under batches p99 2.8 → 2.3 s; chaos (\`npm run
-chaos\`, now also checking that every paid completion's \`quest.completed\` is in auth): 9,502 completions,
-0 lost, 0 duplicated, 0 messages missing. Single events 1,129 → 1,135/s and batches 3,708 → 3,434/s,
-\`GET /me/quests\` 1,401 → 1,321 req/s: unchanged within the spread (pgbench 5,980 → 5,803 tx/s).
+Measured: CPU per paying event ÷ per non-paying event 1.82 → **1.56** in this run (1,160 vs 745 µs;
+1.51 in the full run of 01:06; in \`--only=paying\` runs: 1.57 after the hand-over, 1.46 after the
+notices), paying events 712 → 808/s, PostgreSQL per paying event 1,147 → 933 µs; reward lag under
+batches p99 2.8 → 2.4 s; chaos (\`npm run chaos\`, now also checking that every paid completion's
+\`quest.completed\` is in auth): 9,502 completions, 0 lost, 0 duplicated, 0 messages missing. Single
+events 1,129 → 1,185/s, batches 3,708 → 3,301/s, \`GET /me/quests\` 1,401 → 1,503 req/s: within the
+spread between runs (pgbench 5,980 → 5,739 tx/s).
 The state shape the issue offers, measured before building it (\`npm run bench:state-reads\`, last rows):
 the 3,500 states 500 events reach, as one jsonb document per (user, event type) instead of a row per
 quest, read for 5.6 + 4.7 ms (Node + PostgreSQL) instead of 18.8 + 8.3 and written for 12.9 + 15.0 ms
-instead of 12.9 + 32.7: ~68 µs less per batched event, against 424 µs it costs now (services 184,
-PostgreSQL 240). Not built: at 3 × pgbench the two cores leave 115 µs per event for everything, and
-PostgreSQL alone would still spend ~200 µs (the event rows, list versions, completions and their
+instead of 12.9 + 32.7: ~68 µs less per batched event, against 421 µs it costs now (services 185,
+PostgreSQL 236). Not built: at 3 × pgbench the two cores leave 116 µs per event for everything, and
+PostgreSQL alone would still spend ~195 µs (the event rows, list versions, completions and their
 outbox rows, locks and commits stay); the migration of every state and every reader would buy ~15 %.
 
-**What is left, and why (same run).** Goals still missed: single events ÷ pgbench 0.20 (goal 0.40),
-batches ÷ pgbench 0.59 (3), \`GET /me/quests\` ÷ pgbench 0.23 (0.6), paying ÷ non-paying 1.51 (1.5: at
-the goal within the spread of runs, 1.46–1.57), gateway ÷ direct 73 % for events and 72 % for lists
-(85 %), reward lag under batches 2.3 s (1 s), \`GET /me/quests\` p99 at a million users and 500 quests
-3.3 × (1.5). PostgreSQL's own share settles two of them on this machine: pgbench's one-event
-transaction costs it 277 µs, and at 5,803 tx/s the two cores give ~345 µs per transaction to
-everything. Batches at 3 × pgbench would leave ~115 µs per event for everything; PostgreSQL alone
-spends 240 µs per batched event, and the cheapest state shape measured (above) takes ~40 µs of that
-away, so no shape of state reaches the goal here. A single event costs PostgreSQL 465 µs (its round
+**What is left, and why (same run).** Goals still missed: single events ÷ pgbench 0.21 (goal 0.40),
+batches ÷ pgbench 0.58 (3), \`GET /me/quests\` ÷ pgbench 0.26 (0.6), paying ÷ non-paying 1.56 (1.5:
+1.46–1.57 across the night's runs), gateway ÷ direct 74 % for events and 77 % for lists (85 %),
+reward lag under batches 2.4 s (1 s), \`GET /me/quests\` p99 at a million users and 500 quests
+3.2 × (1.5). PostgreSQL's own share settles two of them on this machine: pgbench's one-event
+transaction costs it 263 µs, and at 5,739 tx/s the two cores give ~348 µs per transaction to
+everything. Batches at 3 × pgbench would leave ~116 µs per event for everything; PostgreSQL alone
+spends 236 µs per batched event, and the cheapest state shape measured (above) takes ~40 µs of that
+away, so no shape of state reaches the goal here. A single event costs PostgreSQL 452 µs (its round
 trips and the version trigger, against pgbench's three prepared statements) and our four processes
-954 µs; at 0.40 × pgbench the cores would have ~862 µs per event for all of it. The kernel's part is
+899 µs; at 0.40 × pgbench the cores would have ~871 µs per event for all of it. The kernel's part is
 the wake-ups: \`npm run bench:syscalls\` counts ~31 system calls per single event, and a loopback round
 trip costs 14 µs with both cores busy and 59 µs when the peer sleeps on an idle vCPU. The V8 profiles
 quoted in these notes overstate the socket writes: a profile's busy time counts wall time inside a
 system call, including time the process waits while the backend it woke runs on the same vCPU — in
 the paying window of progress's profile the samples add up to 14.5 s against 10.3 s of CPU in /proc
 over the same 17 s, and \`writev\` is 40 % of the samples; the /proc figures in the tables are the
-CPU. What paying still adds is database work and its round trips: PostgreSQL 897 vs 396 µs per
+CPU. What paying still adds is database work and its round trips: PostgreSQL 933 vs 395 µs per
 event (completion, grant-outbox row and its claim and settlement in progress; key, entry, balance,
-messages in auth), auth 168 µs per paying event (a grant batch of ~27 is BEGIN, lock, pay, messages,
+messages in auth), auth 171 µs per paying event (a grant batch of ~27 is BEGIN, lock, pay, messages,
 COMMIT and a NOTIFY). Under batches the lag is bounded by a batch's own time in the system (with 4
-in flight a 1,000-event request takes 1.1 s at p50 and 2.0 s at p95, its users' transactions
-queueing behind each other's locks), not by the relay (pick-up → ledger p99 77 ms). The million-user
-\`GET /me/quests\` renders 500 quests (~220 KB; 3,808 µs of progress and 2,006 µs of the gateway per
+in flight a 1,000-event request takes 1.2 s at p50 and 1.8 s at p95, its users' transactions
+queueing behind each other's locks), not by the relay (pick-up → ledger p99 68 ms). The million-user
+\`GET /me/quests\` renders 500 quests (~220 KB; 3,908 µs of progress and 1,360 µs of the gateway per
 request) where the small data renders 52, and 128 MB keeps ~580 such lists: only paging the list, or
 more memory, makes that cost flat.
 
