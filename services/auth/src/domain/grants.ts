@@ -21,7 +21,7 @@ export interface GrantInput {
   grantedBy: string | null;
   /** `user:<id>` or `key:<id>` (the audit's actor); null for quest rewards, which are not audited. */
   actor: string | null;
-  /** Progress's webhook message of the completion or claim this grant pays, stored with it. */
+  /** Progress's webhook message of the (auto-claim) completion this grant pays, stored with it. */
   message?: ProgressWebhookMessage;
 }
 

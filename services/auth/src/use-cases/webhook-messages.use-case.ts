@@ -5,9 +5,10 @@ import { enqueueWebhookMessages } from '../db/webhook-messages.repository.js';
 import { progressMessage } from '../domain/webhook-events.js';
 
 /**
- * POST /internal/webhook-messages: progress's completions and claims that pay nothing, handed over
- * by its outbox relay (those that pay travel with their grants). One transaction for the batch;
- * messages stored by an earlier delivery of it add nothing. Returns how many were new.
+ * POST /internal/webhook-messages: progress's completions that wait for a claim, and its claims,
+ * handed over by its outbox relay (an auto-claim completion's travels with its grant). One
+ * transaction for the batch; messages stored by an earlier delivery of it add nothing. Returns how
+ * many were new.
  */
 export async function acceptProgressMessages(ctx: AuthContext, messages: readonly ProgressWebhookMessage[]): Promise<number> {
   const { stored, deliveries } = await ctx.db.transaction().execute(async (trx) => {

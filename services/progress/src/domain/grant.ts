@@ -2,7 +2,7 @@ import { questGrantKey, type GrantRequest, type ProgressWebhookMessage, type Rew
 
 /**
  * The payment order for one completion; its key makes every retry a no-op in auth. `message`, the
- * webhook message of the completion or claim it pays, travels with it and is stored by auth in the
+ * webhook message of the auto-claim completion it pays, travels with it and is stored by auth in the
  * payment's transaction (one hand-over for both; see GrantRequest).
  */
 export function questGrant(userId: string, questKey: string, completion: number, reward: RewardPayload, message?: ProgressWebhookMessage): GrantRequest {
