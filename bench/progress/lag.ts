@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { query } from '../shared/pg-client.js';
 
 export interface LagStats {
   completions: number;
@@ -13,17 +13,6 @@ export interface LagStats {
   fromTransaction?: { p50: number; p99: number; max: number };
   /** From the relay's pick-up (the claim of the delivering attempt, last_attempt_at) to the ledger entry. */
   fromPickUp?: { p50: number; p99: number; max: number };
-}
-
-/** One statement on its own connection (the bench's occasional reads of a service's database). */
-export async function query<T>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
 }
 
 /** The URL of the one database whose name starts with `prefix` on the server. */

@@ -10,3 +10,8 @@ export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T
     await client.end();
   }
 }
+
+/** One statement on its own connection (the bench's occasional reads of a service's database). */
+export async function query<T>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+  return withClient(url, async (c) => (await c.query(text, values)).rows as T[]);
+}

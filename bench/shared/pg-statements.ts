@@ -33,22 +33,24 @@ interface StatementRow {
 
 /** The `limit` statements with the most execution time since the last reset, per request of the scenario. */
 export async function describePgStatements(adminUrl: string, requests: number, limit = 15): Promise<string[]> {
-  const { rows } = await withClient(adminUrl, (c) =>
-    c.query<StatementRow>(
-      `SELECT d.datname AS db, s.query, s.calls::text, s.rows::text, s.total_exec_time AS total_ms,
+  const { rows, sum } = await withClient(adminUrl, async (c) => ({
+    rows: (
+      await c.query<StatementRow>(
+        `SELECT d.datname AS db, s.query, s.calls::text, s.rows::text, s.total_exec_time AS total_ms,
               round((s.shared_blks_hit + s.shared_blks_read) / greatest(s.calls, 1))::text AS blocks
          FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
         WHERE d.datname <> 'postgres'
         ORDER BY s.total_exec_time DESC LIMIT $1`,
-      [limit],
-    ),
-  );
-  const { rows: sum } = await withClient(adminUrl, (c) =>
-    c.query<{ total_ms: number; calls: string }>(
-      `SELECT coalesce(sum(s.total_exec_time), 0) AS total_ms, coalesce(sum(s.calls), 0)::text AS calls
+        [limit],
+      )
+    ).rows,
+    sum: (
+      await c.query<{ total_ms: number; calls: string }>(
+        `SELECT coalesce(sum(s.total_exec_time), 0) AS total_ms, coalesce(sum(s.calls), 0)::text AS calls
          FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname <> 'postgres'`,
-    ),
-  );
+      )
+    ).rows,
+  }));
   const per = (ms: number) => ((ms * 1000) / Math.max(requests, 1)).toFixed(1).padStart(7);
   const lines = [`  PostgreSQL execution time per request: ${per(sum[0]!.total_ms).trim()} µs in ${(Number(sum[0]!.calls) / Math.max(requests, 1)).toFixed(1)} statements`];
   for (const r of rows) {

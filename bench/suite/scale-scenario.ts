@@ -10,7 +10,7 @@
  * sequential scans on the big tables are read around the two scenarios: any such scan during them
  * costs in proportion to the data, which the goal forbids on a hot path.
  */
-import pg from 'pg';
+import { query, withClient } from '../shared/pg-client.js';
 import { mintTokens } from './data.js';
 import type { Scenario, ScenarioResult } from './load.js';
 import { createScaleQuests, publishedQuests } from './scale-quests.js';
@@ -82,18 +82,13 @@ const BIG_TABLES = {
 } as const;
 
 async function scanCounters(url: string, tables: readonly string[]): Promise<Map<string, { scans: number; rows: number }>> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    // The counters reach the view when a backend reports them (at most about a second late).
-    const { rows } = await c.query<{ relname: string; seq_scan: string; seq_tup_read: string }>(
-      'SELECT relname, seq_scan, seq_tup_read FROM pg_stat_user_tables WHERE relname = ANY($1::text[])',
-      [tables],
-    );
-    return new Map(rows.map((r) => [r.relname, { scans: Number(r.seq_scan), rows: Number(r.seq_tup_read) }]));
-  } finally {
-    await c.end();
-  }
+  // The counters reach the view when a backend reports them (at most about a second late).
+  const rows = await query<{ relname: string; seq_scan: string; seq_tup_read: string }>(
+    url,
+    'SELECT relname, seq_scan, seq_tup_read FROM pg_stat_user_tables WHERE relname = ANY($1::text[])',
+    [tables],
+  );
+  return new Map(rows.map((r) => [r.relname, { scans: Number(r.seq_scan), rows: Number(r.seq_tup_read) }]));
 }
 
 async function scanSnapshot(sys: System): Promise<SeqScans[]> {
@@ -106,16 +101,12 @@ async function scanSnapshot(sys: System): Promise<SeqScans[]> {
 }
 
 async function authUserCount(sys: System): Promise<{ count: number; passwordHash: string }> {
-  const c = new pg.Client({ connectionString: sys.databases.auth });
-  await c.connect();
-  try {
+  return withClient(sys.databases.auth, async (c) => {
     const count = Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM users')).rows[0]!.n);
     const hash = (await c.query<{ h: string }>("SELECT password_hash AS h FROM users WHERE role = 'player' AND password_hash IS NOT NULL LIMIT 1")).rows[0]?.h;
     if (!hash) throw new Error('no signed-up player to copy a password hash from');
     return { count, passwordHash: hash };
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 /** `n` distinct random integers in 1..max that satisfy `keep`. */

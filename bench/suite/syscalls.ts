@@ -19,7 +19,7 @@ import path from 'node:path';
 import { repoRoot, takeOverShutdownSignals } from '@questline/devstack';
 import { runMigrations } from '../../services/progress/src/db/migrations.js';
 import { findPgbench, runPgbench } from '../progress/pgbench.js';
-import { query } from '../progress/lag.js';
+import { query } from '../shared/pg-client.js';
 import { cpuMs, procTimes } from '../shared/proc.js';
 import { PLAYER_EVENT_TYPES, call, createQuests, mintTokens } from './data.js';
 import { runScenario } from './load.js';

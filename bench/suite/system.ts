@@ -5,13 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import pg from 'pg';
 import path from 'node:path';
 import { ensureDatabases, freePort, startEmbeddedPostgres, startStack, type EmbeddedServer, type ServiceName, type Stack } from '@questline/devstack';
 import { generateSigningJwk } from '@questline/testkit';
 import { buildServices } from '../../scripts/build-services.js';
 import { cpuMs, processTreeCpuMs, rssMB } from '../shared/proc.js';
 import { installPgStatements, PG_STATEMENTS_SETTINGS } from '../shared/pg-statements.js';
+import { withClient } from '../shared/pg-client.js';
 
 export const SERVICE_NAMES: ServiceName[] = ['gateway', 'auth', 'catalog', 'progress'];
 const UNLIMITED = '1000000000';
@@ -113,13 +113,9 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
 }
 
 async function dropDatabases(adminUrl: string, names: string[]): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    for (const name of names) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+  await withClient(adminUrl, async (c) => {
+    for (const name of names) await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  });
 }
 
 export type Rss = Record<ServiceName, number>;
